@@ -1,0 +1,1 @@
+//! Track length and averaged positions (being written).

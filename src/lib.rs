@@ -1,0 +1,2 @@
+//! ntm-field core: everything the phone and the server share.
+pub mod geo;
