@@ -1,1 +1,0 @@
-//! Track length and averaged positions (being written).

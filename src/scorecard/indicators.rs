@@ -1,0 +1,236 @@
+//! Each indicator's raw figure, from field records or assessments, before it meets its threshold.
+
+use super::facts::{AssessmentFact, CheckFact, Facts, HouseholdFact};
+use super::{AssessmentRef, Basis, Coverage, Estimate, GapUnit};
+use crate::catalog::{FieldRule, Figure as Source, Indicator};
+use crate::ids::Slug;
+use crate::record::{HouseholdCheck, RoadClass, Works};
+
+/// A figure for the commune or one village: a ratio (with the nested numerator of 17.1).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct Ratio {
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
+    pub inner_numerator: Option<f64>,
+}
+
+/// An indicator's figure and everything said about where it came from.
+pub(super) struct Figure {
+    pub basis: Basis,
+    pub ratio: Ratio,
+    /// A figure given directly (an assessment's percentage or amount).
+    pub value: Option<f64>,
+    /// An officer's verdict, used where no figure and threshold decide.
+    pub verdict: Option<bool>,
+    pub gap_unit: Option<GapUnit>,
+    pub coverage: Option<Coverage>,
+    pub conflicts: usize,
+    pub records: usize,
+    pub manual_lengths: usize,
+    pub assessment: Option<AssessmentRef>,
+    pub estimate: Option<Estimate>,
+    pub villages: Vec<(Slug, Ratio)>,
+}
+
+impl Figure {
+    fn nothing() -> Self {
+        Figure {
+            basis: Basis::None,
+            ratio: Ratio::default(),
+            value: None,
+            verdict: None,
+            gap_unit: None,
+            coverage: None,
+            conflicts: 0,
+            records: 0,
+            manual_lengths: 0,
+            assessment: None,
+            estimate: None,
+            villages: Vec::new(),
+        }
+    }
+
+    fn from_assessment(a: &AssessmentFact) -> Self {
+        Figure {
+            basis: Basis::Assessment,
+            ratio: Ratio { numerator: a.body.numerator, denominator: a.body.denominator, inner_numerator: None },
+            value: a.body.value,
+            verdict: a.body.met,
+            records: 1,
+            assessment: Some(reference(a)),
+            ..Figure::nothing()
+        }
+    }
+}
+
+fn reference(a: &AssessmentFact) -> AssessmentRef {
+    AssessmentRef { version_id: a.version.version_id, as_of: a.body.as_of, source: a.body.source.clone() }
+}
+
+pub(super) fn compute(ind: &Indicator, facts: &Facts) -> Figure {
+    let assessed = facts.latest_assessment(&ind.id, None);
+    let mut figure = match (ind.figure, ind.rule) {
+        (Source::Field, Some(FieldRule::Roads(class))) => roads(&ind.id, class, facts),
+        (Source::Field, Some(rule)) => match assessed {
+            // Household indicators use the assessment only while no household has been checked.
+            Some(a) if facts.checked_households() == 0 => Figure::from_assessment(a),
+            _ => households(rule, facts),
+        },
+        (Source::Official, Some(rule)) => {
+            let field = households(rule, facts);
+            match assessed {
+                Some(a) => Figure {
+                    estimate: estimate(&field),
+                    conflicts: field.conflicts,
+                    ..Figure::from_assessment(a)
+                },
+                None => field,
+            }
+        }
+        _ => {
+            let mut f = assessed.map_or_else(Figure::nothing, Figure::from_assessment);
+            f.villages = facts
+                .villages
+                .iter()
+                .filter_map(|v| {
+                    let a = facts.latest_assessment(&ind.id, Some(v))?;
+                    Some((v.clone(), Figure::from_assessment(a).ratio))
+                })
+                .collect();
+            f
+        }
+    };
+    figure.conflicts += facts.assessment_conflicts(&ind.id);
+    if figure.gap_unit.is_none() && figure.ratio.numerator.is_some() {
+        figure.gap_unit = Some(match ind.rule {
+            Some(rule) => unit_of(rule),
+            None => GapUnit::Count,
+        });
+    }
+    figure
+}
+
+fn unit_of(rule: FieldRule) -> GapUnit {
+    match rule {
+        FieldRule::Roads(_) => GapUnit::Km,
+        FieldRule::Sanitation | FieldRule::LivestockPens | FieldRule::Water => GapUnit::Households,
+        FieldRule::HealthInsurance => GapUnit::People,
+        FieldRule::Stunting => GapUnit::Children,
+    }
+}
+
+fn estimate(field: &Figure) -> Option<Estimate> {
+    let (numerator, denominator) = (field.ratio.numerator?, field.ratio.denominator?);
+    Some(Estimate {
+        numerator,
+        denominator,
+        value: (denominator > 0.0).then(|| super::judge::round2(100.0 * numerator / denominator)),
+        coverage: field.coverage?,
+    })
+}
+
+/// km hardened / km of the class's network: the latest baseline assessment plus the completed
+/// segments captured after its date. An `upgrade` adds to the numerator, a `new` road to both.
+fn roads(indicator_id: &str, class: RoadClass, facts: &Facts) -> Figure {
+    let commune_baseline = facts.latest_assessment(indicator_id, None);
+    let mut figure = match commune_baseline {
+        // A verdict or a bare percentage cannot be added to; it stands as it is.
+        Some(a) if a.body.numerator.is_none() => return Figure::from_assessment(a),
+        Some(a) => Figure { basis: Basis::Field, ..Figure::from_assessment(a) },
+        None => Figure { basis: Basis::Field, ..Figure::nothing() },
+    };
+    figure.gap_unit = Some(GapUnit::Km);
+    let add = |ratio: &mut Ratio, km: f64, works: Works| {
+        ratio.numerator = Some(ratio.numerator.unwrap_or(0.0) + km);
+        if works == Works::New {
+            ratio.denominator = Some(ratio.denominator.unwrap_or(0.0) + km);
+        }
+    };
+    let mut villages: Vec<(Slug, Ratio)> = facts
+        .villages
+        .iter()
+        .map(|v| {
+            let base = facts.latest_assessment(indicator_id, Some(v));
+            let ratio = base.map_or_else(Ratio::default, |a| Figure::from_assessment(a).ratio);
+            (v.clone(), ratio)
+        })
+        .collect();
+    let mut counted = 0;
+    for road in facts.roads.iter().filter(|r| r.class == class) {
+        let after_baseline = commune_baseline.is_none_or(|a| road.date > a.body.as_of);
+        if !after_baseline {
+            continue;
+        }
+        counted += 1;
+        add(&mut figure.ratio, road.km, road.works);
+        figure.conflicts += usize::from(road.conflict);
+        figure.manual_lengths += usize::from(road.manual);
+        if let Some((_, ratio)) = villages.iter_mut().find(|(v, _)| Some(v) == road.village.as_ref()) {
+            add(ratio, road.km, road.works);
+        }
+    }
+    figure.records += counted;
+    if figure.ratio.numerator.is_none() {
+        figure.basis = Basis::None;
+    }
+    figure.villages = villages;
+    figure
+}
+
+/// Household indicators over the registry; a household never checked counts as not meeting.
+fn households(rule: FieldRule, facts: &Facts) -> Figure {
+    let tally = |members: &[&HouseholdFact]| -> Ratio {
+        let latest = || members.iter().filter_map(|h| h.latest.as_ref().map(|c: &CheckFact| c.check));
+        let count = |pred: &dyn Fn(&HouseholdCheck) -> bool| latest().filter(|c| pred(c)).count() as f64;
+        match rule {
+            FieldRule::Sanitation => Ratio {
+                numerator: Some(count(&HouseholdCheck::meets_sanitation)),
+                denominator: Some(members.len() as f64),
+                inner_numerator: None,
+            },
+            FieldRule::Water => Ratio {
+                numerator: Some(count(&|c| c.water.hygienic)),
+                denominator: Some(members.len() as f64),
+                inner_numerator: Some(count(&|c| c.water.clean)),
+            },
+            FieldRule::LivestockPens => Ratio {
+                numerator: Some(count(&|c| c.livestock_pen_verdict() == Some(true))),
+                denominator: Some(count(&|c| c.livestock_pen_verdict().is_some())),
+                inner_numerator: None,
+            },
+            FieldRule::HealthInsurance => {
+                let people: u64 = members
+                    .iter()
+                    .map(|h| h.latest.as_ref().map_or(h.members, |c| c.check.health_insurance.members) as u64)
+                    .sum();
+                let insured: u64 = latest().map(|c| c.health_insurance.insured as u64).sum();
+                Ratio { numerator: Some(insured as f64), denominator: Some(people as f64), inner_numerator: None }
+            }
+            FieldRule::Stunting => Ratio {
+                numerator: Some(latest().map(|c| c.children_under5.stunted as f64).sum()),
+                denominator: Some(latest().map(|c| c.children_under5.measured as f64).sum()),
+                inner_numerator: None,
+            },
+            FieldRule::Roads(_) => Ratio::default(),
+        }
+    };
+    let all: Vec<&HouseholdFact> = facts.households.iter().collect();
+    let checked = facts.checked_households();
+    Figure {
+        basis: Basis::Field,
+        ratio: tally(&all),
+        gap_unit: Some(unit_of(rule)),
+        coverage: Some(Coverage { checked: checked as u64, registered: all.len() as u64 }),
+        conflicts: all.iter().filter(|h| h.conflict).count(),
+        records: all.len() + checked,
+        villages: facts
+            .villages
+            .iter()
+            .map(|v| {
+                let members: Vec<&HouseholdFact> = all.iter().copied().filter(|h| &h.village == v).collect();
+                (v.clone(), tally(&members))
+            })
+            .collect(),
+        ..Figure::nothing()
+    }
+}

@@ -1,0 +1,228 @@
+//! The scorecard: a pure function from the catalog, a commune's configuration, its records and
+//! a date to the 19-criterion picture of product.md §3 and Appendix A. The phone runs it over
+//! what it holds, the server over everything; both must agree.
+//!
+//! `facts.rs` reduces the records to current facts (heads, registry, latest checks, baselines);
+//! `indicators.rs` turns facts into each indicator's figure; `judge.rs` compares a figure with its
+//! threshold (value, met, gap); `measures.rs` counts activity against village quotas.
+
+mod facts;
+mod indicators;
+mod judge;
+mod measures;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::catalog::{Catalog, Confidence, IndicatorType, ThresholdSource};
+use crate::config::{CommuneConfig, MeasureId};
+use crate::geo::TrackFilter;
+use crate::ids::Slug;
+use crate::record::Version;
+
+/// A commune's standing on the 19 criteria as of a date.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scorecard {
+    pub commune_id: Slug,
+    pub as_of: NaiveDate,
+    pub criteria_met: usize,
+    pub criteria_total: usize,
+    pub criteria: Vec<CriterionScore>,
+    pub measures: Vec<MeasureScore>,
+    /// Entities with more than one head, across the commune (each counted once).
+    pub conflicts: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CriterionScore {
+    pub id: String,
+    pub name_vi: String,
+    pub name_en: String,
+    /// Met when every indicator is met; not met when any is not; null while some are unknown.
+    pub met: Option<bool>,
+    pub responsible: Option<String>,
+    pub indicators: Vec<IndicatorScore>,
+}
+
+/// Where an indicator's figure came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// Computed from field records (on top of a baseline assessment for roads).
+    Field,
+    /// An officer's assessment.
+    Assessment,
+    /// Nothing is known yet.
+    None,
+}
+
+/// The unit a gap is counted in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GapUnit {
+    Km,
+    Households,
+    People,
+    Children,
+    PercentagePoints,
+    MillionVndPerPersonYear,
+    Count,
+}
+
+/// "Checked 1,830 of 2,000 households".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coverage {
+    pub checked: u64,
+    pub registered: u64,
+}
+
+/// The assessment an indicator's figure starts from or rests on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssessmentRef {
+    pub version_id: Uuid,
+    pub as_of: NaiveDate,
+    pub source: String,
+}
+
+/// The field survey's own figure for an official indicator, shown beside the official one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Estimate {
+    pub numerator: f64,
+    pub denominator: f64,
+    pub value: Option<f64>,
+    pub coverage: Coverage,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VillageScore {
+    pub village_id: Slug,
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
+    pub value: Option<f64>,
+    pub met: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndicatorScore {
+    pub id: String,
+    pub name_vi: String,
+    pub name_en: String,
+    #[serde(rename = "type")]
+    pub indicator_type: IndicatorType,
+    pub unit: String,
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
+    /// Percent (0–100) for percentage indicators, else the amount in `unit`.
+    pub value: Option<f64>,
+    /// The nested share of a `pct_min_nested` indicator (clean water).
+    pub inner_value: Option<f64>,
+    pub threshold: Option<f64>,
+    pub inner_threshold: Option<f64>,
+    pub threshold_source: Option<ThresholdSource>,
+    pub threshold_citation: Option<String>,
+    pub threshold_confidence: Option<Confidence>,
+    /// Null where nothing was assessed or no threshold applies.
+    pub met: Option<bool>,
+    /// What is still missing, in `gap_unit`; 0 when met.
+    pub gap: Option<f64>,
+    pub gap_unit: Option<GapUnit>,
+    pub coverage: Option<Coverage>,
+    /// Entities behind this figure that are in conflict (the totals use their deterministic head).
+    pub conflicts: usize,
+    pub basis: Basis,
+    pub assessment: Option<AssessmentRef>,
+    pub estimate: Option<Estimate>,
+    /// How many records the figure rests on.
+    pub records: usize,
+    /// Road segments whose length was typed in rather than measured.
+    pub manual_lengths: usize,
+    pub responsible: Option<String>,
+    pub villages: Vec<VillageScore>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VillageMeasure {
+    pub village_id: Slug,
+    pub value: f64,
+    pub quota: Option<f64>,
+}
+
+/// An activity measure (signs placed, km built, households checked) against village quotas.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeasureScore {
+    pub id: MeasureId,
+    pub value: f64,
+    pub quota: Option<f64>,
+    pub villages: Vec<VillageMeasure>,
+}
+
+/// Computes the scorecard of `config`'s commune from `versions` (every version known, in any
+/// order; versions of other communes are ignored), counting what was captured up to the end of
+/// `as_of`, local time.
+pub fn scorecard(catalog: &Catalog, config: &CommuneConfig, versions: &[Version], as_of: NaiveDate) -> Scorecard {
+    let filter = TrackFilter::default();
+    let facts = facts::Facts::gather(config, versions, as_of, &filter);
+    let criteria: Vec<CriterionScore> = catalog
+        .criteria
+        .iter()
+        .map(|c| {
+            let indicators: Vec<IndicatorScore> = c
+                .indicators
+                .iter()
+                .map(|ind| {
+                    let figure = indicators::compute(ind, &facts);
+                    let threshold = ind.resolve_threshold(
+                        config.commune.region,
+                        config.province_targets.get(&ind.id),
+                        config.commune_targets.get(&ind.id),
+                    );
+                    let mut score = judge::judge(ind, threshold, figure);
+                    score.responsible = config.responsible(&c.id, Some(&ind.id)).map(str::to_owned);
+                    score
+                })
+                .collect();
+            let met = if indicators.iter().any(|i| i.met == Some(false)) {
+                Some(false)
+            } else if indicators.iter().all(|i| i.met == Some(true)) {
+                Some(true)
+            } else {
+                None
+            };
+            CriterionScore {
+                id: c.id.clone(),
+                name_vi: c.name_vi.clone(),
+                name_en: c.name_en.clone(),
+                met,
+                responsible: config.responsible(&c.id, None).map(str::to_owned),
+                indicators,
+            }
+        })
+        .collect();
+    Scorecard {
+        commune_id: config.commune.id.clone(),
+        as_of,
+        criteria_met: criteria.iter().filter(|c| c.met == Some(true)).count(),
+        criteria_total: criteria.len(),
+        measures: measures::measures(config, &facts),
+        conflicts: facts.conflicts,
+        criteria,
+    }
+}
+
+impl Scorecard {
+    pub fn indicator(&self, id: &str) -> Option<&IndicatorScore> {
+        self.criteria.iter().flat_map(|c| &c.indicators).find(|i| i.id == id)
+    }
+
+    pub fn criterion(&self, id: &str) -> Option<&CriterionScore> {
+        self.criteria.iter().find(|c| c.id == id)
+    }
+
+    pub fn measure(&self, id: MeasureId) -> Option<&MeasureScore> {
+        self.measures.iter().find(|m| m.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests;
