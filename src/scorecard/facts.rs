@@ -1,38 +1,74 @@
-//! Reduces a commune's versions to the facts the indicators are computed from: the live heads of
-//! each entity, the household registry with each household's latest check, the road segments
-//! with their measured length, the signs, and the assessments.
+//! Facts: what each entity's current head contributes to the scorecard, reduced to the few
+//! numbers that matter. The phone derives them from its versions on the fly; the server keeps
+//! them as incremental aggregates, one row per entity, updated in the transaction that stores a
+//! version — both through [`EntityFact::of`], so the two can never disagree.
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::config::CommuneConfig;
 use crate::geo::TrackFilter;
-use crate::heads::{entity_heads, head_order};
+use crate::heads::{entity_heads, EntityHeads};
 use crate::ids::Slug;
-use crate::record::{
-    Assessment, Body, HouseholdCheck, Kind, RoadClass, SignCondition, Version, Works,
-};
+use crate::record::{Body, Kind, RoadClass, SignCondition, Version, Works};
 use crate::time::local_date;
 
-/// A household's latest check.
-pub(super) struct CheckFact<'a> {
-    pub check: &'a HouseholdCheck,
-    pub date: NaiveDate,
+/// The order in which checks and assessments supersede each other: later capture, then the
+/// greater version id (the same order as [`crate::heads::head_order`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Recency {
+    pub captured_at: DateTime<FixedOffset>,
+    pub version_id: Uuid,
 }
 
-/// A registered household.
-pub(super) struct HouseholdFact<'a> {
+impl Recency {
+    fn of(v: &Version) -> Self {
+        Recency { captured_at: v.captured_at, version_id: v.version_id }
+    }
+}
+
+/// What one household check says, per indicator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckFact {
+    pub household_id: Uuid,
+    pub recency: Recency,
+    pub date: NaiveDate,
+    /// 17.6 passed.
+    pub sanitation: bool,
+    pub water_hygienic: bool,
+    pub water_clean: bool,
+    /// 17.7: `None` when the household raises no livestock.
+    pub pen_hygienic: Option<bool>,
+    pub members: u32,
+    pub insured: u32,
+    pub children_measured: u32,
+    pub children_stunted: u32,
+    pub conflict: bool,
+}
+
+/// A registered household, with its latest check folded in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HouseholdFact {
+    pub entity_id: Uuid,
     pub village: Slug,
     pub members: u32,
-    /// Its registry entry or its latest check is in conflict.
     pub conflict: bool,
-    pub latest: Option<CheckFact<'a>>,
+    pub latest: Option<CheckFact>,
 }
 
-/// A live road segment that counts toward its class's indicator.
-pub(super) struct RoadFact {
+impl HouseholdFact {
+    /// The household's registry entry or its latest check is in conflict.
+    pub fn in_conflict(&self) -> bool {
+        self.conflict || self.latest.as_ref().is_some_and(|c| c.conflict)
+    }
+}
+
+/// A completed road segment whose surface meets its class's indicator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoadFact {
+    pub entity_id: Uuid,
     pub class: RoadClass,
     pub village: Option<Slug>,
     pub works: Works,
@@ -42,125 +78,182 @@ pub(super) struct RoadFact {
     pub conflict: bool,
 }
 
-pub(super) struct SignFact {
+/// A sign standing (not reported missing).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignFact {
+    pub entity_id: Uuid,
     pub village: Option<Slug>,
     pub date: NaiveDate,
 }
 
-pub(super) struct AssessmentFact<'a> {
-    pub version: &'a Version,
-    pub body: &'a Assessment,
+/// An assessment's figure or verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssessmentFact {
+    pub entity_id: Uuid,
+    pub indicator_id: String,
+    pub village: Option<Slug>,
+    pub as_of: NaiveDate,
+    pub recency: Recency,
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
+    pub value: Option<f64>,
+    pub met: Option<bool>,
+    pub source: String,
     pub conflict: bool,
 }
 
-pub(super) struct Facts<'a> {
-    pub villages: Vec<Slug>,
-    pub households: Vec<HouseholdFact<'a>>,
+/// What one entity contributes, from its current heads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "fact", rename_all = "snake_case")]
+pub enum EntityFact {
+    Household(HouseholdFact),
+    Check(CheckFact),
+    Road(RoadFact),
+    Sign(SignFact),
+    Assessment(AssessmentFact),
+}
+
+impl EntityFact {
+    /// The contribution of an entity, or `None` when it contributes nothing (deleted, a road
+    /// that does not count, a sign reported missing).
+    pub fn of(entity_id: Uuid, heads: &EntityHeads, filter: &TrackFilter) -> Option<EntityFact> {
+        if !heads.is_live() {
+            return None;
+        }
+        let v = heads.head;
+        let conflict = heads.in_conflict();
+        let date = local_date(&v.captured_at);
+        Some(match &v.body {
+            Body::Household(b) => EntityFact::Household(HouseholdFact {
+                entity_id,
+                village: v.village_id.clone()?,
+                members: b.members,
+                conflict,
+                latest: None,
+            }),
+            Body::HouseholdCheck(c) => EntityFact::Check(CheckFact {
+                household_id: c.household_id,
+                recency: Recency::of(v),
+                date,
+                sanitation: c.meets_sanitation(),
+                water_hygienic: c.water.hygienic,
+                water_clean: c.water.clean,
+                pen_hygienic: c.livestock_pen_verdict(),
+                members: c.health_insurance.members,
+                insured: c.health_insurance.insured,
+                children_measured: c.children_under5.measured,
+                children_stunted: c.children_under5.stunted,
+                conflict,
+            }),
+            Body::RoadSegment(r) if r.counts() => {
+                let length = r.length(filter);
+                EntityFact::Road(RoadFact {
+                    entity_id,
+                    class: r.road_class,
+                    village: v.village_id.clone(),
+                    works: r.works,
+                    km: length.metres / 1000.0,
+                    manual: length.manual,
+                    date,
+                    conflict,
+                })
+            }
+            Body::RoadSegment(_) => return None,
+            Body::TrashSign(s) if s.condition != SignCondition::Missing => {
+                EntityFact::Sign(SignFact { entity_id, village: v.village_id.clone(), date })
+            }
+            Body::TrashSign(_) => return None,
+            Body::Assessment(a) => EntityFact::Assessment(AssessmentFact {
+                entity_id,
+                indicator_id: a.indicator_id.clone(),
+                village: v.village_id.clone(),
+                as_of: a.as_of,
+                recency: Recency::of(v),
+                numerator: a.numerator,
+                denominator: a.denominator,
+                value: a.value,
+                met: a.met,
+                source: a.source.clone(),
+                conflict,
+            }),
+        })
+    }
+}
+
+/// Everything the scorecard of one commune is computed from.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CommuneFacts {
+    pub households: Vec<HouseholdFact>,
     pub roads: Vec<RoadFact>,
     pub signs: Vec<SignFact>,
-    assessments: HashMap<&'a str, Vec<AssessmentFact<'a>>>,
+    pub assessments: Vec<AssessmentFact>,
     /// Entities in conflict, across the commune.
     pub conflicts: usize,
 }
 
-impl<'a> Facts<'a> {
-    pub fn gather(config: &CommuneConfig, versions: &'a [Version], as_of: NaiveDate, filter: &TrackFilter) -> Self {
-        let commune = &config.commune;
-        // An assessment states a figure as of its own date, whenever it was written down.
+impl CommuneFacts {
+    /// Facts of `commune`'s versions as of the end of `as_of` (local time). Assessments state a
+    /// figure as of their own date, whenever they were written down, so they are kept whatever
+    /// their capture time and filtered by their `as_of` when scored.
+    pub fn from_versions(commune: &Slug, versions: &[Version], as_of: NaiveDate, filter: &TrackFilter) -> Self {
         let heads = entity_heads(versions.iter().filter(|v| {
-            v.commune_id == commune.id
-                && (v.kind() == Kind::Assessment || local_date(&v.captured_at) <= as_of)
+            &v.commune_id == commune && (v.kind() == Kind::Assessment || local_date(&v.captured_at) <= as_of)
         }));
         let conflicts = heads.values().filter(|h| h.in_conflict()).count();
-
-        let mut registry: HashMap<Uuid, HouseholdFact<'a>> = HashMap::new();
-        let mut checks: HashMap<Uuid, (&'a Version, &'a HouseholdCheck, bool)> = HashMap::new();
-        let mut roads = Vec::new();
-        let mut signs = Vec::new();
-        let mut assessments: HashMap<&'a str, Vec<AssessmentFact<'a>>> = HashMap::new();
-        for (entity_id, h) in &heads {
-            if !h.is_live() {
-                continue;
-            }
-            let v = h.head;
-            let conflict = h.in_conflict();
-            match &v.body {
-                Body::Household(b) => {
-                    if let Some(village) = v.village_id.clone() {
-                        registry.insert(
-                            *entity_id,
-                            HouseholdFact { village, members: b.members, conflict, latest: None },
-                        );
-                    }
-                }
-                Body::HouseholdCheck(c) => {
-                    // The latest check of each household decides it, whatever order checks arrived in.
-                    let newer = checks.get(&c.household_id).is_none_or(|(best, _, _)| head_order(v, best).is_gt());
-                    if newer {
-                        checks.insert(c.household_id, (v, c, conflict));
-                    }
-                }
-                Body::RoadSegment(r) if r.counts() => {
-                    let length = r.length(filter);
-                    roads.push(RoadFact {
-                        class: r.road_class,
-                        village: v.village_id.clone(),
-                        works: r.works,
-                        km: length.metres / 1000.0,
-                        manual: length.manual,
-                        date: local_date(&v.captured_at),
-                        conflict,
-                    });
-                }
-                Body::RoadSegment(_) => {}
-                Body::TrashSign(s) => {
-                    if s.condition != SignCondition::Missing {
-                        signs.push(SignFact { village: v.village_id.clone(), date: local_date(&v.captured_at) });
-                    }
-                }
-                Body::Assessment(a) => {
-                    if a.as_of <= as_of {
-                        assessments.entry(a.indicator_id.as_str()).or_default().push(AssessmentFact {
-                            version: v,
-                            body: a,
-                            conflict,
-                        });
-                    }
-                }
-            }
-        }
-        for (household_id, (v, check, conflict)) in checks {
-            if let Some(h) = registry.get_mut(&household_id) {
-                h.conflict |= conflict;
-                h.latest = Some(CheckFact { check, date: local_date(&v.captured_at) });
-            }
-        }
-        let mut households: Vec<HouseholdFact<'a>> = registry.into_values().collect();
-        households.sort_by(|a, b| a.village.cmp(&b.village));
-        Facts {
-            villages: commune.villages.iter().map(|v| v.id.clone()).collect(),
-            households,
-            roads,
-            signs,
-            assessments,
-            conflicts,
-        }
+        let facts = heads.iter().filter_map(|(id, h)| EntityFact::of(*id, h, filter));
+        let mut out = CommuneFacts::from_entity_facts(facts);
+        out.conflicts = conflicts;
+        out
     }
 
-    /// The latest assessment of an indicator for the commune (`village` None) or one village:
-    /// the latest `as_of`, then the latest capture.
-    pub fn latest_assessment(&self, indicator_id: &str, village: Option<&Slug>) -> Option<&AssessmentFact<'a>> {
-        self.assessments.get(indicator_id)?.iter().filter(|a| a.version.village_id.as_ref() == village).max_by(|a, b| {
-            a.body.as_of.cmp(&b.body.as_of).then_with(|| head_order(a.version, b.version))
-        })
+    /// Gathers per-entity facts, giving each registered household its latest check (the latest
+    /// check decides, whatever order checks arrived in). Checks of unregistered households are
+    /// left out. `conflicts` is left at 0 for the caller, who knows the entities.
+    pub fn from_entity_facts(facts: impl IntoIterator<Item = EntityFact>) -> Self {
+        let mut out = CommuneFacts::default();
+        let mut latest: HashMap<Uuid, CheckFact> = HashMap::new();
+        for fact in facts {
+            match fact {
+                EntityFact::Household(h) => out.households.push(h),
+                EntityFact::Check(c) => {
+                    if latest.get(&c.household_id).is_none_or(|best| c.recency > best.recency) {
+                        latest.insert(c.household_id, c);
+                    }
+                }
+                EntityFact::Road(r) => out.roads.push(r),
+                EntityFact::Sign(s) => out.signs.push(s),
+                EntityFact::Assessment(a) => out.assessments.push(a),
+            }
+        }
+        for h in &mut out.households {
+            h.latest = latest.remove(&h.entity_id);
+        }
+        out.sort();
+        out
     }
 
-    /// Assessments of an indicator that are in conflict.
-    pub fn assessment_conflicts(&self, indicator_id: &str) -> usize {
-        self.assessments.get(indicator_id).map_or(0, |a| a.iter().filter(|a| a.conflict).count())
+    /// A canonical order, so that facts from any source compare equal.
+    pub fn sort(&mut self) {
+        self.households.sort_by_key(|h| h.entity_id);
+        self.roads.sort_by_key(|r| r.entity_id);
+        self.signs.sort_by_key(|s| s.entity_id);
+        self.assessments.sort_by_key(|a| a.entity_id);
     }
 
-    pub fn checked_households(&self) -> usize {
+    /// The latest assessment of an indicator for the commune (`village` None) or one village,
+    /// dated no later than `as_of`: the latest `as_of`, then the latest capture.
+    pub(super) fn latest_assessment(&self, indicator_id: &str, village: Option<&Slug>, as_of: NaiveDate) -> Option<&AssessmentFact> {
+        self.assessments
+            .iter()
+            .filter(|a| a.indicator_id == indicator_id && a.village.as_ref() == village && a.as_of <= as_of)
+            .max_by_key(|a| (a.as_of, a.recency))
+    }
+
+    pub(super) fn assessment_conflicts(&self, indicator_id: &str, as_of: NaiveDate) -> usize {
+        self.assessments.iter().filter(|a| a.indicator_id == indicator_id && a.as_of <= as_of && a.conflict).count()
+    }
+
+    pub(super) fn checked_households(&self) -> usize {
         self.households.iter().filter(|h| h.latest.is_some()).count()
     }
 }

@@ -1,10 +1,10 @@
 //! Each indicator's raw figure, from field records or assessments, before it meets its threshold.
 
-use super::facts::{AssessmentFact, CheckFact, Facts, HouseholdFact};
+use super::facts::{AssessmentFact, CheckFact, CommuneFacts, HouseholdFact};
 use super::{AssessmentRef, Basis, Coverage, Estimate, GapUnit};
 use crate::catalog::{FieldRule, Figure as Source, Indicator};
 use crate::ids::Slug;
-use crate::record::{HouseholdCheck, RoadClass, Works};
+use crate::record::{RoadClass, Works};
 
 /// A figure for the commune or one village: a ratio (with the nested numerator of 17.1).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -53,9 +53,9 @@ impl Figure {
     fn from_assessment(a: &AssessmentFact) -> Self {
         Figure {
             basis: Basis::Assessment,
-            ratio: Ratio { numerator: a.body.numerator, denominator: a.body.denominator, inner_numerator: None },
-            value: a.body.value,
-            verdict: a.body.met,
+            ratio: Ratio { numerator: a.numerator, denominator: a.denominator, inner_numerator: None },
+            value: a.value,
+            verdict: a.met,
             records: 1,
             assessment: Some(reference(a)),
             ..Figure::nothing()
@@ -64,20 +64,34 @@ impl Figure {
 }
 
 fn reference(a: &AssessmentFact) -> AssessmentRef {
-    AssessmentRef { version_id: a.version.version_id, as_of: a.body.as_of, source: a.body.source.clone() }
+    AssessmentRef { version_id: a.recency.version_id, as_of: a.as_of, source: a.source.clone() }
 }
 
-pub(super) fn compute(ind: &Indicator, facts: &Facts) -> Figure {
-    let assessed = facts.latest_assessment(&ind.id, None);
+/// What an indicator is computed over: the commune's facts, its villages, and the date.
+pub(super) struct Scope<'a> {
+    pub facts: &'a CommuneFacts,
+    pub villages: &'a [Slug],
+    pub as_of: chrono::NaiveDate,
+}
+
+impl Scope<'_> {
+    fn latest_assessment(&self, indicator_id: &str, village: Option<&Slug>) -> Option<&AssessmentFact> {
+        self.facts.latest_assessment(indicator_id, village, self.as_of)
+    }
+}
+
+pub(super) fn compute(ind: &Indicator, scope: &Scope) -> Figure {
+    let facts = scope.facts;
+    let assessed = scope.latest_assessment(&ind.id, None);
     let mut figure = match (ind.figure, ind.rule) {
-        (Source::Field, Some(FieldRule::Roads(class))) => roads(&ind.id, class, facts),
+        (Source::Field, Some(FieldRule::Roads(class))) => roads(&ind.id, class, scope),
         (Source::Field, Some(rule)) => match assessed {
             // Household indicators use the assessment only while no household has been checked.
             Some(a) if facts.checked_households() == 0 => Figure::from_assessment(a),
-            _ => households(rule, facts),
+            _ => households(rule, scope),
         },
         (Source::Official, Some(rule)) => {
-            let field = households(rule, facts);
+            let field = households(rule, scope);
             match assessed {
                 Some(a) => Figure {
                     estimate: estimate(&field),
@@ -89,18 +103,18 @@ pub(super) fn compute(ind: &Indicator, facts: &Facts) -> Figure {
         }
         _ => {
             let mut f = assessed.map_or_else(Figure::nothing, Figure::from_assessment);
-            f.villages = facts
+            f.villages = scope
                 .villages
                 .iter()
                 .filter_map(|v| {
-                    let a = facts.latest_assessment(&ind.id, Some(v))?;
+                    let a = scope.latest_assessment(&ind.id, Some(v))?;
                     Some((v.clone(), Figure::from_assessment(a).ratio))
                 })
                 .collect();
             f
         }
     };
-    figure.conflicts += facts.assessment_conflicts(&ind.id);
+    figure.conflicts += facts.assessment_conflicts(&ind.id, scope.as_of);
     if figure.gap_unit.is_none() && figure.ratio.numerator.is_some() {
         figure.gap_unit = Some(match ind.rule {
             Some(rule) => unit_of(rule),
@@ -131,11 +145,11 @@ fn estimate(field: &Figure) -> Option<Estimate> {
 
 /// km hardened / km of the class's network: the latest baseline assessment plus the completed
 /// segments captured after its date. An `upgrade` adds to the numerator, a `new` road to both.
-fn roads(indicator_id: &str, class: RoadClass, facts: &Facts) -> Figure {
-    let commune_baseline = facts.latest_assessment(indicator_id, None);
+fn roads(indicator_id: &str, class: RoadClass, scope: &Scope) -> Figure {
+    let commune_baseline = scope.latest_assessment(indicator_id, None);
     let mut figure = match commune_baseline {
         // A verdict or a bare percentage cannot be added to; it stands as it is.
-        Some(a) if a.body.numerator.is_none() => return Figure::from_assessment(a),
+        Some(a) if a.numerator.is_none() => return Figure::from_assessment(a),
         Some(a) => Figure { basis: Basis::Field, ..Figure::from_assessment(a) },
         None => Figure { basis: Basis::Field, ..Figure::nothing() },
     };
@@ -146,18 +160,18 @@ fn roads(indicator_id: &str, class: RoadClass, facts: &Facts) -> Figure {
             ratio.denominator = Some(ratio.denominator.unwrap_or(0.0) + km);
         }
     };
-    let mut villages: Vec<(Slug, Ratio)> = facts
+    let mut villages: Vec<(Slug, Ratio)> = scope
         .villages
         .iter()
         .map(|v| {
-            let base = facts.latest_assessment(indicator_id, Some(v));
+            let base = scope.latest_assessment(indicator_id, Some(v));
             let ratio = base.map_or_else(Ratio::default, |a| Figure::from_assessment(a).ratio);
             (v.clone(), ratio)
         })
         .collect();
     let mut counted = 0;
-    for road in facts.roads.iter().filter(|r| r.class == class) {
-        let after_baseline = commune_baseline.is_none_or(|a| road.date > a.body.as_of);
+    for road in scope.facts.roads.iter().filter(|r| r.class == class && r.date <= scope.as_of) {
+        let after_baseline = commune_baseline.is_none_or(|a| road.date > a.as_of);
         if !after_baseline {
             continue;
         }
@@ -178,37 +192,36 @@ fn roads(indicator_id: &str, class: RoadClass, facts: &Facts) -> Figure {
 }
 
 /// Household indicators over the registry; a household never checked counts as not meeting.
-fn households(rule: FieldRule, facts: &Facts) -> Figure {
+fn households(rule: FieldRule, scope: &Scope) -> Figure {
+    let facts = scope.facts;
     let tally = |members: &[&HouseholdFact]| -> Ratio {
-        let latest = || members.iter().filter_map(|h| h.latest.as_ref().map(|c: &CheckFact| c.check));
-        let count = |pred: &dyn Fn(&HouseholdCheck) -> bool| latest().filter(|c| pred(c)).count() as f64;
+        let latest = || members.iter().filter_map(|h| h.latest.as_ref());
+        let count = |pred: &dyn Fn(&CheckFact) -> bool| latest().filter(|c| pred(c)).count() as f64;
+        let sum = |field: &dyn Fn(&CheckFact) -> u32| latest().map(|c| field(c) as f64).sum::<f64>();
         match rule {
             FieldRule::Sanitation => Ratio {
-                numerator: Some(count(&HouseholdCheck::meets_sanitation)),
+                numerator: Some(count(&|c| c.sanitation)),
                 denominator: Some(members.len() as f64),
                 inner_numerator: None,
             },
             FieldRule::Water => Ratio {
-                numerator: Some(count(&|c| c.water.hygienic)),
+                numerator: Some(count(&|c| c.water_hygienic)),
                 denominator: Some(members.len() as f64),
-                inner_numerator: Some(count(&|c| c.water.clean)),
+                inner_numerator: Some(count(&|c| c.water_clean)),
             },
             FieldRule::LivestockPens => Ratio {
-                numerator: Some(count(&|c| c.livestock_pen_verdict() == Some(true))),
-                denominator: Some(count(&|c| c.livestock_pen_verdict().is_some())),
+                numerator: Some(count(&|c| c.pen_hygienic == Some(true))),
+                denominator: Some(count(&|c| c.pen_hygienic.is_some())),
                 inner_numerator: None,
             },
             FieldRule::HealthInsurance => {
-                let people: u64 = members
-                    .iter()
-                    .map(|h| h.latest.as_ref().map_or(h.members, |c| c.check.health_insurance.members) as u64)
-                    .sum();
-                let insured: u64 = latest().map(|c| c.health_insurance.insured as u64).sum();
-                Ratio { numerator: Some(insured as f64), denominator: Some(people as f64), inner_numerator: None }
+                // People of households never checked come from the registry.
+                let people: f64 = members.iter().map(|h| h.latest.as_ref().map_or(h.members, |c| c.members) as f64).sum();
+                Ratio { numerator: Some(sum(&|c| c.insured)), denominator: Some(people), inner_numerator: None }
             }
             FieldRule::Stunting => Ratio {
-                numerator: Some(latest().map(|c| c.children_under5.stunted as f64).sum()),
-                denominator: Some(latest().map(|c| c.children_under5.measured as f64).sum()),
+                numerator: Some(sum(&|c| c.children_stunted)),
+                denominator: Some(sum(&|c| c.children_measured)),
                 inner_numerator: None,
             },
             FieldRule::Roads(_) => Ratio::default(),
@@ -221,9 +234,9 @@ fn households(rule: FieldRule, facts: &Facts) -> Figure {
         ratio: tally(&all),
         gap_unit: Some(unit_of(rule)),
         coverage: Some(Coverage { checked: checked as u64, registered: all.len() as u64 }),
-        conflicts: all.iter().filter(|h| h.conflict).count(),
+        conflicts: all.iter().filter(|h| h.in_conflict()).count(),
         records: all.len() + checked,
-        villages: facts
+        villages: scope
             .villages
             .iter()
             .map(|v| {

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use super::facts::Facts;
+use super::indicators::Scope;
 use super::{MeasureScore, VillageMeasure};
 use crate::config::{CommuneConfig, MeasureId};
 use crate::ids::Slug;
@@ -20,8 +20,9 @@ fn road_class(measure: MeasureId) -> Option<RoadClass> {
 }
 
 /// The measure's value in one village for what happened on or after `since`.
-fn value(measure: MeasureId, facts: &Facts, village: &Slug, since: Option<NaiveDate>) -> f64 {
-    let in_window = |date: NaiveDate| since.is_none_or(|s| date >= s);
+fn value(measure: MeasureId, scope: &Scope, village: &Slug, since: Option<NaiveDate>) -> f64 {
+    let facts = scope.facts;
+    let in_window = |date: NaiveDate| since.is_none_or(|s| date >= s) && date <= scope.as_of;
     let here = |v: Option<&Slug>| v == Some(village);
     if let Some(class) = road_class(measure) {
         let km: f64 = facts
@@ -44,18 +45,18 @@ fn value(measure: MeasureId, facts: &Facts, village: &Slug, since: Option<NaiveD
     }
 }
 
-pub(super) fn measures(config: &CommuneConfig, facts: &Facts) -> Vec<MeasureScore> {
+pub(super) fn measures(config: &CommuneConfig, scope: &Scope) -> Vec<MeasureScore> {
     MeasureId::ALL
         .into_iter()
         .map(|measure| {
-            let villages: Vec<VillageMeasure> = facts
+            let villages: Vec<VillageMeasure> = scope
                 .villages
                 .iter()
                 .map(|village| {
                     let quota = config.quotas.iter().find(|q| q.measure == measure && &q.village_id == village);
                     VillageMeasure {
                         village_id: village.clone(),
-                        value: value(measure, facts, village, quota.map(|q| q.since)),
+                        value: value(measure, scope, village, quota.map(|q| q.since)),
                         quota: quota.map(|q| q.target),
                     }
                 })

@@ -6,7 +6,7 @@
 //! `indicators.rs` turns facts into each indicator's figure; `judge.rs` compares a figure with its
 //! threshold (value, met, gap); `measures.rs` counts activity against village quotas.
 
-mod facts;
+pub mod facts;
 mod indicators;
 mod judge;
 mod measures;
@@ -157,12 +157,21 @@ pub struct MeasureScore {
     pub villages: Vec<VillageMeasure>,
 }
 
+pub use facts::{CommuneFacts, EntityFact};
+
 /// Computes the scorecard of `config`'s commune from `versions` (every version known, in any
 /// order; versions of other communes are ignored), counting what was captured up to the end of
 /// `as_of`, local time.
 pub fn scorecard(catalog: &Catalog, config: &CommuneConfig, versions: &[Version], as_of: NaiveDate) -> Scorecard {
-    let filter = TrackFilter::default();
-    let facts = facts::Facts::gather(config, versions, as_of, &filter);
+    let facts = CommuneFacts::from_versions(&config.commune.id, versions, as_of, &TrackFilter::default());
+    scorecard_from_facts(catalog, config, &facts, as_of)
+}
+
+/// The scorecard from facts (derived on the fly, or kept incrementally by the server). Facts of
+/// records captured after `as_of` must not be passed in; assessments dated after it are ignored.
+pub fn scorecard_from_facts(catalog: &Catalog, config: &CommuneConfig, facts: &CommuneFacts, as_of: NaiveDate) -> Scorecard {
+    let villages: Vec<Slug> = config.commune.villages.iter().map(|v| v.id.clone()).collect();
+    let scope = indicators::Scope { facts, villages: &villages, as_of };
     let criteria: Vec<CriterionScore> = catalog
         .criteria
         .iter()
@@ -171,7 +180,7 @@ pub fn scorecard(catalog: &Catalog, config: &CommuneConfig, versions: &[Version]
                 .indicators
                 .iter()
                 .map(|ind| {
-                    let figure = indicators::compute(ind, &facts);
+                    let figure = indicators::compute(ind, &scope);
                     let threshold = ind.resolve_threshold(
                         config.commune.region,
                         config.province_targets.get(&ind.id),
@@ -204,7 +213,7 @@ pub fn scorecard(catalog: &Catalog, config: &CommuneConfig, versions: &[Version]
         as_of,
         criteria_met: criteria.iter().filter(|c| c.met == Some(true)).count(),
         criteria_total: criteria.len(),
-        measures: measures::measures(config, &facts),
+        measures: measures::measures(config, &scope),
         conflicts: facts.conflicts,
         criteria,
     }
