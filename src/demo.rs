@@ -140,6 +140,7 @@ pub fn thien_ke() -> Result<DemoCommune, DemoError> {
             device_seq: seq,
             author: Some("demo".to_owned()),
             server_seq: None,
+            flags: Vec::new(),
             captured_at: at,
             location: None,
             photos: Vec::new(),

@@ -17,6 +17,7 @@ pub mod demo;
 pub mod geo;
 pub mod heads;
 pub mod ids;
+pub mod protocol;
 pub mod record;
 pub mod scorecard;
 pub mod time;

@@ -83,6 +83,7 @@ impl Phone {
             device_seq: self.seq,
             author: None,
             server_seq: None,
+            flags: Vec::new(),
             captured_at,
             location,
             photos: Vec::new(),

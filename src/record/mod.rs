@@ -69,8 +69,42 @@ pub struct Location {
     pub source: LocationSource,
 }
 
-/// One immutable version of an entity. `author` and `server_seq` are set by the server on what
-/// it stores; a client does not send them.
+/// What the server noticed about a version when it arrived; the version is stored all the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VersionFlag {
+    /// Captured more than 10 minutes after the server received it: the phone's clock is ahead.
+    ClockAhead,
+    /// Captured more than a year before the server received it: the clock is probably behind.
+    ClockFarBehind,
+    /// Captured more than an hour before the same device's previous version: the clock stepped back.
+    ClockWentBack,
+}
+
+impl VersionFlag {
+    /// The clock checks of R5, one rule for the server and the phone: `previous` is the capture
+    /// time of the device's preceding version, if known.
+    pub fn clock_flags(
+        captured_at: DateTime<FixedOffset>,
+        received_at: DateTime<chrono::Utc>,
+        previous: Option<DateTime<FixedOffset>>,
+    ) -> Vec<VersionFlag> {
+        let mut flags = Vec::new();
+        if captured_at > received_at + chrono::Duration::minutes(10) {
+            flags.push(VersionFlag::ClockAhead);
+        }
+        if captured_at < received_at - chrono::Duration::days(365) {
+            flags.push(VersionFlag::ClockFarBehind);
+        }
+        if previous.is_some_and(|p| captured_at < p - chrono::Duration::hours(1)) {
+            flags.push(VersionFlag::ClockWentBack);
+        }
+        flags
+    }
+}
+
+/// One immutable version of an entity. `author`, `server_seq` and `flags` are set by the server
+/// on what it stores; a client does not send them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Version {
     pub version_id: Uuid,
@@ -85,6 +119,7 @@ pub struct Version {
     pub device_seq: u64,
     pub author: Option<String>,
     pub server_seq: Option<u64>,
+    pub flags: Vec<VersionFlag>,
     pub captured_at: DateTime<FixedOffset>,
     pub location: Option<Location>,
     pub photos: Vec<PhotoId>,
@@ -110,6 +145,8 @@ struct WireVersion<B> {
     author: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     server_seq: Option<u64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    flags: Vec<VersionFlag>,
     captured_at: DateTime<FixedOffset>,
     #[serde(default)]
     location: Option<Location>,
@@ -137,6 +174,7 @@ impl Version {
             device_seq: self.device_seq,
             author: self.author.clone(),
             server_seq: self.server_seq,
+            flags: self.flags.clone(),
             captured_at: self.captured_at,
             location: self.location,
             photos: self.photos.clone(),
@@ -157,6 +195,7 @@ impl Version {
             device_seq: w.device_seq,
             author: w.author,
             server_seq: w.server_seq,
+            flags: w.flags,
             captured_at: w.captured_at,
             location: w.location,
             photos: w.photos,
@@ -180,13 +219,14 @@ impl Version {
         Self::parse(value)
     }
 
-    /// SHA-256 over the client-written content (everything but `author` and `server_seq`), in a
+    /// SHA-256 over the client-written content (everything but `author`, `server_seq` and `flags`), in a
     /// canonical encoding, so that the same `version_id` arriving with another body is detected
     /// as corrupt whatever JSON spacing or number spelling the client used.
     pub fn content_digest(&self) -> [u8; 32] {
         let mut wire = self.to_wire();
         wire.author = None;
         wire.server_seq = None;
+        wire.flags = Vec::new();
         let canonical = serde_json::to_vec(&wire).expect("a version always serialises to JSON");
         Sha256::digest(canonical).into()
     }

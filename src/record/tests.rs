@@ -316,3 +316,17 @@ proptest! {
         let _ = Version::from_value(with(appendix_check(), pointer, replacement));
     }
 }
+
+#[test]
+fn clock_flags_catch_phones_a_year_off_or_stepping_back() {
+    let received = at("2020-06-01T10:00:00+07:00").with_timezone(&chrono::Utc);
+    let flags = |captured: &str, previous: Option<&str>| VersionFlag::clock_flags(at(captured), received, previous.map(at));
+    assert!(flags("2020-06-01T09:55:00+07:00", None).is_empty());
+    assert!(flags("2020-05-20T09:00:00+07:00", None).is_empty(), "a phone offline for days is normal");
+    assert_eq!(flags("2021-06-01T10:00:00+07:00", None), vec![VersionFlag::ClockAhead]);
+    assert_eq!(flags("2019-05-01T10:00:00+07:00", None), vec![VersionFlag::ClockFarBehind]);
+    assert_eq!(
+        flags("2020-06-01T07:00:00+07:00", Some("2020-06-01T09:00:00+07:00")),
+        vec![VersionFlag::ClockWentBack]
+    );
+}

@@ -1,0 +1,175 @@
+//! Wire types of the HTTP API v1 (product.md §4 and Appendix A), shared by the server, the
+//! phone's sync engine and the tests. Field names are the public contract: add, never rename.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::admin::Commune;
+use crate::config::{CommuneConfig, MeasureId};
+use crate::ids::Slug;
+use crate::record::Version;
+
+/// Path prefix of every API call.
+pub const API_V1: &str = "/api/v1";
+
+/// `{"error": {"code", "message", "field"?}}`, plus `expected_seq` on a sequence gap.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ApiError,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_seq: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiError {
+    /// A stable machine-readable code, e.g. `sequence_gap`, `invalid_token`, `too_large`.
+    pub code: String,
+    /// What happened and what to do next, for a person.
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// Who may do what. Devices enroll as enumerator, officer or viewer; admins are users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Officer,
+    Enumerator,
+    Viewer,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoginResponse {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// `POST /api/v1/communes`: the commune with its villages.
+pub type CreateCommune = Commune;
+
+/// `PUT /api/v1/communes/{id}/targets/{indicator_id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetPut {
+    pub threshold: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inner: Option<f64>,
+    pub source: String,
+}
+
+/// `PUT /api/v1/communes/{id}/quotas/{village_id}/{measure}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuotaPut {
+    pub target: f64,
+    pub since: NaiveDate,
+}
+
+/// `POST /api/v1/communes/{id}/enrollments`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnrollmentRequest {
+    pub role: Role,
+    pub expires_in_hours: u32,
+    /// The person who will use the device; becomes the `author` of what it sends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnrollmentResponse {
+    pub code: String,
+    pub expires_at: DateTime<Utc>,
+    pub role: Role,
+}
+
+/// `POST /api/v1/devices/enroll`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnrollRequest {
+    pub code: String,
+    pub device_name: String,
+    pub platform: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    pub device_id: Uuid,
+    pub token: String,
+    pub role: Role,
+    pub commune: Commune,
+}
+
+/// `POST /api/v1/sync/push`. Versions stay undecoded here so that one malformed version is
+/// rejected with its own reason while the rest of the batch is stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushRequest<V = serde_json::Value> {
+    pub device_id: Uuid,
+    pub first_seq: u64,
+    pub versions: Vec<V>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PushStatus {
+    /// Stored by this push (or by an earlier delivery of the same push: the answer repeats).
+    Stored,
+    /// The server already had this version, sent under another sequence number.
+    Duplicate,
+    /// Not stored; `reason` says why. Its sequence number is still acknowledged.
+    Rejected,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushResult {
+    /// The version's id as sent (it may not even be a UUID when rejected).
+    pub version_id: String,
+    pub status: PushStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// Every `device_seq` up to this one is durably handled; the phone may drop them.
+    pub acked_through_seq: u64,
+    pub results: Vec<PushResult>,
+    /// The commune's latest `server_seq`.
+    pub server_head: u64,
+}
+
+/// `GET /api/v1/sync/pull?cursor=N&limit=M`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub versions: Vec<Version>,
+    pub next_cursor: u64,
+    pub up_to_date: bool,
+    /// The commune's reference data (villages, targets, quotas, responsibilities), sent when
+    /// the client's `config_etag` query parameter differs from `config_etag`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<CommuneConfig>,
+    pub config_etag: String,
+}
+
+/// `GET /api/v1/sync/status`: what the server holds from this device.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusResponse {
+    pub device_id: Uuid,
+    pub commune_id: Slug,
+    pub acked_through_seq: u64,
+    pub server_head: u64,
+}
+
+/// A quota as listed by the API.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuotaView {
+    pub village_id: Slug,
+    pub measure: MeasureId,
+    pub target: f64,
+    pub since: NaiveDate,
+}
