@@ -8,6 +8,8 @@
 //! - [`geo`]: road length from GPS tracks, averaged positions;
 //! - [`config`], [`scorecard`]: a commune's targets and quotas, and the scorecard;
 //! - [`demo`]: the Thiện Kế demo commune.
+//! - with the `device` feature, what the phone runs: [`store`] (offline SQLite store and outbox),
+//!   [`photo`] (photo intake), [`sync`] (sync engine and HTTP client).
 #![forbid(unsafe_code)]
 
 pub mod admin;
@@ -21,3 +23,10 @@ pub mod protocol;
 pub mod record;
 pub mod scorecard;
 pub mod time;
+
+#[cfg(feature = "device")]
+pub mod photo;
+#[cfg(feature = "device")]
+pub mod store;
+#[cfg(feature = "device")]
+pub mod sync;

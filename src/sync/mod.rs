@@ -1,0 +1,519 @@
+//! The sync engine: moves the device store's outbox to the server, the commune's versions back,
+//! and photos up by tus, with the rules of sync-designs.md §4:
+//!
+//! - records before photos; oldest first; batches of contiguous `device_seq`;
+//! - outbox entries are removed only up to the `acked_through_seq` the server answered, never on
+//!   an HTTP status alone; `409 expected_seq` resends from there (from the stored versions, so
+//!   even what was acknowledged once can be sent again);
+//! - rejected versions go to the "needs attention" list and the queue goes on;
+//! - each pulled page is stored with its cursor in one transaction;
+//! - a photo upload keeps its URL in the store and resumes from the server's offset (`HEAD`)
+//!   after any failure or restart, with the chunk size following the link;
+//! - failed rounds are retried with jittered exponential backoff capped at 10 minutes; a round
+//!   starts on demand ([`SyncHandle::sync_now`]) and when connectivity returns
+//!   ([`SyncHandle::connectivity_changed`]).
+
+pub mod client;
+pub mod pacing;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+pub use client::{Client, ClientError, PushOutcome, WireFormat};
+pub use pacing::{Backoff, ChunkSizer};
+
+use crate::protocol::{EnrollRequest, PushRequest};
+use crate::store::{PhotoUpload, PushIdentity, Store, StoreError};
+
+/// Tunables of the engine; the defaults suit 2G.
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    pub format: WireFormat,
+    /// Versions per push (100 household checks are about 8 KB as CBOR + zstd).
+    pub batch_size: usize,
+    /// Versions per pull page.
+    pub pull_limit: u32,
+    /// Bound on one HTTP request.
+    pub request_timeout: Duration,
+    pub backoff: Backoff,
+    /// Start, minimum and maximum tus chunk.
+    pub chunk: ChunkSizer,
+    /// While online and idle, how often a round runs by itself.
+    pub idle_interval: Duration,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            format: WireFormat::CborZstd,
+            batch_size: 100,
+            pull_limit: 500,
+            request_timeout: Duration::from_secs(120),
+            backoff: Backoff::default(),
+            chunk: ChunkSizer::default(),
+            idle_interval: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// What a round is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Phase {
+    #[default]
+    Idle,
+    Pushing,
+    Pulling,
+    Photos,
+    /// Waiting to retry after a failure.
+    Waiting,
+    Offline,
+}
+
+/// Progress for the UI ("12 of 40 records, 1 of 3 photos, 210 of 900 KB").
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SyncProgress {
+    pub phase: Phase,
+    pub records_done: u64,
+    pub records_total: u64,
+    pub photos_done: u64,
+    pub photos_total: u64,
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+    /// Versions pulled in this round.
+    pub pulled: u64,
+    /// The last round's failure, in words, until a round succeeds.
+    pub last_error: Option<String>,
+    /// Completed rounds since the engine started.
+    pub rounds: u64,
+}
+
+/// Why a round stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("this phone is not enrolled")]
+    NotEnrolled,
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the server's answer does not fit: {0}")]
+    Protocol(String),
+    #[error("photo {0} on the phone does not match its id; it cannot be sent")]
+    PhotoDamaged(String),
+}
+
+impl SyncError {
+    /// Worth retrying by itself (network trouble, a server error).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            SyncError::Client(e) => e.is_transient(),
+            SyncError::Protocol(_) => true,
+            _ => false,
+        }
+    }
+}
+
+/// What one round did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SyncReport {
+    pub pushed: u64,
+    pub rejected: u64,
+    pub pulled: u64,
+    pub photos_uploaded: u64,
+    /// Photos that failed for a reason of their own (the others went on).
+    pub photo_errors: Vec<String>,
+}
+
+/// The engine over one store. Share it in an [`Arc`]; [`SyncEngine::spawn`] runs it in the
+/// background.
+pub struct SyncEngine {
+    store: Arc<Store>,
+    options: SyncOptions,
+    progress: watch::Sender<SyncProgress>,
+    chunk: Mutex<ChunkSizer>,
+    /// Identities whose `sync/status` was checked since the engine started.
+    status_checked: Mutex<HashSet<Uuid>>,
+    /// One round at a time.
+    round: tokio::sync::Mutex<()>,
+}
+
+impl SyncEngine {
+    pub fn new(store: Arc<Store>, options: SyncOptions) -> Self {
+        SyncEngine {
+            store,
+            chunk: Mutex::new(options.chunk.clone()),
+            options,
+            progress: watch::channel(SyncProgress::default()).0,
+            status_checked: Mutex::new(HashSet::new()),
+            round: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// Progress updates for the UI.
+    pub fn progress(&self) -> watch::Receiver<SyncProgress> {
+        self.progress.subscribe()
+    }
+
+    /// The current tus chunk size.
+    pub fn chunk_size(&self) -> usize {
+        self.chunk.lock().unwrap_or_else(|p| p.into_inner()).size()
+    }
+
+    /// Enrolls the phone with a one-time code and records the new identity in the store.
+    pub async fn enroll(
+        store: &Store,
+        server_url: &str,
+        code: &str,
+        device_name: &str,
+        platform: &str,
+    ) -> Result<crate::protocol::EnrollResponse, SyncError> {
+        let client = Client::new(server_url, None, Duration::from_secs(60))?;
+        let request =
+            EnrollRequest { code: code.to_owned(), device_name: device_name.to_owned(), platform: platform.to_owned() };
+        let response = client.enroll(&request).await?;
+        store.enroll(server_url, &response)?;
+        Ok(response)
+    }
+
+    fn update(&self, f: impl FnOnce(&mut SyncProgress)) {
+        self.progress.send_modify(f);
+    }
+
+    /// One complete round: push every outbox, pull to the end, upload photos.
+    pub async fn sync_once(&self) -> Result<SyncReport, SyncError> {
+        let _round = self.round.lock().await;
+        let result = self.round_inner().await;
+        self.update(|p| {
+            p.phase = Phase::Idle;
+            match &result {
+                Ok(_) => {
+                    p.last_error = None;
+                    p.rounds += 1;
+                }
+                Err(e) => p.last_error = Some(e.to_string()),
+            }
+        });
+        result
+    }
+
+    async fn round_inner(&self) -> Result<SyncReport, SyncError> {
+        let identities = self.store.sync_identities()?;
+        let current = identities.iter().find(|i| !i.retired).cloned();
+        if identities.is_empty() {
+            return Err(SyncError::NotEnrolled);
+        }
+        let counts = self.store.sync_counts()?;
+        self.update(|p| {
+            *p = SyncProgress {
+                phase: Phase::Pushing,
+                records_total: counts.pending_records,
+                photos_total: counts.pending_photos,
+                bytes_total: counts.pending_photo_bytes,
+                rounds: p.rounds,
+                last_error: p.last_error.clone(),
+                ..SyncProgress::default()
+            }
+        });
+        let mut report = SyncReport::default();
+        for identity in &identities {
+            self.push_identity(identity, &mut report).await?;
+        }
+        // A retired identity's commune may not be ours any more: pull with the current one.
+        if let Some(identity) = &current {
+            self.update(|p| p.phase = Phase::Pulling);
+            self.pull_all(identity, &mut report).await?;
+            self.update(|p| p.phase = Phase::Photos);
+            self.upload_photos(identity, &mut report).await?;
+        }
+        self.store.sync_finished()?;
+        Ok(report)
+    }
+
+    fn client(&self, identity: &PushIdentity) -> Result<Client, SyncError> {
+        Ok(Client::new(&identity.server_url, Some(identity.token.clone()), self.options.request_timeout)?)
+    }
+
+    async fn push_identity(&self, identity: &PushIdentity, report: &mut SyncReport) -> Result<(), SyncError> {
+        let client = self.client(identity)?;
+        let device_id = identity.device_id;
+        let checked = self.status_checked.lock().unwrap_or_else(|p| p.into_inner()).contains(&device_id);
+        if !checked && !identity.retired {
+            // The second witness of a restored database (store module documentation).
+            let status = client.status().await?;
+            self.store.sync_apply_status(device_id, status.acked_through_seq)?;
+            self.status_checked.lock().unwrap_or_else(|p| p.into_inner()).insert(device_id);
+        }
+        let mut batch_size = self.options.batch_size.max(1);
+        let Some(mut from) = self.store.sync_outbox_start(device_id)? else { return Ok(()) };
+        let mut gaps = 0;
+        loop {
+            let batch = self.store.sync_batch(device_id, from, batch_size)?;
+            if batch.is_empty() {
+                return Err(SyncError::Protocol(format!("nothing to send from sequence {from}")));
+            }
+            let last = batch.last().map(|e| e.device_seq).unwrap_or(from);
+            let request = PushRequest {
+                device_id,
+                first_seq: from,
+                versions: batch.into_iter().map(|e| e.version).collect(),
+            };
+            match client.push(&request, self.options.format).await {
+                Ok(PushOutcome::Acked(response)) => {
+                    if response.acked_through_seq < from {
+                        return Err(SyncError::Protocol(format!(
+                            "acknowledged through {} after a push from {from}",
+                            response.acked_through_seq
+                        )));
+                    }
+                    let ack = self.store.sync_apply_push(device_id, &response)?;
+                    report.pushed += ack.removed as u64;
+                    report.rejected += ack.rejected as u64;
+                    self.update(|p| p.records_done += ack.removed as u64);
+                    gaps = 0;
+                }
+                Ok(PushOutcome::Gap { expected_seq }) => {
+                    gaps += 1;
+                    if gaps > 3 || expected_seq == from {
+                        return Err(SyncError::Protocol(format!(
+                            "the server expects sequence {expected_seq} after a push from {from} (through {last})"
+                        )));
+                    }
+                    if expected_seq < from {
+                        // The server lacks what it acknowledged before (restored from a
+                        // backup): send it again from the stored versions.
+                        from = expected_seq;
+                        continue;
+                    }
+                    // The server already holds everything before `expected_seq`.
+                    let held = crate::protocol::PushResponse {
+                        acked_through_seq: expected_seq - 1,
+                        results: Vec::new(),
+                        server_head: 0,
+                    };
+                    let ack = self.store.sync_apply_push(device_id, &held)?;
+                    report.pushed += ack.removed as u64;
+                    self.update(|p| p.records_done += ack.removed as u64);
+                }
+                Err(ClientError::Status { status: 413, .. }) if batch_size > 1 => {
+                    batch_size /= 2;
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            }
+            match self.store.sync_outbox_start(device_id)? {
+                Some(next) => from = next,
+                None => return Ok(()),
+            }
+        }
+    }
+
+    async fn pull_all(&self, identity: &PushIdentity, report: &mut SyncReport) -> Result<(), SyncError> {
+        let client = self.client(identity)?;
+        loop {
+            let (cursor, etag) = self.store.sync_pull_state()?;
+            let page = client.pull(cursor, self.options.pull_limit, etag.as_deref()).await?;
+            let new = self.store.sync_apply_pull(&page)?;
+            report.pulled += new as u64;
+            self.update(|p| p.pulled += new as u64);
+            if page.up_to_date {
+                return Ok(());
+            }
+            if page.next_cursor <= cursor {
+                return Err(SyncError::Protocol(format!("pull cursor did not advance from {cursor}")));
+            }
+        }
+    }
+
+    async fn upload_photos(&self, identity: &PushIdentity, report: &mut SyncReport) -> Result<(), SyncError> {
+        let client = self.client(identity)?;
+        for photo in self.store.sync_photos_pending()? {
+            match self.upload_photo(&client, &photo).await {
+                Ok(()) => {
+                    report.photos_uploaded += 1;
+                    self.update(|p| p.photos_done += 1);
+                }
+                Err(e) if e.is_transient() => return Err(e),
+                Err(e) => report.photo_errors.push(format!("{}: {e}", photo.photo_id)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Uploads one photo by tus, resuming from the server's offset.
+    async fn upload_photo(&self, client: &Client, photo: &PhotoUpload) -> Result<(), SyncError> {
+        let data = std::fs::read(&photo.path).map_err(StoreError::Io)?;
+        if <[u8; 32]>::from(Sha256::digest(&data)) != *photo.photo_id.as_bytes() {
+            return Err(SyncError::PhotoDamaged(photo.photo_id.to_hex()));
+        }
+        let length = data.len() as u64;
+        let mut already = photo.uploaded_bytes;
+        let (url, mut offset) = match &photo.upload_url {
+            Some(url) => match client.tus_offset(url).await? {
+                Some(offset) => (url.clone(), offset),
+                None => {
+                    // Expired or unknown: start a new upload (the only way back to byte 0).
+                    self.store.sync_set_upload_url(&photo.photo_id, None)?;
+                    already = 0;
+                    self.create_upload(client, photo, length).await?
+                }
+            },
+            None => self.create_upload(client, photo, length).await?,
+        };
+        self.update(|p| p.bytes_done += offset.saturating_sub(already));
+        let mut mismatches = 0;
+        while offset < length {
+            let size = self.chunk_size();
+            let end = (offset as usize + size).min(data.len());
+            match client.tus_patch(&url, offset, &data[offset as usize..end]).await {
+                Ok(new_offset) => {
+                    self.chunk.lock().unwrap_or_else(|p| p.into_inner()).success();
+                    if new_offset <= offset || new_offset > length {
+                        return Err(SyncError::Protocol(format!("tus offset went from {offset} to {new_offset}")));
+                    }
+                    self.store.sync_set_uploaded_bytes(&photo.photo_id, new_offset)?;
+                    self.update(|p| p.bytes_done += new_offset - offset);
+                    offset = new_offset;
+                }
+                Err(ClientError::Status { status: 409, .. }) if mismatches < 3 => {
+                    // Our offset is stale (a chunk landed but its answer was lost): ask again.
+                    mismatches += 1;
+                    match client.tus_offset(&url).await? {
+                        Some(o) => offset = o,
+                        None => {
+                            self.store.sync_set_upload_url(&photo.photo_id, None)?;
+                            return Err(SyncError::Protocol("the upload expired".into()));
+                        }
+                    }
+                }
+                Err(e) => {
+                    self.chunk.lock().unwrap_or_else(|p| p.into_inner()).failure();
+                    if matches!(e.status(), Some(404 | 410)) {
+                        self.store.sync_set_upload_url(&photo.photo_id, None)?;
+                    }
+                    return Err(e.into());
+                }
+            }
+        }
+        self.store.sync_photo_done(&photo.photo_id)?;
+        Ok(())
+    }
+
+    async fn create_upload(&self, client: &Client, photo: &PhotoUpload, length: u64) -> Result<(String, u64), SyncError> {
+        let (url, offset) = client.tus_create(length, &photo.photo_id).await?;
+        self.store.sync_set_upload_url(&photo.photo_id, Some(url.as_str()))?;
+        Ok((url.to_string(), offset.unwrap_or(0)))
+    }
+
+    /// Runs the engine in the background on the current tokio runtime.
+    pub fn spawn(self: Arc<Self>) -> SyncHandle {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let progress = self.progress();
+        let task = tokio::spawn(background(self, rx));
+        SyncHandle { commands: tx, task, progress }
+    }
+}
+
+enum Command {
+    SyncNow,
+    Connectivity(bool),
+    Shutdown,
+}
+
+/// Controls a background engine.
+pub struct SyncHandle {
+    commands: mpsc::UnboundedSender<Command>,
+    task: JoinHandle<()>,
+    progress: watch::Receiver<SyncProgress>,
+}
+
+impl SyncHandle {
+    /// Asks for a round now (after a save, or the user's "sync" button).
+    pub fn sync_now(&self) {
+        let _ = self.commands.send(Command::SyncNow);
+    }
+
+    /// Tells the engine the network came or went; coming back starts a round at once.
+    pub fn connectivity_changed(&self, online: bool) {
+        let _ = self.commands.send(Command::Connectivity(online));
+    }
+
+    pub fn progress(&self) -> watch::Receiver<SyncProgress> {
+        self.progress.clone()
+    }
+
+    /// Stops the engine after the current request.
+    pub async fn shutdown(self) {
+        let _ = self.commands.send(Command::Shutdown);
+        let _ = self.task.await;
+    }
+}
+
+async fn background(engine: Arc<SyncEngine>, mut commands: mpsc::UnboundedReceiver<Command>) {
+    use rand::SeedableRng;
+    let mut rng = rand::rngs::StdRng::from_os_rng();
+    let mut online = true;
+    let mut wanted = true;
+    let mut attempt: u32 = 0;
+    loop {
+        let wait = if !online {
+            engine.update(|p| p.phase = Phase::Offline);
+            None
+        } else if wanted {
+            match engine.sync_once().await {
+                Ok(_) => {
+                    attempt = 0;
+                    wanted = false;
+                    Some(engine.options.idle_interval)
+                }
+                Err(e) if e.is_transient() => {
+                    attempt += 1;
+                    engine.update(|p| p.phase = Phase::Waiting);
+                    Some(engine.options.backoff.delay(attempt, &mut rng))
+                }
+                Err(e) => {
+                    // Needs a person (enroll again, a damaged photo): wait to be asked.
+                    tracing::warn!("sync stopped: {e}");
+                    wanted = false;
+                    attempt = 0;
+                    None
+                }
+            }
+        } else {
+            Some(engine.options.idle_interval)
+        };
+        let command = match wait {
+            Some(d) => match tokio::time::timeout(d, commands.recv()).await {
+                Ok(c) => c,
+                Err(_) => {
+                    wanted = true;
+                    continue;
+                }
+            },
+            None => commands.recv().await,
+        };
+        match command {
+            None | Some(Command::Shutdown) => return,
+            Some(Command::SyncNow) => {
+                wanted = true;
+                attempt = 0;
+            }
+            Some(Command::Connectivity(now_online)) => {
+                if now_online && !online {
+                    wanted = true;
+                    attempt = 0;
+                }
+                online = now_online;
+            }
+        }
+    }
+}
