@@ -1,6 +1,6 @@
 //! A point feature's position (a trash sign) from several fixes taken standing at it.
 
-use super::{is_valid_position, passes_accuracy_gate};
+use super::{is_valid_position, longitude_offset_deg, passes_accuracy_gate, wrap_longitude};
 
 /// One position fix for a point feature (a sign).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -38,7 +38,9 @@ const COMMON_ERROR_SHARE: f64 = 0.5;
 pub fn average_position(fixes: &[PositionFix], accuracy_gate_m: f64) -> Option<AveragedPosition> {
     let usable: Vec<&PositionFix> = fixes
         .iter()
-        .filter(|f| is_valid_position(f.lat, f.lon) && passes_accuracy_gate(f.accuracy_m, accuracy_gate_m))
+        .filter(|f| {
+            is_valid_position(f.lat, f.lon) && passes_accuracy_gate(f.accuracy_m, accuracy_gate_m)
+        })
         .collect();
     let best_accuracy = usable.iter().map(|f| f.accuracy_m).reduce(f64::min)?;
     // Weights relative to the best fix, so they stay in (0, 1] whatever the accuracies.
@@ -62,7 +64,7 @@ pub fn average_position(fixes: &[PositionFix], accuracy_gate_m: f64) -> Option<A
         let w = weight / total;
         lat += w * fix.lat;
         // Relative to the first fix, so fixes either side of the antimeridian average there.
-        dlon += w * ((fix.lon - origin_lon + 540.0).rem_euclid(360.0) - 180.0);
+        dlon += w * longitude_offset_deg(fix.lon, origin_lon);
         accuracy_sum += w * fix.accuracy_m;
         accuracy_sq_sum += w * w * fix.accuracy_m * fix.accuracy_m;
     }
@@ -71,8 +73,110 @@ pub fn average_position(fixes: &[PositionFix], accuracy_gate_m: f64) -> Option<A
         .sqrt();
     Some(AveragedPosition {
         lat,
-        lon: (origin_lon + dlon + 540.0).rem_euclid(360.0) - 180.0,
+        lon: wrap_longitude(origin_lon + dlon),
         accuracy_m,
         fixes_used: weights.iter().filter(|w| **w > 0.0).count(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(lat: f64, lon: f64, accuracy_m: f64) -> PositionFix {
+        PositionFix {
+            lat,
+            lon,
+            accuracy_m,
+        }
+    }
+
+    #[test]
+    fn fixes_are_weighted_by_inverse_variance() {
+        // Accuracies 3 m and 6 m: weights 4 : 1.
+        let averaged =
+            average_position(&[at(21.7800, 105.33, 3.0), at(21.7805, 105.34, 6.0)], 25.0)
+                .expect("two good fixes");
+        assert!((averaged.lat - (4.0 * 21.7800 + 21.7805) / 5.0).abs() < 1e-12);
+        assert!((averaged.lon - (4.0 * 105.33 + 105.34) / 5.0).abs() < 1e-12);
+        assert_eq!(averaged.fixes_used, 2);
+    }
+
+    #[test]
+    fn averaging_never_claims_more_than_correlated_gps_errors_allow() {
+        let fixes = vec![at(21.78, 105.33, 5.0); 100];
+        let averaged = average_position(&fixes, 25.0).expect("good fixes");
+        let expected = 5.0 * (COMMON_ERROR_SHARE + (1.0 - COMMON_ERROR_SHARE) / 100.0).sqrt();
+        assert!(
+            (averaged.accuracy_m - expected).abs() < 1e-9,
+            "{averaged:?}"
+        );
+        assert!(averaged.accuracy_m > 5.0 / 100f64.sqrt());
+        assert!(averaged.accuracy_m >= 5.0 * COMMON_ERROR_SHARE.sqrt());
+        assert!(averaged.accuracy_m < 5.0);
+    }
+
+    #[test]
+    fn one_fix_is_its_own_average() {
+        let fix = at(21.78, 105.33, 4.0);
+        assert_eq!(
+            average_position(&[fix], 25.0),
+            Some(AveragedPosition {
+                lat: 21.78,
+                lon: 105.33,
+                accuracy_m: 4.0,
+                fixes_used: 1
+            })
+        );
+    }
+
+    #[test]
+    fn fixes_worse_than_the_gate_are_dropped() {
+        let averaged = average_position(&[at(21.78, 105.33, 4.0), at(21.79, 105.35, 40.0)], 25.0)
+            .expect("one good fix");
+        assert_eq!(
+            (averaged.lat, averaged.lon, averaged.fixes_used),
+            (21.78, 105.33, 1)
+        );
+    }
+
+    #[test]
+    fn nothing_usable_gives_no_position() {
+        assert_eq!(average_position(&[], 25.0), None);
+        assert_eq!(average_position(&[at(21.78, 105.33, 30.0)], 25.0), None);
+        let unusable = [
+            at(f64::NAN, 105.33, 3.0),
+            at(21.78, f64::INFINITY, 3.0),
+            at(91.0, 105.33, 3.0),
+            at(21.78, 105.33, f64::NAN),
+            at(21.78, 105.33, -2.0),
+        ];
+        assert_eq!(average_position(&unusable, 25.0), None);
+        assert_eq!(average_position(&[at(21.78, 105.33, 3.0)], f64::NAN), None);
+    }
+
+    #[test]
+    fn exact_fixes_outweigh_measured_ones() {
+        let averaged = average_position(
+            &[
+                at(21.78, 105.33, 0.0),
+                at(21.7801, 105.3301, 0.0),
+                at(21.79, 105.34, 3.0),
+            ],
+            25.0,
+        )
+        .expect("exact fixes");
+        assert!(
+            (averaged.lat - 21.78005).abs() < 1e-12 && (averaged.lon - 105.33005).abs() < 1e-12
+        );
+        assert_eq!((averaged.accuracy_m, averaged.fixes_used), (0.0, 2));
+    }
+
+    #[test]
+    fn fixes_either_side_of_the_antimeridian_average_there() {
+        let averaged =
+            average_position(&[at(-16.8, 179.9999, 5.0), at(-16.8, -179.9997, 5.0)], 25.0)
+                .expect("good fixes");
+        assert!((averaged.lon.abs() - 179.9999).abs() < 1e-9, "{averaged:?}");
+    }
 }

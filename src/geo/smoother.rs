@@ -9,48 +9,88 @@
 //! same process noise, so they share one covariance sequence: two 2-state filters whose
 //! covariance is computed once.
 //!
-//! How hard to smooth is set by the acceleration noise density `q`. A walker rounding a
-//! hairpin accelerates about 0.1 m/s², a motorbike 2 m/s²; no single `q` suits both (one that
-//! follows the motorbike leaves a walker's track several per cent too long). So each track
-//! takes the `q` from a grid under which its own fixes are most likely (the forward filter's
-//! innovation likelihood): one forward pass per grid value, still O(n).
+//! How hard to smooth is the acceleration noise density `q`, and it must follow the speed: a
+//! walker rounding a hairpin accelerates about 0.1 m/s², a motorbike 2 m/s², and someone
+//! standing at a junction not at all. If the road's curvature is modelled as white noise
+//! along its length with density `g`, the sideways acceleration v²κ of anyone following it is
+//! white in time with density `q = g v³`. So each fix gets `q = g · max(v, 0.2 m/s)³`, with the
+//! speed `v` from a pilot pass that assumes one speed everywhere. Without this a stop of two
+//! minutes, which fits a tiny `q`, drags the whole track's `q` down and the smoother cuts the
+//! corners of the moving part.
+//!
+//! Two numbers are fitted to each track by maximum likelihood, in O(n):
+//! - `g`, from a grid: one forward pass per grid value;
+//! - the true size of the noise. Phones' accuracy figures are often optimistic, so only their
+//!   ratios are trusted and every fix's variance is multiplied by one common factor (at least
+//!   1). Scaling `q` by the same factor leaves the gains unchanged, so for each grid value the
+//!   factor has a closed form (the mean squared normalised innovation) and costs nothing.
 
 /// One fix on the local east/north plane, ready for smoothing.
 pub(super) struct PlaneFix {
     pub east_m: f64,
     pub north_m: f64,
-    /// Per-axis measurement variance, m².
+    /// Per-axis measurement variance as the phone reports it, m².
     pub variance_m2: f64,
     /// Seconds since the previous fix, already made positive and bounded by the caller;
     /// ignored for the first fix.
     pub dt_s: f64,
 }
 
-/// A smoothed position with its posterior per-axis variance.
+/// A smoothed position with its posterior per-axis variance (noise scale applied).
 pub(super) struct SmoothedFix {
     pub east_m: f64,
     pub north_m: f64,
     pub variance_m2: f64,
+    speed_m_s: f64,
+    /// Posterior variance of the speed along each axis, (m/s)².
+    speed_variance: f64,
 }
 
-/// Candidate acceleration noise densities, m²/s³, half a decade apart: from a walker on a
-/// straight path to a motorbike braking into a hairpin.
-const ACCEL_NOISE_GRID: [f64; 8] = [0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0];
+/// Candidate curvature noise densities `g`, 1/m, half a decade apart; the fitted values run
+/// from 0.001 (a long straight) to 0.1 (a lane of right-angle corners).
+const CURVATURE_NOISE_GRID: [f64; 9] = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0];
+
+/// Speed the pilot pass assumes everywhere, m/s: between walking and riding, so that the grid
+/// spans both.
+const PILOT_SPEED_M_S: f64 = 3.0;
+
+/// Speeds below this count as this when setting `q`, m/s: nobody measures a road slower, and
+/// `q` must stay positive.
+const MIN_SPEED_M_S: f64 = 0.2;
 
 /// Prior variance of the speed along each axis at the first fix, (m/s)²: anything up to a
 /// fast motorbike, so the first fixes decide it.
 const INITIAL_SPEED_VARIANCE: f64 = 15.0 * 15.0;
 
-/// Smooths `fixes` (at least one) with the most likely acceleration noise of the grid.
+/// Smooths `fixes` (at least one) under the most likely curvature noise and noise scale.
 pub(super) fn smooth(fixes: &[PlaneFix]) -> Vec<SmoothedFix> {
-    let mut best = forward(fixes, ACCEL_NOISE_GRID[0]);
-    for q in &ACCEL_NOISE_GRID[1..] {
-        let run = forward(fixes, *q);
+    let pilot = backward(
+        fixes,
+        &fit(fixes, &vec![PILOT_SPEED_M_S.powi(3); fixes.len()]),
+    );
+    let speed_cubed: Vec<f64> = pilot
+        .iter()
+        .map(|p| {
+            // E|v̂|² = |v|² + 2σᵥ², so this estimates |v|² without the pilot's own noise: a
+            // stop reads as standing still, not as the noise's speed.
+            let speed_sq = p.speed_m_s.powi(2) - 2.0 * p.speed_variance;
+            speed_sq.max(0.0).sqrt().max(MIN_SPEED_M_S).powi(3)
+        })
+        .collect();
+    backward(fixes, &fit(fixes, &speed_cubed))
+}
+
+/// The forward run with `q = g · speed_cubed[k]` for the most likely `g` of the grid.
+fn fit(fixes: &[PlaneFix], speed_cubed: &[f64]) -> ForwardRun {
+    let run_with = |g: f64| forward(fixes, |k| g * speed_cubed[k]);
+    let mut best = run_with(CURVATURE_NOISE_GRID[0]);
+    for g in &CURVATURE_NOISE_GRID[1..] {
+        let run = run_with(*g);
         if run.log_likelihood > best.log_likelihood {
             best = run;
         }
     }
-    backward(fixes, &best.steps)
+    best
 }
 
 /// Position and speed along one axis.
@@ -62,7 +102,10 @@ struct AxisState {
 
 impl AxisState {
     fn predict(self, dt: f64) -> AxisState {
-        AxisState { pos: self.pos + dt * self.vel, vel: self.vel }
+        AxisState {
+            pos: self.pos + dt * self.vel,
+            vel: self.vel,
+        }
     }
 }
 
@@ -97,27 +140,41 @@ struct FilterStep {
 
 struct ForwardRun {
     steps: Vec<FilterStep>,
+    /// Factor by which the phone's variances (and `q`) must be multiplied to fit the track.
+    noise_scale: f64,
+    /// Log-likelihood of the fixes with `noise_scale` at its best value, up to a constant.
     log_likelihood: f64,
 }
 
-fn forward(fixes: &[PlaneFix], q: f64) -> ForwardRun {
+/// Kalman filter over `fixes` with acceleration noise density `q_at(k)` before fix `k`.
+fn forward(fixes: &[PlaneFix], q_at: impl Fn(usize) -> f64) -> ForwardRun {
     let mut steps: Vec<FilterStep> = Vec::with_capacity(fixes.len());
-    let mut log_likelihood = 0.0;
-    for fix in fixes {
+    let (mut normalised_sq_sum, mut log_det_sum) = (0.0, 0.0);
+    for (k, fix) in fixes.iter().enumerate() {
         let step = match steps.last() {
             // The first fix is the whole prior on position: starting there with its own
             // variance equals updating a flat prior with it.
             None => {
-                let cov = Cov { pp: fix.variance_m2, pv: 0.0, vv: INITIAL_SPEED_VARIANCE };
+                let cov = Cov {
+                    pp: fix.variance_m2,
+                    pv: 0.0,
+                    vv: INITIAL_SPEED_VARIANCE,
+                };
                 FilterStep {
-                    east: AxisState { pos: fix.east_m, vel: 0.0 },
-                    north: AxisState { pos: fix.north_m, vel: 0.0 },
+                    east: AxisState {
+                        pos: fix.east_m,
+                        vel: 0.0,
+                    },
+                    north: AxisState {
+                        pos: fix.north_m,
+                        vel: 0.0,
+                    },
                     cov,
                     predicted: cov,
                 }
             }
             Some(prev) => {
-                let predicted = prev.cov.predict(fix.dt_s, q);
+                let predicted = prev.cov.predict(fix.dt_s, q_at(k));
                 let east = prev.east.predict(fix.dt_s);
                 let north = prev.north.predict(fix.dt_s);
                 // Positive: the prediction always carries process noise (q > 0, dt > 0).
@@ -125,10 +182,13 @@ fn forward(fixes: &[PlaneFix], q: f64) -> ForwardRun {
                 let gain_pos = predicted.pp / innovation_var;
                 let gain_vel = predicted.pv / innovation_var;
                 let (de, dn) = (fix.east_m - east.pos, fix.north_m - north.pos);
-                log_likelihood -=
-                    innovation_var.ln() + (de * de + dn * dn) / (2.0 * innovation_var);
+                normalised_sq_sum += (de * de + dn * dn) / innovation_var;
+                log_det_sum += innovation_var.ln();
                 FilterStep {
-                    east: AxisState { pos: east.pos + gain_pos * de, vel: east.vel + gain_vel * de },
+                    east: AxisState {
+                        pos: east.pos + gain_pos * de,
+                        vel: east.vel + gain_vel * de,
+                    },
                     north: AxisState {
                         pos: north.pos + gain_pos * dn,
                         vel: north.vel + gain_vel * dn,
@@ -144,15 +204,42 @@ fn forward(fixes: &[PlaneFix], q: f64) -> ForwardRun {
         };
         steps.push(step);
     }
-    ForwardRun { steps, log_likelihood }
+    // Each innovation is two scalar observations with variance scale·S, so the likelihood is
+    // −(m ln scale + Σ ln S + N / 2 scale) up to constants, N being the sum of normalised
+    // squared innovations; it peaks at scale = N / 2m. The scale is floored at 1: fixes may be
+    // worse than the phone says but are not taken to be better, because a fit below 1 mostly
+    // means the error is correlated in time (the model takes slow error for motion).
+    let innovations = steps.len().saturating_sub(1) as f64;
+    let noise_scale = match innovations > 0.0 {
+        true => (normalised_sq_sum / (2.0 * innovations)).max(1.0),
+        false => 1.0,
+    };
+    let log_likelihood =
+        -(innovations * noise_scale.ln() + log_det_sum + normalised_sq_sum / (2.0 * noise_scale));
+    ForwardRun {
+        steps,
+        noise_scale,
+        log_likelihood,
+    }
 }
 
-/// Rauch–Tung–Striebel pass: x̂ₖ = xₖ + Cₖ (x̂ₖ₊₁ − F xₖ), Cₖ = Pₖ Fᵀ (Pₖ₊₁⁻)⁻¹.
-fn backward(fixes: &[PlaneFix], steps: &[FilterStep]) -> Vec<SmoothedFix> {
+/// Rauch–Tung–Striebel pass: x̂ₖ = xₖ + Cₖ (x̂ₖ₊₁ − F xₖ), Cₖ = Pₖ Fᵀ (Pₖ₊₁⁻)⁻¹,
+/// P̂ₖ = Pₖ + Cₖ (P̂ₖ₊₁ − Pₖ₊₁⁻) Cₖᵀ.
+fn backward(fixes: &[PlaneFix], run: &ForwardRun) -> Vec<SmoothedFix> {
+    let steps = &run.steps;
+    let smoothed_fix = |east: AxisState, north: AxisState, cov: Cov| SmoothedFix {
+        east_m: east.pos,
+        north_m: north.pos,
+        variance_m2: cov.pp * run.noise_scale,
+        speed_m_s: east.vel.hypot(north.vel),
+        speed_variance: cov.vv * run.noise_scale,
+    };
     let mut smoothed = Vec::with_capacity(steps.len());
-    let Some(last) = steps.last() else { return smoothed };
+    let Some(last) = steps.last() else {
+        return smoothed;
+    };
     let (mut east, mut north, mut cov) = (last.east, last.north, last.cov);
-    smoothed.push(SmoothedFix { east_m: east.pos, north_m: north.pos, variance_m2: cov.pp });
+    smoothed.push(smoothed_fix(east, north, cov));
     for (k, step) in steps.iter().enumerate().rev().skip(1) {
         let dt = fixes[k + 1].dt_s;
         let next_predicted = steps[k + 1].predicted;
@@ -160,11 +247,18 @@ fn backward(fixes: &[PlaneFix], steps: &[FilterStep]) -> Vec<SmoothedFix> {
         // The predicted covariance contains Q, whose determinant q²dt⁴/12 is positive; only
         // rounding with absurd inputs could break that, and then the filtered estimate stands.
         let gain = if det > 0.0 && det.is_finite() {
-            // Pₖ Fᵀ, then times the inverse of the predicted covariance.
+            // Pₖ Fᵀ times the inverse of the predicted covariance.
             let (a, b) = (step.cov.pp + dt * step.cov.pv, step.cov.pv);
             let (c, d) = (step.cov.pv + dt * step.cov.vv, step.cov.vv);
-            let (ip, iv, iw) = (next_predicted.vv / det, -next_predicted.pv / det, next_predicted.pp / det);
-            [[a * ip + b * iv, a * iv + b * iw], [c * ip + d * iv, c * iv + d * iw]]
+            let (ip, iv, iw) = (
+                next_predicted.vv / det,
+                -next_predicted.pv / det,
+                next_predicted.pp / det,
+            );
+            [
+                [a * ip + b * iv, a * iv + b * iw],
+                [c * ip + d * iv, c * iv + d * iw],
+            ]
         } else {
             [[0.0; 2]; 2]
         };
@@ -178,9 +272,11 @@ fn backward(fixes: &[PlaneFix], steps: &[FilterStep]) -> Vec<SmoothedFix> {
         };
         east = correct(step.east, east);
         north = correct(step.north, north);
-        // Pₖ + C (P̂ₖ₊₁ − Pₖ₊₁⁻) Cᵀ
-        let (dpp, dpv, dvv) =
-            (cov.pp - next_predicted.pp, cov.pv - next_predicted.pv, cov.vv - next_predicted.vv);
+        let (dpp, dpv, dvv) = (
+            cov.pp - next_predicted.pp,
+            cov.pv - next_predicted.pv,
+            cov.vv - next_predicted.vv,
+        );
         let row = |r: [f64; 2]| (r[0] * dpp + r[1] * dpv, r[0] * dpv + r[1] * dvv);
         let (x0, y0) = row(gain[0]);
         let (x1, y1) = row(gain[1]);
@@ -189,7 +285,7 @@ fn backward(fixes: &[PlaneFix], steps: &[FilterStep]) -> Vec<SmoothedFix> {
             pv: step.cov.pv + x0 * gain[1][0] + y0 * gain[1][1],
             vv: (step.cov.vv + x1 * gain[1][0] + y1 * gain[1][1]).max(0.0),
         };
-        smoothed.push(SmoothedFix { east_m: east.pos, north_m: north.pos, variance_m2: cov.pp });
+        smoothed.push(smoothed_fix(east, north, cov));
     }
     smoothed.reverse();
     smoothed
