@@ -140,8 +140,7 @@ fn main() {
     let request = PushRequest { device_id, first_seq: 1, versions: batch.into_iter().map(|e| e.version).collect() };
     let (cbor_zstd, _, _) = encode_push(&request, WireFormat::CborZstd);
     let (json, _, _) = encode_push(&request, WireFormat::Json);
-    let mut cbor = Vec::new();
-    ciborium::into_writer(&request, &mut cbor).unwrap();
+    let cbor = zstd::stream::decode_all(&cbor_zstd[..]).unwrap();
 
     let odk: Vec<Vec<u8>> = checks.iter().map(|(v, c)| openrosa_multipart(&openrosa_xml(v, c))).collect();
     let odk_body: usize = odk.iter().map(Vec::len).sum();

@@ -1,1 +1,4 @@
+//! Helpers of the cross-crate and end-to-end tests.
 
+pub mod phone;
+pub mod proxy;
