@@ -173,3 +173,79 @@ pub struct QuotaView {
     pub target: f64,
     pub since: NaiveDate,
 }
+
+/// `GET /api/v1/communes/{id}` and the answer to `POST /api/v1/communes`: the commune with its
+/// villages and everything configured around it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommuneDetail {
+    #[serde(flatten)]
+    pub commune: Commune,
+    /// Indicator id -> the province's threshold (shared by every commune of the province).
+    #[serde(default)]
+    pub province_targets: std::collections::BTreeMap<String, crate::catalog::TargetOverride>,
+    /// Indicator id -> the commune's own threshold.
+    #[serde(default)]
+    pub commune_targets: std::collections::BTreeMap<String, crate::catalog::TargetOverride>,
+    #[serde(default)]
+    pub quotas: Vec<crate::config::Quota>,
+    #[serde(default)]
+    pub responsibilities: std::collections::BTreeMap<String, String>,
+    /// Changes whenever any of the above changes (the same value `sync/pull` compares).
+    pub config_etag: String,
+}
+
+/// `POST /api/v1/users` (admin): a dashboard account. Officers and viewers are scoped to one
+/// commune (`commune_id`) or, for provincial officials, to a province (`province`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreateUserRequest {
+    pub username: String,
+    pub password: String,
+    pub role: Role,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commune_id: Option<Slug>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub province: Option<String>,
+}
+
+/// A dashboard account as listed (never its password).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserView {
+    pub username: String,
+    pub role: Role,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commune_id: Option<Slug>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub province: Option<String>,
+}
+
+/// An enrolled device as listed (`GET /api/v1/communes/{id}/devices`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceView {
+    pub device_id: Uuid,
+    pub commune_id: Slug,
+    pub role: Role,
+    pub device_name: String,
+    pub platform: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder: Option<String>,
+    pub enrolled_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub acked_through_seq: u64,
+}
+
+/// `GET /api/v1/communes/{id}/records?kind=&village_id=&since=&until=&limit=&cursor=`: stored
+/// versions in server order; pass `next_cursor` back as `cursor` for the next page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordsResponse {
+    pub records: Vec<Version>,
+    /// Absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<u64>,
+}
+
+/// What a target or quota `PUT` stored, with the commune's new configuration tag.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConfigUpdated {
+    pub config_etag: String,
+}

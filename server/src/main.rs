@@ -1,1 +1,5 @@
-fn main() {}
+//! `ntm-server`: see `ntm-server --help` and the README's "Server" section.
+
+fn main() -> std::process::ExitCode {
+    ntm_server::cli::main()
+}

@@ -1,0 +1,456 @@
+//! The dashboard's message catalog (Vietnamese first, English second) and the way Vietnam
+//! writes numbers and dates: `24,62 %`, `1.830 hộ`, `dd/MM/yyyy`, Asia/Ho_Chi_Minh.
+//!
+//! Messages are keyed by short dotted names; a unit test reads the dashboard's sources and
+//! fails when a key used there is missing here, so a page never shows a raw key.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Asia::Ho_Chi_Minh;
+
+/// The language a page is shown in. Vietnamese unless the user chose English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Vi,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s {
+            "vi" => Some(Lang::Vi),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// A message of the catalog.
+    pub fn t(self, key: &str) -> &'static str {
+        match MESSAGES.iter().find(|(k, _, _)| *k == key) {
+            Some((_, vi, en)) => match self {
+                Lang::Vi => vi,
+                Lang::En => en,
+            },
+            None => {
+                debug_assert!(false, "message {key:?} is missing from the dashboard catalog");
+                "?"
+            }
+        }
+    }
+
+    /// Picks the Vietnamese or English of a pair that comes with the data (catalog names).
+    pub fn pick<'a>(self, vi: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Vi => vi,
+            Lang::En => en,
+        }
+    }
+
+    fn separators(self) -> (char, char) {
+        match self {
+            Lang::Vi => ('.', ','),
+            Lang::En => (',', '.'),
+        }
+    }
+
+    /// A number with at most `max_decimals` decimals (trailing zeros dropped) and grouped
+    /// thousands: `1.830`, `24,62`, `6,6` in Vietnamese.
+    pub fn num(self, x: f64, max_decimals: usize) -> String {
+        if !x.is_finite() {
+            return "–".to_owned();
+        }
+        let (group, decimal) = self.separators();
+        let text = format!("{:.*}", max_decimals, x.abs());
+        let (int_part, frac_part) = match text.split_once('.') {
+            Some((i, f)) => (i.to_owned(), f.trim_end_matches('0').to_owned()),
+            None => (text.clone(), String::new()),
+        };
+        let mut grouped = String::new();
+        for (i, c) in int_part.chars().enumerate() {
+            if i > 0 && (int_part.len() - i) % 3 == 0 {
+                grouped.push(group);
+            }
+            grouped.push(c);
+        }
+        let negative = x < 0.0 && (int_part.chars().any(|c| c != '0') || !frac_part.is_empty());
+        let mut out = String::new();
+        if negative {
+            out.push('-');
+        }
+        out.push_str(&grouped);
+        if !frac_part.is_empty() {
+            out.push(decimal);
+            out.push_str(&frac_part);
+        }
+        out
+    }
+
+    /// A percentage 0–100: `24,62 %`.
+    pub fn pct(self, x: f64) -> String {
+        format!("{} %", self.num(x, 2))
+    }
+
+    /// A whole count: `1.830`.
+    pub fn int(self, n: u64) -> String {
+        self.num(n as f64, 0)
+    }
+}
+
+/// `dd/MM/yyyy`, the way dates are written in Vietnam (in both languages of the dashboard).
+pub fn date(d: NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
+}
+
+/// `dd/MM/yyyy HH:mm`, in Vietnam time.
+pub fn datetime(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Ho_Chi_Minh).format("%d/%m/%Y %H:%M").to_string()
+}
+
+/// A device-written time, shown in Vietnam time whatever offset the phone used.
+pub fn datetime_fixed(t: &chrono::DateTime<chrono::FixedOffset>) -> String {
+    datetime(t.with_timezone(&Utc))
+}
+
+/// Catalog: (key, Vietnamese, English).
+static MESSAGES: &[(&str, &str, &str)] = &[
+    // Shell and navigation.
+    ("app.title", "Nông thôn mới – Bảng theo dõi", "New Rural Development – Dashboard"),
+    ("app.short", "NTM", "NTM"),
+    ("nav.scorecard", "Bộ tiêu chí", "Scorecard"),
+    ("nav.villages", "Các thôn", "Villages"),
+    ("nav.map", "Bản đồ", "Map"),
+    ("nav.records", "Hồ sơ", "Records"),
+    ("nav.conflicts", "Xung đột", "Conflicts"),
+    ("nav.reports", "Báo cáo", "Reports"),
+    ("nav.settings", "Chỉ tiêu & phân công", "Targets & duties"),
+    ("nav.devices", "Thiết bị", "Devices"),
+    ("nav.households", "Nhập hộ", "Import households"),
+    ("nav.overview", "Tổng quan", "Overview"),
+    ("nav.users", "Tài khoản", "Accounts"),
+    ("nav.communes", "Các xã", "Communes"),
+    ("nav.logout", "Đăng xuất", "Log out"),
+    ("nav.language", "English", "Tiếng Việt"),
+    ("nav.signed_in_as", "Đăng nhập:", "Signed in:"),
+    ("role.admin", "quản trị", "administrator"),
+    ("role.officer", "cán bộ", "officer"),
+    ("role.viewer", "xem", "viewer"),
+    ("role.enumerator", "điều tra viên", "enumerator"),
+    // Login.
+    ("login.title", "Đăng nhập", "Log in"),
+    ("login.username", "Tên đăng nhập", "User name"),
+    ("login.password", "Mật khẩu", "Password"),
+    ("login.submit", "Đăng nhập", "Log in"),
+    ("login.failed", "Sai tên đăng nhập hoặc mật khẩu. Kiểm tra lại cả hai rồi thử lại.", "Wrong user name or password. Check both and try again."),
+    ("login.throttled", "Đăng nhập sai quá nhiều lần. Hãy đợi 15 phút rồi thử lại.", "Too many failed logins. Wait 15 minutes and try again."),
+    ("login.logged_out", "Bạn đã đăng xuất.", "You are logged out."),
+    // Errors.
+    ("error.title", "Không thực hiện được", "Could not do that"),
+    ("error.csrf", "Biểu mẫu đã hết hạn hoặc không hợp lệ. Hãy tải lại trang rồi gửi lại.", "The form expired or is not valid. Reload the page and send it again."),
+    ("error.forbidden", "Bạn không có quyền với trang này. Hãy liên hệ quản trị viên nếu cần quyền.", "You may not use this page. Ask an administrator if you need access."),
+    ("error.not_found", "Không tìm thấy trang hoặc hồ sơ này.", "This page or record does not exist."),
+    ("error.back", "Quay lại", "Go back"),
+    // Scorecard.
+    ("sc.title", "Bộ tiêu chí nông thôn mới", "New Rural Development scorecard"),
+    ("sc.criteria_met", "tiêu chí đạt", "criteria met"),
+    ("sc.as_of", "Tính đến ngày", "As of"),
+    ("sc.show", "Xem", "Show"),
+    ("sc.criterion", "Tiêu chí", "Criterion"),
+    ("sc.indicator", "Chỉ tiêu", "Indicator"),
+    ("sc.value", "Hiện trạng", "Value"),
+    ("sc.threshold", "Mức yêu cầu", "Threshold"),
+    ("sc.threshold_source", "Nguồn mức", "Threshold from"),
+    ("sc.gap", "Còn thiếu", "Gap"),
+    ("sc.coverage", "Độ phủ", "Coverage"),
+    ("sc.conflicts", "Xung đột", "Conflicts"),
+    ("sc.responsible", "Người phụ trách", "Responsible"),
+    ("sc.basis", "Căn cứ", "Basis"),
+    ("sc.met", "Đạt", "Met"),
+    ("sc.not_met", "Chưa đạt", "Not met"),
+    ("sc.unknown", "Chưa đánh giá", "Not assessed"),
+    ("sc.bool_threshold", "Đạt", "Met"),
+    ("sc.no_threshold", "chưa có mức", "no threshold"),
+    ("sc.checked_of", "đã kiểm tra", "checked"),
+    ("sc.of", "trên", "of"),
+    ("sc.households", "hộ", "households"),
+    ("sc.estimate", "Ước tính từ điều tra hộ", "Household survey estimate"),
+    ("sc.manual_lengths", "đoạn đường nhập tay chiều dài", "segments with a typed-in length"),
+    ("sc.records", "hồ sơ", "records"),
+    ("sc.trend", "Diễn biến theo tháng (số tiêu chí đạt, cuối mỗi tháng)", "Trend by month (criteria met, at each month end)"),
+    ("sc.trend_indicators", "Diễn biến các chỉ tiêu đo tại thực địa (%)", "Trend of field-measured indicators (%)"),
+    ("sc.conflicts_banner", "hồ sơ đang có xung đột; số liệu dùng phiên bản mới nhất. Hãy xử lý:", "records are in conflict; totals use the latest version. Resolve them:"),
+    ("sc.measures", "Kết quả thực hiện theo chỉ tiêu giao", "Activity against quotas"),
+    ("basis.field", "thực địa", "field"),
+    ("basis.assessment", "đánh giá", "assessment"),
+    ("basis.none", "chưa có", "none"),
+    ("source.commune", "xã", "commune"),
+    ("source.province", "tỉnh", "province"),
+    ("source.region", "vùng", "region"),
+    ("source.national", "chung toàn quốc", "national"),
+    ("confidence.confirmed", "đã đối chiếu", "confirmed"),
+    ("confidence.unconfirmed", "chưa đối chiếu", "unconfirmed"),
+    ("unit.km", "km", "km"),
+    ("unit.households", "hộ", "households"),
+    ("unit.people", "người", "people"),
+    ("unit.children", "trẻ", "children"),
+    ("unit.percentage_points", "điểm %", "percentage points"),
+    ("unit.million_vnd_per_person_year", "triệu đồng/người/năm", "million VND per person-year"),
+    ("unit.count", "", ""),
+    // Measures.
+    ("measure.signs_placed", "Biển cấm đổ rác đã cắm", "No-dumping signs placed"),
+    ("measure.field_road_km", "Đường trục chính nội đồng đã cứng hóa (km)", "Main intra-field roads hardened (km)"),
+    ("measure.village_road_km", "Đường trục thôn đã cứng hóa (km)", "Village-axis roads hardened (km)"),
+    ("measure.alley_km", "Đường ngõ xóm đã cứng hóa (km)", "Alleys hardened (km)"),
+    ("measure.commune_road_km", "Đường trục xã nhựa/bê tông (km)", "Commune roads asphalt/concrete (km)"),
+    ("measure.households_checked", "Hộ đã kiểm tra vệ sinh", "Households checked"),
+    ("measure.quota", "Chỉ tiêu giao", "Quota"),
+    ("measure.done", "Đã thực hiện", "Done"),
+    // Villages.
+    ("vil.title", "Kết quả theo thôn", "Results by village"),
+    ("vil.village", "Thôn", "Village"),
+    ("vil.indicators", "Chỉ tiêu theo thôn", "Indicators by village"),
+    ("vil.no_quota", "chưa giao", "no quota"),
+    // Map.
+    ("map.title", "Bản đồ đường giao thông và biển báo", "Map of roads and signs"),
+    ("map.note", "Bản đồ vẽ trên nền trơn, không cần Internet. Màu theo loại đường, nét đứt là đường chưa cứng hóa.", "The map is drawn on a plain background and needs no Internet. Colour shows the road class; dashed lines are not hardened."),
+    ("map.features", "Các đối tượng trên bản đồ", "Features on the map"),
+    ("map.legend", "Chú giải", "Legend"),
+    ("map.sign", "Biển cấm đổ rác", "No-dumping sign"),
+    ("map.no_js", "Bản đồ cần JavaScript; danh sách dưới đây có đủ các đối tượng.", "The map needs JavaScript; the list below has every feature."),
+    // Records.
+    ("rec.title", "Hồ sơ thực địa", "Field records"),
+    ("rec.kind", "Loại", "Kind"),
+    ("rec.all_kinds", "Tất cả", "All"),
+    ("rec.filter", "Lọc", "Filter"),
+    ("rec.captured_at", "Thời điểm ghi", "Captured"),
+    ("rec.author", "Người ghi", "Recorded by"),
+    ("rec.village", "Thôn", "Village"),
+    ("rec.summary", "Nội dung", "Summary"),
+    ("rec.photos", "Ảnh", "Photos"),
+    ("rec.open", "Xem", "Open"),
+    ("rec.none", "Chưa có hồ sơ.", "No records yet."),
+    ("rec.more", "Trang sau", "Next page"),
+    ("rec.entity", "Hồ sơ", "Record"),
+    ("rec.history", "Lịch sử phiên bản", "Version history"),
+    ("rec.version", "Phiên bản", "Version"),
+    ("rec.parents", "Thay cho", "Replaces"),
+    ("rec.device", "Thiết bị", "Device"),
+    ("rec.server_seq", "Số thứ tự máy chủ", "Server order"),
+    ("rec.flags", "Cảnh báo", "Flags"),
+    ("rec.head", "hiện hành", "current"),
+    ("rec.deleted", "đã xóa", "deleted"),
+    ("rec.location", "Vị trí", "Location"),
+    ("rec.accuracy", "Sai số GPS", "GPS accuracy"),
+    ("rec.length", "Chiều dài", "Length"),
+    ("rec.manual", "nhập tay", "typed in"),
+    ("rec.track_points", "điểm GPS", "GPS points"),
+    ("rec.body", "Chi tiết", "Details"),
+    ("rec.evidence", "Ảnh minh chứng", "Photo evidence"),
+    ("rec.no_photos", "Hồ sơ này không có ảnh.", "This record has no photos."),
+    ("rec.photo_missing", "Ảnh chưa được tải lên máy chủ.", "The photo has not been uploaded yet."),
+    ("rec.exif_time", "Giờ chụp (EXIF)", "Taken at (EXIF)"),
+    ("rec.exif_position", "Vị trí chụp (EXIF)", "Taken at position (EXIF)"),
+    ("rec.exif_none", "ảnh không có thông tin EXIF", "the photo has no EXIF data"),
+    ("rec.distance", "cách vị trí hồ sơ", "from the record's position"),
+    ("rec.time_diff", "lệch giờ so với hồ sơ", "apart from the record's time"),
+    ("rec.far_warning", "Cảnh báo: ảnh chụp xa vị trí hồ sơ. Hãy kiểm tra lại minh chứng.", "Warning: the photo was taken far from the record's position. Check the evidence."),
+    ("rec.time_warning", "Cảnh báo: giờ chụp ảnh lệch nhiều so với giờ ghi hồ sơ.", "Warning: the photo was taken long before or after the record."),
+    ("rec.full_image", "Ảnh gốc", "Full image"),
+    ("flag.clock_ahead", "đồng hồ máy chạy nhanh", "device clock ahead"),
+    ("flag.clock_far_behind", "đồng hồ máy chậm hơn 1 năm", "device clock over a year behind"),
+    ("flag.clock_went_back", "đồng hồ máy bị lùi", "device clock went back"),
+    // Conflicts.
+    ("cf.title", "Hồ sơ xung đột", "Records in conflict"),
+    ("cf.none", "Không có xung đột nào.", "There are no conflicts."),
+    ("cf.explain", "Hai người đã sửa cùng một hồ sơ. Cả hai phiên bản đều được giữ; số liệu đang dùng phiên bản mới nhất. Chọn phiên bản đúng để hợp nhất.", "Two people edited the same record. Both versions are kept; totals use the latest. Choose the right one to merge."),
+    ("cf.heads", "phiên bản hiện hành", "current versions"),
+    ("cf.keep", "Giữ phiên bản này", "Keep this version"),
+    ("cf.resolved", "Đã hợp nhất: phiên bản mới thay cho tất cả phiên bản hiện hành.", "Merged: a new version replaces every current version."),
+    ("cf.stale", "Hồ sơ đã thay đổi từ khi bạn mở trang. Hãy xem lại rồi chọn lần nữa.", "The record changed since you opened the page. Look again and choose once more."),
+    // Kinds.
+    ("kind.household", "Hộ gia đình", "Household"),
+    ("kind.household_check", "Kiểm tra hộ", "Household check"),
+    ("kind.road_segment", "Đoạn đường", "Road segment"),
+    ("kind.trash_sign", "Biển báo", "Sign"),
+    ("kind.assessment", "Đánh giá", "Assessment"),
+    // Road vocabulary.
+    ("road.commune", "Đường trục xã", "Commune road"),
+    ("road.village_axis", "Đường trục thôn", "Village-axis road"),
+    ("road.alley", "Đường ngõ xóm", "Alley"),
+    ("road.field_main", "Đường trục chính nội đồng", "Main intra-field road"),
+    ("surface.asphalt", "nhựa", "asphalt"),
+    ("surface.concrete", "bê tông xi măng", "cement concrete"),
+    ("surface.crushed_stone", "đá dăm", "crushed stone"),
+    ("surface.brick", "gạch", "brick"),
+    ("surface.gravel", "cấp phối/sỏi", "gravel"),
+    ("surface.earth", "đất", "earth"),
+    ("status.planned", "kế hoạch", "planned"),
+    ("status.under_construction", "đang thi công", "under construction"),
+    ("status.completed", "hoàn thành", "completed"),
+    ("works.upgrade", "nâng cấp", "upgrade"),
+    ("works.new", "làm mới", "new"),
+    ("condition.good", "tốt", "good"),
+    ("condition.damaged", "hư hỏng", "damaged"),
+    ("condition.missing", "mất", "missing"),
+    ("check.sanitation_ok", "đạt 17.6", "meets 17.6"),
+    ("check.sanitation_fail", "chưa đạt 17.6", "fails 17.6"),
+    ("check.pen_ok", "chuồng trại hợp vệ sinh", "hygienic pen"),
+    ("check.pen_fail", "chuồng trại chưa hợp vệ sinh", "pen not hygienic"),
+    ("check.insured", "có BHYT", "insured"),
+    // Settings (targets, quotas, responsibilities).
+    ("set.title", "Chỉ tiêu, chỉ tiêu giao và phân công", "Targets, quotas and responsibilities"),
+    ("set.targets", "Mức yêu cầu riêng của xã", "The commune's own thresholds"),
+    ("set.targets_help", "Mức của xã được ưu tiên hơn mức của tỉnh, vùng và toàn quốc. Ghi rõ văn bản căn cứ.", "A commune threshold wins over the province's, the region's and the national one. Cite the decision."),
+    ("set.indicator", "Chỉ tiêu", "Indicator"),
+    ("set.threshold", "Mức (%, hoặc đơn vị của chỉ tiêu)", "Threshold (%, or the indicator's unit)"),
+    ("set.source", "Căn cứ (văn bản)", "Source (decision)"),
+    ("set.save", "Lưu", "Save"),
+    ("set.saved", "Đã lưu.", "Saved."),
+    ("set.current", "Mức đang áp dụng", "Threshold in force"),
+    ("set.remove", "Bỏ mức riêng", "Remove override"),
+    ("set.quotas", "Chỉ tiêu giao cho thôn", "Village quotas"),
+    ("set.measure", "Nội dung", "Measure"),
+    ("set.target", "Chỉ tiêu", "Target"),
+    ("set.since", "Tính từ ngày", "Counted from"),
+    ("set.responsibilities", "Phân công phụ trách", "Responsibilities"),
+    ("set.responsible_for", "Tiêu chí hoặc chỉ tiêu", "Criterion or indicator"),
+    ("set.person", "Người phụ trách", "Responsible person"),
+    ("set.villages", "Các thôn", "Villages"),
+    ("set.village_id", "Mã thôn", "Village id"),
+    ("set.village_name", "Tên thôn", "Village name"),
+    ("set.viewer_note", "Tài khoản xem không được thay đổi các mức này.", "A viewer account cannot change these."),
+    // Devices and enrollment.
+    ("dev.title", "Thiết bị và mã đăng ký", "Devices and enrollment codes"),
+    ("dev.name", "Tên thiết bị", "Device name"),
+    ("dev.holder", "Người dùng", "Holder"),
+    ("dev.platform", "Nền tảng", "Platform"),
+    ("dev.enrolled", "Đăng ký lúc", "Enrolled"),
+    ("dev.acked", "Đã nhận đến số", "Received through"),
+    ("dev.state", "Trạng thái", "State"),
+    ("dev.active", "đang dùng", "active"),
+    ("dev.revoked", "đã thu hồi", "revoked"),
+    ("dev.revoke", "Thu hồi", "Revoke"),
+    ("dev.revoke_confirm", "Thu hồi thiết bị này? Thiết bị sẽ không gửi được dữ liệu nữa.", "Revoke this device? It will not be able to send data any more."),
+    ("dev.revoked_done", "Đã thu hồi thiết bị. Lần gửi tiếp theo của thiết bị sẽ bị từ chối.", "The device is revoked. Its next push will be refused."),
+    ("dev.new_code", "Tạo mã đăng ký thiết bị", "Create an enrollment code"),
+    ("dev.role", "Vai trò", "Role"),
+    ("dev.expires_in", "Hiệu lực (giờ)", "Valid for (hours)"),
+    ("dev.create", "Tạo mã", "Create code"),
+    ("dev.code", "Mã đăng ký", "Enrollment code"),
+    ("dev.code_help", "Nhập mã này (hoặc quét mã QR) trên điện thoại. Mã chỉ dùng một lần và hết hạn lúc", "Type this code (or scan the QR code) on the phone. It works once and expires at"),
+    ("dev.none", "Chưa có thiết bị nào.", "No devices yet."),
+    // Household import.
+    ("hh.title", "Nhập danh sách hộ từ tệp CSV", "Import households from a CSV file"),
+    ("hh.help", "Tệp CSV mã hóa UTF-8, dòng đầu là tên cột: code,village_id,head_name,members,address. Mọi dòng được kiểm tra; nếu có lỗi thì không dòng nào được nhập.", "A UTF-8 CSV file whose first line names the columns: code,village_id,head_name,members,address. Every line is checked; if any has an error, nothing is imported."),
+    ("hh.file", "Tệp CSV", "CSV file"),
+    ("hh.import", "Nhập", "Import"),
+    ("hh.errors", "Tệp có lỗi, chưa nhập hộ nào:", "The file has errors; nothing was imported:"),
+    ("hh.line", "Dòng", "Line"),
+    ("hh.imported", "Đã nhập", "Imported"),
+    ("hh.skipped", "bỏ qua vì đã có mã hộ", "skipped because the code exists"),
+    ("hh.registered", "Số hộ đã đăng ký", "Registered households"),
+    // Users and communes.
+    ("usr.title", "Tài khoản", "Accounts"),
+    ("usr.username", "Tên đăng nhập", "User name"),
+    ("usr.password", "Mật khẩu (ít nhất 8 ký tự)", "Password (8 characters or more)"),
+    ("usr.role", "Vai trò", "Role"),
+    ("usr.scope", "Phạm vi", "Scope"),
+    ("usr.commune", "Xã", "Commune"),
+    ("usr.province", "Tỉnh", "Province"),
+    ("usr.all", "toàn bộ", "everything"),
+    ("usr.create", "Tạo tài khoản", "Create account"),
+    ("usr.scope_help", "Cán bộ và tài khoản xem thuộc một xã, hoặc một tỉnh (cán bộ tỉnh, huyện). Quản trị viên không giới hạn.", "Officers and viewers belong to one commune, or to a province (provincial and district officials). Administrators see everything."),
+    ("usr.created", "Đã tạo tài khoản.", "Account created."),
+    ("com.title", "Các xã", "Communes"),
+    ("com.id", "Mã xã", "Commune id"),
+    ("com.name", "Tên xã", "Name"),
+    ("com.province", "Tỉnh", "Province"),
+    ("com.district", "Huyện", "District"),
+    ("com.region", "Vùng", "Region"),
+    ("com.villages", "Các thôn (mỗi dòng: mã, tên)", "Villages (one a line: id, name)"),
+    ("com.create", "Tạo xã", "Create commune"),
+    ("com.created", "Đã tạo xã.", "Commune created."),
+    ("com.village_count", "Số thôn", "Villages"),
+    // Overview.
+    ("ov.title", "Tổng quan các xã", "Communes at a glance"),
+    ("ov.commune", "Xã", "Commune"),
+    ("ov.met", "Tiêu chí đạt", "Criteria met"),
+    ("ov.furthest", "Chỉ tiêu còn xa mức yêu cầu nhất", "Indicators furthest from target"),
+    ("ov.sort", "Sắp xếp", "Sort"),
+    ("ov.sort_name", "theo tên", "by name"),
+    ("ov.sort_met", "theo số tiêu chí đạt", "by criteria met"),
+    ("ov.sort_gap", "theo khoảng cách lớn nhất", "by largest gap"),
+    ("ov.none", "Chưa có xã nào trong phạm vi của bạn.", "No commune is in your scope yet."),
+    // Reports.
+    ("rep.title", "Báo cáo và xuất dữ liệu", "Reports and exports"),
+    ("rep.xlsx", "Báo cáo định kỳ (Excel)", "Period report (Excel)"),
+    ("rep.xlsx_help", "Báo cáo tháng hoặc quý bằng tiếng Việt: tổng hợp 19 tiêu chí, chi tiết chỉ tiêu, theo thôn, đường, biển báo, kiểm tra hộ, và thay đổi trong kỳ.", "A monthly or quarterly report in Vietnamese: the 19 criteria, indicator details, villages, roads, signs, household checks, and the change over the period."),
+    ("rep.period", "Kỳ báo cáo", "Period"),
+    ("rep.period_help", "Tháng (2020-03) hoặc quý (2020-Q1)", "A month (2020-03) or a quarter (2020-Q1)"),
+    ("rep.download", "Tải về", "Download"),
+    ("rep.csv", "Dữ liệu CSV theo loại", "CSV by kind"),
+    ("rep.geojson", "Bản đồ GeoJSON (mở bằng QGIS)", "GeoJSON map (opens in QGIS)"),
+    ("rep.indicators", "Chỉ tiêu", "Indicators"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_written_the_vietnamese_way() {
+        assert_eq!(Lang::Vi.pct(24.615), "24,62 %");
+        assert_eq!(Lang::Vi.pct(90.5), "90,5 %");
+        assert_eq!(Lang::Vi.int(1830), "1.830");
+        assert_eq!(Lang::Vi.num(6.6, 3), "6,6");
+        assert_eq!(Lang::Vi.num(1234567.891, 2), "1.234.567,89");
+        assert_eq!(Lang::En.num(1234567.891, 2), "1,234,567.89");
+        assert_eq!(Lang::Vi.num(0.0, 2), "0");
+        assert_eq!(Lang::Vi.num(-2.5, 1), "-2,5");
+        assert_eq!(Lang::Vi.num(-0.001, 2), "0");
+        assert_eq!(Lang::Vi.num(f64::NAN, 2), "–");
+    }
+
+    #[test]
+    fn dates_are_day_month_year_in_vietnam_time() {
+        assert_eq!(date(NaiveDate::from_ymd_opt(2020, 3, 5).unwrap()), "05/03/2020");
+        let t = DateTime::parse_from_rfc3339("2020-06-30T18:30:00Z").unwrap().with_timezone(&Utc);
+        assert_eq!(datetime(t), "01/07/2020 01:30");
+    }
+
+    #[test]
+    fn every_message_key_used_by_the_dashboard_is_in_the_catalog() {
+        let sources = [
+            include_str!("layout.rs"),
+            include_str!("session.rs"),
+            include_str!("scorecard.rs"),
+            include_str!("villages.rs"),
+            include_str!("map.rs"),
+            include_str!("records.rs"),
+            include_str!("admin.rs"),
+            include_str!("overview.rs"),
+            include_str!("mod.rs"),
+        ];
+        let mut missing = Vec::new();
+        for src in sources {
+            for piece in src.split(".t(\"").skip(1) {
+                let key = piece.split('"').next().unwrap_or_default();
+                if !MESSAGES.iter().any(|(k, _, _)| *k == key) {
+                    missing.push(key.to_owned());
+                }
+            }
+        }
+        assert!(missing.is_empty(), "missing message keys: {missing:?}");
+        let mut keys: Vec<&str> = MESSAGES.iter().map(|(k, _, _)| *k).collect();
+        keys.sort_unstable();
+        let before = keys.len();
+        keys.dedup();
+        assert_eq!(before, keys.len(), "a message key appears twice");
+    }
+}

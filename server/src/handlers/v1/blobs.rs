@@ -1,0 +1,489 @@
+//! Photos by tus 1.0 (core, creation, checksum with sha1 and sha256, termination, expiration)
+//! at `/api/v1/blobs`, and `GET /api/v1/blobs/{sha256}`. Upload resources live at
+//! `/api/v1/blobs/uploads/{id}`. Bytes are written to the upload's partial file as they
+//! arrive and fsynced before the offset is recorded, so an interrupted PATCH resumes from what
+//! the server holds; the photo only exists once its whole-file SHA-256 matched the metadata.
+
+use std::io::SeekFrom;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use http_body_util::BodyExt;
+use ntm_field::ids::PhotoId;
+use sha2::Digest;
+use tokio::io::{AsyncSeekExt, AsyncWriteExt};
+use uuid::Uuid;
+
+use crate::auth::{Access, AnyAuth, Principal};
+use crate::error::{ApiError, ApiResult};
+use crate::storage::Upload;
+use crate::{blocking, AppState};
+
+pub const TUS_VERSION: &str = "1.0.0";
+pub const TUS_EXTENSIONS: &str = "creation,checksum,termination,expiration";
+pub const TUS_CHECKSUMS: &str = "sha1,sha256";
+const UPLOADS_PATH: &str = "/api/v1/blobs/uploads";
+/// Photo types served back as they were declared; anything else could be a page in disguise.
+const PHOTO_TYPES: &[&str] = &["image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"];
+
+fn checksum_mismatch(message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::from_u16(460).expect("460 is a valid status"), "checksum_mismatch", message)
+}
+
+fn tus(e: ApiError) -> ApiError {
+    e.with_header("Tus-Resumable", TUS_VERSION)
+}
+
+fn http_date(t: DateTime<Utc>) -> String {
+    t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim)
+}
+
+fn check_tus_resumable(headers: &HeaderMap) -> ApiResult<()> {
+    match header_str(headers, "tus-resumable") {
+        Some(TUS_VERSION) => Ok(()),
+        _ => Err(ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "tus_version",
+            "send Tus-Resumable: 1.0.0 (this server speaks tus 1.0.0)",
+        )
+        .with_header("Tus-Version", TUS_VERSION)),
+    }
+}
+
+fn tus_response(status: StatusCode, headers: &[(&'static str, String)]) -> Response {
+    let mut r = status.into_response();
+    let h = r.headers_mut();
+    h.insert("Tus-Resumable", HeaderValue::from_static(TUS_VERSION));
+    for (name, value) in headers {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            h.insert(*name, v);
+        }
+    }
+    r
+}
+
+/// `OPTIONS /api/v1/blobs`: what this tus server supports (no token needed, as tus clients and
+/// browsers ask before they authenticate).
+#[utoipa::path(options, path = "/api/v1/blobs", tag = "photos",
+    responses((status = 204, description = "Tus-Version, Tus-Extension, Tus-Checksum-Algorithm, Tus-Max-Size")))]
+pub async fn options(State(state): State<Arc<AppState>>) -> Response {
+    tus_response(
+        StatusCode::NO_CONTENT,
+        &[
+            ("Tus-Version", TUS_VERSION.into()),
+            ("Tus-Extension", TUS_EXTENSIONS.into()),
+            ("Tus-Checksum-Algorithm", TUS_CHECKSUMS.into()),
+            ("Tus-Max-Size", state.limits.max_photo_bytes.to_string()),
+        ],
+    )
+}
+
+/// `sha256 <b64>,content_type <b64>` -> (photo id, content type).
+fn parse_metadata(value: Option<&str>) -> ApiResult<(PhotoId, String)> {
+    let value = value.ok_or_else(|| {
+        ApiError::bad_request("missing_metadata", "send Upload-Metadata: sha256 <base64 of the hex SHA-256>,content_type <base64>")
+    })?;
+    let mut sha = None;
+    let mut content_type = None;
+    for pair in value.split(',') {
+        let mut it = pair.trim().splitn(2, ' ');
+        let key = it.next().unwrap_or("");
+        let decoded = match it.next() {
+            Some(b64) => {
+                let bytes = base64::engine::general_purpose::STANDARD.decode(b64.trim()).map_err(|_| {
+                    ApiError::bad_request("bad_metadata", format!("the value of {key:?} in Upload-Metadata is not base64"))
+                })?;
+                String::from_utf8(bytes)
+                    .map_err(|_| ApiError::bad_request("bad_metadata", format!("the value of {key:?} is not UTF-8 text")))?
+            }
+            None => String::new(),
+        };
+        match key {
+            "sha256" => sha = Some(decoded),
+            "content_type" | "filetype" => content_type = Some(decoded),
+            _ => {}
+        }
+    }
+    let sha = sha.ok_or_else(|| ApiError::bad_request("missing_metadata", "Upload-Metadata must carry sha256 <base64 of the hex digest>"))?;
+    let id = PhotoId::parse(&sha).map_err(|e| ApiError::bad_request("bad_photo_id", format!("sha256 {e}")).with_field("sha256"))?;
+    let content_type = content_type.unwrap_or_else(|| "image/jpeg".to_owned()).to_ascii_lowercase();
+    if !PHOTO_TYPES.contains(&content_type.as_str()) {
+        return Err(ApiError::unsupported_media(format!("photos are {}; got {content_type:?}", PHOTO_TYPES.join(", "))));
+    }
+    Ok((id, content_type))
+}
+
+fn may_upload(p: &Principal) -> ApiResult<()> {
+    if p.role_allows(Access::Collect) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("a viewer cannot upload photos"))
+    }
+}
+
+/// `POST /api/v1/blobs`: create an upload (tus creation).
+#[utoipa::path(post, path = "/api/v1/blobs", tag = "photos", security(("bearer" = [])),
+    params(("Upload-Length" = u64, Header, description = "the photo's size in bytes"),
+           ("Upload-Metadata" = String, Header, description = "`sha256 <base64 of the hex SHA-256>,content_type <base64>`"),
+           ("Tus-Resumable" = String, Header, description = "1.0.0")),
+    responses((status = 201, description = "Location of the upload; Upload-Offset equals Upload-Length when the photo already exists"),
+              (status = 400, description = "missing or bad Upload-Length or metadata (e.g. sha256 not 64 hex)", body = Object),
+              (status = 413, description = "larger than Tus-Max-Size", body = Object)))]
+pub async fn create(State(state): State<Arc<AppState>>, AnyAuth(p): AnyAuth, headers: HeaderMap) -> ApiResult<Response> {
+    let run = async {
+        check_tus_resumable(&headers)?;
+        may_upload(&p)?;
+        if headers.contains_key("upload-defer-length") {
+            return Err(ApiError::bad_request("unsupported", "send Upload-Length; deferred lengths are not supported"));
+        }
+        let length: u64 = header_str(&headers, "upload-length")
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| ApiError::bad_request("missing_length", "send Upload-Length: the photo's size in bytes"))?;
+        if length == 0 {
+            return Err(ApiError::bad_request("empty_upload", "a photo cannot be empty"));
+        }
+        if length > state.limits.max_photo_bytes {
+            return Err(ApiError::too_large(format!(
+                "a photo may be at most {} MiB; resize it on the phone",
+                state.limits.max_photo_bytes >> 20
+            )));
+        }
+        let (sha256, content_type) = parse_metadata(header_str(&headers, "upload-metadata"))?;
+        let now = Utc::now();
+        let storage = state.storage.clone();
+        let existing = blocking(move || Ok(storage.photo_exists(&sha256)?)).await?;
+        let id = Uuid::now_v7();
+        let expires_at = now + chrono::Duration::hours(state.limits.upload_expiry_hours);
+        let upload = Upload {
+            id,
+            sha256,
+            length,
+            offset: if existing.is_some() { length } else { 0 },
+            content_type,
+            owner: p.owner_key(),
+            expires_at,
+            completed: existing.is_some(),
+        };
+        if existing.is_none() {
+            state.photos.create_partial(id).map_err(|e| ApiError::internal(format!("cannot create the upload file: {e}")))?;
+        }
+        let storage = state.storage.clone();
+        let offset = upload.offset;
+        blocking(move || Ok(storage.create_upload(&upload)?)).await?;
+        tracing::debug!(upload = %id, photo = %sha256, length, existing = existing.is_some(), "upload created");
+        let mut extra = vec![("Location", format!("{UPLOADS_PATH}/{id}")), ("Upload-Offset", offset.to_string())];
+        if existing.is_none() {
+            extra.push(("Upload-Expires", http_date(expires_at)));
+        }
+        Ok(tus_response(StatusCode::CREATED, &extra))
+    };
+    run.await.map_err(tus)
+}
+
+fn upload_id(s: &str) -> ApiResult<Uuid> {
+    Uuid::parse_str(s).map_err(|_| ApiError::not_found("no such upload; create one with POST /api/v1/blobs"))
+}
+
+/// Loads an upload the caller owns that has not expired.
+async fn owned_upload(state: &Arc<AppState>, id: Uuid, owner: &str) -> ApiResult<Upload> {
+    let storage = state.storage.clone();
+    let upload = blocking(move || Ok(storage.upload(id)?))
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such upload; create one with POST /api/v1/blobs"))?;
+    if upload.owner != owner {
+        return Err(ApiError::forbidden("this upload was started by someone else"));
+    }
+    if !upload.completed && upload.expires_at < Utc::now() {
+        let storage = state.storage.clone();
+        blocking(move || Ok(storage.delete_upload(id)?)).await?;
+        state.photos.remove_partial(id);
+        return Err(ApiError::new(StatusCode::GONE, "upload_expired", "this upload expired; start it again with POST /api/v1/blobs"));
+    }
+    Ok(upload)
+}
+
+/// `HEAD /api/v1/blobs/uploads/{id}`: how much the server holds.
+#[utoipa::path(head, path = "/api/v1/blobs/uploads/{id}", tag = "photos", security(("bearer" = [])),
+    params(("id" = String, Path, description = "upload id from Location")),
+    responses((status = 200, description = "Upload-Offset and Upload-Length"), (status = 404, description = "unknown"), (status = 410, description = "expired")))]
+pub async fn head(State(state): State<Arc<AppState>>, AnyAuth(p): AnyAuth, Path(id): Path<String>, headers: HeaderMap) -> ApiResult<Response> {
+    let run = async {
+        check_tus_resumable(&headers)?;
+        let id = upload_id(&id)?;
+        // Waits for a PATCH in progress, so the offset is what it left on disk.
+        let lock = state.upload_lock(id);
+        let _guard = lock.lock().await;
+        let u = owned_upload(&state, id, &p.owner_key()).await?;
+        let mut extra = vec![
+            ("Upload-Offset", u.offset.to_string()),
+            ("Upload-Length", u.length.to_string()),
+            ("Cache-Control", "no-store".to_owned()),
+        ];
+        if !u.completed {
+            extra.push(("Upload-Expires", http_date(u.expires_at)));
+        }
+        Ok(tus_response(StatusCode::OK, &extra))
+    };
+    run.await.map_err(tus)
+}
+
+enum ChunkHasher {
+    Sha1(sha1::Sha1),
+    Sha256(sha2::Sha256),
+}
+
+impl ChunkHasher {
+    fn update(&mut self, data: &[u8]) {
+        match self {
+            ChunkHasher::Sha1(h) => h.update(data),
+            ChunkHasher::Sha256(h) => h.update(data),
+        }
+    }
+    fn finish(self) -> Vec<u8> {
+        match self {
+            ChunkHasher::Sha1(h) => h.finalize().to_vec(),
+            ChunkHasher::Sha256(h) => h.finalize().to_vec(),
+        }
+    }
+}
+
+fn parse_checksum(headers: &HeaderMap) -> ApiResult<Option<(ChunkHasher, Vec<u8>)>> {
+    let Some(value) = header_str(headers, "upload-checksum") else { return Ok(None) };
+    let (algo, b64) = value
+        .split_once(' ')
+        .ok_or_else(|| ApiError::bad_request("bad_checksum", "Upload-Checksum is `<sha1|sha256> <base64 digest>`"))?;
+    let expected = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .map_err(|_| ApiError::bad_request("bad_checksum", "the Upload-Checksum digest is not base64"))?;
+    let hasher = match algo {
+        "sha1" => ChunkHasher::Sha1(sha1::Sha1::new()),
+        "sha256" => ChunkHasher::Sha256(sha2::Sha256::new()),
+        other => return Err(ApiError::bad_request("bad_checksum", format!("checksum algorithm {other:?} is not supported; use sha1 or sha256"))),
+    };
+    Ok(Some((hasher, expected)))
+}
+
+/// `PATCH /api/v1/blobs/uploads/{id}`: bytes at `Upload-Offset`.
+#[utoipa::path(patch, path = "/api/v1/blobs/uploads/{id}", tag = "photos", security(("bearer" = [])),
+    params(("id" = String, Path, description = "upload id from Location"),
+           ("Upload-Offset" = u64, Header, description = "must equal the server's offset"),
+           ("Upload-Checksum" = Option<String>, Header, description = "`sha1|sha256 <base64>` of this PATCH's body")),
+    request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"),
+    responses((status = 204, description = "new Upload-Offset"), (status = 409, description = "offset mismatch: HEAD and resume", body = Object),
+              (status = 460, description = "the chunk's checksum, or the whole file's SHA-256, did not match", body = Object)))]
+pub async fn patch(
+    State(state): State<Arc<AppState>>,
+    AnyAuth(p): AnyAuth,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let prepared = (|| {
+        check_tus_resumable(&headers)?;
+        let id = upload_id(&id)?;
+        let ct = header_str(&headers, "content-type").unwrap_or("");
+        if !ct.eq_ignore_ascii_case("application/offset+octet-stream") {
+            return Err(ApiError::unsupported_media("send Content-Type: application/offset+octet-stream"));
+        }
+        let offset: u64 = header_str(&headers, "upload-offset")
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| ApiError::bad_request("missing_offset", "send Upload-Offset (HEAD the upload to learn it)"))?;
+        Ok((id, offset, parse_checksum(&headers)?))
+    })();
+    let (id, offset, checksum) = prepared.map_err(tus)?;
+    // In its own task: when the client disconnects, hyper drops this handler, but the bytes
+    // that arrived are still made durable and recorded.
+    let task = tokio::spawn(patch_upload(state, p.owner_key(), id, offset, checksum, body));
+    task.await.map_err(|e| ApiError::internal(format!("the upload task failed: {e}")))?.map_err(tus)
+}
+
+async fn patch_upload(
+    state: Arc<AppState>,
+    owner: String,
+    id: Uuid,
+    offset: u64,
+    checksum: Option<(ChunkHasher, Vec<u8>)>,
+    mut body: Body,
+) -> ApiResult<Response> {
+    let lock = state.upload_lock(id);
+    let _guard = lock.lock().await;
+    let upload = owned_upload(&state, id, &owner).await?;
+    let offset_header = |o: u64| vec![("Upload-Offset", o.to_string())];
+    if upload.completed || offset != upload.offset {
+        if upload.completed && offset == upload.length {
+            return Ok(tus_response(StatusCode::NO_CONTENT, &offset_header(upload.length)));
+        }
+        let mut e = ApiError::conflict(
+            "offset_mismatch",
+            format!("the server holds {} bytes of this upload; resume from Upload-Offset {}", upload.offset, upload.offset),
+        );
+        e.headers.push(("Upload-Offset", upload.offset.to_string()));
+        return Err(e);
+    }
+    let io = |e: std::io::Error| ApiError::internal(format!("cannot write the upload: {e}"));
+    let mut file = tokio::fs::OpenOptions::new().write(true).open(state.photos.upload_path(id)).await.map_err(io)?;
+    file.set_len(offset).await.map_err(io)?;
+    file.seek(SeekFrom::Start(offset)).await.map_err(io)?;
+    let remaining = upload.length - offset;
+    let (mut hasher, expected_sum) = match checksum {
+        Some((h, e)) => (Some(h), Some(e)),
+        None => (None, None),
+    };
+    let mut received = 0u64;
+    let mut interrupted = false;
+    let mut overflow = false;
+    loop {
+        match tokio::time::timeout(state.limits.upload_idle_timeout, body.frame()).await {
+            Err(_) | Ok(Some(Err(_))) => {
+                interrupted = true;
+                break;
+            }
+            Ok(None) => break,
+            Ok(Some(Ok(frame))) => {
+                if let Ok(data) = frame.into_data() {
+                    if received + data.len() as u64 > remaining {
+                        overflow = true;
+                        break;
+                    }
+                    file.write_all(&data).await.map_err(io)?;
+                    if let Some(h) = hasher.as_mut() {
+                        h.update(&data);
+                    }
+                    received += data.len() as u64;
+                }
+            }
+        }
+    }
+    file.flush().await.map_err(io)?;
+    let sum_ok = match (hasher, &expected_sum) {
+        (Some(h), Some(e)) => !interrupted && &h.finish() == e,
+        _ => true,
+    };
+    let keep = !overflow && sum_ok;
+    if !keep {
+        file.set_len(offset).await.map_err(io)?;
+    }
+    file.sync_all().await.map_err(io)?;
+    drop(file);
+    if overflow {
+        return Err(ApiError::too_large(format!(
+            "this PATCH carries more than the {remaining} bytes left of Upload-Length; nothing of it was kept"
+        )));
+    }
+    if !sum_ok {
+        if interrupted {
+            return Err(ApiError::bad_request("body_interrupted", "the chunk was cut short, so its checksum cannot be checked; send it again"));
+        }
+        return Err(checksum_mismatch("this chunk does not match Upload-Checksum and was discarded; send it again"));
+    }
+    let new_offset = offset + received;
+    let expires_at = Utc::now() + chrono::Duration::hours(state.limits.upload_expiry_hours);
+    let storage = state.storage.clone();
+    blocking(move || Ok(storage.set_upload_offset(id, new_offset, expires_at)?)).await?;
+    if new_offset == upload.length {
+        let st = state.clone();
+        let sha = upload.sha256;
+        let content_type = upload.content_type.clone();
+        let length = upload.length;
+        let finished = blocking(move || {
+            match st.photos.finish(id, &sha).map_err(|e| ApiError::internal(format!("cannot store the photo: {e}")))? {
+                Ok(()) => {
+                    st.storage.insert_photo(&sha, length, &content_type, Utc::now())?;
+                    st.storage.complete_upload(id)?;
+                    Ok(Ok(()))
+                }
+                Err(actual) => {
+                    st.storage.delete_upload(id)?;
+                    Ok(Err(actual))
+                }
+            }
+        })
+        .await?;
+        if let Err(actual) = finished {
+            tracing::warn!(upload = %id, expected = %upload.sha256, %actual, "photo hash mismatch; upload discarded");
+            return Err(checksum_mismatch(format!(
+                "the file's SHA-256 is {actual}, not the {} of Upload-Metadata; the upload was discarded: start it again",
+                upload.sha256
+            )));
+        }
+        tracing::info!(photo = %upload.sha256, length, "photo stored");
+    }
+    if interrupted {
+        return Err(ApiError::bad_request("body_interrupted", format!("the body was cut short; {new_offset} bytes are kept, resume from there")));
+    }
+    let mut extra = offset_header(new_offset);
+    if new_offset < upload.length {
+        extra.push(("Upload-Expires", http_date(expires_at)));
+    }
+    Ok(tus_response(StatusCode::NO_CONTENT, &extra))
+}
+
+/// `DELETE /api/v1/blobs/uploads/{id}`: abandon an upload (tus termination).
+#[utoipa::path(delete, path = "/api/v1/blobs/uploads/{id}", tag = "photos", security(("bearer" = [])),
+    params(("id" = String, Path, description = "upload id")),
+    responses((status = 204, description = "terminated"), (status = 404, description = "unknown", body = Object)))]
+pub async fn terminate(State(state): State<Arc<AppState>>, AnyAuth(p): AnyAuth, Path(id): Path<String>, headers: HeaderMap) -> ApiResult<Response> {
+    let run = async {
+        check_tus_resumable(&headers)?;
+        let id = upload_id(&id)?;
+        let lock = state.upload_lock(id);
+        let _guard = lock.lock().await;
+        let upload = owned_upload(&state, id, &p.owner_key()).await?;
+        let storage = state.storage.clone();
+        blocking(move || Ok(storage.delete_upload(id)?)).await?;
+        if !upload.completed {
+            state.photos.remove_partial(id);
+        }
+        Ok(tus_response(StatusCode::NO_CONTENT, &[]))
+    };
+    run.await.map_err(tus)
+}
+
+/// `GET /api/v1/blobs/{sha256}`: a stored photo, to users and devices of a commune whose
+/// records reference it.
+#[utoipa::path(get, path = "/api/v1/blobs/{sha256}", tag = "photos", security(("bearer" = [])),
+    params(("sha256" = String, Path, description = "64 lowercase hex characters")),
+    responses((status = 200, description = "the photo", content_type = "image/jpeg"), (status = 400, description = "not a SHA-256", body = Object),
+              (status = 403, description = "no record of the caller's commune references it", body = Object), (status = 404, description = "not stored", body = Object)))]
+pub async fn get_photo(State(state): State<Arc<AppState>>, AnyAuth(p): AnyAuth, Path(sha): Path<String>) -> ApiResult<Response> {
+    let id = PhotoId::parse(&sha).map_err(|e| ApiError::bad_request("bad_photo_id", format!("the photo id {e}")).with_field("sha256"))?;
+    let storage = state.storage.clone();
+    let (stored, visible) = blocking(move || {
+        let Some(stored) = storage.photo_exists(&id)? else { return Ok((None, false)) };
+        let mut visible = p.is_admin();
+        for commune in storage.photo_communes(&id)? {
+            if visible {
+                break;
+            }
+            if let Some(cfg) = storage.commune_config(&commune)? {
+                visible = p.covers(&commune, &cfg.commune.province);
+            }
+        }
+        Ok((Some(stored), visible))
+    })
+    .await?;
+    let Some((length, content_type)) = stored else {
+        return Err(ApiError::not_found(format!("photo {id} is not stored (yet); the phone uploads it after its record")));
+    };
+    if !visible {
+        return Err(ApiError::forbidden("no record of your commune uses this photo"));
+    }
+    let data = tokio::fs::read(state.photos.photo_path(&id)).await.map_err(|e| ApiError::internal(format!("cannot read the photo: {e}")))?;
+    let mut r = Body::from(data).into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=31536000, immutable"));
+    h.insert(header::ETAG, HeaderValue::from_str(&format!("\"{id}\"")).expect("hex is a valid header"));
+    h.insert("X-Content-Type-Options", HeaderValue::from_static("nosniff"));
+    Ok(r)
+}

@@ -1,0 +1,106 @@
+//! Device enrollment (code -> device id and token) and revocation.
+
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::Utc;
+use ntm_field::protocol::{EnrollRequest, EnrollResponse};
+use uuid::Uuid;
+
+use crate::auth::{authorize, new_token, normalize_code, token_hash, Access, UserAuth, DEVICE_TOKEN_PREFIX};
+use crate::body::ApiBody;
+use crate::error::{ApiError, ApiResult};
+use crate::serve::ClientAddr;
+use crate::storage::{NewDevice, RedeemRefusal};
+use crate::{blocking, AppState};
+
+/// `POST /api/v1/devices/enroll`: a one-time code and the device's name -> its id, token and
+/// the commune's reference data.
+#[utoipa::path(post, path = "/api/v1/devices/enroll", tag = "devices",
+    request_body(content = Object, description = "`{\"code\", \"device_name\", \"platform\"}`"),
+    responses((status = 201, description = "`{\"device_id\", \"token\", \"role\", \"commune\": {..., \"villages\"}}`", body = Object),
+              (status = 400, description = "the code is unknown, used or expired", body = Object),
+              (status = 429, description = "too many failed attempts from this address", body = Object)))]
+pub async fn enroll(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(ClientAddr(addr)): ConnectInfo<ClientAddr>,
+    ApiBody(req): ApiBody<EnrollRequest>,
+) -> ApiResult<(StatusCode, Json<EnrollResponse>)> {
+    let limits = &state.limits;
+    let ip_key = format!("enroll-ip:{}", addr.ip());
+    state.rate.check(&ip_key, limits.enroll_failures_per_ip, limits.attempt_window, "failed enrollments from this address")?;
+    let name_ok = |s: &str| !s.trim().is_empty() && s.chars().count() <= 100;
+    if !name_ok(&req.device_name) {
+        return Err(ApiError::bad_request("invalid", "give the device a name of 1 to 100 characters").with_field("device_name"));
+    }
+    if !name_ok(&req.platform) {
+        return Err(ApiError::bad_request("invalid", "platform is e.g. android, ios, desktop").with_field("platform"));
+    }
+    let code = normalize_code(&req.code);
+    if code.is_empty() || code.len() > 64 {
+        state.rate.record(&ip_key);
+        return Err(ApiError::bad_request("invalid_code", "type the enrollment code an officer gave you").with_field("code"));
+    }
+    let token = new_token(DEVICE_TOKEN_PREFIX);
+    let device = NewDevice {
+        device_id: Uuid::now_v7(),
+        token_hash: token_hash(&token),
+        name: req.device_name.trim().to_owned(),
+        platform: req.platform.trim().to_owned(),
+    };
+    let storage = state.storage.clone();
+    let outcome = blocking(move || {
+        let redeemed = storage.redeem_enrollment(&token_hash(&code), Utc::now(), &device)?;
+        Ok(match redeemed {
+            Ok(d) => {
+                let config = storage.commune_config(&d.commune_id)?.ok_or_else(|| ApiError::internal("the commune vanished"))?;
+                Ok((d, config))
+            }
+            Err(refusal) => Err(refusal),
+        })
+    })
+    .await?;
+    let (device, config) = match outcome {
+        Ok(v) => v,
+        Err(refusal) => {
+            state.rate.record(&ip_key);
+            let message = match refusal {
+                RedeemRefusal::Unknown => "this enrollment code is not known; check it or ask an officer for a new one",
+                RedeemRefusal::AlreadyUsed => "this enrollment code was already used; ask an officer for a new one",
+                RedeemRefusal::Expired => "this enrollment code has expired; ask an officer for a new one",
+            };
+            return Err(ApiError::bad_request("invalid_code", message).with_field("code"));
+        }
+    };
+    tracing::info!(device = %device.device_id, commune = %device.commune_id, role = ?device.role, "device enrolled");
+    Ok((
+        StatusCode::CREATED,
+        Json(EnrollResponse { device_id: device.device_id, token, role: device.role, commune: config.commune }),
+    ))
+}
+
+/// `POST /api/v1/devices/{device_id}/revoke`: the device's token stops working at once; what it
+/// sent stays.
+#[utoipa::path(post, path = "/api/v1/devices/{device_id}/revoke", tag = "devices", security(("bearer" = [])),
+    params(("device_id" = String, Path, description = "the device's id")),
+    responses((status = 204, description = "revoked"), (status = 404, description = "no such device", body = Object)))]
+pub async fn revoke(
+    State(state): State<Arc<AppState>>,
+    UserAuth(p, _): UserAuth,
+    Path(device_id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let device_id = Uuid::parse_str(&device_id)
+        .map_err(|_| ApiError::bad_request("invalid_id", "device_id must be a UUID").with_field("device_id"))?;
+    let storage = state.storage.clone();
+    let device = blocking(move || Ok(storage.device(device_id)?)).await?;
+    let Some(device) = device else {
+        return Err(ApiError::not_found(format!("device {device_id} is not enrolled here")));
+    };
+    authorize(&state, &p, &device.commune_id, Access::Manage).await?;
+    let storage = state.storage.clone();
+    blocking(move || Ok(storage.revoke_device(device_id, Utc::now())?)).await?;
+    tracing::info!(device = %device_id, by = %p.name(), "device revoked");
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,138 @@
+//! The scorecard and the record listing of a commune.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, NaiveDate, Utc};
+use ntm_field::catalog::Catalog;
+use ntm_field::ids::Slug;
+use ntm_field::protocol::RecordsResponse;
+use ntm_field::record::Kind;
+use ntm_field::scorecard::{scorecard, scorecard_from_facts};
+use serde::Deserialize;
+
+use super::slug;
+use crate::auth::{authorize, Access, AnyAuth};
+use crate::error::{ApiError, ApiResult};
+use crate::storage::RecordFilter;
+use crate::{blocking, AppState};
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ScorecardQuery {
+    /// `YYYY-MM-DD`: count records captured up to the end of that day (Vietnam time); today
+    /// when absent.
+    pub as_of: Option<String>,
+}
+
+fn date(s: &str, field: &str) -> ApiResult<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| ApiError::bad_request("invalid_query", format!("{field} must be a date YYYY-MM-DD")).with_field(field.to_owned()))
+}
+
+/// Today in Vietnam.
+pub fn local_today() -> NaiveDate {
+    ntm_field::time::local_date(&Utc::now().fixed_offset())
+}
+
+/// `GET /api/v1/communes/{id}/scorecard?as_of=YYYY-MM-DD`. From the incremental facts when
+/// `as_of` is on or after the latest capture (today, typically); recomputed from every version
+/// with the core for an earlier date. The `X-Scorecard-Source` header says which.
+#[utoipa::path(get, path = "/api/v1/communes/{id}/scorecard", tag = "reports", security(("bearer" = [])),
+    params(("id" = String, Path, description = "commune id"), ScorecardQuery),
+    responses((status = 200, description = "`{\"commune_id\", \"as_of\", \"criteria_met\", \"criteria_total\", \"criteria\": [...], \"measures\": [...]}` (Appendix A)", body = Object)))]
+pub async fn get_scorecard(
+    State(state): State<Arc<AppState>>,
+    AnyAuth(p): AnyAuth,
+    Path(id): Path<String>,
+    query: Result<Query<ScorecardQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(q) = query?;
+    let id = slug(&id, "id")?;
+    let as_of = q.as_of.as_deref().map(|s| date(s, "as_of")).transpose()?.unwrap_or_else(local_today);
+    let config = authorize(&state, &p, &id, Access::Read).await?;
+    let storage = state.storage.clone();
+    let (card, source) = blocking(move || {
+        let snapshot = storage.commune_facts(&id)?;
+        if snapshot.latest_capture.is_none_or(|latest| as_of >= latest) {
+            Ok((scorecard_from_facts(Catalog::builtin(), &config, &snapshot.facts, as_of), "incremental"))
+        } else {
+            let versions = storage.commune_versions(&id)?;
+            Ok((scorecard(Catalog::builtin(), &config, &versions, as_of), "recompute"))
+        }
+    })
+    .await?;
+    let mut response = Json(card).into_response();
+    response.headers_mut().insert("X-Scorecard-Source", HeaderValue::from_static(source));
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct RecordsQuery {
+    /// household | household_check | road_segment | trash_sign | assessment
+    pub kind: Option<String>,
+    pub village_id: Option<String>,
+    /// Captured at or after (`YYYY-MM-DD`, Vietnam time, or RFC 3339).
+    pub since: Option<String>,
+    /// Captured before (`YYYY-MM-DD`: before the start of that day, or RFC 3339).
+    pub until: Option<String>,
+    /// 1 to 1000, default 100.
+    pub limit: Option<usize>,
+    /// The previous page's `next_cursor`.
+    #[serde(default)]
+    pub cursor: u64,
+}
+
+fn instant(s: &str, field: &str) -> ApiResult<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+        ApiError::bad_request("invalid_query", format!("{field} must be YYYY-MM-DD or an RFC 3339 time")).with_field(field.to_owned())
+    })?;
+    let local = d.and_hms_opt(0, 0, 0).expect("midnight exists");
+    Ok(DateTime::<Utc>::from_naive_utc_and_offset(local - chrono::Duration::hours(7), Utc))
+}
+
+/// `GET /api/v1/communes/{id}/records?kind=&village_id=&since=&until=&limit=&cursor=`.
+#[utoipa::path(get, path = "/api/v1/communes/{id}/records", tag = "reports", security(("bearer" = [])),
+    params(("id" = String, Path, description = "commune id"), RecordsQuery),
+    responses((status = 200, description = "`{\"records\": [versions], \"next_cursor\"?}`", body = Object)))]
+pub async fn list_records(
+    State(state): State<Arc<AppState>>,
+    AnyAuth(p): AnyAuth,
+    Path(id): Path<String>,
+    query: Result<Query<RecordsQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<RecordsResponse>> {
+    let Query(q) = query?;
+    let id = slug(&id, "id")?;
+    let kind = q
+        .kind
+        .as_deref()
+        .map(|k| {
+            Kind::ALL.into_iter().find(|x| x.as_str() == k).ok_or_else(|| {
+                ApiError::bad_request("invalid_query", format!("kind {k:?} is not one of household, household_check, road_segment, trash_sign, assessment"))
+                    .with_field("kind")
+            })
+        })
+        .transpose()?;
+    let village_id: Option<Slug> = q.village_id.as_deref().map(|v| slug(v, "village_id")).transpose()?;
+    let limit = q.limit.unwrap_or(100);
+    if limit == 0 || limit > 1000 {
+        return Err(ApiError::bad_request("invalid_query", "limit must be 1 to 1000").with_field("limit"));
+    }
+    let filter = RecordFilter {
+        kind,
+        village_id,
+        since: q.since.as_deref().map(|s| instant(s, "since")).transpose()?,
+        until: q.until.as_deref().map(|s| instant(s, "until")).transpose()?,
+        cursor: q.cursor,
+        limit,
+    };
+    authorize(&state, &p, &id, Access::Read).await?;
+    let storage = state.storage.clone();
+    let (records, next_cursor) = blocking(move || Ok(storage.list_records(&id, &filter)?)).await?;
+    Ok(Json(RecordsResponse { records, next_cursor }))
+}

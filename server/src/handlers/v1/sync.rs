@@ -1,0 +1,114 @@
+//! Sync: push (phone -> server), pull (server -> phone), status (recovery after reinstall).
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use chrono::Utc;
+use ntm_field::protocol::{PullResponse, PushRequest, PushResponse, Role, StatusResponse};
+use serde::Deserialize;
+
+use crate::auth::{authorize, Access, DeviceAuth};
+use crate::body::{decode, decompress, negotiate, read_limited};
+use crate::error::{ApiError, ApiResult};
+use crate::storage::PushOutcome;
+use crate::sync::{config_etag, prepare_push};
+use crate::{blocking, AppState};
+
+/// `POST /api/v1/sync/push`: a batch of versions with dense device sequence numbers.
+#[utoipa::path(post, path = "/api/v1/sync/push", tag = "sync", security(("bearer" = [])),
+    request_body(content = Object, description = "`{\"device_id\", \"first_seq\", \"versions\": [...]}` as application/json or application/cbor, optionally gzip or zstd (Content-Encoding)"),
+    responses(
+        (status = 200, description = "`{\"acked_through_seq\", \"results\": [{\"version_id\", \"status\": \"stored|duplicate|rejected\", \"reason\"}], \"server_head\"}`, sent after COMMIT; a replay gets the same answer", body = Object),
+        (status = 400, description = "unreadable body or sequence numbers not dense", body = Object),
+        (status = 403, description = "another device's id, or a version for another commune: nothing stored", body = Object),
+        (status = 409, description = "`{\"error\", \"expected_seq\"}`: first_seq skips sequence numbers", body = Object),
+        (status = 413, description = "too many versions, too large a body or decompressed body", body = Object)))]
+pub async fn push(
+    State(state): State<Arc<AppState>>,
+    DeviceAuth(p, device): DeviceAuth,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Json<PushResponse>> {
+    if device.role == Role::Viewer {
+        return Err(ApiError::forbidden("a viewer device cannot send records; enroll it as an enumerator or officer"));
+    }
+    let (format, encoding) = negotiate(&headers)?;
+    let config = authorize(&state, &p, &device.commune_id, Access::Collect).await?;
+    let bytes = read_limited(&headers, body, state.limits.max_push_body).await?;
+    let st = state.clone();
+    let outcome = blocking(move || {
+        let plain = decompress(encoding, &bytes, st.limits.max_decompressed)?;
+        let request: PushRequest<serde_json::Value> = decode(format, &plain)?;
+        drop(plain);
+        let batch = prepare_push(&device, &config.commune, request, st.limits.max_versions_per_push, Utc::now())?;
+        Ok(st.storage.store_versions(&batch)?)
+    })
+    .await?;
+    match outcome {
+        PushOutcome::Done(response) => Ok(Json(response)),
+        PushOutcome::Gap { expected_seq } => {
+            let mut e = ApiError::conflict(
+                "sequence_gap",
+                format!("the server expects device_seq {expected_seq} next; send from there (GET /api/v1/sync/status says what it has)"),
+            )
+            .with_field("first_seq");
+            e.expected_seq = Some(expected_seq);
+            Err(e)
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PullQuery {
+    /// The `next_cursor` of the previous page (0 to start).
+    #[serde(default)]
+    pub cursor: u64,
+    /// Versions per page (1 to 1000; default 500).
+    pub limit: Option<usize>,
+    /// The `config_etag` the client has; the configuration is sent when it differs.
+    pub config_etag: Option<String>,
+}
+
+/// `GET /api/v1/sync/pull?cursor=N&limit=M&config_etag=E`: the commune's versions after `cursor`
+/// in server order.
+#[utoipa::path(get, path = "/api/v1/sync/pull", tag = "sync", security(("bearer" = [])), params(PullQuery),
+    responses((status = 200, description = "`{\"versions\", \"next_cursor\", \"up_to_date\", \"config\"?, \"config_etag\"}`", body = Object)))]
+pub async fn pull(
+    State(state): State<Arc<AppState>>,
+    DeviceAuth(p, device): DeviceAuth,
+    query: Result<Query<PullQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<PullResponse>> {
+    let Query(q) = query?;
+    let limit = q.limit.unwrap_or(500);
+    if limit == 0 || limit > state.limits.max_pull_limit {
+        return Err(ApiError::bad_request("invalid_query", format!("limit must be 1 to {}", state.limits.max_pull_limit)).with_field("limit"));
+    }
+    let config = authorize(&state, &p, &device.commune_id, Access::Read).await?;
+    let storage = state.storage.clone();
+    let commune = device.commune_id.clone();
+    let page = blocking(move || Ok(storage.versions_after(&commune, q.cursor, limit)?)).await?;
+    let etag = config_etag(&config);
+    let send_config = q.config_etag.as_deref() != Some(etag.as_str());
+    Ok(Json(PullResponse {
+        versions: page.versions,
+        next_cursor: page.next_cursor,
+        up_to_date: page.up_to_date,
+        config: send_config.then_some(config),
+        config_etag: etag,
+    }))
+}
+
+/// `GET /api/v1/sync/status`: what the server has from this device.
+#[utoipa::path(get, path = "/api/v1/sync/status", tag = "sync", security(("bearer" = [])),
+    responses((status = 200, description = "`{\"device_id\", \"commune_id\", \"acked_through_seq\", \"server_head\"}`", body = Object)))]
+pub async fn status(State(state): State<Arc<AppState>>, DeviceAuth(_, device): DeviceAuth) -> ApiResult<Json<StatusResponse>> {
+    let storage = state.storage.clone();
+    let id = device.device_id;
+    let (acked, head) = blocking(move || Ok(storage.device_status(id)?))
+        .await?
+        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "this device is not enrolled"))?;
+    Ok(Json(StatusResponse { device_id: device.device_id, commune_id: device.commune_id, acked_through_seq: acked, server_head: head }))
+}

@@ -1,0 +1,248 @@
+//! The server's storage, behind a trait shaped like the sync protocol (`store_versions`,
+//! `versions_after`, `device_status`, `commune_facts`, ...) rather than like SQL, so that a
+//! PostgreSQL implementation can sit beside [`sqlite::SqliteStorage`]. No rusqlite type crosses
+//! this boundary. Every method is blocking: call it from `spawn_blocking`.
+
+pub mod sqlite;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use ntm_field::admin::Commune;
+use ntm_field::catalog::TargetOverride;
+use ntm_field::config::{CommuneConfig, Quota};
+use ntm_field::ids::{PhotoId, Slug};
+use ntm_field::protocol::{PushResponse, Role};
+use ntm_field::record::{Kind, Version};
+use ntm_field::scorecard::CommuneFacts;
+use uuid::Uuid;
+
+/// Why storage refused or failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} already exists")]
+    AlreadyExists(String),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    #[error("storage failure: {0}")]
+    Backend(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A dashboard account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub commune_id: Option<Slug>,
+    pub province: Option<String>,
+}
+
+/// An account to create; the password is already hashed (argon2id PHC string).
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub commune_id: Option<Slug>,
+    pub province: Option<String>,
+}
+
+/// An enrolled device.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Device {
+    pub device_id: Uuid,
+    pub commune_id: Slug,
+    pub role: Role,
+    pub name: String,
+    pub platform: String,
+    pub holder: Option<String>,
+    pub enrolled_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// Every `device_seq` up to this one has an answer.
+    pub high_water: u64,
+}
+
+impl Device {
+    /// What the server writes as `author` on this device's versions.
+    pub fn author(&self) -> String {
+        self.holder.clone().unwrap_or_else(|| self.name.clone())
+    }
+}
+
+/// A one-time enrollment code to store (hashed).
+#[derive(Debug, Clone)]
+pub struct NewEnrollment {
+    pub code_hash: String,
+    pub commune_id: Slug,
+    pub role: Role,
+    pub holder: Option<String>,
+    pub expires_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+/// A device to create when a code is redeemed.
+#[derive(Debug, Clone)]
+pub struct NewDevice {
+    pub device_id: Uuid,
+    pub token_hash: String,
+    pub name: String,
+    pub platform: String,
+}
+
+/// Why a code could not be redeemed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedeemRefusal {
+    Unknown,
+    Expired,
+    AlreadyUsed,
+}
+
+/// One version of a push, after decoding and core validation.
+#[derive(Debug, Clone)]
+pub enum PushItem {
+    /// Passed validation; `digest` identifies its client-written content (see `sync::digest`).
+    Valid { version: Box<Version>, digest: [u8; 32] },
+    /// Failed; `reason` names the field path and the rule.
+    Invalid { version_id: String, reason: String },
+}
+
+/// A whole push: items carry dense sequence numbers from `first_seq`.
+#[derive(Debug, Clone)]
+pub struct PushBatch {
+    pub device_id: Uuid,
+    pub first_seq: u64,
+    pub items: Vec<PushItem>,
+    pub received_at: DateTime<Utc>,
+    /// Flag versions whose capture time the device's clock got wrong (R5); off for the
+    /// server's own seeding of historical records.
+    pub check_clocks: bool,
+}
+
+/// The answer to a push, decided inside the transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PushOutcome {
+    /// `first_seq` is past the next expected number: nothing was stored.
+    Gap { expected_seq: u64 },
+    Done(PushResponse),
+}
+
+/// One page of a commune's versions in server order.
+#[derive(Debug, Clone)]
+pub struct VersionPage {
+    pub versions: Vec<Version>,
+    pub next_cursor: u64,
+    pub up_to_date: bool,
+}
+
+/// Filters of the record listing.
+#[derive(Debug, Clone, Default)]
+pub struct RecordFilter {
+    pub kind: Option<Kind>,
+    pub village_id: Option<Slug>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    pub cursor: u64,
+    pub limit: usize,
+}
+
+/// The incremental aggregates of a commune.
+#[derive(Debug, Clone)]
+pub struct FactsSnapshot {
+    pub facts: CommuneFacts,
+    /// Local date of the latest capture of a non-assessment version: the facts equal a
+    /// recompute as of any date from this one on.
+    pub latest_capture: Option<NaiveDate>,
+}
+
+/// What `recompute` found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecomputeReport {
+    pub commune_id: Slug,
+    pub versions: usize,
+    pub entities: usize,
+    /// Entities whose stored fact differed from the recomputed one (rewritten).
+    pub differences: usize,
+    pub agreed: bool,
+}
+
+/// A tus upload in progress (or finished).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Upload {
+    pub id: Uuid,
+    pub sha256: PhotoId,
+    pub length: u64,
+    pub offset: u64,
+    pub content_type: String,
+    /// `device:<uuid>` or `user:<id>`: only its creator may continue it.
+    pub owner: String,
+    pub expires_at: DateTime<Utc>,
+    pub completed: bool,
+}
+
+/// The storage of everything the server keeps.
+pub trait Storage: Send + Sync + 'static {
+    // Communes and their configuration.
+    fn create_commune(&self, commune: &Commune, responsibilities: &std::collections::BTreeMap<String, String>) -> StoreResult<()>;
+    fn commune_config(&self, id: &Slug) -> StoreResult<Option<CommuneConfig>>;
+    fn list_communes(&self) -> StoreResult<Vec<Commune>>;
+    fn put_commune_target(&self, commune: &Slug, indicator_id: &str, target: &TargetOverride) -> StoreResult<()>;
+    fn put_province_target(&self, province: &str, indicator_id: &str, target: &TargetOverride) -> StoreResult<()>;
+    fn put_quota(&self, commune: &Slug, quota: &Quota) -> StoreResult<()>;
+
+    // Accounts.
+    fn create_user(&self, user: &NewUser) -> StoreResult<User>;
+    fn user_by_name(&self, username: &str) -> StoreResult<Option<User>>;
+    fn list_users(&self) -> StoreResult<Vec<User>>;
+    fn set_password(&self, username: &str, password_hash: &str) -> StoreResult<()>;
+    fn count_users(&self) -> StoreResult<u64>;
+    fn create_session(&self, token_hash: &str, user_id: i64, expires_at: DateTime<Utc>) -> StoreResult<()>;
+    /// The user of a live session.
+    fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<User>>;
+
+    // Enrollment and devices.
+    fn create_enrollment(&self, enrollment: &NewEnrollment) -> StoreResult<()>;
+    /// Uses a code once, atomically, creating the device.
+    fn redeem_enrollment(&self, code_hash: &str, now: DateTime<Utc>, device: &NewDevice) -> StoreResult<Result<Device, RedeemRefusal>>;
+    fn device_by_token(&self, token_hash: &str) -> StoreResult<Option<Device>>;
+    fn device(&self, device_id: Uuid) -> StoreResult<Option<Device>>;
+    fn list_devices(&self, commune: &Slug) -> StoreResult<Vec<Device>>;
+    fn revoke_device(&self, device_id: Uuid, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Registers a device that writes without a token (the server's own demo seeding).
+    fn ensure_seed_device(&self, device_id: Uuid, commune: &Slug, name: &str) -> StoreResult<Device>;
+
+    // Sync.
+    /// Stores a push in one transaction (insert-ignore on `version_id`, outcomes per
+    /// `(device_id, device_seq)`, high-water mark, facts) and answers only after COMMIT.
+    fn store_versions(&self, batch: &PushBatch) -> StoreResult<PushOutcome>;
+    fn versions_after(&self, commune: &Slug, cursor: u64, limit: usize) -> StoreResult<VersionPage>;
+    /// `(acked_through_seq, server_head)` of a device.
+    fn device_status(&self, device_id: Uuid) -> StoreResult<Option<(u64, u64)>>;
+    fn server_head(&self, commune: &Slug) -> StoreResult<u64>;
+    fn list_records(&self, commune: &Slug, filter: &RecordFilter) -> StoreResult<(Vec<Version>, Option<u64>)>;
+    /// Every version of a commune (for a scorecard as of a past date).
+    fn commune_versions(&self, commune: &Slug) -> StoreResult<Vec<Version>>;
+
+    // Aggregates.
+    fn commune_facts(&self, commune: &Slug) -> StoreResult<FactsSnapshot>;
+    /// Recomputes a commune's facts from its versions with the core, compares them with the
+    /// incremental ones, and rewrites any that differ.
+    fn recompute(&self, commune: &Slug) -> StoreResult<RecomputeReport>;
+
+    // Photos.
+    fn photo_exists(&self, photo: &PhotoId) -> StoreResult<Option<(u64, String)>>;
+    /// Communes whose versions reference the photo.
+    fn photo_communes(&self, photo: &PhotoId) -> StoreResult<Vec<Slug>>;
+    fn insert_photo(&self, photo: &PhotoId, length: u64, content_type: &str, now: DateTime<Utc>) -> StoreResult<()>;
+    fn create_upload(&self, upload: &Upload) -> StoreResult<()>;
+    fn upload(&self, id: Uuid) -> StoreResult<Option<Upload>>;
+    fn set_upload_offset(&self, id: Uuid, offset: u64, expires_at: DateTime<Utc>) -> StoreResult<()>;
+    fn complete_upload(&self, id: Uuid) -> StoreResult<()>;
+    fn delete_upload(&self, id: Uuid) -> StoreResult<()>;
+    /// Uploads past their expiry, to be removed with their partial files.
+    fn expired_uploads(&self, now: DateTime<Utc>) -> StoreResult<Vec<Uuid>>;
+    fn unfinished_uploads(&self) -> StoreResult<Vec<Upload>>;
+}

@@ -1,0 +1,1080 @@
+//! [`Storage`] on SQLite: WAL, `synchronous = FULL` (an acknowledged push survives a power cut),
+//! one writer connection and a small pool of readers, migrations by `rusqlite_migration`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, Utc};
+use ntm_field::admin::{Commune, Village};
+use ntm_field::catalog::TargetOverride;
+use ntm_field::config::{CommuneConfig, Quota};
+use ntm_field::geo::TrackFilter;
+use ntm_field::heads::entity_heads;
+use ntm_field::ids::{PhotoId, Slug};
+use ntm_field::protocol::{PushResponse, PushResult, PushStatus, Role};
+use ntm_field::record::{Kind, Version};
+use ntm_field::scorecard::{CommuneFacts, EntityFact};
+use ntm_field::time::local_date;
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use rusqlite_migration::{Migrations, M};
+use uuid::Uuid;
+
+use super::*;
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Backend(e.to_string())
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::Backend(format!("stored JSON: {e}"))
+    }
+}
+
+const READERS: usize = 4;
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(include_str!("../../migrations/0001_init.sql"))])
+}
+
+/// Times as stored: RFC 3339 in UTC with microseconds, so text order is time order.
+pub fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn parse_ts(s: &str) -> StoreResult<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Backend(format!("stored time {s:?}: {e}")))
+}
+
+fn role_str(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "admin",
+        Role::Officer => "officer",
+        Role::Enumerator => "enumerator",
+        Role::Viewer => "viewer",
+    }
+}
+
+fn parse_role(s: &str) -> StoreResult<Role> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned()))
+        .map_err(|_| StoreError::Backend(format!("stored role {s:?}")))
+}
+
+fn parse_slug(s: &str) -> StoreResult<Slug> {
+    Slug::parse(s).map_err(|e| StoreError::Backend(format!("stored id: {e}")))
+}
+
+fn parse_uuid(s: &str) -> StoreResult<Uuid> {
+    Uuid::parse_str(s).map_err(|e| StoreError::Backend(format!("stored uuid {s:?}: {e}")))
+}
+
+fn status_str(s: PushStatus) -> &'static str {
+    match s {
+        PushStatus::Stored => "stored",
+        PushStatus::Duplicate => "duplicate",
+        PushStatus::Rejected => "rejected",
+    }
+}
+
+fn parse_status(s: &str) -> StoreResult<PushStatus> {
+    match s {
+        "stored" => Ok(PushStatus::Stored),
+        "duplicate" => Ok(PushStatus::Duplicate),
+        "rejected" => Ok(PushStatus::Rejected),
+        other => Err(StoreError::Backend(format!("stored status {other:?}"))),
+    }
+}
+
+fn parse_version(content: &str) -> StoreResult<Version> {
+    Ok(serde_json::from_str(content)?)
+}
+
+/// The SQLite storage of one data directory's `ntm.sqlite3`.
+pub struct SqliteStorage {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+    filter: TrackFilter,
+}
+
+fn open_connection(path: &Path) -> StoreResult<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock leaves SQLite's own state consistent (the transaction is
+    // rolled back when dropped), so the connection may be used again.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl SqliteStorage {
+    /// Opens (creating and migrating if needed) the database at `path`.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        let mut writer = open_connection(path)?;
+        migrations()
+            .to_latest(&mut writer)
+            .map_err(|e| StoreError::Backend(format!("migrating {}: {e}", path.display())))?;
+        Ok(SqliteStorage {
+            path: path.to_owned(),
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+            filter: TrackFilter::default(),
+        })
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+        let conn = lock(&self.readers).pop();
+        let conn = match conn {
+            Some(c) => c,
+            None => open_connection(&self.path)?,
+        };
+        let out = f(&conn);
+        let mut pool = lock(&self.readers);
+        if pool.len() < READERS {
+            pool.push(conn);
+        }
+        out
+    }
+
+    fn write<T>(&self, f: impl FnOnce(&rusqlite::Transaction) -> StoreResult<T>) -> StoreResult<T> {
+        let mut conn = lock(&self.writer);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Runs `f` on the writer connection inside one transaction (benchmarks and seeding use it
+    /// to write straight into the schema).
+    pub fn with_write_transaction<T>(&self, f: impl FnOnce(&rusqlite::Transaction) -> StoreResult<T>) -> StoreResult<T> {
+        self.write(f)
+    }
+
+    /// Recomputes and stores the facts of one entity from all its versions (`extra` is a
+    /// version just inserted in this transaction, passed to avoid reading it back).
+    fn refresh_entity(&self, tx: &rusqlite::Transaction, commune: &Slug, entity: Uuid, extra: &Version) -> StoreResult<()> {
+        let mut stmt =
+            tx.prepare_cached("SELECT content FROM versions WHERE commune_id = ?1 AND entity_id = ?2 AND version_id <> ?3")?;
+        let others = stmt
+            .query_map(params![commune.as_str(), entity.to_string(), extra.version_id.to_string()], |r| r.get::<_, String>(0))?
+            .map(|c| parse_version(&c?))
+            .collect::<StoreResult<Vec<Version>>>()?;
+        let heads = entity_heads(others.iter().chain(std::iter::once(extra)));
+        match heads.get(&entity) {
+            Some(h) => {
+                let fact = EntityFact::of(entity, h, &self.filter).map(|f| serde_json::to_string(&f)).transpose()?;
+                tx.prepare_cached(
+                    "INSERT INTO entity_facts (commune_id, entity_id, in_conflict, fact) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (commune_id, entity_id) DO UPDATE SET in_conflict = excluded.in_conflict, fact = excluded.fact",
+                )?
+                .execute(params![commune.as_str(), entity.to_string(), h.in_conflict() as i64, fact])?;
+            }
+            None => {
+                tx.prepare_cached("DELETE FROM entity_facts WHERE commune_id = ?1 AND entity_id = ?2")?
+                    .execute(params![commune.as_str(), entity.to_string()])?;
+            }
+        }
+        Ok(())
+    }
+
+    fn load_config(conn: &Connection, id: &Slug) -> StoreResult<Option<CommuneConfig>> {
+        let row = conn
+            .query_row(
+                "SELECT name, province, district, region, responsibilities FROM communes WHERE id = ?1",
+                params![id.as_str()],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((name, province, district, region, responsibilities)) = row else {
+            return Ok(None);
+        };
+        let villages = conn
+            .prepare_cached("SELECT id, name FROM villages WHERE commune_id = ?1 ORDER BY position")?
+            .query_map(params![id.as_str()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+            .map(|row| {
+                let (vid, vname) = row?;
+                Ok(Village { id: parse_slug(&vid)?, name: vname })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let targets = |sql: &str, key: &str| -> StoreResult<BTreeMap<String, TargetOverride>> {
+            conn.prepare_cached(sql)?
+                .query_map(params![key], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+                .map(|row| {
+                    let (ind, json) = row?;
+                    Ok((ind, serde_json::from_str(&json)?))
+                })
+                .collect()
+        };
+        let commune_targets = targets("SELECT indicator_id, target FROM commune_targets WHERE commune_id = ?1", id.as_str())?;
+        let province_targets = targets("SELECT indicator_id, target FROM province_targets WHERE province = ?1", &province)?;
+        let quotas = conn
+            .prepare_cached(
+                "SELECT village_id, measure, target, since FROM quotas WHERE commune_id = ?1 ORDER BY measure, village_id",
+            )?
+            .query_map(params![id.as_str()], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, f64>(2)?, r.get::<_, String>(3)?))
+            })?
+            .map(|row| {
+                let (village, measure, target, since) = row?;
+                Ok(Quota {
+                    measure: serde_json::from_value(serde_json::Value::String(measure))?,
+                    village_id: parse_slug(&village)?,
+                    target,
+                    since: since.parse().map_err(|e| StoreError::Backend(format!("stored date: {e}")))?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let commune = Commune {
+            id: id.clone(),
+            name,
+            province,
+            district,
+            region: region.parse().map_err(|e| StoreError::Backend(format!("stored region: {e}")))?,
+            villages,
+        };
+        Ok(Some(CommuneConfig {
+            commune,
+            province_targets,
+            commune_targets,
+            quotas,
+            responsibilities: serde_json::from_str(&responsibilities)?,
+        }))
+    }
+
+    fn user_from_row(r: &rusqlite::Row) -> rusqlite::Result<(i64, String, String, String, Option<String>, Option<String>)> {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+    }
+
+    fn user_of(row: (i64, String, String, String, Option<String>, Option<String>)) -> StoreResult<User> {
+        let (id, username, password_hash, role, commune, province) = row;
+        Ok(User {
+            id,
+            username,
+            password_hash,
+            role: parse_role(&role)?,
+            commune_id: commune.as_deref().map(parse_slug).transpose()?,
+            province,
+        })
+    }
+
+    const DEVICE_COLUMNS: &'static str =
+        "device_id, commune_id, role, name, platform, holder, enrolled_at, revoked_at, high_water";
+
+    fn device_of(r: &rusqlite::Row) -> rusqlite::Result<[Option<String>; 8]> {
+        Ok([
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+            r.get(7)?,
+        ])
+    }
+
+    fn device_from(cols: [Option<String>; 8], high_water: i64) -> StoreResult<Device> {
+        let [id, commune, role, name, platform, holder, enrolled, revoked] = cols;
+        let req = |v: Option<String>| v.ok_or_else(|| StoreError::Backend("device column is null".into()));
+        Ok(Device {
+            device_id: parse_uuid(&req(id)?)?,
+            commune_id: parse_slug(&req(commune)?)?,
+            role: parse_role(&req(role)?)?,
+            name: req(name)?,
+            platform: req(platform)?,
+            holder,
+            enrolled_at: parse_ts(&req(enrolled)?)?,
+            revoked_at: revoked.as_deref().map(parse_ts).transpose()?,
+            high_water: high_water as u64,
+        })
+    }
+
+    fn query_device(conn: &Connection, where_clause: &str, key: &str) -> StoreResult<Option<Device>> {
+        let sql = format!("SELECT {} FROM devices WHERE {where_clause}", Self::DEVICE_COLUMNS);
+        let row = conn
+            .prepare_cached(&sql)?
+            .query_row(params![key], |r| Ok((Self::device_of(r)?, r.get::<_, i64>(8)?)))
+            .optional()?;
+        row.map(|(cols, hw)| Self::device_from(cols, hw)).transpose()
+    }
+
+    fn upload_of(r: &rusqlite::Row) -> rusqlite::Result<(String, String, i64, i64, String, String, String, i64)> {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+    }
+
+    fn upload_from(row: (String, String, i64, i64, String, String, String, i64)) -> StoreResult<Upload> {
+        let (id, sha, length, offset, content_type, owner, expires, completed) = row;
+        Ok(Upload {
+            id: parse_uuid(&id)?,
+            sha256: PhotoId::parse(&sha).map_err(|e| StoreError::Backend(e.to_string()))?,
+            length: length as u64,
+            offset: offset as u64,
+            content_type,
+            owner,
+            expires_at: parse_ts(&expires)?,
+            completed: completed != 0,
+        })
+    }
+
+    /// Per-entity facts of a commune recomputed from `versions` with the core.
+    fn facts_from_versions(&self, commune: &Slug, versions: &[Version]) -> HashMap<Uuid, (bool, Option<EntityFact>)> {
+        entity_heads(versions.iter().filter(|v| &v.commune_id == commune))
+            .iter()
+            .map(|(id, h)| (*id, (h.in_conflict(), EntityFact::of(*id, h, &self.filter))))
+            .collect()
+    }
+
+    fn load_versions(conn: &Connection, commune: &Slug) -> StoreResult<Vec<Version>> {
+        conn.prepare_cached("SELECT content FROM versions WHERE commune_id = ?1 ORDER BY server_seq")?
+            .query_map(params![commune.as_str()], |r| r.get::<_, String>(0))?
+            .map(|c| parse_version(&c?))
+            .collect()
+    }
+
+    fn stored_facts(conn: &Connection, commune: &Slug) -> StoreResult<HashMap<Uuid, (bool, Option<EntityFact>)>> {
+        conn.prepare_cached("SELECT entity_id, in_conflict, fact FROM entity_facts WHERE commune_id = ?1")?
+            .query_map(params![commune.as_str()], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, Option<String>>(2)?))
+            })?
+            .map(|row| {
+                let (id, conflict, fact) = row?;
+                let fact = fact.as_deref().map(serde_json::from_str).transpose()?;
+                Ok((parse_uuid(&id)?, (conflict != 0, fact)))
+            })
+            .collect()
+    }
+}
+
+fn latest_capture(versions: &[Version]) -> Option<NaiveDate> {
+    versions.iter().filter(|v| v.kind() != Kind::Assessment).map(|v| local_date(&v.captured_at)).max()
+}
+
+impl Storage for SqliteStorage {
+    fn create_commune(&self, commune: &Commune, responsibilities: &BTreeMap<String, String>) -> StoreResult<()> {
+        self.write(|tx| {
+            let exists: bool =
+                tx.query_row("SELECT EXISTS (SELECT 1 FROM communes WHERE id = ?1)", params![commune.id.as_str()], |r| r.get(0))?;
+            if exists {
+                return Err(StoreError::AlreadyExists(format!("commune {}", commune.id)));
+            }
+            tx.execute(
+                "INSERT INTO communes (id, name, province, district, region, responsibilities, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    commune.id.as_str(),
+                    commune.name,
+                    commune.province,
+                    commune.district,
+                    commune.region.code(),
+                    serde_json::to_string(responsibilities)?,
+                    ts(Utc::now())
+                ],
+            )?;
+            for (i, v) in commune.villages.iter().enumerate() {
+                tx.execute(
+                    "INSERT INTO villages (commune_id, id, name, position) VALUES (?1, ?2, ?3, ?4)",
+                    params![commune.id.as_str(), v.id.as_str(), v.name, i as i64],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    fn commune_config(&self, id: &Slug) -> StoreResult<Option<CommuneConfig>> {
+        self.read(|c| Self::load_config(c, id))
+    }
+
+    fn list_communes(&self) -> StoreResult<Vec<Commune>> {
+        self.read(|c| {
+            let ids = c
+                .prepare("SELECT id FROM communes ORDER BY id")?
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut out = Vec::new();
+            for id in ids {
+                if let Some(cfg) = Self::load_config(c, &parse_slug(&id)?)? {
+                    out.push(cfg.commune);
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    fn put_commune_target(&self, commune: &Slug, indicator_id: &str, target: &TargetOverride) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO commune_targets (commune_id, indicator_id, target, updated_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (commune_id, indicator_id) DO UPDATE SET target = excluded.target, updated_at = excluded.updated_at",
+                params![commune.as_str(), indicator_id, serde_json::to_string(target)?, ts(Utc::now())],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn put_province_target(&self, province: &str, indicator_id: &str, target: &TargetOverride) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO province_targets (province, indicator_id, target, updated_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (province, indicator_id) DO UPDATE SET target = excluded.target, updated_at = excluded.updated_at",
+                params![province, indicator_id, serde_json::to_string(target)?, ts(Utc::now())],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn put_quota(&self, commune: &Slug, quota: &Quota) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO quotas (commune_id, village_id, measure, target, since) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (commune_id, village_id, measure) DO UPDATE SET target = excluded.target, since = excluded.since",
+                params![
+                    commune.as_str(),
+                    quota.village_id.as_str(),
+                    quota.measure.as_str(),
+                    quota.target,
+                    quota.since.to_string()
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn create_user(&self, user: &NewUser) -> StoreResult<User> {
+        self.write(|tx| {
+            let exists: bool =
+                tx.query_row("SELECT EXISTS (SELECT 1 FROM users WHERE username = ?1)", params![user.username], |r| r.get(0))?;
+            if exists {
+                return Err(StoreError::AlreadyExists(format!("user {}", user.username)));
+            }
+            if let Some(c) = &user.commune_id {
+                let known: bool =
+                    tx.query_row("SELECT EXISTS (SELECT 1 FROM communes WHERE id = ?1)", params![c.as_str()], |r| r.get(0))?;
+                if !known {
+                    return Err(StoreError::Invalid {
+                        field: "commune_id".into(),
+                        message: format!("commune {c} does not exist; create it first"),
+                    });
+                }
+            }
+            tx.execute(
+                "INSERT INTO users (username, password_hash, role, commune_id, province, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    user.username,
+                    user.password_hash,
+                    role_str(user.role),
+                    user.commune_id.as_ref().map(Slug::as_str),
+                    user.province,
+                    ts(Utc::now())
+                ],
+            )?;
+            Ok(User {
+                id: tx.last_insert_rowid(),
+                username: user.username.clone(),
+                password_hash: user.password_hash.clone(),
+                role: user.role,
+                commune_id: user.commune_id.clone(),
+                province: user.province.clone(),
+            })
+        })
+    }
+
+    fn user_by_name(&self, username: &str) -> StoreResult<Option<User>> {
+        self.read(|c| {
+            c.prepare_cached("SELECT id, username, password_hash, role, commune_id, province FROM users WHERE username = ?1")?
+                .query_row(params![username], Self::user_from_row)
+                .optional()?
+                .map(Self::user_of)
+                .transpose()
+        })
+    }
+
+    fn list_users(&self) -> StoreResult<Vec<User>> {
+        self.read(|c| {
+            c.prepare("SELECT id, username, password_hash, role, commune_id, province FROM users ORDER BY username")?
+                .query_map([], Self::user_from_row)?
+                .map(|r| Self::user_of(r?))
+                .collect()
+        })
+    }
+
+    fn set_password(&self, username: &str, password_hash: &str) -> StoreResult<()> {
+        self.write(|tx| {
+            let n = tx.execute("UPDATE users SET password_hash = ?1 WHERE username = ?2", params![password_hash, username])?;
+            if n == 0 {
+                return Err(StoreError::NotFound(format!("user {username}")));
+            }
+            // A new password ends every session of the old one.
+            tx.execute("DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = ?1)", params![username])?;
+            Ok(())
+        })
+    }
+
+    fn count_users(&self) -> StoreResult<u64> {
+        self.read(|c| Ok(c.query_row("SELECT COUNT(*) FROM users", [], |r| r.get::<_, i64>(0))? as u64))
+    }
+
+    fn create_session(&self, token_hash: &str, user_id: i64, expires_at: DateTime<Utc>) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM sessions WHERE expires_at < ?1", params![ts(Utc::now())])?;
+            tx.execute(
+                "INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
+                params![token_hash, user_id, ts(expires_at)],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<User>> {
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT u.id, u.username, u.password_hash, u.role, u.commune_id, u.province
+                 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1 AND s.expires_at > ?2",
+            )?
+            .query_row(params![token_hash, ts(now)], Self::user_from_row)
+            .optional()?
+            .map(Self::user_of)
+            .transpose()
+        })
+    }
+
+    fn create_enrollment(&self, e: &NewEnrollment) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO enrollments (code_hash, commune_id, role, holder, expires_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![e.code_hash, e.commune_id.as_str(), role_str(e.role), e.holder, ts(e.expires_at), e.created_by],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn redeem_enrollment(&self, code_hash: &str, now: DateTime<Utc>, d: &NewDevice) -> StoreResult<Result<Device, RedeemRefusal>> {
+        self.write(|tx| {
+            let row = tx
+                .query_row(
+                    "SELECT commune_id, role, holder, expires_at, used_at FROM enrollments WHERE code_hash = ?1",
+                    params![code_hash],
+                    |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, Option<String>>(2)?,
+                            r.get::<_, String>(3)?,
+                            r.get::<_, Option<String>>(4)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            let Some((commune, role, holder, expires, used)) = row else {
+                return Ok(Err(RedeemRefusal::Unknown));
+            };
+            if used.is_some() {
+                return Ok(Err(RedeemRefusal::AlreadyUsed));
+            }
+            if parse_ts(&expires)? <= now {
+                return Ok(Err(RedeemRefusal::Expired));
+            }
+            tx.execute(
+                "UPDATE enrollments SET used_at = ?1, device_id = ?2 WHERE code_hash = ?3",
+                params![ts(now), d.device_id.to_string(), code_hash],
+            )?;
+            tx.execute(
+                "INSERT INTO devices (device_id, token_hash, commune_id, role, name, platform, holder, enrolled_at, high_water)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0)",
+                params![d.device_id.to_string(), d.token_hash, commune, role, d.name, d.platform, holder, ts(now)],
+            )?;
+            Ok(Ok(Device {
+                device_id: d.device_id,
+                commune_id: parse_slug(&commune)?,
+                role: parse_role(&role)?,
+                name: d.name.clone(),
+                platform: d.platform.clone(),
+                holder,
+                enrolled_at: now,
+                revoked_at: None,
+                high_water: 0,
+            }))
+        })
+    }
+
+    fn device_by_token(&self, token_hash: &str) -> StoreResult<Option<Device>> {
+        self.read(|c| Self::query_device(c, "token_hash = ?1", token_hash))
+    }
+
+    fn device(&self, device_id: Uuid) -> StoreResult<Option<Device>> {
+        self.read(|c| Self::query_device(c, "device_id = ?1", &device_id.to_string()))
+    }
+
+    fn list_devices(&self, commune: &Slug) -> StoreResult<Vec<Device>> {
+        self.read(|c| {
+            let sql = format!("SELECT {} FROM devices WHERE commune_id = ?1 ORDER BY enrolled_at", Self::DEVICE_COLUMNS);
+            c.prepare(&sql)?
+                .query_map(params![commune.as_str()], |r| Ok((Self::device_of(r)?, r.get::<_, i64>(8)?)))?
+                .map(|row| {
+                    let (cols, hw) = row?;
+                    Self::device_from(cols, hw)
+                })
+                .collect()
+        })
+    }
+
+    fn revoke_device(&self, device_id: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
+        self.write(|tx| {
+            let n = tx.execute(
+                "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?1) WHERE device_id = ?2",
+                params![ts(now), device_id.to_string()],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound(format!("device {device_id}")));
+            }
+            Ok(())
+        })
+    }
+
+    fn ensure_seed_device(&self, device_id: Uuid, commune: &Slug, name: &str) -> StoreResult<Device> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO devices (device_id, token_hash, commune_id, role, name, platform, enrolled_at, high_water)
+                 VALUES (?1, ?2, ?3, 'officer', ?4, 'server', ?5, 0) ON CONFLICT (device_id) DO NOTHING",
+                // Not a SHA-256 hex digest, so no bearer token can ever match it.
+                params![device_id.to_string(), format!("seed:{device_id}"), commune.as_str(), name, ts(Utc::now())],
+            )?;
+            Ok(())
+        })?;
+        self.device(device_id)?.ok_or_else(|| StoreError::NotFound(format!("device {device_id}")))
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(device = %batch.device_id, first_seq = batch.first_seq, n = batch.items.len()))]
+    fn store_versions(&self, batch: &PushBatch) -> StoreResult<PushOutcome> {
+        let mut conn = lock(&self.writer);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let device_key = batch.device_id.to_string();
+        let row = tx
+            .query_row(
+                "SELECT commune_id, high_water, last_captured_at, holder, name FROM devices WHERE device_id = ?1",
+                params![device_key],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, String>(4)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((commune, high_water, last_captured, holder, name)) = row else {
+            return Err(StoreError::NotFound(format!("device {}", batch.device_id)));
+        };
+        let commune = parse_slug(&commune)?;
+        let high_water = high_water as u64;
+        if batch.first_seq > high_water + 1 {
+            return Ok(PushOutcome::Gap { expected_seq: high_water + 1 });
+        }
+        let author = holder.unwrap_or(name);
+        let mut previous: Option<DateTime<FixedOffset>> = last_captured
+            .as_deref()
+            .map(|s| DateTime::parse_from_rfc3339(s).map_err(|e| StoreError::Backend(e.to_string())))
+            .transpose()?;
+        let mut next_seq: i64 = tx.query_row("SELECT COALESCE(MAX(server_seq), 0) + 1 FROM versions", [], |r| r.get(0))?;
+        let mut latest: Option<NaiveDate> = None;
+        let mut results = Vec::with_capacity(batch.items.len());
+        let received = ts(batch.received_at);
+        for (i, item) in batch.items.iter().enumerate() {
+            let seq = batch.first_seq + i as u64;
+            if seq <= high_water {
+                let recorded = tx
+                    .prepare_cached("SELECT version_id, status, reason FROM push_outcomes WHERE device_id = ?1 AND device_seq = ?2")?
+                    .query_row(params![device_key, seq as i64], |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?))
+                    })
+                    .optional()?;
+                let (version_id, status, reason) = recorded.ok_or_else(|| {
+                    StoreError::Backend(format!("no recorded outcome for device {} seq {seq}", batch.device_id))
+                })?;
+                results.push(PushResult { version_id, status: parse_status(&status)?, reason });
+                continue;
+            }
+            let result = match item {
+                PushItem::Invalid { version_id, reason } => {
+                    PushResult { version_id: version_id.clone(), status: PushStatus::Rejected, reason: Some(reason.clone()) }
+                }
+                PushItem::Valid { version, digest } => {
+                    let mut v = (**version).clone();
+                    v.author = Some(author.clone());
+                    v.server_seq = Some(next_seq as u64);
+                    if batch.check_clocks {
+                        v.flags = ntm_field::record::VersionFlag::clock_flags(v.captured_at, batch.received_at, previous);
+                    }
+                    let digest_hex = hex::encode(digest);
+                    let inserted = tx
+                        .prepare_cached(
+                            "INSERT INTO versions (server_seq, version_id, entity_id, commune_id, village_id, kind, device_id,
+                                 device_seq, captured_utc, digest, content, received_at)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                             ON CONFLICT (version_id) DO NOTHING",
+                        )?
+                        .execute(params![
+                            next_seq,
+                            v.version_id.to_string(),
+                            v.entity_id.to_string(),
+                            v.commune_id.as_str(),
+                            v.village_id.as_ref().map(Slug::as_str),
+                            v.kind().as_str(),
+                            v.device_id.to_string(),
+                            v.device_seq as i64,
+                            ts(v.captured_at.with_timezone(&Utc)),
+                            digest_hex,
+                            serde_json::to_string(&v)?,
+                            received,
+                        ])?;
+                    if inserted == 1 {
+                        next_seq += 1;
+                        previous = Some(v.captured_at);
+                        for p in &v.photos {
+                            tx.prepare_cached(
+                                "INSERT INTO version_photos (photo, commune_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                            )?
+                            .execute(params![p.to_hex(), v.commune_id.as_str()])?;
+                        }
+                        self.refresh_entity(&tx, &v.commune_id, v.entity_id, &v)?;
+                        if v.kind() != Kind::Assessment {
+                            latest = latest.max(Some(local_date(&v.captured_at)));
+                        }
+                        PushResult { version_id: v.version_id.to_string(), status: PushStatus::Stored, reason: None }
+                    } else {
+                        let (known_digest, known_seq): (String, i64) = tx
+                            .prepare_cached("SELECT digest, server_seq FROM versions WHERE version_id = ?1")?
+                            .query_row(params![v.version_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                        if known_digest == digest_hex {
+                            PushResult { version_id: v.version_id.to_string(), status: PushStatus::Duplicate, reason: None }
+                        } else {
+                            PushResult {
+                                version_id: v.version_id.to_string(),
+                                status: PushStatus::Rejected,
+                                reason: Some(format!(
+                                    "corrupt: version_id {} is already stored (server_seq {known_seq}) with different content; \
+                                     versions are immutable, so save the change as a new version",
+                                    v.version_id
+                                )),
+                            }
+                        }
+                    }
+                }
+            };
+            tx.prepare_cached(
+                "INSERT INTO push_outcomes (device_id, device_seq, version_id, status, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![device_key, seq as i64, result.version_id, status_str(result.status), result.reason])?;
+            results.push(result);
+        }
+        let last_seq = batch.first_seq + batch.items.len() as u64;
+        let acked = high_water.max(last_seq.saturating_sub(1));
+        tx.prepare_cached("UPDATE devices SET high_water = ?1, last_captured_at = ?2 WHERE device_id = ?3")?.execute(params![
+            acked as i64,
+            previous.map(|p| p.to_rfc3339()),
+            device_key
+        ])?;
+        if let Some(date) = latest {
+            tx.prepare_cached(
+                "UPDATE communes SET latest_capture_date = ?1 WHERE id = ?2 AND (latest_capture_date IS NULL OR latest_capture_date < ?1)",
+            )?
+            .execute(params![date.to_string(), commune.as_str()])?;
+        }
+        let server_head: i64 = tx
+            .prepare_cached("SELECT COALESCE(MAX(server_seq), 0) FROM versions WHERE commune_id = ?1")?
+            .query_row(params![commune.as_str()], |r| r.get(0))?;
+        tx.commit()?;
+        Ok(PushOutcome::Done(PushResponse { acked_through_seq: acked, results, server_head: server_head as u64 }))
+    }
+
+    fn versions_after(&self, commune: &Slug, cursor: u64, limit: usize) -> StoreResult<VersionPage> {
+        self.read(|c| {
+            let rows = c
+                .prepare_cached(
+                    "SELECT server_seq, content FROM versions WHERE commune_id = ?1 AND server_seq > ?2 ORDER BY server_seq LIMIT ?3",
+                )?
+                .query_map(params![commune.as_str(), cursor as i64, limit as i64 + 1], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            let up_to_date = rows.len() <= limit;
+            let mut versions = Vec::with_capacity(rows.len().min(limit));
+            let mut next_cursor = cursor;
+            for (seq, content) in rows.into_iter().take(limit) {
+                versions.push(parse_version(&content)?);
+                next_cursor = seq as u64;
+            }
+            Ok(VersionPage { versions, next_cursor, up_to_date })
+        })
+    }
+
+    fn device_status(&self, device_id: Uuid) -> StoreResult<Option<(u64, u64)>> {
+        self.read(|c| {
+            let row = c
+                .query_row(
+                    "SELECT high_water, commune_id FROM devices WHERE device_id = ?1",
+                    params![device_id.to_string()],
+                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+                )
+                .optional()?;
+            let Some((hw, commune)) = row else { return Ok(None) };
+            let head: i64 = c.query_row(
+                "SELECT COALESCE(MAX(server_seq), 0) FROM versions WHERE commune_id = ?1",
+                params![commune],
+                |r| r.get(0),
+            )?;
+            Ok(Some((hw as u64, head as u64)))
+        })
+    }
+
+    fn server_head(&self, commune: &Slug) -> StoreResult<u64> {
+        self.read(|c| {
+            Ok(c.prepare_cached("SELECT COALESCE(MAX(server_seq), 0) FROM versions WHERE commune_id = ?1")?
+                .query_row(params![commune.as_str()], |r| r.get::<_, i64>(0))? as u64)
+        })
+    }
+
+    fn list_records(&self, commune: &Slug, f: &RecordFilter) -> StoreResult<(Vec<Version>, Option<u64>)> {
+        self.read(|c| {
+            let mut sql = String::from("SELECT server_seq, content FROM versions WHERE commune_id = ?1 AND server_seq > ?2");
+            let mut args: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(commune.as_str().to_owned()), Box::new(f.cursor as i64)];
+            if let Some(k) = f.kind {
+                args.push(Box::new(k.as_str()));
+                sql.push_str(&format!(" AND kind = ?{}", args.len()));
+            }
+            if let Some(v) = &f.village_id {
+                args.push(Box::new(v.as_str().to_owned()));
+                sql.push_str(&format!(" AND village_id = ?{}", args.len()));
+            }
+            if let Some(t) = f.since {
+                args.push(Box::new(ts(t)));
+                sql.push_str(&format!(" AND captured_utc >= ?{}", args.len()));
+            }
+            if let Some(t) = f.until {
+                args.push(Box::new(ts(t)));
+                sql.push_str(&format!(" AND captured_utc < ?{}", args.len()));
+            }
+            args.push(Box::new(f.limit as i64 + 1));
+            sql.push_str(&format!(" ORDER BY server_seq LIMIT ?{}", args.len()));
+            let rows = c
+                .prepare(&sql)?
+                .query_map(rusqlite::params_from_iter(args.iter()), |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            let more = rows.len() > f.limit;
+            let mut out = Vec::new();
+            let mut last = f.cursor;
+            for (seq, content) in rows.into_iter().take(f.limit) {
+                out.push(parse_version(&content)?);
+                last = seq as u64;
+            }
+            Ok((out, more.then_some(last)))
+        })
+    }
+
+    fn commune_versions(&self, commune: &Slug) -> StoreResult<Vec<Version>> {
+        self.read(|c| Self::load_versions(c, commune))
+    }
+
+    fn commune_facts(&self, commune: &Slug) -> StoreResult<FactsSnapshot> {
+        self.read(|c| {
+            // One read transaction, so the facts and the date are of the same moment.
+            c.execute_batch("BEGIN")?;
+            let out = (|| {
+                let mut conflicts = 0usize;
+                let mut facts = Vec::new();
+                {
+                    let mut stmt = c.prepare_cached("SELECT in_conflict, fact FROM entity_facts WHERE commune_id = ?1")?;
+                    let mut rows = stmt.query(params![commune.as_str()])?;
+                    while let Some(r) = rows.next()? {
+                        if r.get::<_, i64>(0)? != 0 {
+                            conflicts += 1;
+                        }
+                        if let Some(text) = r.get_ref(1)?.as_str_or_null().map_err(|e| StoreError::Backend(e.to_string()))? {
+                            facts.push(serde_json::from_str::<EntityFact>(text)?);
+                        }
+                    }
+                }
+                let latest: Option<String> = c
+                    .query_row("SELECT latest_capture_date FROM communes WHERE id = ?1", params![commune.as_str()], |r| r.get(0))
+                    .optional()?
+                    .flatten();
+                let mut facts = CommuneFacts::from_entity_facts(facts);
+                facts.conflicts = conflicts;
+                Ok(FactsSnapshot {
+                    facts,
+                    latest_capture: latest
+                        .map(|d| d.parse().map_err(|e| StoreError::Backend(format!("stored date: {e}"))))
+                        .transpose()?,
+                })
+            })();
+            c.execute_batch("COMMIT")?;
+            out
+        })
+    }
+
+    #[tracing::instrument(level = "info", skip(self))]
+    fn recompute(&self, commune: &Slug) -> StoreResult<RecomputeReport> {
+        self.write(|tx| {
+            let versions = Self::load_versions(tx, commune)?;
+            let expected = self.facts_from_versions(commune, &versions);
+            let stored = Self::stored_facts(tx, commune)?;
+            let mut differences = expected.iter().filter(|(id, e)| stored.get(id) != Some(e)).count();
+            differences += stored.keys().filter(|id| !expected.contains_key(id)).count();
+            // The scorecard's input as the phone would derive it, against the incremental one.
+            let far = NaiveDate::from_ymd_opt(9999, 12, 31).expect("a valid date");
+            let from_core = CommuneFacts::from_versions(commune, &versions, far, &self.filter);
+            let mut incremental = CommuneFacts::from_entity_facts(stored.values().filter_map(|(_, f)| f.clone()));
+            incremental.conflicts = stored.values().filter(|(c, _)| *c).count();
+            let agreed = differences == 0 && from_core == incremental;
+            if !agreed {
+                tracing::warn!(%commune, differences, "incremental facts differed from a recompute; rewriting them");
+                tx.execute("DELETE FROM entity_facts WHERE commune_id = ?1", params![commune.as_str()])?;
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO entity_facts (commune_id, entity_id, in_conflict, fact) VALUES (?1, ?2, ?3, ?4)",
+                )?;
+                for (id, (conflict, fact)) in &expected {
+                    let fact = fact.as_ref().map(serde_json::to_string).transpose()?;
+                    insert.execute(params![commune.as_str(), id.to_string(), *conflict as i64, fact])?;
+                }
+            }
+            tx.execute(
+                "UPDATE communes SET latest_capture_date = ?1 WHERE id = ?2",
+                params![latest_capture(&versions).map(|d| d.to_string()), commune.as_str()],
+            )?;
+            Ok(RecomputeReport {
+                commune_id: commune.clone(),
+                versions: versions.len(),
+                entities: expected.len(),
+                differences,
+                agreed,
+            })
+        })
+    }
+
+    fn photo_exists(&self, photo: &PhotoId) -> StoreResult<Option<(u64, String)>> {
+        self.read(|c| {
+            Ok(c.query_row("SELECT length, content_type FROM photos WHERE sha256 = ?1", params![photo.to_hex()], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?))
+            })
+            .optional()?)
+        })
+    }
+
+    fn photo_communes(&self, photo: &PhotoId) -> StoreResult<Vec<Slug>> {
+        self.read(|c| {
+            c.prepare_cached("SELECT commune_id FROM version_photos WHERE photo = ?1")?
+                .query_map(params![photo.to_hex()], |r| r.get::<_, String>(0))?
+                .map(|s| parse_slug(&s?))
+                .collect()
+        })
+    }
+
+    fn insert_photo(&self, photo: &PhotoId, length: u64, content_type: &str, now: DateTime<Utc>) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO photos (sha256, length, content_type, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+                params![photo.to_hex(), length as i64, content_type, ts(now)],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn create_upload(&self, u: &Upload) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO uploads (id, sha256, length, upload_offset, content_type, owner, expires_at, completed)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    u.id.to_string(),
+                    u.sha256.to_hex(),
+                    u.length as i64,
+                    u.offset as i64,
+                    u.content_type,
+                    u.owner,
+                    ts(u.expires_at),
+                    u.completed as i64
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn upload(&self, id: Uuid) -> StoreResult<Option<Upload>> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT id, sha256, length, upload_offset, content_type, owner, expires_at, completed FROM uploads WHERE id = ?1",
+                params![id.to_string()],
+                Self::upload_of,
+            )
+            .optional()?
+            .map(Self::upload_from)
+            .transpose()
+        })
+    }
+
+    fn set_upload_offset(&self, id: Uuid, offset: u64, expires_at: DateTime<Utc>) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE uploads SET upload_offset = ?1, expires_at = ?2 WHERE id = ?3",
+                params![offset as i64, ts(expires_at), id.to_string()],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn complete_upload(&self, id: Uuid) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.execute("UPDATE uploads SET completed = 1, upload_offset = length WHERE id = ?1", params![id.to_string()])?;
+            Ok(())
+        })
+    }
+
+    fn delete_upload(&self, id: Uuid) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM uploads WHERE id = ?1", params![id.to_string()])?;
+            Ok(())
+        })
+    }
+
+    fn expired_uploads(&self, now: DateTime<Utc>) -> StoreResult<Vec<Uuid>> {
+        self.read(|c| {
+            c.prepare("SELECT id FROM uploads WHERE expires_at < ?1")?
+                .query_map(params![ts(now)], |r| r.get::<_, String>(0))?
+                .map(|s| parse_uuid(&s?))
+                .collect()
+        })
+    }
+
+    fn unfinished_uploads(&self) -> StoreResult<Vec<Upload>> {
+        self.read(|c| {
+            c.prepare(
+                "SELECT id, sha256, length, upload_offset, content_type, owner, expires_at, completed FROM uploads WHERE completed = 0",
+            )?
+            .query_map([], Self::upload_of)?
+            .map(|r| Self::upload_from(r?))
+            .collect()
+        })
+    }
+}
