@@ -1,0 +1,80 @@
+//! Half-filled forms survive the app being closed: each form's state is written to
+//! `drafts/<key>.json` in the files directory as the user types (atomically: a temporary file
+//! then a rename, so a kill mid-write leaves the previous draft), and removed once saved.
+
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// The drafts folder of one files directory.
+#[derive(Debug, Clone)]
+pub struct Drafts {
+    dir: PathBuf,
+}
+
+impl Drafts {
+    pub fn new(files_dir: &Path) -> Self {
+        Drafts { dir: files_dir.join("drafts") }
+    }
+
+    fn path(&self, key: &str) -> PathBuf {
+        let safe: String = key.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+        self.dir.join(format!("{safe}.json"))
+    }
+
+    /// The draft saved under `key`, if any and if it still reads (a draft from an older app
+    /// version that no longer fits is dropped rather than crashing the form).
+    pub fn load<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
+        let text = std::fs::read_to_string(self.path(key)).ok()?;
+        match serde_json::from_str(&text) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                tracing::warn!(key, %e, "dropping a draft that no longer reads");
+                None
+            }
+        }
+    }
+
+    /// Saves `value` under `key`. Failures are logged, not shown: the form still works, it just
+    /// would not survive a restart.
+    pub fn save<T: Serialize>(&self, key: &str, value: &T) {
+        let write = || -> std::io::Result<()> {
+            std::fs::create_dir_all(&self.dir)?;
+            let path = self.path(key);
+            let tmp = path.with_extension("json.tmp");
+            std::fs::write(&tmp, serde_json::to_vec(value).map_err(std::io::Error::other)?)?;
+            std::fs::rename(&tmp, &path)
+        };
+        if let Err(e) = write() {
+            tracing::warn!(key, %e, "could not save a draft");
+        }
+    }
+
+    /// Forgets the draft under `key` (after the record is saved, or the user discards it).
+    pub fn clear(&self, key: &str) {
+        let _ = std::fs::remove_file(self.path(key));
+    }
+
+    /// Whether a draft exists under `key`.
+    pub fn exists(&self, key: &str) -> bool {
+        self.path(key).exists()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_draft_survives_reopening_and_is_gone_once_cleared() {
+        let dir = tempfile::tempdir().unwrap();
+        let drafts = Drafts::new(dir.path());
+        drafts.save("household-check/1", &vec![1, 2, 3]);
+        let reopened = Drafts::new(dir.path());
+        assert_eq!(reopened.load::<Vec<i32>>("household-check/1"), Some(vec![1, 2, 3]));
+        assert_eq!(reopened.load::<String>("household-check/1"), None, "a draft of another shape is dropped");
+        reopened.clear("household-check/1");
+        assert!(!reopened.exists("household-check/1"));
+    }
+}
