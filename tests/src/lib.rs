@@ -2,3 +2,5 @@
 
 pub mod phone;
 pub mod proxy;
+pub mod server;
+pub mod server_records;

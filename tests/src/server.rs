@@ -1,0 +1,209 @@
+//! Starting the real server for end-to-end tests: the `ntm-server` command line (built here as
+//! `ntm-server-test`) on a free loopback port with a temporary data directory, and a small
+//! reqwest client that returns status, headers and JSON body.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+
+pub const ADMIN_USER: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "admin-password-1";
+
+/// The server binary: `NTM_SERVER_BIN`, or `ntm-server-test` next to the running test's
+/// `deps/` directory (cargo builds a package's binaries before its integration tests).
+pub fn server_binary() -> PathBuf {
+    if let Ok(p) = std::env::var("NTM_SERVER_BIN") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().expect("the test knows its own path");
+    let dir = exe.parent().and_then(|d| d.parent()).expect("tests run from target/<profile>/deps");
+    let bin = dir.join(format!("ntm-server-test{}", std::env::consts::EXE_SUFFIX));
+    assert!(bin.exists(), "{} is missing: run the tests with `cargo test -p ntm-tests`", bin.display());
+    bin
+}
+
+/// A running server process with its own data directory.
+pub struct TestServer {
+    pub base: String,
+    pub data: tempfile::TempDir,
+    child: Option<Child>,
+    extra_args: Vec<String>,
+}
+
+impl TestServer {
+    /// Starts `ntm-server serve` on 127.0.0.1 (a free port) with a fresh data directory and the
+    /// administrator [`ADMIN_USER`] / [`ADMIN_PASSWORD`] created from the environment.
+    pub fn start() -> TestServer {
+        Self::start_with(&[])
+    }
+
+    /// Like [`TestServer::start`], with extra `serve` flags.
+    pub fn start_with(extra: &[&str]) -> TestServer {
+        let data = tempfile::tempdir().expect("a temporary directory");
+        let mut server =
+            TestServer { base: String::new(), data, child: None, extra_args: extra.iter().map(|s| s.to_string()).collect() };
+        server.spawn();
+        server
+    }
+
+    fn spawn(&mut self) {
+        let mut child = Command::new(server_binary())
+            .arg("serve")
+            .arg("--data")
+            .arg(self.data.path())
+            .arg("--listen")
+            .arg("127.0.0.1:0")
+            .args(&self.extra_args)
+            .env("NTM_ADMIN_USER", ADMIN_USER)
+            .env("NTM_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("NTM_LOG", std::env::var("NTM_LOG").unwrap_or_else(|_| "warn".into()))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the server binary starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut tx = Some(tx);
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(addr) = line.strip_prefix("listening on ") {
+                    if let Some(tx) = tx.take() {
+                        let _ = tx.send(addr.trim().to_owned());
+                    }
+                }
+            }
+        });
+        let base = rx.recv_timeout(Duration::from_secs(60)).expect("the server announces its address");
+        self.base = base;
+        self.child = Some(child);
+    }
+
+    /// Kills the server with SIGKILL (no chance to flush anything) and waits for it.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Kills and starts it again on the same data directory (the address may change).
+    pub fn restart(&mut self) {
+        self.kill();
+        self.spawn();
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// The `host:port` the server listens on.
+    pub fn addr(&self) -> String {
+        self.base.trim_start_matches("http://").to_owned()
+    }
+
+    /// Runs an administrator command of the same binary on this data directory.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        let mut cmd = Command::new(server_binary());
+        cmd.args(args).arg("--data").arg(self.data.path()).env("NTM_LOG", "warn");
+        cmd.output().expect("the server binary runs")
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// An HTTP answer: status, headers and the body as JSON (`Value::Null` when empty or not JSON).
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// `error.code` of an error body.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+}
+
+/// A client of one server, with an optional bearer token.
+#[derive(Clone)]
+pub struct Api {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub token: Option<String>,
+}
+
+impl Api {
+    pub fn new(base: &str) -> Api {
+        Api { http: reqwest::Client::builder().timeout(Duration::from_secs(120)).build().unwrap(), base: base.to_owned(), token: None }
+    }
+
+    pub fn with_token(&self, token: &str) -> Api {
+        Api { token: Some(token.to_owned()), ..self.clone() }
+    }
+
+    /// Logs in and returns a client carrying the session token.
+    pub async fn login(base: &str, username: &str, password: &str) -> Api {
+        let api = Api::new(base);
+        let r = api.post("/api/v1/auth/login", &serde_json::json!({"username": username, "password": password})).await;
+        assert_eq!(r.status, 200, "login of {username}: {:?}", r.body);
+        api.with_token(r.body["token"].as_str().unwrap())
+    }
+
+    pub async fn admin(server: &TestServer) -> Api {
+        Self::login(&server.base, ADMIN_USER, ADMIN_PASSWORD).await
+    }
+
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let rb = self.http.request(method, format!("{}{}", self.base, path));
+        match &self.token {
+            Some(t) => rb.bearer_auth(t),
+            None => rb,
+        }
+    }
+
+    pub async fn send(rb: reqwest::RequestBuilder) -> Reply {
+        let resp = rb.send().await.expect("the server answers");
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let bytes = resp.bytes().await.expect("the body arrives");
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply { status, headers, body }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        Self::send(self.request(reqwest::Method::GET, path)).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Reply {
+        Self::send(self.request(reqwest::Method::POST, path).json(body)).await
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> Reply {
+        Self::send(self.request(reqwest::Method::PUT, path).json(body)).await
+    }
+
+    /// A raw body with its content type and encoding.
+    pub async fn post_raw(&self, path: &str, body: Vec<u8>, content_type: &str, encoding: Option<&str>) -> Reply {
+        let mut rb = self.request(reqwest::Method::POST, path).header("content-type", content_type).body(body);
+        if let Some(e) = encoding {
+            rb = rb.header("content-encoding", e);
+        }
+        Self::send(rb).await
+    }
+}
