@@ -84,20 +84,11 @@ pub fn encode_push(
     match format {
         WireFormat::Json => (serde_json::to_vec(request).expect("a push serialises"), "application/json", None),
         WireFormat::CborZstd => {
-            // Versions travel in their JSON data model (ids as text, as Appendix A shows them),
-            // so a server can keep each one undecoded and reject it alone; the envelope is
-            // plain CBOR.
-            let envelope = PushRequest {
-                device_id: request.device_id,
-                first_seq: request.first_seq,
-                versions: request
-                    .versions
-                    .iter()
-                    .map(|v| serde_json::to_value(v).expect("a version serialises"))
-                    .collect::<Vec<serde_json::Value>>(),
-            };
+            // The JSON document in CBOR (ids as text, as Appendix A shows them): one data model
+            // for both encodings, so a server reads either the same way.
+            let document = serde_json::to_value(request).expect("a push serialises");
             let mut cbor = Vec::new();
-            ciborium::into_writer(&envelope, &mut cbor).expect("a push serialises to CBOR");
+            ciborium::into_writer(&document, &mut cbor).expect("a push serialises to CBOR");
             let body = zstd::bulk::compress(&cbor, ZSTD_LEVEL).expect("zstd compresses in memory");
             (body, "application/cbor", Some("zstd"))
         }

@@ -46,7 +46,8 @@ impl Fault {
 
 struct Shared {
     target: Mutex<SocketAddr>,
-    armed: Mutex<Option<Fault>>,
+    /// The armed fault and how many matching requests to let through first.
+    armed: Mutex<Option<(Fault, usize)>>,
     offline: AtomicBool,
     /// How many armed faults fired.
     fired: AtomicU64,
@@ -109,9 +110,14 @@ impl Proxy {
         *self.shared.target.lock().unwrap() = target;
     }
 
-    /// Arms a one-shot fault (replacing any armed one).
+    /// Arms a one-shot fault for the next matching request (replacing any armed one).
     pub fn arm(&self, fault: Fault) {
-        *self.shared.armed.lock().unwrap() = Some(fault);
+        self.arm_after(fault, 0);
+    }
+
+    /// Arms a one-shot fault for the matching request after `skip` others went through.
+    pub fn arm_after(&self, fault: Fault, skip: usize) {
+        *self.shared.armed.lock().unwrap() = Some((fault, skip));
     }
 
     /// Whether the armed fault has fired (and how many faults fired so far).
@@ -170,7 +176,14 @@ async fn relay(client: TcpStream, server: TcpStream, s: Arc<Shared>) {
                 let chunk = &buf[..n];
                 let fault = {
                     let mut armed = s.armed.lock().unwrap();
-                    let hit = armed.as_ref().and_then(|f| find(chunk, f.marker().as_bytes()).map(|at| (f.clone(), at)));
+                    let hit = armed.as_mut().and_then(|(f, skip)| {
+                        let at = find(chunk, f.marker().as_bytes())?;
+                        if *skip > 0 {
+                            *skip -= 1;
+                            return None;
+                        }
+                        Some((f.clone(), at))
+                    });
                     if hit.is_some() {
                         armed.take();
                         s.fired.fetch_add(1, Ordering::SeqCst);
