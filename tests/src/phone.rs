@@ -1,7 +1,6 @@
 //! Simulated phones for the device tests: a real device store in a temporary directory, the real
 //! sync engine, and fakes only for phone hardware (the clock, the camera's pictures).
 
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,7 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, FixedOffset, Utc};
 use image::{DynamicImage, Rgb, RgbImage};
 use ntm_field::ids::Slug;
-use ntm_field::protocol::{EnrollmentRequest, EnrollmentResponse, LoginRequest, LoginResponse, Role};
+use ntm_field::protocol::{EnrollmentRequest, Role};
 use ntm_field::record::{
     Body, ChildrenUnder5, HealthInsurance, Household, HouseholdCheck, Livestock, Location, LocationSource, RoadClass,
     RoadSegment, RoadStatus, SignCondition, SignType, Surface, ThreeCleans, Toilet, ToiletType, TrashSign, Version, Water,
@@ -18,6 +17,8 @@ use ntm_field::record::{
 use ntm_field::store::{Clock, Draft, Store};
 use ntm_field::sync::{Client, SyncEngine, SyncError, SyncOptions, SyncReport};
 use uuid::Uuid;
+
+use crate::server::Api;
 
 /// The phone's clock: the real time plus an offset the test sets (a year off, a step back).
 pub struct SkewedClock {
@@ -188,67 +189,26 @@ impl TestPhone {
     }
 }
 
-/// The administrator's side of the server, over its HTTP API.
-pub struct Admin {
-    pub http: reqwest::Client,
-    pub base: String,
-    pub token: String,
+/// Creates the Thiện Kế demo commune (its villages; no records) as the administrator.
+pub async fn create_demo_commune(admin: &Api) {
+    let commune = ntm_field::demo::thien_ke().unwrap().config.commune;
+    let r = admin.post("/api/v1/communes", &serde_json::to_value(&commune).unwrap()).await;
+    assert!(r.status == 201 || r.status == 200 || r.status == 409, "create commune: {} {:?}", r.status, r.body);
 }
 
-impl Admin {
-    pub async fn login(base: &str, username: &str, password: &str) -> Admin {
-        let http = reqwest::Client::new();
-        let resp = http
-            .post(format!("{base}/api/v1/auth/login"))
-            .json(&LoginRequest { username: username.into(), password: password.into() })
-            .send()
-            .await
-            .unwrap();
-        assert!(resp.status().is_success(), "login: {}", resp.status());
-        let token = resp.json::<LoginResponse>().await.unwrap().token;
-        Admin { http, base: base.to_owned(), token }
-    }
+/// A one-time enrollment code for `commune`.
+pub async fn enrollment_code(admin: &Api, commune: &str, role: Role) -> String {
+    let request = EnrollmentRequest { role, expires_in_hours: 2, holder: Some("Cán bộ thôn".into()) };
+    let r = admin.post(&format!("/api/v1/communes/{commune}/enrollments"), &serde_json::to_value(&request).unwrap()).await;
+    assert!(r.status == 200 || r.status == 201, "enrollment: {} {:?}", r.status, r.body);
+    r.body["code"].as_str().expect("a code").to_owned()
+}
 
-    /// Creates the Thiện Kế demo commune (its villages; no records).
-    pub async fn create_demo_commune(&self) {
-        let commune = ntm_field::demo::thien_ke().unwrap().config.commune;
-        let resp = self
-            .http
-            .post(format!("{}/api/v1/communes", self.base))
-            .bearer_auth(&self.token)
-            .json(&commune)
-            .send()
-            .await
-            .unwrap();
-        assert!(resp.status().is_success() || resp.status() == 409, "create commune: {}", resp.status());
-    }
-
-    /// A one-time enrollment code for `commune`.
-    pub async fn enrollment_code(&self, commune: &str, role: Role) -> String {
-        let resp = self
-            .http
-            .post(format!("{}/api/v1/communes/{commune}/enrollments", self.base))
-            .bearer_auth(&self.token)
-            .json(&EnrollmentRequest { role, expires_in_hours: 2, holder: Some("Cán bộ thôn".into()) })
-            .send()
-            .await
-            .unwrap();
-        assert!(resp.status().is_success(), "enrollment: {} {}", resp.status(), resp.text().await.unwrap_or_default());
-        resp.json::<EnrollmentResponse>().await.unwrap().code
-    }
-
-    /// The server's scorecard as JSON.
-    pub async fn scorecard(&self, commune: &str, as_of: &str) -> serde_json::Value {
-        let resp = self
-            .http
-            .get(format!("{}/api/v1/communes/{commune}/scorecard?as_of={as_of}", self.base))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .unwrap();
-        assert!(resp.status().is_success(), "scorecard: {}", resp.status());
-        resp.json().await.unwrap()
-    }
+/// The server's scorecard as JSON.
+pub async fn server_scorecard(admin: &Api, commune: &str, as_of: &str) -> serde_json::Value {
+    let r = admin.get(&format!("/api/v1/communes/{commune}/scorecard?as_of={as_of}")).await;
+    assert_eq!(r.status, 200, "scorecard: {:?}", r.body);
+    r.body
 }
 
 /// Everything the server holds for a commune, as a device sees it: every pulled version, in
@@ -278,97 +238,4 @@ pub async fn server_photo_hashes_match(server_url: &str, token: &str, ids: &[ntm
         let bytes = resp.bytes().await.unwrap();
         assert_eq!(hex::encode(sha2::Sha256::digest(&bytes)), id.to_hex(), "photo {id} hashes to its id");
     }
-}
-
-/// A running `ntm-server serve` process on a free loopback port with its own data directory;
-/// it can be killed with SIGKILL and restarted on the same data.
-pub struct ServerProcess {
-    pub data: std::path::PathBuf,
-    child: Option<std::process::Child>,
-    pub addr: SocketAddr,
-}
-
-pub const ADMIN_USER: &str = "admin";
-pub const ADMIN_PASSWORD: &str = "mật-khẩu-thử-nghiệm";
-
-impl ServerProcess {
-    pub fn start(data: &std::path::Path) -> ServerProcess {
-        let (child, addr) = spawn_server(data);
-        ServerProcess { data: data.to_path_buf(), child: Some(child), addr }
-    }
-
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// SIGKILL: no graceful shutdown, no flush.
-    pub fn kill(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-
-    /// Starts the server again on the same data directory (on a new port).
-    pub fn restart(&mut self) {
-        self.kill();
-        let (child, addr) = spawn_server(&self.data);
-        self.child = Some(child);
-        self.addr = addr;
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// The `ntm-server` binary of this workspace, built if needed.
-pub fn server_binary() -> std::path::PathBuf {
-    static BUILT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            // target/<profile>/deps/this-test -> target/<profile>/ntm-server
-            let exe = std::env::current_exe().unwrap();
-            let profile_dir = exe.parent().and_then(|p| p.parent()).unwrap().to_path_buf();
-            let bin = profile_dir.join("ntm-server");
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml");
-            let mut cmd = std::process::Command::new(cargo);
-            cmd.args(["build", "--quiet", "-p", "ntm-server", "--bin", "ntm-server", "--manifest-path", manifest]);
-            if profile_dir.file_name().is_some_and(|n| n == "release") {
-                cmd.arg("--release");
-            }
-            let status = cmd.status().expect("run cargo build");
-            assert!(status.success(), "cargo build -p ntm-server failed");
-            assert!(bin.exists(), "{} missing after the build", bin.display());
-            bin
-        })
-        .clone()
-}
-
-fn spawn_server(data: &std::path::Path) -> (std::process::Child, SocketAddr) {
-    use std::io::BufRead;
-    let mut child = std::process::Command::new(server_binary())
-        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-        .arg(data)
-        .env("NTM_ADMIN_USER", ADMIN_USER)
-        .env("NTM_ADMIN_PASSWORD", ADMIN_PASSWORD)
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::inherit())
-        .spawn()
-        .expect("start ntm-server");
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = std::io::BufReader::new(stdout).lines();
-    let addr = loop {
-        let line = lines.next().expect("ntm-server exited before listening").unwrap();
-        if let Some(rest) = line.strip_prefix("listening on http://") {
-            break rest.trim().parse().expect("a socket address");
-        }
-    };
-    // Keep draining stdout so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, addr)
 }
