@@ -6,11 +6,13 @@
 pub mod auth;
 pub mod body;
 pub mod cli;
+pub mod dashboard;
 pub mod error;
 pub mod handlers;
 pub mod limits;
 pub mod openapi;
 pub mod photos;
+pub mod reports;
 pub mod router;
 pub mod seed;
 pub mod serve;

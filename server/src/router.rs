@@ -38,6 +38,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/blobs", options(blobs::options).post(blobs::create))
         .route("/api/v1/blobs/uploads/{id}", head(blobs::head).patch(blobs::patch).delete(blobs::terminate))
         .route("/api/v1/blobs/{sha256}", get(blobs::get_photo))
+        .merge(crate::dashboard::router(state.clone()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), request_timeout))

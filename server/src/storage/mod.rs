@@ -245,4 +245,13 @@ pub trait Storage: Send + Sync + 'static {
     /// Uploads past their expiry, to be removed with their partial files.
     fn expired_uploads(&self, now: DateTime<Utc>) -> StoreResult<Vec<Uuid>>;
     fn unfinished_uploads(&self) -> StoreResult<Vec<Upload>>;
+    // The dashboard's own needs (server/src/dashboard).
+    /// Ends a session (logout, or the previous session of a browser that logs in again).
+    fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+    /// Sets (or, with an empty text, removes) the people responsible for a criterion or indicator.
+    fn put_responsibility(&self, commune: &Slug, key: &str, people: &str) -> StoreResult<()>;
+    /// Removes a commune's own threshold, so the province's, region's or national one applies again.
+    fn delete_commune_target(&self, commune: &Slug, indicator_id: &str) -> StoreResult<()>;
+    /// Renames a village, or adds it at the end of the commune's list.
+    fn put_village(&self, commune: &Slug, village: &ntm_field::admin::Village) -> StoreResult<()>;
 }

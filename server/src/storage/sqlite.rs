@@ -1077,4 +1077,62 @@ impl Storage for SqliteStorage {
             .collect()
         })
     }
+    fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM sessions WHERE token_hash = ?1", params![token_hash])?;
+            Ok(())
+        })
+    }
+
+    fn put_responsibility(&self, commune: &Slug, key: &str, people: &str) -> StoreResult<()> {
+        self.write(|tx| {
+            let text: Option<String> = tx
+                .query_row("SELECT responsibilities FROM communes WHERE id = ?1", params![commune.as_str()], |r| r.get(0))
+                .optional()?;
+            let Some(text) = text else { return Err(StoreError::NotFound(format!("commune {commune}"))) };
+            let mut map: BTreeMap<String, String> = serde_json::from_str(&text)?;
+            if people.trim().is_empty() {
+                map.remove(key);
+            } else {
+                map.insert(key.to_owned(), people.trim().to_owned());
+            }
+            tx.execute(
+                "UPDATE communes SET responsibilities = ?1 WHERE id = ?2",
+                params![serde_json::to_string(&map)?, commune.as_str()],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn delete_commune_target(&self, commune: &Slug, indicator_id: &str) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM commune_targets WHERE commune_id = ?1 AND indicator_id = ?2",
+                params![commune.as_str(), indicator_id],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn put_village(&self, commune: &Slug, village: &Village) -> StoreResult<()> {
+        self.write(|tx| {
+            let known: bool =
+                tx.query_row("SELECT EXISTS (SELECT 1 FROM communes WHERE id = ?1)", params![commune.as_str()], |r| r.get(0))?;
+            if !known {
+                return Err(StoreError::NotFound(format!("commune {commune}")));
+            }
+            let renamed = tx.execute(
+                "UPDATE villages SET name = ?1 WHERE commune_id = ?2 AND id = ?3",
+                params![village.name, commune.as_str(), village.id.as_str()],
+            )?;
+            if renamed == 0 {
+                tx.execute(
+                    "INSERT INTO villages (commune_id, id, name, position)
+                     VALUES (?1, ?2, ?3, (SELECT COALESCE(MAX(position), -1) + 1 FROM villages WHERE commune_id = ?1))",
+                    params![commune.as_str(), village.id.as_str(), village.name],
+                )?;
+            }
+            Ok(())
+        })
+    }
 }

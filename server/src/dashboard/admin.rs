@@ -1,0 +1,987 @@
+//! Administration pages: a commune's thresholds, quotas, responsibilities and villages; its
+//! devices and enrollment codes (with a QR code); household import from CSV; accounts and
+//! communes (administrators); and the reports page.
+//!
+//! Changes go through the API's own handlers (`put_commune_target`, `put_quota`,
+//! `create_enrollment`, `revoke`, `create_user`, `create_commune`), so the dashboard and the
+//! API validate, authorize and rate-limit exactly alike. Every form carries the CSRF token.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Form, Json};
+use chrono::NaiveDate;
+use maud::{html, Markup, PreEscaped};
+use ntm_field::admin::{Commune, Village};
+use ntm_field::catalog::{Catalog, IndicatorType};
+use ntm_field::config::MeasureId;
+use ntm_field::ids::{Region, Slug};
+use ntm_field::protocol::{CreateUserRequest, EnrollmentRequest, PushStatus, QuotaPut, Role, TargetPut};
+use ntm_field::record::{Body as RecordBody, Household, Kind};
+use serde::Deserialize;
+
+use super::i18n::{self, Lang};
+use super::layout::{can_manage, csrf_field, page, role_label, Flash, Nav, Shell};
+use super::scorecard::{compute, threshold_text};
+use super::session::{urlencode, DashUser};
+use super::{commune_for, html_page, write, PageError, PageResult};
+use crate::auth::{Access, UserAuth};
+use crate::body::ApiBody;
+use crate::error::ApiError;
+use crate::handlers::v1::{accounts, communes, devices};
+use crate::handlers::v1::reports::local_today;
+use crate::{blocking, AppState};
+
+#[derive(Debug, Deserialize, Default)]
+pub struct FlashQuery {
+    ok: Option<String>,
+    err: Option<String>,
+}
+
+fn api_user(u: &DashUser) -> UserAuth {
+    UserAuth(u.principal.clone(), u.user.clone())
+}
+
+/// After a form: back to `to` with a confirmation, or with the API's message when it refused
+/// the values. A refusal of the caller's rights is a 403 page, not a message.
+fn after<T>(result: Result<T, ApiError>, to: &str) -> PageResult<Response> {
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("{to}?ok=set.saved")).into_response()),
+        Err(e) if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::NOT_FOUND => Err(e.into()),
+        Err(e) => Ok(Redirect::to(&format!("{to}?err={}", urlencode(&e.message))).into_response()),
+    }
+}
+
+fn measure_label(lang: Lang, m: MeasureId) -> &'static str {
+    lang.t(&format!("measure.{}", m.as_str()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settings: thresholds, quotas, responsibilities, villages.
+
+/// `GET /dashboard/c/{id}/settings`.
+pub async fn settings_page(
+    State(state): State<Arc<AppState>>,
+    u: DashUser,
+    Path(id): Path<String>,
+    Query(q): Query<FlashQuery>,
+) -> PageResult<Response> {
+    let lang = u.lang;
+    let config = commune_for(&state, &u, &id, Access::Read).await?;
+    let storage = state.storage.clone();
+    let (slug, cfg) = (config.commune.id.clone(), config.clone());
+    let card = blocking(move || Ok(compute(&cfg, &storage.commune_versions(&slug)?, local_today(), false).card)).await?;
+    let manage = can_manage(&u);
+    let commune = config.commune.id.as_str();
+    let base = format!("/dashboard/c/{commune}/settings");
+    let catalog = Catalog::builtin();
+    let numeric: Vec<_> = catalog.indicators().filter(|(_, i)| i.indicator_type != IndicatorType::Bool).collect();
+    let body = html! {
+        @if !manage { p.flash.warn { (lang.t("set.viewer_note")) } }
+        section #targets {
+            h2 { (lang.t("set.targets")) }
+            p.hint { (lang.t("set.targets_help")) }
+            @if manage {
+                form.grid method="post" action=(format!("{base}/target")) {
+                    (csrf_field(&u))
+                    label { (lang.t("set.indicator")) select name="indicator" required {
+                        @for (_, i) in &numeric { option value=(i.id) { (i.id) " " (lang.pick(&i.name_vi, &i.name_en)) } }
+                    } }
+                    label { (lang.t("set.threshold")) input name="threshold" inputmode="decimal" required; }
+                    label { (lang.t("set.source")) input name="source" required maxlength="500"; }
+                    button type="submit" { (lang.t("set.save")) }
+                }
+            }
+            table.records #thresholds {
+                thead { tr { th { (lang.t("set.indicator")) } th { (lang.t("set.current")) } th { (lang.t("sc.threshold_source")) } th { } } }
+                tbody {
+                    @for (_, ind) in &numeric {
+                        @if let Some(score) = card.indicator(&ind.id) {
+                            tr data-indicator=(ind.id) {
+                                td { (ind.id) " " (lang.pick(&ind.name_vi, &ind.name_en)) }
+                                td { (threshold_text(lang, score)) }
+                                td { @if let Some(s) = score.threshold_source { (lang.t(&format!("source.{}", serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()))) }
+                                     @if let Some(c) = &score.threshold_citation { " — " (c) } }
+                                td {
+                                    @if manage && config.commune_targets.contains_key(&ind.id) {
+                                        form.inline method="post" action=(format!("{base}/target/remove")) {
+                                            (csrf_field(&u))
+                                            input type="hidden" name="indicator" value=(ind.id);
+                                            button type="submit" { (lang.t("set.remove")) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section #quotas {
+            h2 { (lang.t("set.quotas")) }
+            @if manage {
+                form.grid method="post" action=(format!("{base}/quota")) {
+                    (csrf_field(&u))
+                    label { (lang.t("set.measure")) select name="measure" { @for m in MeasureId::ALL { option value=(m.as_str()) { (measure_label(lang, m)) } } } }
+                    label { (lang.t("vil.village")) select name="village" { @for v in &config.commune.villages { option value=(v.id.as_str()) { (v.name) } } } }
+                    label { (lang.t("set.target")) input name="target" inputmode="decimal" required; }
+                    label { (lang.t("set.since")) input type="date" name="since" required value=(format!("{}-01-01", chrono::Datelike::year(&local_today()))); }
+                    button type="submit" { (lang.t("set.save")) }
+                }
+            }
+            table.records {
+                thead { tr { th { (lang.t("set.measure")) } th { (lang.t("vil.village")) } th { (lang.t("set.target")) } th { (lang.t("set.since")) } } }
+                tbody {
+                    @for q in &config.quotas {
+                        tr {
+                            td { (measure_label(lang, q.measure)) }
+                            td { (config.commune.village(&q.village_id).map_or(q.village_id.as_str(), |v| v.name.as_str())) }
+                            td { (lang.num(q.target, 3)) }
+                            td { (i18n::date(q.since)) }
+                        }
+                    }
+                }
+            }
+        }
+        section #responsibilities {
+            h2 { (lang.t("set.responsibilities")) }
+            table.records {
+                thead { tr { th { (lang.t("set.responsible_for")) } th { (lang.t("set.person")) } } }
+                tbody {
+                    @for c in &catalog.criteria {
+                        tr {
+                            td { (c.id) ". " (lang.pick(&c.name_vi, &c.name_en)) }
+                            td {
+                                @let current = config.responsibilities.get(&c.id).cloned().unwrap_or_default();
+                                @if manage {
+                                    form.inline method="post" action=(format!("{base}/responsibility")) {
+                                        (csrf_field(&u))
+                                        input type="hidden" name="key" value=(c.id);
+                                        input name="people" value=(current) size="60" maxlength="500";
+                                        button type="submit" { (lang.t("set.save")) }
+                                    }
+                                } @else { (current) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section #villages {
+            h2 { (lang.t("set.villages")) }
+            table.records {
+                thead { tr { th { (lang.t("set.village_id")) } th { (lang.t("set.village_name")) } } }
+                tbody {
+                    @for v in &config.commune.villages {
+                        tr {
+                            td { code { (v.id.as_str()) } }
+                            td {
+                                @if manage {
+                                    form.inline method="post" action=(format!("{base}/village")) {
+                                        (csrf_field(&u))
+                                        input type="hidden" name="village_id" value=(v.id.as_str());
+                                        input name="name" value=(v.name) required maxlength="200";
+                                        button type="submit" { (lang.t("set.save")) }
+                                    }
+                                } @else { (v.name) }
+                            }
+                        }
+                    }
+                    @if manage {
+                        tr {
+                            td colspan="2" {
+                                form.inline method="post" action=(format!("{base}/village")) {
+                                    (csrf_field(&u))
+                                    input name="village_id" placeholder=(format!("{commune}-15")) required pattern="[a-z0-9-]{1,64}";
+                                    input name="name" placeholder=(lang.t("set.village_name")) required maxlength="200";
+                                    button type="submit" { (lang.t("set.save")) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let shell = Shell {
+        user: &u,
+        commune: Some(&config.commune),
+        title: format!("{} – {}", lang.t("set.title"), config.commune.name),
+        nav: Nav::Settings,
+        here: base.clone(),
+    };
+    Ok(html_page(page(shell, Flash::from_query(lang, q.ok.as_deref(), q.err.as_deref()), body)))
+}
+
+fn parse_number(s: &str) -> Option<f64> {
+    // Accept both "24,5" (Vietnamese) and "24.5".
+    s.trim().replace(' ', "").replace(',', ".").parse::<f64>().ok().filter(|x| x.is_finite())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TargetForm {
+    csrf: Option<String>,
+    indicator: String,
+    threshold: Option<String>,
+    source: Option<String>,
+}
+
+/// `POST /dashboard/c/{id}/settings/target`: the commune's own threshold, through the API's handler.
+pub async fn save_target(
+    State(state): State<Arc<AppState>>,
+    u: DashUser,
+    Path(id): Path<String>,
+    Form(f): Form<TargetForm>,
+) -> PageResult<Response> {
+    u.check_csrf(f.csrf.as_deref())?;
+    let to = format!("/dashboard/c/{id}/settings");
+    let Some(threshold) = f.threshold.as_deref().and_then(parse_number) else {
+        // Check the caller's rights before answering about the values.
+        commune_for(&state, &u, &id, Access::Manage).await?;
+        return Ok(Redirect::to(&format!("{to}?err={}", urlencode("threshold: a number, e.g. 50 or 26,7"))).into_response());
+    };
+    let put = TargetPut { threshold, inner: None, source: f.source.unwrap_or_default() };
+    let result = communes::put_commune_target(State(state), api_user(&u), Path((id, f.indicator)), ApiBody(put)).await;
+    after(result, &to)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct IndicatorForm {
+    csrf: Option<String>,
+    indicator: String,
+}
+
+/// `POST /dashboard/c/{id}/settings/target/remove`.
+pub async fn remove_target(
+    State(state): State<Arc<AppState>>,
+    u: DashUser,
+    Path(id): Path<String>,
+    Form(f): Form<IndicatorForm>,
+) -> PageResult<Response> {
+    u.check_csrf(f.csrf.as_deref())?;
+    let config = commune_for(&state, &u, &id, Access::Manage).await?;
+    let storage = state.storage.clone();
+    let result = blocking(move || Ok(storage.delete_commune_target(&config.commune.id, &f.indicator)?)).await;
+    after(result, &format!("/dashboard/c/{id}/settings"))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct QuotaForm {
+    csrf: Option<String>,
+    measure: String,
+    village: String,
+    target: Option<String>,
+    since: Option<String>,
+}
+
+/// `POST /dashboard/c/{id}/settings/quota`, through the API's handler.
+pub async fn save_quota(
+    State(state): State<Arc<AppState>>,
+    u: DashUser,
+    Path(id): Path<String>,
+    Form(f): Form<QuotaForm>,
+) -> PageResult<Response> {
+    u.check_csrf(f.csrf.as_deref())?;
+    let to = format!("/dashboard/c/{id}/settings");
+    let target = f.target.as_deref().and_then(parse_number);
+    let since = f.since.as_deref().and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok());
+    let (Some(target), Some(since)) = (target, since) else {
+        commune_for(&state, &u, &id, Access::Manage).await?;
+        return Ok(Redirect::to(&format!("{to}?err={}", urlencode("target: a number; since: a date"))).into_response());
+    };
+    let result = communes::put_quota(State(state), api_user(&u), Path((id, f.village, f.measure)), ApiBody(QuotaPut { target, since })).await;
+    after(result, &to)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ResponsibilityForm {
+    csrf: Option<String>,
+    key: String,
+    people: String,
+}
+
+/// `POST /dashboard/c/{id}/settings/responsibility`.
+pub async fn save_responsibility(
+    State(state): State<Arc<AppState>>,
+    u: DashUser,
+    Path(id): Path<String>,
+    Form(f): Form<ResponsibilityForm>,
+) -> PageResult<Response> {
+    u.check_csrf(f.csrf.as_deref())?;
+    let config = commune_for(&state, &u, &id, Access::Manage).await?;
+    let to = format!("/dashboard/c/{id}/settings");
+    let known = Catalog::builtin().criteria.iter().any(|c| c.id == f.key) || Catalog::builtin().indicator(&f.key).is_some();
+    if !known || f.people.chars().count() > 500 {
+        return Ok(Redirect::to(&format!("{to}?err={}", urlencode("a criterion or indicator of the catalog, and at most 500 characters"))).into_response());
+    }
+    let storage = state.storage.clone();
+    let result = blocking(move || Ok(storage.put_responsibility(&config.commune.id, &f.key, &f.people)?)).await;
+    after(result, &to)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct VillageForm {
+    csrf: Option<String>,
+    village_id: String,
+    name: String,
+}
+
+/// `POST /dashboard/c/{id}/settings/village`: renames a village or adds one.
+pub async fn save_village(
+    State(state): State<Arc<AppState>>,
+    u: DashUser,
+    Path(id): Path<String>,
+    Form(f): Form<VillageForm>,
+) -> PageResult<Response> {
+    u.check_csrf(f.csrf.as_deref())?;
+    let config = commune_for(&state, &u, &id, Access::Manage).await?;
+    let to = format!("/dashboard/c/{id}/settings");
+    let name = f.name.trim().to_owned();
+    let (Ok(village_id), true) = (Slug::parse(f.village_id.trim()), (1..=200).contains(&name.chars().count())) else {
+        return Ok(Redirect::to(&format!("{to}?err={}", urlencode("village id: a-z, 0-9 and '-'; name: 1 to 200 characters"))).into_response());
+    };
+    let storage = state.storage.clone();
+    let result = blocking(move || Ok(storage.put_village(&config.commune.id, &Village { id: village_id, name })?)).await;
+    after(result, &to)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Devices and enrollment codes.
+
+fn devices_body(lang: Lang, u: &DashUser, commune: &str, devices: &[crate::storage::Device]) -> Markup {
+    html! {
+        section #enroll {
+            h2 { (lang.t("dev.new_code")) }
+            form.grid method="post" action=(format!("/dashboard/c/{commune}/enrollments")) {
+                (csrf_field(u))
+                label { (lang.t("dev.role")) select name="role" {
+                    @for r in [Role::Enumerator, Role::Officer, Role::Viewer] {
+                        option value=(serde_json::to_value(r).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()) { (role_label(lang, r)) }
+                    }
+                } }
+                label { (lang.t("dev.holder")) input name="holder" maxlength="200"; }
+                label { (lang.t("dev.expires_in")) input name="hours" type="number" min="1" max="720" value="24" required; }
+                button type="submit" { (lang.t("dev.create")) }
+            }
+        }
+        section {
+            h2 { (lang.t("nav.devices")) }
+            @if devices.is_empty() { p { (lang.t("dev.none")) } } @else {
+                table.records #devices {
+                    thead { tr {
+                        th { (lang.t("dev.name")) } th { (lang.t("dev.holder")) } th { (lang.t("dev.role")) } th { (lang.t("dev.platform")) }
+                        th { (lang.t("dev.enrolled")) } th { (lang.t("dev.acked")) } th { (lang.t("dev.state")) } th { }
+                    } }
+                    tbody {
+                        @for d in devices {
+                            tr data-device=(d.device_id.to_string()) {
+                                td { (d.name) } td { (d.holder.as_deref().unwrap_or("")) } td { (role_label(lang, d.role)) }
+                                td { (d.platform) } td { (i18n::datetime(d.enrolled_at)) } td { (d.high_water) }
+                                td { @if let Some(t) = d.revoked_at { span.badge.notmet { (lang.t("dev.revoked")) } " " (i18n::datetime(t)) } @else { span.badge.met { (lang.t("dev.active")) } } }
+                                td {
+                                    @if d.revoked_at.is_none() && d.platform != "server" {
+                                        form.inline method="post" action=(format!("/dashboard/c/{commune}/devices/{}/revoke", d.device_id)) {
+                                            (csrf_field(u))
+                                            button.danger type="submit" title=(lang.t("dev.revoke_confirm")) { (lang.t("dev.revoke")) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `GET /dashboard/c/{id}/devices` (officers and administrators).
+pub async fn devices_page(
+    State(state): State<Arc<AppState>>,
+    u: DashUser,
+    Path(id): Path<String>,
+    Query(q): Query<FlashQuery>,
+) -> PageResult<Response> {
+    let lang = u.lang;
+    let config = commune_for(&state, &u, &id, Access::Manage).await?;
+    let storage = state.storage.clone();
+    let slug = config.commune.id.clone();
+    let devices = blocking(move || Ok(storage.list_devices(&slug)?)).await?;
+    let commune = config.commune.id.as_str();
+    let body = devices_body(lang, &u, commune, &devices);
+    let flash = match q.ok.as_deref() {
+        Some("dev.revoked_done") => Some(Flash::Ok(lang.t("dev.revoked_done").to_owned())),
+        _ => Flash::from_query(lang, q.ok.as_deref(), q.err.as_deref()),
+    };
+    let shell = Shell {
+        user: &u,
+        commune: Some(&config.commune),
+        title: format!("{} – {}", lang.t("dev.title"), config.commune.name),
+        nav: Nav::Devices,
+        here: format!("/dashboard/c/{commune}/devices"),
+    };
+    Ok(html_page(page(shell, flash, body)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    csrf: Option<String>,
+}
+
+/// `POST /dashboard/c/{id}/devices/{device_id}/revoke`, through the API's handler.
+pub async fn revoke_device(
+    State(state): State<Arc<AppState>>,
+    u: DashUser,
+    Path((id, device_id)): Path<(String, String)>,
+    Form(f): Form<CsrfForm>,
+) -> PageResult<Response> {
+    u.check_csrf(f.csrf.as_deref())?;
+    commune_for(&state, &u, &id, Access::Manage).await?;
+    devices::revoke(State(state), api_user(&u), Path(device_id)).await?;
+    Ok(Redirect::to(&format!("/dashboard/c/{id}/devices?ok=dev.revoked_done")).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EnrollmentForm {
+    csrf: Option<String>,
+    role: String,
+    hours: Option<String>,
+    holder: Option<String>,
+}
+
+/// What the phone scans: the server's address and the code, as one URI.
+pub fn enrollment_uri(server: &str, code: &str) -> String {
+    format!("ntmfield://enroll?server={}&code={}", urlencode(server), urlencode(code))
+}
+
+/// The QR code of `data` as an SVG image.
+pub fn qr_svg(data: &str) -> Option<String> {
+    let code = qrcode::QrCode::with_error_correction_level(data.as_bytes(), qrcode::EcLevel::M).ok()?;
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(240, 240)
+        .dark_color(qrcode::render::svg::Color("#000000"))
+        .light_color(qrcode::render::svg::Color("#ffffff"))
+        .build();
+    // Inline in HTML: the element alone, without the XML declaration.
+    svg.find("<svg").map(|start| svg[start..].to_owned())
+}
+
+/// The server's address as the browser reached it (the phone enrolls against the same one).
+fn server_base(parts: &Parts) -> String {
+    let host = parts.headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let https = parts.headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("https"));
+    format!("{}://{host}", if https { "https" } else { "http" })
+}
+
+/// `POST /dashboard/c/{id}/enrollments`: creates a one-time code (the API's handler) and shows
+/// it with its QR code, once.
+pub async fn create_enrollment(
+    State(state): State<Arc<AppState>>,
+    u: DashUser,
+    Path(id): Path<String>,
+    parts: Parts,
+    Form(f): Form<EnrollmentForm>,
+) -> PageResult<Response> {
+    u.check_csrf(f.csrf.as_deref())?;
+    let lang = u.lang;
+    let config = commune_for(&state, &u, &id, Access::Manage).await?;
+    let to = format!("/dashboard/c/{id}/devices");
+    let role: Option<Role> = serde_json::from_value(serde_json::Value::String(f.role.clone())).ok();
+    let hours = f.hours.as_deref().and_then(|h| h.trim().parse::<u32>().ok());
+    let (Some(role), Some(hours)) = (role, hours) else {
+        return Ok(Redirect::to(&format!("{to}?err={}", urlencode("role and hours (1 to 720)"))).into_response());
+    };
+    let holder = f.holder.map(|h| h.trim().to_owned()).filter(|h| !h.is_empty());
+    let req = EnrollmentRequest { role, expires_in_hours: hours, holder: holder.clone() };
+    let created = communes::create_enrollment(State(state.clone()), api_user(&u), Path(id.clone()), ApiBody(req)).await;
+    let (_, Json(enrollment)) = match created {
+        Ok(v) => v,
+        Err(e) if e.status == StatusCode::FORBIDDEN => return Err(e.into()),
+        Err(e) => return Ok(Redirect::to(&format!("{to}?err={}", urlencode(&e.message))).into_response()),
+    };
+    let uri = enrollment_uri(&server_base(&parts), &enrollment.code);
+    let svg = qr_svg(&uri).unwrap_or_default();
+    let storage = state.storage.clone();
+    let slug = config.commune.id.clone();
+    let devices = blocking(move || Ok(storage.list_devices(&slug)?)).await?;
+    let commune = config.commune.id.as_str();
+    let body = html! {
+        section.enrollment #enrollment {
+            h2 { (lang.t("dev.code")) }
+            p.code #enrollment-code { (enrollment.code) }
+            div.qr #enrollment-qr data-uri=(uri) { (PreEscaped(svg)) }
+            p { (lang.t("dev.code_help")) " " strong { (i18n::datetime(enrollment.expires_at)) } "." }
+            p { (role_label(lang, enrollment.role)) @if let Some(h) = &holder { " — " (h) } }
+        }
+        (devices_body(lang, &u, commune, &devices))
+    };
+    let shell = Shell {
+        user: &u,
+        commune: Some(&config.commune),
+        title: format!("{} – {}", lang.t("dev.title"), config.commune.name),
+        nav: Nav::Devices,
+        here: format!("/dashboard/c/{commune}/devices"),
+    };
+    Ok(html_page(page(shell, None, body)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Household import.
+
+/// One CSV line that did not pass.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineError {
+    pub line: u64,
+    pub message: String,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ImportOutcome {
+    pub errors: Vec<LineError>,
+    pub imported: usize,
+    pub skipped: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct HouseholdCsvRow {
+    code: String,
+    village_id: String,
+    head_name: String,
+    members: String,
+    #[serde(default)]
+    address: String,
+}
+
+/// Reads and checks every line of a household CSV with the core's validation; returns the
+/// versions to store (households whose code is not yet registered) or the errors by line.
+pub fn parse_households(
+    config: &ntm_field::config::CommuneConfig,
+    existing_codes: &HashSet<String>,
+    text: &str,
+) -> Result<(Vec<ntm_field::record::Version>, Vec<String>), Vec<LineError>> {
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(false).from_reader(text.as_bytes());
+    let mut errors = Vec::new();
+    let header_ok = reader
+        .headers()
+        .map(|h| ["code", "village_id", "head_name", "members"].iter().all(|c| h.iter().any(|x| x.trim_start_matches('\u{feff}') == *c)))
+        .unwrap_or(false);
+    if !header_ok {
+        return Err(vec![LineError { line: 1, message: "the first line must name the columns code,village_id,head_name,members,address".into() }]);
+    }
+    let catalog = Catalog::builtin();
+    let mut seen = HashSet::new();
+    let mut versions = Vec::new();
+    let mut skipped = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = record.as_ref().ok().and_then(|r| r.position().map(|p| p.line())).unwrap_or(i as u64 + 2);
+        let row: HouseholdCsvRow = match record.and_then(|r| r.deserialize(None)) {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(LineError { line, message: e.to_string() });
+                continue;
+            }
+        };
+        let mut problems = Vec::new();
+        let code = row.code.trim().to_owned();
+        if !seen.insert(code.clone()) {
+            problems.push(format!("code {code} appears twice in the file"));
+        }
+        let village = match Slug::parse(row.village_id.trim()) {
+            Ok(v) if config.commune.village(&v).is_some() => Some(v),
+            _ => {
+                problems.push(format!("village_id {:?} is not a village of commune {}", row.village_id, config.commune.id));
+                None
+            }
+        };
+        let members = match row.members.trim().parse::<u32>() {
+            Ok(m) => Some(m),
+            Err(_) => {
+                problems.push(format!("members {:?} is not a whole number", row.members));
+                None
+            }
+        };
+        if let (Some(village), Some(members)) = (village, members) {
+            let body = RecordBody::Household(Household { code: code.clone(), head_name: row.head_name.trim().to_owned(), members, address: row.address.trim().to_owned() });
+            let mut v = write::new_version(config, uuid::Uuid::now_v7(), Vec::new(), body);
+            v.village_id = Some(village);
+            // The device fields are set when stored; give them valid placeholders to validate now.
+            v.device_id = uuid::Uuid::now_v7();
+            v.device_seq = 1;
+            match v.validate().and_then(|_| v.validate_in(&config.commune, catalog)) {
+                Ok(()) if existing_codes.contains(&code) => skipped.push(code),
+                Ok(()) => versions.push(v),
+                Err(e) => problems.push(e.to_string()),
+            }
+        }
+        if !problems.is_empty() {
+            errors.push(LineError { line, message: problems.join("; ") });
+        }
+    }
+    if errors.is_empty() {
+        Ok((versions, skipped))
+    } else {
+        Err(errors)
+    }
+}
+
+fn households_body(lang: Lang, u: &DashUser, commune: &str, registered: usize, outcome: Option<&ImportOutcome>) -> Markup {
+    html! {
+        p { (lang.t("hh.registered")) ": " strong #registered { (lang.int(registered as u64)) } }
+        @if let Some(o) = outcome {
+            @if o.errors.is_empty() {
+                p.flash.ok role="status" #import-result {
+                    (lang.t("hh.imported")) ": " strong { (o.imported) } " " (lang.t("sc.households"))
+                    @if !o.skipped.is_empty() { "; " (o.skipped.len()) " " (lang.t("hh.skipped")) }
+                }
+            } @else {
+                div.flash.err role="alert" #import-errors {
+                    p { (lang.t("hh.errors")) }
+                    table.records {
+                        thead { tr { th { (lang.t("hh.line")) } th { } } }
+                        tbody { @for e in &o.errors { tr { td { (e.line) } td { (e.message) } } } }
+                    }
+                }
+            }
+        }
+        p.hint { (lang.t("hh.help")) }
+        form method="post" enctype="multipart/form-data" action=(format!("/dashboard/c/{commune}/households")) {
+            (csrf_field(u))
+            label { (lang.t("hh.file")) " " input type="file" name="file" accept=".csv,text/csv" required; }
+            button type="submit" { (lang.t("hh.import")) }
+        }
+    }
+}
+
+fn registered_codes(versions: &[ntm_field::record::Version]) -> HashSet<String> {
+    ntm_field::heads::entity_heads(versions.iter().filter(|v| v.kind() == Kind::Household))
+        .values()
+        .filter(|h| h.is_live())
+        .filter_map(|h| match &h.head.body {
+            RecordBody::Household(b) => Some(b.code.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+async fn households_render(state: &Arc<AppState>, u: &DashUser, config: &ntm_field::config::CommuneConfig, outcome: Option<ImportOutcome>) -> PageResult<Response> {
+    let lang = u.lang;
+    let storage = state.storage.clone();
+    let slug = config.commune.id.clone();
+    let registered = blocking(move || Ok(registered_codes(&storage.commune_versions(&slug)?).len())).await?;
+    let commune = config.commune.id.as_str();
+    let shell = Shell {
+        user: u,
+        commune: Some(&config.commune),
+        title: format!("{} – {}", lang.t("hh.title"), config.commune.name),
+        nav: Nav::Households,
+        here: format!("/dashboard/c/{commune}/households"),
+    };
+    let failed = outcome.as_ref().is_some_and(|o| !o.errors.is_empty());
+    let mut r = html_page(page(shell, None, households_body(lang, u, commune, registered, outcome.as_ref())));
+    if failed {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(r)
+}
+
+/// `GET /dashboard/c/{id}/households`.
+pub async fn households_page(State(state): State<Arc<AppState>>, u: DashUser, Path(id): Path<String>) -> PageResult<Response> {
+    let config = commune_for(&state, &u, &id, Access::Manage).await?;
+    households_render(&state, &u, &config, None).await
+}
+
+/// `POST /dashboard/c/{id}/households` (multipart: `csrf`, `file`): all lines or none.
+pub async fn import_households(
+    State(state): State<Arc<AppState>>,
+    u: DashUser,
+    Path(id): Path<String>,
+    mut multipart: Multipart,
+) -> PageResult<Response> {
+    let mut csrf = None;
+    let mut file = None;
+    while let Some(field) = multipart.next_field().await.map_err(|e| PageError::bad_request(e.body_text()))? {
+        match field.name() {
+            Some("csrf") => csrf = Some(field.text().await.map_err(|e| PageError::bad_request(e.body_text()))?),
+            Some("file") => file = Some(field.bytes().await.map_err(|e| PageError::bad_request(e.body_text()))?),
+            _ => {}
+        }
+    }
+    u.check_csrf(csrf.as_deref())?;
+    let config = commune_for(&state, &u, &id, Access::Manage).await?;
+    let Some(bytes) = file else { return Err(PageError::bad_request("file")) };
+    let Ok(text) = String::from_utf8(bytes.to_vec()) else {
+        let outcome = ImportOutcome { errors: vec![LineError { line: 1, message: "the file is not UTF-8 text; save it as CSV UTF-8".into() }], ..Default::default() };
+        return households_render(&state, &u, &config, Some(outcome)).await;
+    };
+    let storage = state.storage.clone();
+    let user = u.user.clone();
+    let cfg = config.clone();
+    let outcome = blocking(move || {
+        let existing = registered_codes(&storage.commune_versions(&cfg.commune.id)?);
+        Ok(match parse_households(&cfg, &existing, &text) {
+            Err(errors) => ImportOutcome { errors, ..Default::default() },
+            Ok((versions, skipped)) => {
+                let results = write::store(&*storage, &user, &cfg, versions)?;
+                let errors: Vec<LineError> = results
+                    .iter()
+                    .filter(|r| r.status == PushStatus::Rejected)
+                    .map(|r| LineError { line: 0, message: r.reason.clone().unwrap_or_default() })
+                    .collect();
+                ImportOutcome { imported: results.iter().filter(|r| r.status == PushStatus::Stored).count(), skipped, errors }
+            }
+        })
+    })
+    .await?;
+    households_render(&state, &u, &config, Some(outcome)).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accounts and communes (administrators).
+
+fn admin_only(u: &DashUser) -> PageResult<()> {
+    if u.principal.is_admin() {
+        Ok(())
+    } else {
+        Err(PageError::forbidden())
+    }
+}
+
+/// `GET /dashboard/admin/users`.
+pub async fn users_page(State(state): State<Arc<AppState>>, u: DashUser, Query(q): Query<FlashQuery>) -> PageResult<Response> {
+    admin_only(&u)?;
+    let lang = u.lang;
+    let storage = state.storage.clone();
+    let (users, communes) = blocking(move || Ok((storage.list_users()?, storage.list_communes()?))).await?;
+    let provinces: std::collections::BTreeSet<&str> = communes.iter().map(|c| c.province.as_str()).collect();
+    let body = html! {
+        table.records #users {
+            thead { tr { th { (lang.t("usr.username")) } th { (lang.t("usr.role")) } th { (lang.t("usr.scope")) } } }
+            tbody {
+                @for x in &users {
+                    tr {
+                        td { (x.username) } td { (role_label(lang, x.role)) }
+                        td { @match (&x.commune_id, &x.province) {
+                            (Some(c), _) => { (lang.t("usr.commune")) " " (c.as_str()) },
+                            (None, Some(p)) => { (lang.t("usr.province")) " " (p) },
+                            _ => (lang.t("usr.all")),
+                        } }
+                    }
+                }
+            }
+        }
+        h2 { (lang.t("usr.create")) }
+        p.hint { (lang.t("usr.scope_help")) }
+        form.grid method="post" action="/dashboard/admin/users" {
+            (csrf_field(&u))
+            label { (lang.t("usr.username")) input name="username" required maxlength="64" autocomplete="off"; }
+            label { (lang.t("usr.password")) input name="password" type="password" required minlength="8" autocomplete="new-password"; }
+            label { (lang.t("usr.role")) select name="role" { @for r in [Role::Officer, Role::Viewer, Role::Admin] {
+                option value=(serde_json::to_value(r).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()) { (role_label(lang, r)) } } } }
+            label { (lang.t("usr.commune")) select name="commune_id" { option value="" { "—" } @for c in &communes { option value=(c.id.as_str()) { (c.name) " (" (c.id.as_str()) ")" } } } }
+            label { (lang.t("usr.province")) select name="province" { option value="" { "—" } @for p in &provinces { option value=(p) { (p) } } } }
+            button type="submit" { (lang.t("usr.create")) }
+        }
+    };
+    let shell = Shell { user: &u, commune: None, title: lang.t("usr.title").to_owned(), nav: Nav::Users, here: "/dashboard/admin/users".into() };
+    let flash = match q.ok.as_deref() {
+        Some(k) if k == "usr.created" => Some(Flash::Ok(lang.t(k).to_owned())),
+        _ => Flash::from_query(lang, None, q.err.as_deref()),
+    };
+    Ok(html_page(page(shell, flash, body)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UserForm {
+    csrf: Option<String>,
+    username: String,
+    password: String,
+    role: String,
+    commune_id: Option<String>,
+    province: Option<String>,
+}
+
+/// `POST /dashboard/admin/users`, through the API's handler.
+pub async fn create_user(State(state): State<Arc<AppState>>, u: DashUser, Form(f): Form<UserForm>) -> PageResult<Response> {
+    u.check_csrf(f.csrf.as_deref())?;
+    admin_only(&u)?;
+    let to = "/dashboard/admin/users";
+    let role: Option<Role> = serde_json::from_value(serde_json::Value::String(f.role.clone())).ok();
+    let commune_id = f.commune_id.filter(|c| !c.is_empty()).map(|c| Slug::parse(&c));
+    let (Some(role), Ok(commune_id)) = (role, commune_id.transpose()) else {
+        return Ok(Redirect::to(&format!("{to}?err={}", urlencode("role, commune"))).into_response());
+    };
+    let req = CreateUserRequest { username: f.username, password: f.password, role, commune_id, province: f.province.filter(|p| !p.is_empty()) };
+    match accounts::create_user(State(state), api_user(&u), ApiBody(req)).await {
+        Ok(_) => Ok(Redirect::to(&format!("{to}?ok=usr.created")).into_response()),
+        Err(e) if e.status == StatusCode::FORBIDDEN => Err(e.into()),
+        Err(e) => Ok(Redirect::to(&format!("{to}?err={}", urlencode(&e.message))).into_response()),
+    }
+}
+
+/// `GET /dashboard/admin/communes`.
+pub async fn communes_page(State(state): State<Arc<AppState>>, u: DashUser, Query(q): Query<FlashQuery>) -> PageResult<Response> {
+    admin_only(&u)?;
+    let lang = u.lang;
+    let storage = state.storage.clone();
+    let communes = blocking(move || Ok(storage.list_communes()?)).await?;
+    let body = html! {
+        table.records #communes {
+            thead { tr { th { (lang.t("com.id")) } th { (lang.t("com.name")) } th { (lang.t("com.district")) } th { (lang.t("com.province")) } th { (lang.t("com.region")) } th { (lang.t("com.village_count")) } } }
+            tbody {
+                @for c in &communes {
+                    tr {
+                        td { a href=(format!("/dashboard/c/{}", c.id.as_str())) { code { (c.id.as_str()) } } }
+                        td { (c.name) } td { (c.district.as_deref().unwrap_or("")) } td { (c.province) } td { (c.region.code()) } td { (c.villages.len()) }
+                    }
+                }
+            }
+        }
+        h2 { (lang.t("com.create")) }
+        form.grid method="post" action="/dashboard/admin/communes" {
+            (csrf_field(&u))
+            label { (lang.t("com.id")) input name="id" required pattern="[a-z0-9-]{1,64}" placeholder="thien-ke"; }
+            label { (lang.t("com.name")) input name="name" required maxlength="200"; }
+            label { (lang.t("com.district")) input name="district" maxlength="200"; }
+            label { (lang.t("com.province")) input name="province" required maxlength="200"; }
+            label { (lang.t("com.region")) select name="region" { @for r in Region::ALL { option value=(r.code()) { (r.code()) } } } }
+            label.wide { (lang.t("com.villages")) textarea name="villages" rows="6" required placeholder="thien-ke-01, Thôn 1" {} }
+            button type="submit" { (lang.t("com.create")) }
+        }
+    };
+    let shell = Shell { user: &u, commune: None, title: lang.t("com.title").to_owned(), nav: Nav::Communes, here: "/dashboard/admin/communes".into() };
+    let flash = match q.ok.as_deref() {
+        Some(k) if k == "com.created" => Some(Flash::Ok(lang.t(k).to_owned())),
+        _ => Flash::from_query(lang, None, q.err.as_deref()),
+    };
+    Ok(html_page(page(shell, flash, body)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CommuneForm {
+    csrf: Option<String>,
+    id: String,
+    name: String,
+    district: Option<String>,
+    province: String,
+    region: String,
+    villages: String,
+}
+
+/// `POST /dashboard/admin/communes`, through the API's handler.
+pub async fn create_commune(State(state): State<Arc<AppState>>, u: DashUser, Form(f): Form<CommuneForm>) -> PageResult<Response> {
+    u.check_csrf(f.csrf.as_deref())?;
+    admin_only(&u)?;
+    let to = "/dashboard/admin/communes";
+    let mut villages = Vec::new();
+    for line in f.villages.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let (vid, name) = line.split_once(',').unwrap_or((line, line));
+        match Slug::parse(vid.trim()) {
+            Ok(id) => villages.push(Village { id, name: name.trim().to_owned() }),
+            Err(e) => return Ok(Redirect::to(&format!("{to}?err={}", urlencode(&format!("{line}: {e}")))).into_response()),
+        }
+    }
+    let (Ok(id), Ok(region)) = (Slug::parse(f.id.trim()), f.region.parse::<Region>()) else {
+        return Ok(Redirect::to(&format!("{to}?err={}", urlencode("id: a-z, 0-9 and '-'; region"))).into_response());
+    };
+    let commune = Commune {
+        id,
+        name: f.name.trim().to_owned(),
+        province: f.province.trim().to_owned(),
+        district: f.district.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty()),
+        region,
+        villages,
+    };
+    match communes::create_commune(State(state), api_user(&u), ApiBody(commune)).await {
+        Ok(_) => Ok(Redirect::to(&format!("{to}?ok=com.created")).into_response()),
+        Err(e) if e.status == StatusCode::FORBIDDEN => Err(e.into()),
+        Err(e) => Ok(Redirect::to(&format!("{to}?err={}", urlencode(&e.message))).into_response()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reports.
+
+/// `GET /dashboard/c/{id}/reports`: the period report and the exports.
+pub async fn reports_page(State(state): State<Arc<AppState>>, u: DashUser, Path(id): Path<String>) -> PageResult<Response> {
+    let lang = u.lang;
+    let config = commune_for(&state, &u, &id, Access::Read).await?;
+    let commune = config.commune.id.as_str();
+    let today = local_today();
+    let quarter = format!("{}-Q{}", chrono::Datelike::year(&today), chrono::Datelike::month0(&today) / 3 + 1);
+    let api = format!("/api/v1/communes/{commune}/export");
+    let body = html! {
+        section #xlsx {
+            h2 { (lang.t("rep.xlsx")) }
+            p.hint { (lang.t("rep.xlsx_help")) }
+            form.grid method="get" action=(format!("{api}/xlsx")) {
+                label { (lang.t("rep.period")) " (" (lang.t("rep.period_help")) ")"
+                    input name="period" value=(quarter) required pattern="[0-9]{4}-(Q[1-4]|[0-9]{2})"; }
+                button #download-xlsx type="submit" { (lang.t("rep.download")) }
+            }
+        }
+        section #csv {
+            h2 { (lang.t("rep.csv")) }
+            ul {
+                @for k in crate::reports::tables::CSV_KINDS {
+                    li { a href=(format!("{api}/csv?kind={k}")) download {
+                        @match k {
+                            "indicators" => (lang.t("rep.indicators")),
+                            "villages" => (lang.t("nav.villages")),
+                            _ => (lang.t(&format!("kind.{k}"))),
+                        }
+                        " (CSV)"
+                    } }
+                }
+            }
+        }
+        section #geojson {
+            h2 { (lang.t("rep.geojson")) }
+            p { a href=(format!("{api}/geojson")) download { (config.commune.name) ".geojson" } }
+        }
+    };
+    let shell = Shell {
+        user: &u,
+        commune: Some(&config.commune),
+        title: format!("{} – {}", lang.t("rep.title"), config.commune.name),
+        nav: Nav::Reports,
+        here: format!("/dashboard/c/{commune}/reports"),
+    };
+    Ok(html_page(page(shell, None, body)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn household_csv_errors_are_reported_by_line_and_nothing_passes_with_them() {
+        let demo = ntm_field::demo::thien_ke().unwrap();
+        let existing: HashSet<String> = ["TK01-001".to_owned()].into();
+        let good = "code,village_id,head_name,members,address\nTK01-001,thien-ke-01,A,3,x\nTK99-001,thien-ke-02,Bùi Văn B,4,Thôn 2\n";
+        let (versions, skipped) = parse_households(&demo.config, &existing, good).unwrap();
+        assert_eq!((versions.len(), skipped), (1, vec!["TK01-001".to_owned()]));
+        let bad = "code,village_id,head_name,members,address\nTK99-001,nowhere,A,3,x\nTK99-002,thien-ke-01,B,many,x\nTK99-002,thien-ke-01,C,2,x\n";
+        let errors = parse_households(&demo.config, &existing, bad).unwrap_err();
+        assert_eq!(errors.iter().map(|e| e.line).collect::<Vec<_>>(), vec![2, 3, 4], "{errors:?}");
+        assert!(errors[0].message.contains("nowhere"));
+        assert!(errors[1].message.contains("many"));
+        assert!(errors[2].message.contains("twice"));
+        let no_header = "TK99-001,thien-ke-01,A,3,x\n";
+        assert_eq!(parse_households(&demo.config, &existing, no_header).unwrap_err()[0].line, 1);
+    }
+
+    #[test]
+    fn the_enrollment_qr_code_is_an_svg_of_the_server_and_code() {
+        let uri = enrollment_uri("http://127.0.0.1:8080", "ABCD-EFGH-JKLM");
+        assert_eq!(uri, "ntmfield://enroll?server=http%3A//127.0.0.1%3A8080&code=ABCD-EFGH-JKLM");
+        let svg = qr_svg(&uri).unwrap();
+        assert!(svg.starts_with("<svg"), "{}", &svg[..40]);
+        assert!(svg.contains("<path") || svg.contains("<rect"));
+    }
+}

@@ -1,0 +1,129 @@
+//! `/dashboard/overview`: for provincial (and district) officials and administrators, every
+//! commune in scope side by side: N/19, conflicts, and the indicators furthest from their
+//! thresholds, sortable, each linking to the commune's scorecard.
+
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::response::Response;
+use maud::html;
+use ntm_field::catalog::{Catalog, IndicatorType};
+use ntm_field::scorecard::{scorecard, scorecard_from_facts, IndicatorScore, Scorecard};
+use serde::Deserialize;
+
+use super::i18n;
+use super::layout::{page, Nav, Shell};
+use super::scorecard::{as_of, gap_text, threshold_text, value_text};
+use super::session::DashUser;
+use super::{html_page, PageResult};
+use crate::{blocking, AppState};
+
+#[derive(Debug, Deserialize)]
+pub struct OverviewQuery {
+    sort: Option<String>,
+    as_of: Option<String>,
+}
+
+/// How far an indicator is from its threshold, in percentage points of the threshold (0 when
+/// met or unknown), so indicators of different units can be ranked together.
+pub fn distance(i: &IndicatorScore) -> f64 {
+    if i.met != Some(false) {
+        return 0.0;
+    }
+    match (i.indicator_type, i.value, i.threshold) {
+        (IndicatorType::PctMin | IndicatorType::PctMinNested, Some(v), Some(t)) => (t - v).max(0.0),
+        (IndicatorType::PctMax, Some(v), Some(t)) => (v - t).max(0.0),
+        (IndicatorType::ValueMin, Some(v), Some(t)) if t > 0.0 => ((t - v) / t * 100.0).max(0.0),
+        // A yes/no indicator that is not met counts as fully missing.
+        _ => 100.0,
+    }
+}
+
+/// The indicators not met, furthest first.
+pub fn furthest(card: &Scorecard, n: usize) -> Vec<&IndicatorScore> {
+    let mut out: Vec<&IndicatorScore> = card.criteria.iter().flat_map(|c| &c.indicators).filter(|i| i.met == Some(false)).collect();
+    out.sort_by(|a, b| distance(b).total_cmp(&distance(a)).then(a.id.cmp(&b.id)));
+    out.truncate(n);
+    out
+}
+
+/// `GET /dashboard/overview?sort=name|met|gap&as_of=`.
+pub async fn overview(State(state): State<Arc<AppState>>, u: DashUser, Query(q): Query<OverviewQuery>) -> PageResult<Response> {
+    let lang = u.lang;
+    let as_of = as_of(q.as_of.as_deref())?;
+    let storage = state.storage.clone();
+    let principal = u.principal.clone();
+    let mut rows = blocking(move || {
+        let mut rows = Vec::new();
+        for commune in storage.list_communes()? {
+            if !principal.covers(&commune.id, &commune.province) {
+                continue;
+            }
+            let Some(config) = storage.commune_config(&commune.id)? else { continue };
+            // The incremental facts are exact from the latest capture on; earlier dates recompute.
+            let snapshot = storage.commune_facts(&commune.id)?;
+            let card = if snapshot.latest_capture.is_none_or(|latest| as_of >= latest) {
+                scorecard_from_facts(Catalog::builtin(), &config, &snapshot.facts, as_of)
+            } else {
+                scorecard(Catalog::builtin(), &config, &storage.commune_versions(&commune.id)?, as_of)
+            };
+            rows.push((commune, card));
+        }
+        Ok(rows)
+    })
+    .await?;
+    let sort = q.sort.as_deref().unwrap_or("name");
+    match sort {
+        "met" => rows.sort_by(|a, b| b.1.criteria_met.cmp(&a.1.criteria_met).then(a.0.name.cmp(&b.0.name))),
+        "gap" => rows.sort_by(|a, b| {
+            let d = |c: &Scorecard| furthest(c, 1).first().map_or(0.0, |i| distance(i));
+            d(&b.1).total_cmp(&d(&a.1)).then(a.0.name.cmp(&b.0.name))
+        }),
+        _ => rows.sort_by(|a, b| a.0.province.cmp(&b.0.province).then(a.0.name.cmp(&b.0.name))),
+    }
+    let link = |key: &str, label: &str| {
+        html! { a href=(format!("/dashboard/overview?sort={key}&as_of={as_of}")) aria-current=[(sort == key).then_some("true")] { (label) } }
+    };
+    let body = html! {
+        form.asof method="get" {
+            input type="hidden" name="sort" value=(sort);
+            label { (lang.t("sc.as_of")) " " input type="date" name="as_of" value=(as_of.to_string()); }
+            button type="submit" { (lang.t("sc.show")) }
+            span.hint { (i18n::date(as_of)) }
+        }
+        p.sort { (lang.t("ov.sort")) ": " (link("name", lang.t("ov.sort_name"))) " · " (link("met", lang.t("ov.sort_met"))) " · " (link("gap", lang.t("ov.sort_gap"))) }
+        @if rows.is_empty() { p { (lang.t("ov.none")) } } @else {
+            table.records.overview #overview {
+                thead { tr {
+                    th { (lang.t("ov.commune")) } th { (lang.t("com.district")) } th { (lang.t("com.province")) }
+                    th { (lang.t("ov.met")) } th { (lang.t("sc.conflicts")) } th { (lang.t("ov.furthest")) }
+                } }
+                tbody {
+                    @for (commune, card) in &rows {
+                        tr data-commune=(commune.id.as_str()) {
+                            td { a href=(format!("/dashboard/c/{}?as_of={as_of}", commune.id.as_str())) { strong { (commune.name) } } }
+                            td { (commune.district.as_deref().unwrap_or("")) }
+                            td { (commune.province) }
+                            td.met { span.big { (card.criteria_met) "/" (card.criteria_total) } }
+                            td { (card.conflicts) }
+                            td {
+                                ul.furthest {
+                                    @for i in furthest(card, 3) {
+                                        li {
+                                            a href=(format!("/dashboard/c/{}?as_of={as_of}#ind-{}", commune.id.as_str(), i.id)) { strong { (i.id) } }
+                                            " " (lang.pick(&i.name_vi, &i.name_en)) ": "
+                                            (value_text(lang, i).unwrap_or_else(|| "–".into())) " / " (threshold_text(lang, i))
+                                            @if let Some(g) = gap_text(lang, i) { " (" (lang.t("sc.gap")) " " (g) ")" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let shell = Shell { user: &u, commune: None, title: lang.t("ov.title").to_owned(), nav: Nav::Overview, here: format!("/dashboard/overview?sort={sort}") };
+    Ok(html_page(page(shell, None, body)))
+}

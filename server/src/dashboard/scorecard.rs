@@ -1,0 +1,315 @@
+//! `/dashboard/c/{id}`: the commune's scorecard as of a date: N/19, each criterion with its
+//! verdict and responsible people, each indicator with value, threshold and where it came from,
+//! gap, coverage and conflicts, and the trend over the last twelve month ends.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use chrono::{Datelike, NaiveDate};
+use maud::{html, Markup};
+use ntm_field::catalog::{Catalog, Confidence, IndicatorType, ThresholdSource};
+use ntm_field::config::CommuneConfig;
+use ntm_field::record::Version;
+use ntm_field::scorecard::{scorecard, Basis, GapUnit, IndicatorScore, Scorecard};
+use serde::Deserialize;
+
+use super::chart::{line_chart, Series, PALETTE};
+use super::i18n::{self, Lang};
+use super::layout::{page, verdict, Flash, Nav, Shell};
+use super::session::DashUser;
+use super::{commune_for, html_page, PageError, PageResult};
+use crate::auth::Access;
+use crate::handlers::v1::reports::local_today;
+use crate::reports::month_end;
+use crate::{blocking, AppState};
+
+#[derive(Debug, Deserialize)]
+pub struct AsOfQuery {
+    pub as_of: Option<String>,
+}
+
+/// The `as_of` of a page's query, today when absent.
+pub fn as_of(q: Option<&str>) -> Result<NaiveDate, PageError> {
+    match q {
+        None | Some("") => Ok(local_today()),
+        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| PageError::bad_request("as_of: YYYY-MM-DD")),
+    }
+}
+
+/// Month ends of the twelve months up to `as_of` (the last point is `as_of` itself).
+pub fn trend_dates(as_of: NaiveDate) -> Vec<NaiveDate> {
+    let mut out = Vec::with_capacity(12);
+    for back in (1..12).rev() {
+        let months = as_of.year() * 12 + as_of.month0() as i32 - back;
+        if let Some(end) = month_end(months.div_euclid(12), months.rem_euclid(12) as u32 + 1) {
+            out.push(end);
+        }
+    }
+    out.push(as_of);
+    out
+}
+
+/// The scorecard and its trend, computed with the core from the commune's versions.
+pub struct Computed {
+    pub card: Scorecard,
+    pub trend: Vec<(NaiveDate, Scorecard)>,
+}
+
+pub fn compute(config: &CommuneConfig, versions: &[Version], as_of: NaiveDate, with_trend: bool) -> Computed {
+    let catalog = Catalog::builtin();
+    let card = scorecard(catalog, config, versions, as_of);
+    let trend = if with_trend {
+        trend_dates(as_of).into_iter().map(|d| (d, scorecard(catalog, config, versions, d))).collect()
+    } else {
+        Vec::new()
+    };
+    Computed { card, trend }
+}
+
+pub fn unit_label(lang: Lang, unit: GapUnit) -> &'static str {
+    lang.t(&format!("unit.{}", crate::reports::tables::gap_unit_wire(unit)))
+}
+
+fn source_label(lang: Lang, s: ThresholdSource) -> &'static str {
+    match s {
+        ThresholdSource::Commune => lang.t("source.commune"),
+        ThresholdSource::Province => lang.t("source.province"),
+        ThresholdSource::Region => lang.t("source.region"),
+        ThresholdSource::National => lang.t("source.national"),
+    }
+}
+
+/// An indicator's value as shown: `24,62 %`, `45 triệu đồng/người/năm`, `0`.
+pub fn value_text(lang: Lang, i: &IndicatorScore) -> Option<String> {
+    let v = i.value?;
+    Some(match i.indicator_type {
+        IndicatorType::PctMin | IndicatorType::PctMax | IndicatorType::PctMinNested => lang.pct(v),
+        IndicatorType::ValueMin => format!("{} {}", lang.num(v, 2), unit_text(lang, &i.unit)),
+        _ => lang.num(v, 2),
+    })
+}
+
+fn unit_text(lang: Lang, unit: &str) -> String {
+    match unit {
+        "million_vnd_per_person_year" => lang.t("unit.million_vnd_per_person_year").to_owned(),
+        "count" | "" => String::new(),
+        other => other.to_owned(),
+    }
+}
+
+/// The threshold as shown: `≥ 50 %`, `≤ 26,7 %`, `Đạt`.
+pub fn threshold_text(lang: Lang, i: &IndicatorScore) -> String {
+    match (i.indicator_type, i.threshold) {
+        (IndicatorType::Bool, _) => lang.t("sc.bool_threshold").to_owned(),
+        (_, None) => lang.t("sc.no_threshold").to_owned(),
+        (IndicatorType::PctMin, Some(t)) => format!("≥ {}", lang.pct(t)),
+        (IndicatorType::PctMinNested, Some(t)) => match i.inner_threshold {
+            Some(inner) => format!("≥ {} ({} ≥ {})", lang.pct(t), lang.t("sc.inner"), lang.pct(inner)),
+            None => format!("≥ {}", lang.pct(t)),
+        },
+        (IndicatorType::PctMax, Some(t)) => format!("≤ {}", lang.pct(t)),
+        (IndicatorType::ValueMin, Some(t)) => format!("≥ {} {}", lang.num(t, 2), unit_text(lang, &i.unit)),
+        (IndicatorType::None, Some(t)) => format!("≤ {}", lang.num(t, 0)),
+    }
+}
+
+/// The gap as shown: `6,6 km`, `12 hộ`, `3,5 điểm %`.
+pub fn gap_text(lang: Lang, i: &IndicatorScore) -> Option<String> {
+    let gap = i.gap?;
+    if gap == 0.0 {
+        return Some("0".to_owned());
+    }
+    let unit = i.gap_unit.unwrap_or(GapUnit::Count);
+    let decimals = if unit == GapUnit::Km { 3 } else { 2 };
+    Some(format!("{} {}", lang.num(gap, decimals), unit_label(lang, unit)).trim().to_owned())
+}
+
+/// `6,4 / 26 km`, for ratios counted in a unit.
+fn ratio_text(lang: Lang, i: &IndicatorScore) -> Option<String> {
+    let (n, d) = (i.numerator?, i.denominator?);
+    let unit = i.gap_unit.filter(|u| matches!(u, GapUnit::Km | GapUnit::Households | GapUnit::People | GapUnit::Children))?;
+    let decimals = if unit == GapUnit::Km { 3 } else { 0 };
+    Some(format!("{} / {} {}", lang.num(n, decimals), lang.num(d, decimals), unit_label(lang, unit)))
+}
+
+fn indicator_row(lang: Lang, commune: &str, i: &IndicatorScore) -> Markup {
+    html! {
+        tr.indicator id=(format!("ind-{}", i.id)) data-indicator=(i.id) {
+            td.id { (i.id) }
+            td { (lang.pick(&i.name_vi, &i.name_en)) }
+            td.value {
+                @if let Some(v) = value_text(lang, i) { strong { (v) } } @else { "–" }
+                @if let Some(r) = ratio_text(lang, i) { br; small { (r) } }
+                @if let Some(e) = &i.estimate {
+                    br;
+                    small.estimate {
+                        (lang.t("sc.estimate")) ": "
+                        @if let Some(v) = e.value { (lang.pct(v)) } @else { "–" }
+                        " (" (lang.int(e.coverage.checked)) " / " (lang.int(e.coverage.registered)) " " (lang.t("sc.households")) ")"
+                    }
+                }
+            }
+            td.threshold {
+                (threshold_text(lang, i))
+                @if let Some(s) = i.threshold_source {
+                    br;
+                    small {
+                        (lang.t("sc.threshold_source")) ": " strong { (source_label(lang, s)) }
+                        @if let Some(c) = &i.threshold_citation { " — " span.citation { (c) } }
+                        @if i.threshold_confidence == Some(Confidence::Unconfirmed) { " " span.badge.warn { (lang.t("confidence.unconfirmed")) } }
+                    }
+                }
+            }
+            td.verdict { (verdict(lang, i.met)) }
+            td.gap { @if let Some(g) = gap_text(lang, i) { (g) } @else { "–" } }
+            td.coverage {
+                @if let Some(c) = i.coverage {
+                    (lang.t("sc.checked_of")) " " (lang.int(c.checked)) " " (lang.t("sc.of")) " " (lang.int(c.registered)) " " (lang.t("sc.households"))
+                } @else { "–" }
+            }
+            td.conflicts {
+                @if i.conflicts > 0 {
+                    a.badge.warn href=(format!("/dashboard/c/{commune}/conflicts")) { (i.conflicts) }
+                } @else { "0" }
+            }
+            td.basis {
+                @match i.basis {
+                    Basis::Field => (lang.t("basis.field")),
+                    Basis::Assessment => (lang.t("basis.assessment")),
+                    Basis::None => (lang.t("basis.none")),
+                }
+                @if let Some(a) = &i.assessment {
+                    br; small { (i18n::date(a.as_of)) ": " (a.source) }
+                }
+                @if i.manual_lengths > 0 {
+                    br; small.badge.warn { (i.manual_lengths) " " (lang.t("sc.manual_lengths")) }
+                }
+            }
+            td.responsible { (i.responsible.as_deref().unwrap_or("")) }
+        }
+    }
+}
+
+/// The two trend charts: criteria met, and the field-measured indicators.
+fn trend_charts(lang: Lang, trend: &[(NaiveDate, Scorecard)]) -> Markup {
+    let labels: Vec<String> = trend.iter().map(|(d, _)| d.format("%m/%Y").to_string()).collect();
+    let met = Series { label: String::new(), color: PALETTE[0], values: trend.iter().map(|(_, c)| Some(c.criteria_met as f64)).collect() };
+    let total = trend.last().map_or(19, |(_, c)| c.criteria_total) as f64;
+    let catalog = Catalog::builtin();
+    let field: Vec<Series> = trend
+        .last()
+        .map(|(_, c)| c.criteria.iter().flat_map(|c| &c.indicators).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|i| catalog.indicator(&i.id).is_some_and(|ind| ind.rule.is_some()))
+        .filter(|i| trend.iter().any(|(_, c)| c.indicator(&i.id).is_some_and(|x| x.value.is_some())))
+        .enumerate()
+        .map(|(n, i)| Series {
+            label: format!("{} {}", i.id, lang.pick(&i.name_vi, &i.name_en)),
+            color: PALETTE[n % PALETTE.len()],
+            values: trend.iter().map(|(_, c)| c.indicator(&i.id).and_then(|x| x.value)).collect(),
+        })
+        .collect();
+    html! {
+        section.trend {
+            h2 { (lang.t("sc.trend")) }
+            (line_chart(lang.t("sc.trend"), &labels, &[met], total, 4, |v| lang.num(v, 0)))
+            @if !field.is_empty() {
+                h2 { (lang.t("sc.trend_indicators")) }
+                (line_chart(lang.t("sc.trend_indicators"), &labels, &field, 100.0, 4, |v| lang.pct(v)))
+            }
+        }
+    }
+}
+
+/// `GET /dashboard/c/{id}?as_of=YYYY-MM-DD`.
+pub async fn scorecard_page(
+    State(state): State<Arc<AppState>>,
+    u: DashUser,
+    Path(id): Path<String>,
+    Query(q): Query<AsOfQuery>,
+) -> PageResult<Response> {
+    let lang = u.lang;
+    let config = commune_for(&state, &u, &id, Access::Read).await?;
+    let as_of = as_of(q.as_of.as_deref())?;
+    let storage = state.storage.clone();
+    let slug = config.commune.id.clone();
+    let cfg = config.clone();
+    let computed = blocking(move || {
+        let versions = storage.commune_versions(&slug)?;
+        Ok(compute(&cfg, &versions, as_of, true))
+    })
+    .await?;
+    let card = &computed.card;
+    let commune = config.commune.id.as_str();
+    let body = html! {
+        form.asof method="get" {
+            label { (lang.t("sc.as_of")) " " input type="date" name="as_of" value=(as_of.to_string()); }
+            button type="submit" { (lang.t("sc.show")) }
+            span.hint { (i18n::date(as_of)) }
+        }
+        p.headline {
+            span #criteria-met .big { (card.criteria_met) "/" (card.criteria_total) }
+            " " (lang.t("sc.criteria_met"))
+        }
+        @if card.conflicts > 0 {
+            p.flash.warn { strong { (card.conflicts) } " " (lang.t("sc.conflicts_banner")) " "
+                a href=(format!("/dashboard/c/{commune}/conflicts")) { (lang.t("nav.conflicts")) } }
+        }
+        table.scorecard {
+            thead {
+                tr {
+                    th { (lang.t("sc.indicator")) }
+                    th { }
+                    th { (lang.t("sc.value")) }
+                    th { (lang.t("sc.threshold")) }
+                    th { (lang.t("sc.met")) "?" }
+                    th { (lang.t("sc.gap")) }
+                    th { (lang.t("sc.coverage")) }
+                    th { (lang.t("sc.conflicts")) }
+                    th { (lang.t("sc.basis")) }
+                    th { (lang.t("sc.responsible")) }
+                }
+            }
+            @for c in &card.criteria {
+                tbody.criterion id=(format!("crit-{}", c.id)) data-criterion=(c.id) {
+                    tr.criterion-head {
+                        th.id { (c.id) }
+                        th colspan="3" { (lang.pick(&c.name_vi, &c.name_en)) }
+                        th { (verdict(lang, c.met)) }
+                        th colspan="4" { }
+                        th { (c.responsible.as_deref().unwrap_or("")) }
+                    }
+                    @for i in &c.indicators {
+                        (indicator_row(lang, commune, i))
+                    }
+                }
+            }
+        }
+        (trend_charts(lang, &computed.trend))
+    };
+    let shell = Shell {
+        user: &u,
+        commune: Some(&config.commune),
+        title: format!("{} – {}", lang.t("sc.title"), config.commune.name),
+        nav: Nav::Scorecard,
+        here: format!("/dashboard/c/{commune}?as_of={as_of}"),
+    };
+    Ok(html_page(page(shell, None::<Flash>, body)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_trend_ends_at_the_chosen_day_after_eleven_month_ends() {
+        let d = NaiveDate::from_ymd_opt(2020, 6, 15).unwrap();
+        let dates = trend_dates(d);
+        assert_eq!(dates.len(), 12);
+        assert_eq!(dates[0].to_string(), "2019-07-31");
+        assert_eq!(dates[10].to_string(), "2020-05-31");
+        assert_eq!(dates[11], d);
+    }
+}
