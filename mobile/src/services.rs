@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use dioxus::prelude::*;
 use ntm_field::store::{Settings, Store, StoreError};
@@ -32,9 +32,13 @@ pub struct Services {
     pub catalogs: Rc<Catalogs>,
     pub launch: LaunchOptions,
     /// The background sync engine, once started (it needs a tokio runtime, which component
-    /// tests do not have; they run rounds with `engine.sync_once()` instead).
-    pub sync_handle: Rc<std::cell::RefCell<Option<SyncHandle>>>,
+    /// tests do not have; they run rounds with `engine.sync_once()` instead). Shared by every
+    /// window of the same phone (the preview's browser tabs).
+    pub sync_handle: SharedSync,
 }
+
+/// The background engine's handle, shared across threads.
+pub type SharedSync = Arc<Mutex<Option<SyncHandle>>>;
 
 /// The app could not start.
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +60,17 @@ impl Services {
     /// Services over an already open store (tests that also look into the store).
     pub fn with_store(store: Arc<Store>, platform: Rc<dyn Platform>, launch: LaunchOptions) -> Result<Self, StartError> {
         let engine = Arc::new(SyncEngine::new(store.clone(), SyncOptions::default()));
+        Self::shared(store, engine, SharedSync::default(), platform, launch)
+    }
+
+    /// Services over a store and engine shared with other windows of the same phone.
+    pub fn shared(
+        store: Arc<Store>,
+        engine: Arc<SyncEngine>,
+        sync_handle: SharedSync,
+        platform: Rc<dyn Platform>,
+        launch: LaunchOptions,
+    ) -> Result<Self, StartError> {
         Ok(Services {
             drafts: Drafts::new(store.dir()),
             store,
@@ -63,8 +78,12 @@ impl Services {
             platform: PlatformService(platform),
             catalogs: Rc::new(Catalogs::load()?),
             launch,
-            sync_handle: Rc::default(),
+            sync_handle,
         })
+    }
+
+    fn handle(&self) -> std::sync::MutexGuard<'_, Option<SyncHandle>> {
+        self.sync_handle.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Starts the background sync engine when a tokio runtime is there to run it.
@@ -72,7 +91,7 @@ impl Services {
         if tokio::runtime::Handle::try_current().is_err() {
             return;
         }
-        let mut handle = self.sync_handle.borrow_mut();
+        let mut handle = self.handle();
         if handle.is_none() {
             *handle = Some(self.engine.clone().spawn());
         }
@@ -81,7 +100,7 @@ impl Services {
     /// Asks for a sync round now (after a save, or the sync button). Without the background
     /// engine the round runs on the UI's own executor.
     pub fn sync_now(&self) {
-        if let Some(h) = self.sync_handle.borrow().as_ref() {
+        if let Some(h) = self.handle().as_ref() {
             h.sync_now();
             return;
         }
@@ -95,7 +114,7 @@ impl Services {
 
     /// Passes the OS's word about the network to the engine.
     pub fn connectivity_changed(&self, c: Connectivity) {
-        if let Some(h) = self.sync_handle.borrow().as_ref() {
+        if let Some(h) = self.handle().as_ref() {
             h.connectivity_changed(c != Connectivity::Offline);
         }
     }
