@@ -1,0 +1,300 @@
+//! The world the dashboard tests look at: the real server (`ntm-server serve` on loopback) with
+//! the Thiện Kế demo commune loaded, accounts of every role, a second commune of the same
+//! province and one of another, and field records pushed by enrolled devices over HTTP: roads,
+//! signs with photos (one taken far from its sign), a household check and a conflict.
+//!
+//! [`Browser`] is a plain HTTP client with a cookie jar, for the tests that read pages and post
+//! forms without a real browser (the Playwright spec drives Chromium for the others).
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use exif::experimental::Writer;
+use exif::{Field, In, Rational, Tag, Value as ExifValue};
+use ntm_field::ids::PhotoId;
+use ntm_field::protocol::Role;
+use ntm_field::record::*;
+use ntm_tests::phone::{camera_jpeg, enrollment_code};
+use ntm_tests::server::{Api, TestServer};
+use ntm_tests::server_records::{commune_json, tus_upload, FieldDevice};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+pub const OFFICER: (&str, &str) = ("canbo.thienke", "officer-pass-1");
+pub const VIEWER: (&str, &str) = ("xem.thienke", "viewer-pass-1");
+pub const PROVINCE: (&str, &str) = ("tinh.tuyenquang", "province-pass-1");
+pub const OTHER: (&str, &str) = ("canbo.lungcu", "other-pass-1");
+
+/// Everything a dashboard test needs to find.
+pub struct World {
+    pub server: TestServer,
+    pub admin: Api,
+    /// The completed 500 m field road (thien-ke-03, 10/03/2020).
+    pub road: Version,
+    /// A sign whose photo was taken about 1.1 km away.
+    pub far_sign: Version,
+    pub far_photo: PhotoId,
+    /// A sign with a photo taken where it stands.
+    pub near_sign: Version,
+    /// A sign edited on two phones from the same version: two heads.
+    pub conflict_entity: Uuid,
+    pub conflict_heads: Vec<Uuid>,
+    /// An enrolled device that has pushed once, to be revoked.
+    pub spare: FieldDevice,
+}
+
+/// A JPEG with EXIF `DateTimeOriginal` and a GPS position, as a phone camera writes it.
+pub fn jpeg_with_exif(seed: u64, taken: &str, lat: f64, lon: f64) -> Vec<u8> {
+    let jpeg = camera_jpeg(64, 48, seed);
+    let dms = |x: f64| {
+        let x = x.abs();
+        let d = x.floor();
+        let m = ((x - d) * 60.0).floor();
+        let s = ((x - d) * 60.0 - m) * 60.0;
+        vec![Rational { num: d as u32, denom: 1 }, Rational { num: m as u32, denom: 1 }, Rational { num: (s * 1000.0).round() as u32, denom: 1000 }]
+    };
+    let fields = [
+        Field { tag: Tag::DateTimeOriginal, ifd_num: In::PRIMARY, value: ExifValue::Ascii(vec![taken.as_bytes().to_vec()]) },
+        Field { tag: Tag::GPSLatitudeRef, ifd_num: In::PRIMARY, value: ExifValue::Ascii(vec![if lat >= 0.0 { b"N".to_vec() } else { b"S".to_vec() }]) },
+        Field { tag: Tag::GPSLatitude, ifd_num: In::PRIMARY, value: ExifValue::Rational(dms(lat)) },
+        Field { tag: Tag::GPSLongitudeRef, ifd_num: In::PRIMARY, value: ExifValue::Ascii(vec![if lon >= 0.0 { b"E".to_vec() } else { b"W".to_vec() }]) },
+        Field { tag: Tag::GPSLongitude, ifd_num: In::PRIMARY, value: ExifValue::Rational(dms(lon)) },
+    ];
+    let mut writer = Writer::new();
+    for f in &fields {
+        writer.push_field(f);
+    }
+    let mut tiff = std::io::Cursor::new(Vec::new());
+    writer.write(&mut tiff, false).expect("EXIF serialises");
+    let tiff = tiff.into_inner();
+    // APP1 "Exif\0\0" + TIFF, right after the JPEG's SOI marker.
+    let mut out = vec![0xff, 0xd8, 0xff, 0xe1];
+    out.extend_from_slice(&((tiff.len() + 8) as u16).to_be_bytes());
+    out.extend_from_slice(b"Exif\0\0");
+    out.extend_from_slice(&tiff);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+fn sign_body(condition: SignCondition) -> Body {
+    Body::TrashSign(TrashSign { sign_type: SignType::NoDumping, condition, responsible_household_id: None, note: String::new() })
+}
+
+/// Loads the demo commune into the server's data directory through the server's own seeding
+/// (the same `store_versions` path as `ntm-server demo`).
+fn load_demo(server: &TestServer) {
+    let storage = ntm_server::storage::sqlite::SqliteStorage::open(&server.data.path().join("ntm.sqlite3")).expect("the database opens");
+    ntm_server::seed::load_demo(&storage).expect("the demo loads");
+}
+
+async fn create_user(admin: &Api, (username, password): (&str, &str), role: &str, commune: Option<&str>, province: Option<&str>) {
+    let mut body = json!({"username": username, "password": password, "role": role});
+    if let Some(c) = commune {
+        body["commune_id"] = json!(c);
+    }
+    if let Some(p) = province {
+        body["province"] = json!(p);
+    }
+    let r = admin.post("/api/v1/users", &body).await;
+    assert_eq!(r.status, 201, "create user {username}: {:?}", r.body);
+}
+
+pub async fn world() -> World {
+    let server = TestServer::start();
+    load_demo(&server);
+    let admin = Api::admin(&server).await;
+    let mut vinh_loi = commune_json("vinh-loi", "Tuyên Quang");
+    vinh_loi["name"] = json!("Vĩnh Lợi");
+    assert_eq!(admin.post("/api/v1/communes", &vinh_loi).await.status, 201);
+    let mut lung_cu = commune_json("lung-cu", "Hà Giang");
+    lung_cu["name"] = json!("Lũng Cú");
+    lung_cu["district"] = json!("Đồng Văn");
+    assert_eq!(admin.post("/api/v1/communes", &lung_cu).await.status, 201);
+    create_user(&admin, OFFICER, "officer", Some("thien-ke"), None).await;
+    create_user(&admin, VIEWER, "viewer", Some("thien-ke"), None).await;
+    create_user(&admin, PROVINCE, "officer", None, Some("Tuyên Quang")).await;
+    create_user(&admin, OTHER, "officer", Some("lung-cu"), None).await;
+
+    let mut a = FieldDevice::enroll(&server.base, &enrollment_code(&admin, "thien-ke", Role::Enumerator).await, "Điện thoại A").await;
+    let mut b = FieldDevice::enroll(&server.base, &enrollment_code(&admin, "thien-ke", Role::Enumerator).await, "Điện thoại B").await;
+    let mut spare = FieldDevice::enroll(&server.base, &enrollment_code(&admin, "thien-ke", Role::Enumerator).await, "Điện thoại dự phòng").await;
+
+    // Photos: one taken at its sign (21.78 N, 105.33 E), one about 1.1 km north of it.
+    let near_photo = tus_upload(&a.api, &jpeg_with_exif(1, "2020:03:12 09:31:00", 21.7801, 105.3301), 1 << 20).await;
+    let far_photo = tus_upload(&a.api, &jpeg_with_exif(2, "2020:03:12 09:35:00", 21.79, 105.33), 1 << 20).await;
+
+    let road = a.road("thien-ke-03", 500.0, "2020-03-10T08:00:00+07:00", RoadStatus::Completed, Works::Upgrade);
+    let mut earth = a.road("thien-ke-05", 300.0, "2020-03-11T08:00:00+07:00", RoadStatus::Planned, Works::New);
+    if let Body::RoadSegment(r) = &mut earth.body {
+        r.surface = Surface::Earth;
+        r.road_class = RoadClass::VillageAxis;
+        r.name = "Đường trục thôn 5".into();
+    }
+    let near_sign = a.sign("thien-ke-03", "2020-03-12T09:30:00+07:00", vec![near_photo]);
+    let far_sign = a.sign("thien-ke-04", "2020-03-12T09:34:00+07:00", vec![far_photo]);
+    let conflicted = a.write(Uuid::now_v7(), vec![], Some("thien-ke-06"), "2020-03-13T09:00:00+07:00", sign_body(SignCondition::Good));
+    a.push_ok(&[road.clone(), earth, near_sign.clone(), far_sign.clone(), conflicted.clone()]).await;
+
+    // The same sign edited on two phones from the same version.
+    let edit_a = a.write(conflicted.entity_id, vec![conflicted.version_id], Some("thien-ke-06"), "2020-03-20T09:00:00+07:00", sign_body(SignCondition::Damaged));
+    a.push_ok(&[edit_a.clone()]).await;
+    let edit_b = b.write(conflicted.entity_id, vec![conflicted.version_id], Some("thien-ke-06"), "2020-03-21T09:00:00+07:00", sign_body(SignCondition::Missing));
+    b.push_ok(&[edit_b.clone()]).await;
+
+    // A household check on a registered household.
+    let households = admin.get("/api/v1/communes/thien-ke/records?kind=household&limit=1").await;
+    let household: Version = serde_json::from_value(households.body["records"][0].clone()).unwrap();
+    let check = a.check(&household, "2020-03-15T10:00:00+07:00", true);
+    a.push_ok(&[check]).await;
+
+    let first = spare.sign("thien-ke-07", "2020-03-14T09:00:00+07:00", vec![]);
+    spare.push_ok(&[first]).await;
+
+    World {
+        server,
+        admin,
+        road,
+        far_sign,
+        far_photo,
+        near_sign,
+        conflict_entity: conflicted.entity_id,
+        conflict_heads: vec![edit_a.version_id, edit_b.version_id],
+        spare,
+    }
+}
+
+/// An HTTP client with a cookie jar, that does not follow redirects.
+pub struct Browser {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub cookies: BTreeMap<String, String>,
+}
+
+/// A response: status, `Location`, `Set-Cookie` lines and the body as text.
+pub struct Page {
+    pub status: u16,
+    pub location: Option<String>,
+    pub set_cookies: Vec<String>,
+    pub body: String,
+}
+
+impl Page {
+    /// The value of the first `name="csrf"` hidden field.
+    pub fn csrf(&self) -> String {
+        let at = self.body.find("name=\"csrf\" value=\"").expect("the page has a form with a CSRF token");
+        let rest = &self.body[at + "name=\"csrf\" value=\"".len()..];
+        rest[..rest.find('"').unwrap()].to_owned()
+    }
+
+    /// The text of the page without tags, whitespace collapsed.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        let mut in_tag = false;
+        for c in self.body.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => {
+                    in_tag = false;
+                    out.push(' ');
+                }
+                _ if !in_tag => out.push(c),
+                _ => {}
+            }
+        }
+        out.replace("&amp;", "&").replace("&quot;", "\"").split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    /// The text of the element whose opening tag contains `marker` (to its matching close).
+    pub fn element_text(&self, marker: &str) -> String {
+        let start = self.body.find(marker).unwrap_or_else(|| panic!("{marker} is on the page"));
+        let open = self.body[..start].rfind('<').unwrap();
+        let tag: String = self.body[open + 1..].chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+        let close = format!("</{tag}>");
+        let end = self.body[start..].find(&close).map(|e| start + e).unwrap_or(self.body.len());
+        Page { status: 200, location: None, set_cookies: vec![], body: self.body[open..end].to_owned() }.text()
+    }
+}
+
+impl Browser {
+    pub fn new(base: &str) -> Browser {
+        Browser {
+            base: base.to_owned(),
+            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(Duration::from_secs(120)).build().unwrap(),
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    async fn finish(&mut self, rb: reqwest::RequestBuilder) -> Page {
+        let resp = rb.header("cookie", self.cookie_header()).send().await.expect("the server answers");
+        let status = resp.status().as_u16();
+        let location = resp.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let set_cookies: Vec<String> =
+            resp.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).map(str::to_owned).collect();
+        for c in &set_cookies {
+            let pair = c.split(';').next().unwrap_or_default();
+            if let Some((k, v)) = pair.split_once('=') {
+                if v.is_empty() || c.contains("Max-Age=0") {
+                    self.cookies.remove(k);
+                } else {
+                    self.cookies.insert(k.to_owned(), v.to_owned());
+                }
+            }
+        }
+        let body = resp.text().await.unwrap_or_default();
+        Page { status, location, set_cookies, body }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let rb = self.http.get(format!("{}{path}", self.base));
+        self.finish(rb).await
+    }
+
+    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let rb = self.http.post(format!("{}{path}", self.base)).form(form);
+        self.finish(rb).await
+    }
+
+    /// A `multipart/form-data` POST of text fields and one file field named `file`.
+    pub async fn post_multipart(&mut self, path: &str, fields: &[(&str, &str)], file: (&str, &[u8])) -> Page {
+        let boundary = "ntm-test-boundary-7d1c";
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+        }
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: text/csv\r\n\r\n", file.0).as_bytes(),
+        );
+        body.extend_from_slice(file.1);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let rb = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .body(body);
+        self.finish(rb).await
+    }
+
+    /// Logs in through the login form; panics unless it succeeds.
+    pub async fn login(base: &str, (username, password): (&str, &str)) -> Browser {
+        let mut b = Browser::new(base);
+        let page = b.get("/dashboard/login").await;
+        assert_eq!(page.status, 200);
+        let csrf = page.csrf();
+        let r = b.post("/dashboard/login", &[("username", username), ("password", password), ("csrf", &csrf), ("next", "/dashboard")]).await;
+        assert_eq!(r.status, 303, "login of {username}: {}", r.body);
+        assert!(b.cookies.contains_key("ntm_session"), "a session cookie is set");
+        b
+    }
+}
+
+/// The commune's threshold overrides, as the API reports them.
+pub async fn commune_targets(admin: &Api, commune: &str) -> Value {
+    let r = admin.get(&format!("/api/v1/communes/{commune}")).await;
+    assert_eq!(r.status, 200);
+    r.body["commune_targets"].clone()
+}
