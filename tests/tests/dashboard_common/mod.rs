@@ -298,3 +298,113 @@ pub async fn commune_targets(admin: &Api, commune: &str) -> Value {
     assert_eq!(r.status, 200);
     r.body["commune_targets"].clone()
 }
+
+/// A sheet of an XLSX workbook as rows of cells, read by calamine.
+pub struct Sheet {
+    pub rows: Vec<Vec<calamine::Data>>,
+}
+
+impl Sheet {
+    /// The column whose header (in `header_row`) is `name`.
+    pub fn column(&self, header_row: usize, name: &str) -> usize {
+        self.rows[header_row]
+            .iter()
+            .position(|c| c.to_string() == name)
+            .unwrap_or_else(|| panic!("no column {name:?} in {:?}", self.rows[header_row]))
+    }
+
+    /// The first row whose cell in column `col` reads `value`.
+    pub fn row_where(&self, col: usize, value: &str) -> &Vec<calamine::Data> {
+        self.rows.iter().find(|r| r.get(col).is_some_and(|c| c.to_string() == value)).unwrap_or_else(|| panic!("no row with {value:?}"))
+    }
+
+    /// The index of the header row: the first whose first cell is `first`.
+    pub fn header(&self, first: &str) -> usize {
+        self.rows.iter().position(|r| r.first().is_some_and(|c| c.to_string() == first)).unwrap_or_else(|| panic!("no header {first:?}"))
+    }
+}
+
+pub fn number(c: &calamine::Data) -> f64 {
+    match c {
+        calamine::Data::Float(f) => *f,
+        calamine::Data::Int(i) => *i as f64,
+        other => panic!("{other:?} is not a number cell"),
+    }
+}
+
+/// Every sheet of a workbook, in order.
+pub fn read_xlsx(bytes: &[u8]) -> Vec<(String, Sheet)> {
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).expect("a valid XLSX file");
+    wb.sheet_names()
+        .into_iter()
+        .map(|name| {
+            let range = wb.worksheet_range(&name).expect("the sheet reads");
+            let rows = range.rows().map(|r| r.to_vec()).collect();
+            (name, Sheet { rows })
+        })
+        .collect()
+}
+
+/// What the Q1 2020 report of this world must say, checked cell by cell. `criteria_met_end` is
+/// the API scorecard's N as of 31/03/2020.
+pub fn check_q1_2020_report(bytes: &[u8], criteria_met_end: u64) {
+    let sheets = read_xlsx(bytes);
+    let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["Tổng hợp", "Chỉ tiêu", "Theo thôn", "Đường", "Biển báo", "Kiểm tra hộ", "Hộ gia đình", "Đánh giá"]);
+    let sheet = |n: &str| &sheets.iter().find(|(name, _)| name == n).unwrap().1;
+
+    let summary = sheet("Tổng hợp");
+    assert!(summary.rows[0][0].to_string().contains("NÔNG THÔN MỚI"));
+    assert_eq!(summary.rows[1][0].to_string(), "Xã Thiện Kế, huyện Sơn Dương, tỉnh Tuyên Quang");
+    assert_eq!(summary.row_where(0, "Kỳ báo cáo")[1].to_string(), "Quý 1/2020 (01/01/2020 – 31/03/2020)");
+    assert_eq!(number(&summary.row_where(0, "Số tiêu chí đạt cuối kỳ")[1]), criteria_met_end as f64);
+    assert_eq!(number(&summary.row_where(0, "Tổng số tiêu chí")[1]), 19.0);
+    assert!((number(&summary.row_where(0, "Đường hoàn thành trong kỳ được tính vào chỉ tiêu (km)")[1]) - 0.5).abs() < 0.005);
+    let h = summary.header("Tiêu chí");
+    let criteria: Vec<_> = summary.rows[h + 1..].iter().collect();
+    assert_eq!(criteria.len(), 19);
+    let crit2 = summary.row_where(0, "2");
+    assert_eq!(crit2[summary.column(h, "Cuối kỳ")].to_string(), "Chưa đạt");
+    assert!(crit2[summary.column(h, "Người phụ trách")].to_string().contains("Dương Đăng Lâm"));
+
+    let ind = sheet("Chỉ tiêu");
+    let road = ind.row_where(0, "2.4");
+    let col = |n: &str| ind.column(0, n);
+    assert_eq!(number(&road[col("Tử số cuối kỳ")]), 6.9);
+    assert_eq!(number(&road[col("Mẫu số cuối kỳ")]), 26.0);
+    assert_eq!(number(&road[col("Giá trị cuối kỳ")]), 26.54);
+    assert_eq!(number(&road[col("Mức yêu cầu")]), 50.0);
+    assert_eq!(road[col("Cấp quy định mức")].to_string(), "tỉnh");
+    assert_eq!(road[col("Đánh giá cuối kỳ")].to_string(), "Chưa đạt");
+    assert!((number(&road[col("Còn thiếu")]) - 6.1).abs() < 1e-9);
+    assert_eq!(road[col("Đơn vị còn thiếu")].to_string(), "km");
+    assert!(road[col("Người phụ trách")].to_string().contains("Dương Đăng Lâm"));
+    // The plan's baseline is dated 01/01/2020: at the start of Q1 (31/12/2019) there was none.
+    assert_eq!(road[col("Giá trị đầu kỳ")], calamine::Data::Empty);
+    assert_eq!(number(&ind.row_where(0, "15.1")[col("Giá trị cuối kỳ")]), 90.5);
+    assert_eq!(number(&ind.row_where(0, "15.3")[col("Giá trị cuối kỳ")]), 12.8);
+    assert_eq!(ind.row_where(0, "15.1")[col("Đánh giá cuối kỳ")].to_string(), "Đạt");
+
+    let villages = sheet("Theo thôn");
+    assert_eq!(villages.rows.len(), 15, "a header and 14 villages");
+    let v3 = villages.row_where(0, "thien-ke-03");
+    assert!((number(&v3[villages.column(0, "Đường trục chính nội đồng đã cứng hóa (km)")]) - 0.5).abs() < 0.005);
+    assert_eq!(number(&v3[villages.column(0, "Đường trục chính nội đồng đã cứng hóa (km) – chỉ tiêu giao")]), 0.5);
+
+    let roads = sheet("Đường");
+    assert_eq!(roads.rows.len(), 3, "a header and two segments");
+    let field = roads.row_where(roads.column(0, "Loại đường"), "Đường trục chính nội đồng");
+    assert!((number(&field[roads.column(0, "Chiều dài (m)")]) - 500.0).abs() < 5.0);
+    assert_eq!(field[roads.column(0, "Ghi trong kỳ")].to_string(), "Có");
+    assert_eq!(field[roads.column(0, "Được tính vào chỉ tiêu")].to_string(), "Có");
+    assert_eq!(field[roads.column(0, "Thôn")].to_string(), "Thôn 3");
+
+    let signs = sheet("Biển báo");
+    assert_eq!(signs.rows.len(), 5, "a header and four signs");
+    assert_eq!(signs.rows[1..].iter().filter(|r| r[signs.column(0, "Đang xung đột")].to_string() == "Có").count(), 1);
+    let checks = sheet("Kiểm tra hộ");
+    assert_eq!(checks.rows.len(), 2);
+    assert_eq!(checks.rows[1][checks.column(0, "Đạt 17.6")].to_string(), "Có");
+    assert_eq!(sheet("Hộ gia đình").rows.len(), 141);
+}
