@@ -56,6 +56,11 @@
       var layer = L.geoJSON(fc, {
         style: function (f) {
           var p = f.properties;
+          // GeoJSON layers restyle their circle markers too: keep signs looking like signs.
+          if (p.kind === "trash_sign") {
+            return { radius: 9, color: "#000", weight: 2, fillOpacity: 1,
+              fillColor: signColors[p.condition] || "#555", className: "ntm-sign" };
+          }
           return {
             color: colors[p["class"]] || "#222",
             weight: 6,

@@ -24,25 +24,28 @@ pub struct OverviewQuery {
     as_of: Option<String>,
 }
 
-/// How far an indicator is from its threshold, in percentage points of the threshold (0 when
-/// met or unknown), so indicators of different units can be ranked together.
-pub fn distance(i: &IndicatorScore) -> f64 {
+/// How far a measured indicator that is not met is from its threshold, in percentage points
+/// (for amounts, in percent of the threshold), so indicators of different units rank together.
+/// `None` for indicators met, unknown, or with only a yes/no verdict.
+pub fn distance(i: &IndicatorScore) -> Option<f64> {
     if i.met != Some(false) {
-        return 0.0;
+        return None;
     }
     match (i.indicator_type, i.value, i.threshold) {
-        (IndicatorType::PctMin | IndicatorType::PctMinNested, Some(v), Some(t)) => (t - v).max(0.0),
-        (IndicatorType::PctMax, Some(v), Some(t)) => (v - t).max(0.0),
-        (IndicatorType::ValueMin, Some(v), Some(t)) if t > 0.0 => ((t - v) / t * 100.0).max(0.0),
-        // A yes/no indicator that is not met counts as fully missing.
-        _ => 100.0,
+        (IndicatorType::PctMin | IndicatorType::PctMinNested, Some(v), Some(t)) => Some((t - v).max(0.0)),
+        (IndicatorType::PctMax, Some(v), Some(t)) => Some((v - t).max(0.0)),
+        (IndicatorType::ValueMin, Some(v), Some(t)) if t > 0.0 => Some(((t - v) / t * 100.0).max(0.0)),
+        _ => None,
     }
 }
 
-/// The indicators not met, furthest first.
+/// The indicators not met: measured ones furthest first, then those with only a verdict.
 pub fn furthest(card: &Scorecard, n: usize) -> Vec<&IndicatorScore> {
     let mut out: Vec<&IndicatorScore> = card.criteria.iter().flat_map(|c| &c.indicators).filter(|i| i.met == Some(false)).collect();
-    out.sort_by(|a, b| distance(b).total_cmp(&distance(a)).then(a.id.cmp(&b.id)));
+    out.sort_by(|a, b| {
+        let key = |i: &IndicatorScore| distance(i).unwrap_or(-1.0);
+        key(b).total_cmp(&key(a)).then(a.id.cmp(&b.id))
+    });
     out.truncate(n);
     out
 }
@@ -76,7 +79,7 @@ pub async fn overview(State(state): State<Arc<AppState>>, u: DashUser, Query(q):
     match sort {
         "met" => rows.sort_by(|a, b| b.1.criteria_met.cmp(&a.1.criteria_met).then(a.0.name.cmp(&b.0.name))),
         "gap" => rows.sort_by(|a, b| {
-            let d = |c: &Scorecard| furthest(c, 1).first().map_or(0.0, |i| distance(i));
+            let d = |c: &Scorecard| furthest(c, 1).first().and_then(|i| distance(i)).unwrap_or(0.0);
             d(&b.1).total_cmp(&d(&a.1)).then(a.0.name.cmp(&b.0.name))
         }),
         _ => rows.sort_by(|a, b| a.0.province.cmp(&b.0.province).then(a.0.name.cmp(&b.0.name))),
@@ -108,7 +111,7 @@ pub async fn overview(State(state): State<Arc<AppState>>, u: DashUser, Query(q):
                             td { (card.conflicts) }
                             td {
                                 ul.furthest {
-                                    @for i in furthest(card, 3) {
+                                    @for i in furthest(card, 4) {
                                         li {
                                             a href=(format!("/dashboard/c/{}?as_of={as_of}#ind-{}", commune.id.as_str(), i.id)) { strong { (i.id) } }
                                             " " (lang.pick(&i.name_vi, &i.name_en)) ": "
