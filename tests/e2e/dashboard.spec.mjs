@@ -129,7 +129,7 @@ test('a record shows its photo, the EXIF check against its position and its hist
   await page.goto(`${BASE}/dashboard/c/thien-ke/records/${WORLD.far_sign}`);
   const thumb = page.locator('img.thumb').first();
   await thumb.waitFor();
-  assert.ok(await thumb.evaluate((img) => img.complete && img.naturalWidth > 0), 'the thumbnail loads');
+  assert.ok(await thumb.evaluate((img) => img.complete && img.naturalWidth > 0 && img.naturalWidth <= 320), 'the thumbnail loads, small');
   assert.ok((await page.locator('p.far').innerText()).includes('ảnh chụp xa vị trí hồ sơ'));
   assert.match(await page.locator('.distance').innerText(), /^1\.\d{3} m$/);
   assert.equal(await page.locator('section.history tbody tr').count(), 1);

@@ -270,6 +270,8 @@ async fn a_photo_taken_far_from_its_sign_is_flagged_on_the_record() {
     assert!(!near.text().contains("Cảnh báo: ảnh chụp xa"), "{}", near.text());
     let photo = b.get(&format!("/dashboard/c/thien-ke/photos/{}", w.far_photo.to_hex())).await;
     assert_eq!(photo.status, 200);
+    let thumb = b.get(&format!("/dashboard/c/thien-ke/photos/{}?size=thumb", w.far_photo.to_hex())).await;
+    assert_eq!(thumb.status, 200);
     let mut province = Browser::login(&w.server.base, PROVINCE).await;
     assert_eq!(province.get(&format!("/dashboard/c/vinh-loi/photos/{}", w.far_photo.to_hex())).await.status, 404, "not a photo of that commune");
 }

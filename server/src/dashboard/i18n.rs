@@ -252,6 +252,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("rec.manual", "nhập tay", "typed in"),
     ("rec.track_points", "điểm GPS", "GPS points"),
     ("rec.body", "Chi tiết", "Details"),
+    ("rec.raw", "Dữ liệu gốc (JSON)", "Raw data (JSON)"),
     ("rec.evidence", "Ảnh minh chứng", "Photo evidence"),
     ("rec.no_photos", "Hồ sơ này không có ảnh.", "This record has no photos."),
     ("rec.photo_missing", "Ảnh chưa được tải lên máy chủ.", "The photo has not been uploaded yet."),

@@ -286,7 +286,7 @@ fn evidence(lang: Lang, commune: &str, v: &Version, photos: &[(PhotoId, Option<V
                         Some(data) => {
                             @let url = format!("/dashboard/c/{commune}/photos/{}", id.to_hex());
                             a.full href=(url) target="_blank" rel="noopener" title=(lang.t("rec.full_image")) {
-                                img.thumb src=(url) alt=(lang.t("rec.evidence")) loading="lazy" width="240";
+                                img.thumb src=(format!("{url}?size=thumb")) alt=(lang.t("rec.evidence")) loading="lazy";
                             }
                             figcaption {
                                 a href=(url) target="_blank" rel="noopener" { (lang.t("rec.full_image")) }
@@ -334,7 +334,7 @@ fn details(lang: Lang, v: &Version) -> Markup {
             }
         }
         details.body {
-            summary { (lang.t("rec.body")) }
+            summary { (lang.t("rec.raw")) }
             pre { (serde_json::to_string_pretty(&v.body).unwrap_or_default()) }
         }
     }
@@ -549,8 +549,31 @@ pub async fn conflicts_page(State(state): State<Arc<AppState>>, u: DashUser, Pat
     Ok(html_page(page(shell, None, body)))
 }
 
-/// `GET /dashboard/c/{id}/photos/{sha256}`: a photo used by a record of this commune.
-pub async fn photo(State(state): State<Arc<AppState>>, u: DashUser, Path((id, sha)): Path<(String, String)>) -> PageResult<Response> {
+/// Longest edge of a thumbnail, in pixels.
+pub const THUMB_PX: u32 = 320;
+
+/// A JPEG thumbnail of a photo; `None` when the bytes are not an image this server decodes.
+pub fn thumbnail(data: &[u8]) -> Option<Vec<u8>> {
+    let img = image::load_from_memory(data).ok()?;
+    let small = img.thumbnail(THUMB_PX, THUMB_PX).to_rgb8();
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80).encode_image(&small).ok()?;
+    Some(out)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PhotoQuery {
+    /// `thumb` for a small JPEG; the original otherwise.
+    size: Option<String>,
+}
+
+/// `GET /dashboard/c/{id}/photos/{sha256}[?size=thumb]`: a photo used by a record of this commune.
+pub async fn photo(
+    State(state): State<Arc<AppState>>,
+    u: DashUser,
+    Path((id, sha)): Path<(String, String)>,
+    Query(q): Query<PhotoQuery>,
+) -> PageResult<Response> {
     let config = commune_for(&state, &u, &id, Access::Read).await?;
     let photo = PhotoId::parse(&sha).map_err(|_| PageError::not_found())?;
     let storage = state.storage.clone();
@@ -562,6 +585,13 @@ pub async fn photo(State(state): State<Arc<AppState>>, u: DashUser, Path((id, sh
     .await?;
     let Some((_, content_type)) = stored else { return Err(PageError::not_found()) };
     let data = tokio::fs::read(state.photos.photo_path(&photo)).await.map_err(|_| PageError::not_found())?;
+    let (data, content_type) = match q.size.as_deref() {
+        Some("thumb") => match blocking(move || Ok(thumbnail(&data).ok_or(data))).await? {
+            Ok(small) => (small, "image/jpeg".to_owned()),
+            Err(original) => (original, content_type),
+        },
+        _ => (data, content_type),
+    };
     let mut r = (StatusCode::OK, Body::from(data)).into_response();
     let h = r.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")));
@@ -593,5 +623,17 @@ mod tests {
         let far = check_photo(&v, Some(at + chrono::Duration::hours(5)), Some((21.79, 105.33)));
         assert!(far.far && far.late, "{far:?}");
         assert!((far.distance_m.unwrap() - 1107.0).abs() < 15.0, "{far:?}");
+    }
+
+    #[test]
+    fn thumbnails_are_small_jpegs_and_non_images_have_none() {
+        let big = image::RgbImage::from_fn(1600, 1200, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90).encode_image(&big).unwrap();
+        let thumb = thumbnail(&jpeg).unwrap();
+        let decoded = image::load_from_memory(&thumb).unwrap();
+        assert_eq!((decoded.width(), decoded.height()), (320, 240));
+        assert!(thumb.len() < jpeg.len() / 4);
+        assert_eq!(thumbnail(b"not an image"), None);
     }
 }

@@ -145,7 +145,7 @@ fn indicator_row(lang: Lang, commune: &str, i: &IndicatorScore) -> Markup {
                     br;
                     small.estimate {
                         (lang.t("sc.estimate")) ": "
-                        @if let Some(v) = e.value { (lang.pct(v)) } @else { "–" }
+                        @match e.value.filter(|_| e.coverage.checked > 0) { Some(v) => (lang.pct(v)), None => "–" }
                         " (" (lang.int(e.coverage.checked)) " / " (lang.int(e.coverage.registered)) " " (lang.t("sc.households")) ")"
                     }
                 }
@@ -252,6 +252,15 @@ pub async fn scorecard_page(
         p.headline {
             span #criteria-met .big { (card.criteria_met) "/" (card.criteria_total) }
             " " (lang.t("sc.criteria_met"))
+        }
+        nav.criteria aria-label=(lang.t("sc.criterion")) {
+            @for c in &card.criteria {
+                a.crit.met[c.met == Some(true)].notmet[c.met == Some(false)] href=(format!("#crit-{}", c.id))
+                    title=(format!("{}. {}", c.id, lang.pick(&c.name_vi, &c.name_en))) {
+                    span.n { (c.id) }
+                    span.v { @match c.met { Some(true) => "✔", Some(false) => "✘", None => "?" } }
+                }
+            }
         }
         @if card.conflicts > 0 {
             p.flash.warn { strong { (card.conflicts) } " " (lang.t("sc.conflicts_banner")) " "
