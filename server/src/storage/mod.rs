@@ -3,6 +3,7 @@
 //! PostgreSQL implementation can sit beside [`sqlite::SqliteStorage`]. No rusqlite type crosses
 //! this boundary. Every method is blocking: call it from `spawn_blocking`.
 
+pub mod bulk;
 pub mod sqlite;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -255,3 +256,6 @@ pub trait Storage: Send + Sync + 'static {
     /// Renames a village, or adds it at the end of the commune's list.
     fn put_village(&self, commune: &Slug, village: &ntm_field::admin::Village) -> StoreResult<()>;
 }
+
+#[cfg(test)]
+mod tests;

@@ -3,7 +3,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, Utc};
 use ntm_field::admin::{Commune, Village};
@@ -100,6 +101,13 @@ pub struct SqliteStorage {
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
     filter: TrackFilter,
+    /// The last facts read per commune, with the commune's `server_head` and the facts
+    /// generation they were read at: facts only change when versions are stored (the head
+    /// moves) or a recompute rewrites them (the generation moves), so a scorecard need not
+    /// re-read thousands of rows while nothing changed. Valid with several servers on one
+    /// database too, since the head is read from the database on every call.
+    facts_cache: Mutex<HashMap<Slug, (i64, u64, Arc<FactsSnapshot>)>>,
+    facts_generation: AtomicU64,
 }
 
 fn open_connection(path: &Path) -> StoreResult<Connection> {
@@ -132,6 +140,8 @@ impl SqliteStorage {
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
             filter: TrackFilter::default(),
+            facts_cache: Mutex::new(HashMap::new()),
+            facts_generation: AtomicU64::new(0),
         })
     }
 
@@ -898,10 +908,19 @@ impl Storage for SqliteStorage {
     }
 
     fn commune_facts(&self, commune: &Slug) -> StoreResult<FactsSnapshot> {
+        let generation = self.facts_generation.load(Ordering::SeqCst);
         self.read(|c| {
-            // One read transaction, so the facts and the date are of the same moment.
+            // One read transaction, so the head, the facts and the date are of the same moment.
             c.execute_batch("BEGIN")?;
             let out = (|| {
+                let head: i64 = c
+                    .prepare_cached("SELECT COALESCE(MAX(server_seq), 0) FROM versions WHERE commune_id = ?1")?
+                    .query_row(params![commune.as_str()], |r| r.get(0))?;
+                if let Some((h, g, snap)) = lock(&self.facts_cache).get(commune) {
+                    if *h == head && *g == generation {
+                        return Ok(FactsSnapshot::clone(snap));
+                    }
+                }
                 let mut conflicts = 0usize;
                 let mut facts = Vec::new();
                 {
@@ -922,12 +941,18 @@ impl Storage for SqliteStorage {
                     .flatten();
                 let mut facts = CommuneFacts::from_entity_facts(facts);
                 facts.conflicts = conflicts;
-                Ok(FactsSnapshot {
+                let snap = Arc::new(FactsSnapshot {
                     facts,
                     latest_capture: latest
                         .map(|d| d.parse().map_err(|e| StoreError::Backend(format!("stored date: {e}"))))
                         .transpose()?,
-                })
+                });
+                let mut cache = lock(&self.facts_cache);
+                if cache.len() > 1000 {
+                    cache.clear();
+                }
+                cache.insert(commune.clone(), (head, generation, snap.clone()));
+                Ok(FactsSnapshot::clone(&snap))
             })();
             c.execute_batch("COMMIT")?;
             out
@@ -936,18 +961,13 @@ impl Storage for SqliteStorage {
 
     #[tracing::instrument(level = "info", skip(self))]
     fn recompute(&self, commune: &Slug) -> StoreResult<RecomputeReport> {
-        self.write(|tx| {
+        let report = self.write(|tx| {
             let versions = Self::load_versions(tx, commune)?;
             let expected = self.facts_from_versions(commune, &versions);
             let stored = Self::stored_facts(tx, commune)?;
             let mut differences = expected.iter().filter(|(id, e)| stored.get(id) != Some(e)).count();
             differences += stored.keys().filter(|id| !expected.contains_key(id)).count();
-            // The scorecard's input as the phone would derive it, against the incremental one.
-            let far = NaiveDate::from_ymd_opt(9999, 12, 31).expect("a valid date");
-            let from_core = CommuneFacts::from_versions(commune, &versions, far, &self.filter);
-            let mut incremental = CommuneFacts::from_entity_facts(stored.values().filter_map(|(_, f)| f.clone()));
-            incremental.conflicts = stored.values().filter(|(c, _)| *c).count();
-            let agreed = differences == 0 && from_core == incremental;
+            let agreed = differences == 0;
             if !agreed {
                 tracing::warn!(%commune, differences, "incremental facts differed from a recompute; rewriting them");
                 tx.execute("DELETE FROM entity_facts WHERE commune_id = ?1", params![commune.as_str()])?;
@@ -970,7 +990,10 @@ impl Storage for SqliteStorage {
                 differences,
                 agreed,
             })
-        })
+        })?;
+        // Facts or the latest capture date may have been rewritten: forget cached facts.
+        self.facts_generation.fetch_add(1, Ordering::SeqCst);
+        Ok(report)
     }
 
     fn photo_exists(&self, photo: &PhotoId) -> StoreResult<Option<(u64, String)>> {

@@ -1,0 +1,205 @@
+//! The SQLite storage against the protocol's rules, without HTTP.
+
+use chrono::{Duration, Utc};
+use ntm_field::demo::thien_ke;
+use ntm_field::geo::TrackFilter;
+use ntm_field::ids::Slug;
+use ntm_field::protocol::{PushStatus, Role};
+use ntm_field::record::{Body, Household, Version};
+use ntm_field::scorecard::CommuneFacts;
+use uuid::Uuid;
+
+use super::sqlite::SqliteStorage;
+use super::*;
+use crate::sync::digest;
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    storage: SqliteStorage,
+    commune: Slug,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = SqliteStorage::open(&dir.path().join("ntm.sqlite3")).unwrap();
+    let demo = thien_ke().unwrap();
+    storage.create_commune(&demo.config.commune, &demo.config.responsibilities).unwrap();
+    Fixture { _dir: dir, storage, commune: demo.config.commune.id }
+}
+
+fn enroll(f: &Fixture, role: Role) -> Device {
+    f.storage
+        .create_enrollment(&NewEnrollment {
+            code_hash: format!("code-{}", Uuid::now_v7()),
+            commune_id: f.commune.clone(),
+            role,
+            holder: Some("Nguyễn Văn A".into()),
+            expires_at: Utc::now() + Duration::hours(1),
+            created_by: "test".into(),
+        })
+        .unwrap();
+    f.storage.ensure_seed_device(Uuid::now_v7(), &f.commune, "phone").unwrap()
+}
+
+fn household(f: &Fixture, device: &Device, seq: u64, entity: Uuid, parents: Vec<Uuid>, members: u32, at: &str) -> Version {
+    Version {
+        version_id: Uuid::now_v7(),
+        entity_id: entity,
+        parents,
+        village_id: Some(Slug::parse("thien-ke-01").unwrap()),
+        commune_id: f.commune.clone(),
+        device_id: device.device_id,
+        device_seq: seq,
+        author: None,
+        server_seq: None,
+        flags: Vec::new(),
+        captured_at: chrono::DateTime::parse_from_rfc3339(at).unwrap(),
+        location: None,
+        photos: Vec::new(),
+        deleted: false,
+        body: Body::Household(Household { code: "H1".into(), head_name: "Chủ hộ".into(), members, address: String::new() }),
+    }
+}
+
+fn batch(device: &Device, first_seq: u64, versions: &[Version]) -> PushBatch {
+    PushBatch {
+        device_id: device.device_id,
+        first_seq,
+        items: versions.iter().map(|v| PushItem::Valid { digest: digest(v), version: Box::new(v.clone()) }).collect(),
+        received_at: Utc::now(),
+        check_clocks: true,
+    }
+}
+
+fn done(outcome: PushOutcome) -> ntm_field::protocol::PushResponse {
+    match outcome {
+        PushOutcome::Done(r) => r,
+        PushOutcome::Gap { expected_seq } => panic!("unexpected gap, expected {expected_seq}"),
+    }
+}
+
+#[test]
+fn a_replayed_push_gets_the_recorded_answer_and_stores_nothing_twice() {
+    let f = fixture();
+    let d = enroll(&f, Role::Enumerator);
+    let vs: Vec<_> = (1..=3).map(|s| household(&f, &d, s, Uuid::now_v7(), vec![], 4, "2020-01-05T08:00:00+07:00")).collect();
+    let mut items = batch(&d, 1, &vs);
+    items.items[1] = PushItem::Invalid { version_id: vs[1].version_id.to_string(), reason: "body.members: must be between 1 and 100".into() };
+    let first = done(f.storage.store_versions(&items).unwrap());
+    assert_eq!(first.acked_through_seq, 3);
+    assert_eq!(first.results.iter().map(|r| r.status).collect::<Vec<_>>(), [PushStatus::Stored, PushStatus::Rejected, PushStatus::Stored]);
+    // The replay carries a valid version at seq 2 this time: the recorded answer still wins.
+    let again = done(f.storage.store_versions(&batch(&d, 1, &vs)).unwrap());
+    assert_eq!(again, first);
+    assert_eq!(f.storage.server_head(&f.commune).unwrap(), 2);
+    let stored = f.storage.commune_versions(&f.commune).unwrap();
+    assert_eq!(stored.len(), 2);
+    assert_eq!(stored[0].author.as_deref(), Some("phone"));
+    assert_eq!(stored[0].server_seq, Some(1));
+}
+
+#[test]
+fn a_gap_is_refused_with_the_expected_sequence_and_stores_nothing() {
+    let f = fixture();
+    let d = enroll(&f, Role::Enumerator);
+    let v = household(&f, &d, 2, Uuid::now_v7(), vec![], 4, "2020-01-05T08:00:00+07:00");
+    assert_eq!(f.storage.store_versions(&batch(&d, 2, &[v])).unwrap(), PushOutcome::Gap { expected_seq: 1 });
+    assert_eq!(f.storage.server_head(&f.commune).unwrap(), 0);
+    assert_eq!(f.storage.device_status(d.device_id).unwrap(), Some((0, 0)));
+}
+
+#[test]
+fn the_same_version_id_is_a_duplicate_with_the_same_content_and_corrupt_with_another() {
+    let f = fixture();
+    let a = enroll(&f, Role::Enumerator);
+    let b = enroll(&f, Role::Enumerator);
+    let v = household(&f, &a, 1, Uuid::now_v7(), vec![], 4, "2020-01-05T08:00:00+07:00");
+    done(f.storage.store_versions(&batch(&a, 1, std::slice::from_ref(&v))).unwrap());
+    // A restored phone re-sends it under its new device id and sequence.
+    let mut resent = v.clone();
+    resent.device_id = b.device_id;
+    let mut changed = v.clone();
+    changed.device_id = b.device_id;
+    changed.device_seq = 2;
+    if let Body::Household(h) = &mut changed.body {
+        h.members = 5;
+    }
+    let r = done(f.storage.store_versions(&batch(&b, 1, &[resent, changed])).unwrap());
+    assert_eq!(r.results[0].status, PushStatus::Duplicate);
+    assert_eq!(r.results[1].status, PushStatus::Rejected);
+    assert!(r.results[1].reason.as_deref().unwrap().starts_with("corrupt"));
+    assert_eq!(f.storage.commune_versions(&f.commune).unwrap().len(), 1);
+}
+
+#[test]
+fn incremental_facts_follow_edits_conflicts_and_deletes_and_equal_a_recompute() {
+    let f = fixture();
+    let a = enroll(&f, Role::Enumerator);
+    let b = enroll(&f, Role::Officer);
+    let e1 = Uuid::now_v7();
+    let e2 = Uuid::now_v7();
+    let base1 = household(&f, &a, 1, e1, vec![], 4, "2020-01-05T08:00:00+07:00");
+    let base2 = household(&f, &a, 2, e2, vec![], 3, "2020-01-05T08:00:00+07:00");
+    done(f.storage.store_versions(&batch(&a, 1, &[base1.clone(), base2.clone()])).unwrap());
+    // Two phones edit household 1 concurrently; household 2 is deleted.
+    let edit_a = household(&f, &a, 3, e1, vec![base1.version_id], 5, "2020-02-01T08:00:00+07:00");
+    let mut gone = household(&f, &a, 4, e2, vec![base2.version_id], 3, "2020-02-02T08:00:00+07:00");
+    gone.deleted = true;
+    let edit_b = household(&f, &b, 1, e1, vec![base1.version_id], 6, "2020-02-03T08:00:00+07:00");
+    done(f.storage.store_versions(&batch(&a, 3, &[edit_a, gone])).unwrap());
+    done(f.storage.store_versions(&batch(&b, 1, &[edit_b])).unwrap());
+
+    let snap = f.storage.commune_facts(&f.commune).unwrap();
+    assert_eq!(snap.facts.conflicts, 1);
+    assert_eq!(snap.facts.households.len(), 1, "the deleted household left the registry");
+    assert_eq!(snap.facts.households[0].members, 6, "the later head decides");
+    assert_eq!(snap.latest_capture, Some("2020-02-03".parse().unwrap()));
+    let versions = f.storage.commune_versions(&f.commune).unwrap();
+    let far = "9999-12-31".parse().unwrap();
+    assert_eq!(snap.facts, CommuneFacts::from_versions(&f.commune, &versions, far, &TrackFilter::default()));
+    let report = f.storage.recompute(&f.commune).unwrap();
+    assert!(report.agreed && report.differences == 0, "{report:?}");
+    assert_eq!((report.versions, report.entities), (5, 2));
+}
+
+#[test]
+fn recompute_notices_and_repairs_facts_that_drifted() {
+    let f = fixture();
+    let a = enroll(&f, Role::Enumerator);
+    let v = household(&f, &a, 1, Uuid::now_v7(), vec![], 4, "2020-01-05T08:00:00+07:00");
+    done(f.storage.store_versions(&batch(&a, 1, &[v])).unwrap());
+    f.storage.with_write_transaction(|tx| Ok(tx.execute("UPDATE entity_facts SET fact = NULL", [])?)).unwrap();
+    let report = f.storage.recompute(&f.commune).unwrap();
+    assert!(!report.agreed);
+    assert_eq!(report.differences, 1);
+    assert!(f.storage.recompute(&f.commune).unwrap().agreed, "rewritten");
+    assert_eq!(f.storage.commune_facts(&f.commune).unwrap().facts.households.len(), 1);
+}
+
+#[test]
+fn an_enrollment_code_is_used_once_and_expires() {
+    let f = fixture();
+    let new_device = || NewDevice { device_id: Uuid::now_v7(), token_hash: format!("t{}", Uuid::now_v7()), name: "p".into(), platform: "android".into() };
+    let code = |hours: i64| {
+        let hash = format!("c{}", Uuid::now_v7());
+        f.storage
+            .create_enrollment(&NewEnrollment {
+                code_hash: hash.clone(),
+                commune_id: f.commune.clone(),
+                role: Role::Enumerator,
+                holder: None,
+                expires_at: Utc::now() + Duration::hours(hours),
+                created_by: "t".into(),
+            })
+            .unwrap();
+        hash
+    };
+    let c = code(1);
+    let d = f.storage.redeem_enrollment(&c, Utc::now(), &new_device()).unwrap().unwrap();
+    assert_eq!((d.role, d.high_water), (Role::Enumerator, 0));
+    assert_eq!(f.storage.redeem_enrollment(&c, Utc::now(), &new_device()).unwrap(), Err(RedeemRefusal::AlreadyUsed));
+    let old = code(1);
+    assert_eq!(f.storage.redeem_enrollment(&old, Utc::now() + Duration::hours(2), &new_device()).unwrap(), Err(RedeemRefusal::Expired));
+    assert_eq!(f.storage.redeem_enrollment("nope", Utc::now(), &new_device()).unwrap(), Err(RedeemRefusal::Unknown));
+    assert_eq!(f.storage.list_devices(&f.commune).unwrap().len(), 1);
+}
