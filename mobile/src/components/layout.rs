@@ -39,12 +39,29 @@ pub fn ActionBar(children: Element, #[props(default = true)] back: bool) -> Elem
     }
 }
 
-/// The latest toast ("Đã lưu"), until the user taps it away or the next one replaces it.
+/// How long a toast stays up unless tapped away.
+const TOAST_SECONDS: u64 = 4;
+
+/// The latest toast ("Đã lưu"), until the user taps it away, the next one replaces it, or a
+/// few seconds pass.
 #[component]
 pub fn ToastView() -> Element {
     let t = use_i18n();
     let mut app = use_app();
     let toast = app.toast.read().clone();
+    use_effect(move || {
+        let shown = app.toast.read().clone();
+        // Timers need the tokio runtime every launcher runs the app in; a bare VirtualDom
+        // (component tests) has none, and there the toast simply stays until tapped.
+        if shown.is_some() && tokio::runtime::Handle::try_current().is_ok() {
+            spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_secs(TOAST_SECONDS)).await;
+                if *app.toast.peek() == shown {
+                    app.toast.set(None);
+                }
+            });
+        }
+    });
     match toast {
         Some(toast) => rsx! {
             div {

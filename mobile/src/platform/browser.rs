@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 use base64::Engine;
-use dioxus::document::{self, Eval};
+use dioxus::document;
 use dioxus::prelude::spawn;
 use serde::Deserialize;
 use tokio::sync::{mpsc, oneshot};
@@ -25,6 +25,7 @@ type PhotoWaiter = oneshot::Sender<Result<Option<PickedPhoto>, PlatformError>>;
 #[derive(Default)]
 struct State {
     started: bool,
+    watches: u64,
     online: Option<bool>,
     photo_waiters: HashMap<String, Vec<PhotoWaiter>>,
     listeners: Vec<mpsc::UnboundedSender<PlatformEvent>>,
@@ -139,6 +140,11 @@ fn position_options_js(o: PositionOptions) -> String {
 }
 
 impl State {
+    fn next_watch(&mut self) -> u64 {
+        self.watches += 1;
+        self.watches
+    }
+
     fn handle(&mut self, event: PageEvent) {
         if let Some(online) = event.online {
             self.online = Some(online);
@@ -170,11 +176,18 @@ impl State {
 }
 
 /// Tells the page to clear its geolocation watch when the Rust side stops listening.
-struct ClearWatchOnDrop(Eval);
+struct ClearWatchOnDrop {
+    document: std::rc::Rc<dyn dioxus::document::Document>,
+    key: u64,
+}
 
 impl Drop for ClearWatchOnDrop {
     fn drop(&mut self) {
-        let _ = self.0.send(true);
+        let key = self.key;
+        let _ = self.document.eval(format!(
+            "if (window.__ntmWatches && window.__ntmWatches[{key}] !== undefined) {{ \
+               navigator.geolocation.clearWatch(window.__ntmWatches[{key}]); delete window.__ntmWatches[{key}]; }}"
+        ));
     }
 }
 
@@ -221,19 +234,25 @@ return await new Promise((resolve) => navigator.geolocation.getCurrentPosition(
     }
 
     fn watch_position(&self, options: PositionOptions) -> PositionWatch {
+        // No `await dioxus.recv()` here: liveview 0.7.10 implements it as a busy loop on the
+        // page's main thread, which freezes the page until a message arrives over the very
+        // socket that thread would have to read. The watch id is kept on the page instead, and
+        // a second script clears it.
+        let key = self.state.borrow_mut().next_watch();
         let js = format!(
             r#"
 if (!navigator.geolocation) {{ dioxus.send({{ err: {{ code: 0, message: 'geolocation unsupported' }} }}); return; }}
-const id = navigator.geolocation.watchPosition(
+window.__ntmWatches = window.__ntmWatches || {{}};
+window.__ntmWatches[{key}] = navigator.geolocation.watchPosition(
   (p) => dioxus.send({{ ok: {{ lat: p.coords.latitude, lon: p.coords.longitude, accuracy: p.coords.accuracy, altitude: p.coords.altitude, t: p.timestamp }} }}),
   (e) => dioxus.send({{ err: {{ code: e.code, message: e.message }} }}),
   {{ enableHighAccuracy: {high}, maximumAge: 0 }});
-await dioxus.recv();
-navigator.geolocation.clearWatch(id);
+await new Promise(() => {{}});
 "#,
             high = options.high_accuracy
         );
-        let mut eval = document::eval(&js);
+        let document = document::document();
+        let mut eval = document.eval(js);
         let (tx, rx) = mpsc::unbounded_channel();
         spawn(async move {
             while let Ok(msg) = eval.recv::<JsPositionMsg>().await {
@@ -242,7 +261,7 @@ navigator.geolocation.clearWatch(id);
                 }
             }
         });
-        PositionWatch::new(rx, Some(Box::new(ClearWatchOnDrop(eval))))
+        PositionWatch::new(rx, Some(Box::new(ClearWatchOnDrop { document, key })))
     }
 
     fn photo_input(&self) -> PhotoInput {
