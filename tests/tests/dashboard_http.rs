@@ -275,3 +275,31 @@ async fn a_photo_taken_far_from_its_sign_is_flagged_on_the_record() {
     let mut province = Browser::login(&w.server.base, PROVINCE).await;
     assert_eq!(province.get(&format!("/dashboard/c/vinh-loi/photos/{}", w.far_photo.to_hex())).await.status, 404, "not a photo of that commune");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_province_official_sets_the_provinces_threshold_for_its_communes_only() {
+    let w = world().await;
+    let mut p = Browser::login(&w.server.base, PROVINCE).await;
+    let overview = p.get("/dashboard/overview").await;
+    assert_eq!(overview.status, 200);
+    let rows = overview.element_text("id=\"overview\"");
+    assert!(rows.contains("Thiện Kế") && rows.contains("Vĩnh Lợi") && !rows.contains("Lũng Cú"), "{rows}");
+    let csrf = overview.csrf();
+    let r = p
+        .post("/dashboard/province-target", &[("csrf", &csrf), ("province", "Tuyên Quang"), ("indicator", "2.4"), ("threshold", "40"), ("source", "QĐ UBND tỉnh Tuyên Quang (thử)")])
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/dashboard/overview?ok=set.saved"));
+    for commune in ["thien-ke", "vinh-loi"] {
+        let card = w.admin.get(&format!("/api/v1/communes/{commune}/scorecard")).await;
+        let ind = card.body["criteria"][1]["indicators"].as_array().unwrap().iter().find(|i| i["id"] == "2.4").unwrap().clone();
+        assert_eq!((ind["threshold"].as_f64(), ind["threshold_source"].as_str()), (Some(40.0), Some("province")), "{commune}");
+    }
+    let r = p.post("/dashboard/province-target", &[("csrf", &csrf), ("province", "Hà Giang"), ("indicator", "2.4"), ("threshold", "1"), ("source", "x")]).await;
+    assert_eq!(r.status, 403, "not their province");
+    let r = p.post("/dashboard/province-target", &[("province", "Tuyên Quang"), ("indicator", "2.4"), ("threshold", "1"), ("source", "x")]).await;
+    assert_eq!(r.status, 403, "no token");
+    let mut officer = Browser::login(&w.server.base, OFFICER).await;
+    let csrf = officer.get("/dashboard/c/thien-ke").await.csrf();
+    let r = officer.post("/dashboard/province-target", &[("csrf", &csrf), ("province", "Tuyên Quang"), ("indicator", "2.4"), ("threshold", "1"), ("source", "x")]).await;
+    assert_eq!(r.status, 403, "a commune officer does not set the province's thresholds");
+}

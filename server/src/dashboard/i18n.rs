@@ -388,6 +388,8 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("ov.sort_name", "theo tên", "by name"),
     ("ov.sort_met", "theo số tiêu chí đạt", "by criteria met"),
     ("ov.sort_gap", "theo khoảng cách lớn nhất", "by largest gap"),
+    ("ov.province_targets", "Mức yêu cầu do tỉnh quy định", "Thresholds set by the province"),
+    ("ov.province_help", "Mức của tỉnh áp dụng cho mọi xã trong tỉnh, trừ khi xã có mức riêng. Ghi rõ quyết định của tỉnh.", "A province's threshold applies to every commune of the province unless the commune has its own. Cite the province's decision."),
     ("ov.none", "Chưa có xã nào trong phạm vi của bạn.", "No commune is in your scope yet."),
     // Reports.
     ("rep.title", "Báo cáo và xuất dữ liệu", "Reports and exports"),

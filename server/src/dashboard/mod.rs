@@ -222,6 +222,7 @@ pub fn router(_state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/dashboard/logout", post(login::logout))
         .route("/dashboard/lang/{lang}", get(login::switch_language))
         .route("/dashboard/overview", get(overview::overview))
+        .route("/dashboard/province-target", post(overview::save_province_target))
         .route("/dashboard/c/{id}", get(scorecard::scorecard_page))
         .route("/dashboard/c/{id}/villages", get(villages::villages_page))
         .route("/dashboard/c/{id}/map", get(map::map_page))

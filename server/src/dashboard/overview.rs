@@ -4,24 +4,48 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
 use maud::html;
+use ntm_field::catalog::TargetOverride;
+use ntm_field::protocol::{Role, TargetPut};
+use std::collections::BTreeMap;
 use ntm_field::catalog::{Catalog, IndicatorType};
 use ntm_field::scorecard::{scorecard, scorecard_from_facts, IndicatorScore, Scorecard};
 use serde::Deserialize;
 
 use super::i18n;
-use super::layout::{page, Nav, Shell};
+use super::layout::{csrf_field, page, Flash, Nav, Shell};
 use super::scorecard::{as_of, gap_text, threshold_text, value_text};
-use super::session::DashUser;
+use super::session::{urlencode, DashUser};
 use super::{html_page, PageResult};
+use crate::auth::{Scope, UserAuth};
+use crate::body::ApiBody;
 use crate::{blocking, AppState};
 
 #[derive(Debug, Deserialize)]
 pub struct OverviewQuery {
     sort: Option<String>,
     as_of: Option<String>,
+    ok: Option<String>,
+    err: Option<String>,
+}
+
+/// The provinces whose thresholds `u` may set: every province for an administrator, their own
+/// for a provincial officer, none for anyone else.
+fn settable_provinces<'a>(u: &DashUser, known: impl Iterator<Item = &'a str>) -> Vec<String> {
+    match (&u.principal.scope, u.principal.role) {
+        (Scope::All, _) => {
+            let mut all: Vec<String> = known.map(str::to_owned).collect();
+            all.sort();
+            all.dedup();
+            all
+        }
+        (Scope::Province(p), Role::Officer) => vec![p.clone()],
+        _ => Vec::new(),
+    }
 }
 
 /// How far a measured indicator that is not met is from its threshold, in percentage points
@@ -56,13 +80,15 @@ pub async fn overview(State(state): State<Arc<AppState>>, u: DashUser, Query(q):
     let as_of = as_of(q.as_of.as_deref())?;
     let storage = state.storage.clone();
     let principal = u.principal.clone();
-    let mut rows = blocking(move || {
+    let (mut rows, province_targets) = blocking(move || {
         let mut rows = Vec::new();
+        let mut province_targets: BTreeMap<String, BTreeMap<String, TargetOverride>> = BTreeMap::new();
         for commune in storage.list_communes()? {
             if !principal.covers(&commune.id, &commune.province) {
                 continue;
             }
             let Some(config) = storage.commune_config(&commune.id)? else { continue };
+            province_targets.insert(config.commune.province.clone(), config.province_targets.clone());
             // The incremental facts are exact from the latest capture on; earlier dates recompute.
             let snapshot = storage.commune_facts(&commune.id)?;
             let card = if snapshot.latest_capture.is_none_or(|latest| as_of >= latest) {
@@ -72,7 +98,7 @@ pub async fn overview(State(state): State<Arc<AppState>>, u: DashUser, Query(q):
             };
             rows.push((commune, card));
         }
-        Ok(rows)
+        Ok((rows, province_targets))
     })
     .await?;
     let sort = q.sort.as_deref().unwrap_or("name");
@@ -84,6 +110,8 @@ pub async fn overview(State(state): State<Arc<AppState>>, u: DashUser, Query(q):
         }),
         _ => rows.sort_by(|a, b| a.0.province.cmp(&b.0.province).then(a.0.name.cmp(&b.0.name))),
     }
+    let settable = settable_provinces(&u, province_targets.keys().map(String::as_str));
+    let catalog = Catalog::builtin();
     let link = |key: &str, label: &str| {
         html! { a href=(format!("/dashboard/overview?sort={key}&as_of={as_of}")) aria-current=[(sort == key).then_some("true")] { (label) } }
     };
@@ -126,7 +154,74 @@ pub async fn overview(State(state): State<Arc<AppState>>, u: DashUser, Query(q):
                 }
             }
         }
+        @if !province_targets.is_empty() {
+            section #province-targets {
+                h2 { (lang.t("ov.province_targets")) }
+                p.hint { (lang.t("ov.province_help")) }
+                table.records {
+                    thead { tr { th { (lang.t("com.province")) } th { (lang.t("set.indicator")) } th { (lang.t("set.current")) } th { (lang.t("set.source")) } } }
+                    tbody {
+                        @for (province, targets) in &province_targets {
+                            @for (indicator, t) in targets {
+                                tr { td { (province) } td { (indicator) } td { (lang.num(t.threshold, 2)) } td { (t.source) } }
+                            }
+                        }
+                    }
+                }
+                @if !settable.is_empty() {
+                    form.grid method="post" action="/dashboard/province-target" {
+                        (csrf_field(&u))
+                        label { (lang.t("com.province")) select name="province" { @for p in &settable { option value=(p) { (p) } } } }
+                        label { (lang.t("set.indicator")) select name="indicator" {
+                            @for (_, i) in catalog.indicators().filter(|(_, i)| i.indicator_type != IndicatorType::Bool) {
+                                option value=(i.id) selected[i.id == "2.4"] { (i.id) " " (lang.pick(&i.name_vi, &i.name_en)) }
+                            }
+                        } }
+                        label { (lang.t("set.threshold")) input name="threshold" inputmode="decimal" required; }
+                        label { (lang.t("set.source")) input name="source" required maxlength="500"; }
+                        button type="submit" { (lang.t("set.save")) }
+                    }
+                }
+            }
+        }
     };
     let shell = Shell { user: &u, commune: None, title: lang.t("ov.title").to_owned(), nav: Nav::Overview, here: format!("/dashboard/overview?sort={sort}") };
-    Ok(html_page(page(shell, None, body)))
+    Ok(html_page(page(shell, Flash::from_query(lang, q.ok.as_deref(), q.err.as_deref()), body)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ProvinceTargetForm {
+    csrf: Option<String>,
+    province: String,
+    indicator: String,
+    threshold: Option<String>,
+    source: Option<String>,
+}
+
+/// `POST /dashboard/province-target`: a province's threshold for all its communes, through the
+/// API's `put_province_target` (administrators and the province's own officers).
+pub async fn save_province_target(
+    State(state): State<Arc<AppState>>,
+    u: DashUser,
+    Form(f): Form<ProvinceTargetForm>,
+) -> PageResult<Response> {
+    u.check_csrf(f.csrf.as_deref())?;
+    let to = "/dashboard/overview";
+    let threshold = f.threshold.as_deref().and_then(|s| s.trim().replace(',', ".").parse::<f64>().ok());
+    let Some(threshold) = threshold else {
+        return Ok(Redirect::to(&format!("{to}?err={}", urlencode("threshold: a number"))).into_response());
+    };
+    let put = TargetPut { threshold, inner: None, source: f.source.unwrap_or_default() };
+    let result = crate::handlers::v1::communes::put_province_target(
+        State(state),
+        UserAuth(u.principal.clone(), u.user.clone()),
+        Path((f.province, f.indicator)),
+        ApiBody(put),
+    )
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("{to}?ok=set.saved")).into_response()),
+        Err(e) if e.status == StatusCode::FORBIDDEN => Err(e.into()),
+        Err(e) => Ok(Redirect::to(&format!("{to}?err={}", urlencode(&e.message))).into_response()),
+    }
 }
