@@ -179,8 +179,8 @@ sign-responsible = Household responsible
 sign-photo = Photo of the sign
 
 ## Photos
-photo-take = 📷 Take / choose a photo
-photo-retake = 📷 Take again
+photo-take = Take / choose a photo
+photo-retake = Take again
 photo-working = Processing the photo…
 photo-taken = ✓ Photo taken
 

@@ -180,8 +180,8 @@ sign-responsible = Hộ chịu trách nhiệm
 sign-photo = Ảnh biển báo
 
 ## Ảnh
-photo-take = 📷 Chụp / chọn ảnh
-photo-retake = 📷 Chụp lại
+photo-take = Chụp / chọn ảnh
+photo-retake = Chụp lại
 photo-working = Đang xử lý ảnh…
 photo-taken = ✓ Đã có ảnh
 

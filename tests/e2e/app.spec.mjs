@@ -160,9 +160,11 @@ async function scorecard(serverUrl) {
 const indicator = (card, id) => card.criteria.flatMap((c) => c.indicators).find((i) => i.id === id);
 const measure = (card, id) => card.measures.find((m) => m.id === id);
 
+/** What the phone's screen shows, from the top of the page (phone-sized viewport). */
 async function shot(page, name) {
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.waitForTimeout(150);
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
 }
 
 /** A JPEG made by the browser itself (a canvas), as a phone camera would hand it over. */

@@ -97,12 +97,9 @@ pub fn HomeScreen() -> Element {
                 }
             }
             footer { class: "actions big-actions",
-                button { class: "btn big", id: "go-households", onclick: move |_| app.go(Screen::Households),
-                    span { class: "icon", "🏠" } {t.t("home-check-household")} }
-                button { class: "btn big", id: "go-road", onclick: move |_| app.go(Screen::Road),
-                    span { class: "icon", "🛣" } {t.t("home-record-road")} }
-                button { class: "btn big", id: "go-sign", onclick: move |_| app.go(Screen::Sign { edit: None }),
-                    span { class: "icon", "🚯" } {t.t("home-place-sign")} }
+                button { class: "btn big", id: "go-households", onclick: move |_| app.go(Screen::Households), {t.t("home-check-household")} }
+                button { class: "btn big", id: "go-road", onclick: move |_| app.go(Screen::Road), {t.t("home-record-road")} }
+                button { class: "btn big", id: "go-sign", onclick: move |_| app.go(Screen::Sign { edit: None }), {t.t("home-place-sign")} }
             }
             crate::components::ToastView {}
         }
