@@ -21,12 +21,22 @@ pub const APP_CSS: &str = include_str!("../assets/app.css");
 pub fn App() -> Element {
     let services = use_context::<Services>();
     let initial_settings = use_hook(|| services.store.settings().unwrap_or_default());
-    let lang = use_signal(|| if initial_settings.language == "en" { Lang::En } else { Lang::Vi });
+    let lang = use_signal(|| {
+        if initial_settings.language == "en" {
+            Lang::En
+        } else {
+            Lang::Vi
+        }
+    });
     let i18n = use_context_provider(|| I18n::new(lang, services.catalogs.clone()));
     let app = use_context_provider(|| {
         let enrolled = services.store.enrollment().ok().flatten().is_some();
         AppState {
-            nav: Signal::new(vec![if enrolled { Screen::Home } else { Screen::Enroll }]),
+            nav: Signal::new(vec![if enrolled {
+                Screen::Home
+            } else {
+                Screen::Enroll
+            }]),
             revision: Signal::new(0),
             sync: Signal::new(Default::default()),
             settings: Signal::new(initial_settings.clone()),
@@ -34,7 +44,12 @@ pub fn App() -> Element {
             toast: Signal::new(None),
         }
     });
-    use_context_provider(|| Recorder::new(Signal::new(Recorder::restore(&services.drafts)), Signal::new(None)));
+    use_context_provider(|| {
+        Recorder::new(
+            Signal::new(Recorder::restore(&services.drafts)),
+            Signal::new(None),
+        )
+    });
 
     use_hook({
         let services = services.clone();
@@ -55,7 +70,8 @@ pub fn App() -> Element {
             let mut last_phase = Phase::Idle;
             loop {
                 let p = rx.borrow_and_update().clone();
-                let finished = p.phase != last_phase && matches!(p.phase, Phase::Idle | Phase::Waiting | Phase::Offline);
+                let finished = p.phase != last_phase
+                    && matches!(p.phase, Phase::Idle | Phase::Waiting | Phase::Offline);
                 last_phase = p.phase;
                 let mut sync = app.sync;
                 sync.set(p);

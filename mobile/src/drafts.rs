@@ -15,11 +15,22 @@ pub struct Drafts {
 
 impl Drafts {
     pub fn new(files_dir: &Path) -> Self {
-        Drafts { dir: files_dir.join("drafts") }
+        Drafts {
+            dir: files_dir.join("drafts"),
+        }
     }
 
     fn path(&self, key: &str) -> PathBuf {
-        let safe: String = key.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+        let safe: String = key
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
         self.dir.join(format!("{safe}.json"))
     }
 
@@ -43,7 +54,10 @@ impl Drafts {
             std::fs::create_dir_all(&self.dir)?;
             let path = self.path(key);
             let tmp = path.with_extension("json.tmp");
-            std::fs::write(&tmp, serde_json::to_vec(value).map_err(std::io::Error::other)?)?;
+            std::fs::write(
+                &tmp,
+                serde_json::to_vec(value).map_err(std::io::Error::other)?,
+            )?;
             std::fs::rename(&tmp, &path)
         };
         if let Err(e) = write() {
@@ -72,8 +86,15 @@ mod tests {
         let drafts = Drafts::new(dir.path());
         drafts.save("household-check/1", &vec![1, 2, 3]);
         let reopened = Drafts::new(dir.path());
-        assert_eq!(reopened.load::<Vec<i32>>("household-check/1"), Some(vec![1, 2, 3]));
-        assert_eq!(reopened.load::<String>("household-check/1"), None, "a draft of another shape is dropped");
+        assert_eq!(
+            reopened.load::<Vec<i32>>("household-check/1"),
+            Some(vec![1, 2, 3])
+        );
+        assert_eq!(
+            reopened.load::<String>("household-check/1"),
+            None,
+            "a draft of another shape is dropped"
+        );
         reopened.clear("household-check/1");
         assert!(!reopened.exists("household-check/1"));
     }

@@ -86,7 +86,9 @@ pub fn date(d: NaiveDate) -> String {
 
 /// A moment in Vietnam time: `28/11/2026 14:05`.
 pub fn date_time<Tz: TimeZone>(t: &DateTime<Tz>) -> String {
-    t.with_timezone(&Ho_Chi_Minh).format("%d/%m/%Y %H:%M").to_string()
+    t.with_timezone(&Ho_Chi_Minh)
+        .format("%d/%m/%Y %H:%M")
+        .to_string()
 }
 
 /// Now, in Vietnam time, with its offset: what `captured_at` and `fix_at` are written as.
@@ -131,7 +133,10 @@ mod tests {
     fn dates_are_day_month_year_in_vietnam_time() {
         let utc_evening = DateTime::parse_from_rfc3339("2020-06-30T18:30:00Z").unwrap();
         assert_eq!(date_time(&utc_evening), "01/07/2020 01:30");
-        assert_eq!(date(NaiveDate::from_ymd_opt(2020, 3, 5).unwrap()), "05/03/2020");
+        assert_eq!(
+            date(NaiveDate::from_ymd_opt(2020, 3, 5).unwrap()),
+            "05/03/2020"
+        );
         assert_eq!(now_local().offset().local_minus_utc(), 7 * 3600);
     }
 }

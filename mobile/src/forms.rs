@@ -16,9 +16,9 @@ use ntm_field::catalog::Catalog;
 use ntm_field::geo::{average_position, AveragedPosition, PositionFix, TrackPoint};
 use ntm_field::ids::{PhotoId, Slug};
 use ntm_field::record::{
-    Body, ChildrenUnder5, FieldError, HealthInsurance, HouseholdCheck, Livestock, Location, LocationSource, RoadClass,
-    RoadSegment, RoadStatus, SignCondition, SignType, Surface, ThreeCleans, Toilet, ToiletType, TrashSign, Version,
-    Water, Works,
+    Body, ChildrenUnder5, FieldError, HealthInsurance, HouseholdCheck, Livestock, Location,
+    LocationSource, RoadClass, RoadSegment, RoadStatus, SignCondition, SignType, Surface,
+    ThreeCleans, Toilet, ToiletType, TrashSign, Version, Water, Works,
 };
 use ntm_field::store::Draft;
 use serde::{Deserialize, Serialize};
@@ -44,14 +44,20 @@ impl FormErrors {
     }
 
     pub fn add(&mut self, path: &str, msg_id: &'static str) {
-        self.0.push(FormError { path: path.to_owned(), msg_id, detail: None });
+        self.0.push(FormError {
+            path: path.to_owned(),
+            msg_id,
+            detail: None,
+        });
     }
 
     /// The first problem of `path` or of anything under it (`body.toilet` covers
     /// `body.toilet.checklist.vent_pipe`).
     pub fn for_path(&self, path: &str) -> Option<&FormError> {
         self.0.iter().find(|e| {
-            e.path == path || (e.path.starts_with(path) && matches!(e.path.as_bytes().get(path.len()), Some(b'.' | b'[')))
+            e.path == path
+                || (e.path.starts_with(path)
+                    && matches!(e.path.as_bytes().get(path.len()), Some(b'.' | b'[')))
         })
     }
 
@@ -64,7 +70,11 @@ impl FormErrors {
             }
             let msg_id = message_for_path(&e.path);
             let detail = (msg_id == "err-field-invalid").then(|| e.reason.clone());
-            self.0.push(FormError { path: e.path.clone(), msg_id, detail });
+            self.0.push(FormError {
+                path: e.path.clone(),
+                msg_id,
+                detail,
+            });
         }
     }
 }
@@ -75,9 +85,15 @@ pub fn message_for_path(path: &str) -> &'static str {
         ("body.toilet.meets_standard", "err-toilet-cannot-meet"),
         ("body.water.clean", "err-clean-needs-hygienic"),
         ("body.livestock.pen_hygienic", "err-pen-hygienic"),
-        ("body.health_insurance.insured", "err-insured-more-than-members"),
+        (
+            "body.health_insurance.insured",
+            "err-insured-more-than-members",
+        ),
         ("body.health_insurance.members", "err-members-range"),
-        ("body.children_under5.stunted", "err-stunted-more-than-measured"),
+        (
+            "body.children_under5.stunted",
+            "err-stunted-more-than-measured",
+        ),
         ("body.children_under5.measured", "err-children-range"),
         ("body.note", "err-note-too-long"),
         ("body.name", "err-road-name"),
@@ -151,7 +167,11 @@ fn parse_decimal(text: &str) -> Result<Option<f64>, ()> {
     if t.is_empty() {
         return Ok(None);
     }
-    t.parse::<f64>().ok().filter(|v| v.is_finite()).map(Some).ok_or(())
+    t.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .map(Some)
+        .ok_or(())
 }
 
 /// A verdict as the form shows it while answers are still coming in.
@@ -231,7 +251,9 @@ impl CheckForm {
 
     /// The form of an existing check, for an edit.
     pub fn from_version(v: &Version) -> Option<Self> {
-        let Body::HouseholdCheck(c) = &v.body else { return None };
+        let Body::HouseholdCheck(c) = &v.body else {
+            return None;
+        };
         Some(CheckForm {
             household_id: c.household_id,
             village_id: v.village_id.clone(),
@@ -306,7 +328,9 @@ impl CheckForm {
     /// Whether the form asks `path` at all with the answers so far.
     pub fn asks(&self, path: &str) -> bool {
         match path {
-            "body.toilet.meets_standard" => self.toilet_type.is_some_and(ToiletType::can_meet_standard),
+            "body.toilet.meets_standard" => {
+                self.toilet_type.is_some_and(ToiletType::can_meet_standard)
+            }
             "body.livestock.pen_hygienic" => self.raises_livestock == Some(true),
             _ => true,
         }
@@ -329,7 +353,11 @@ impl CheckForm {
     fn body_with(&self, fill: bool) -> HouseholdCheck {
         let a = |v: Option<bool>| v.unwrap_or(fill);
         let count = |s: &str| parse_count(s).ok().flatten().unwrap_or(0);
-        let toilet_type = self.toilet_type.unwrap_or(if fill { ToiletType::Septic } else { ToiletType::None });
+        let toilet_type = self.toilet_type.unwrap_or(if fill {
+            ToiletType::Septic
+        } else {
+            ToiletType::None
+        });
         let raises = a(self.raises_livestock);
         HouseholdCheck {
             household_id: self.household_id,
@@ -340,15 +368,29 @@ impl CheckForm {
             },
             bathroom_hygienic: a(self.bathroom_hygienic),
             water_tank_hygienic: a(self.water_tank_hygienic),
-            three_cleans: ThreeCleans { house: a(self.clean_house), kitchen: a(self.clean_kitchen), lane: a(self.clean_lane) },
-            water: Water { hygienic: a(self.water_hygienic), clean: a(self.water_clean) },
+            three_cleans: ThreeCleans {
+                house: a(self.clean_house),
+                kitchen: a(self.clean_kitchen),
+                lane: a(self.clean_lane),
+            },
+            water: Water {
+                hygienic: a(self.water_hygienic),
+                clean: a(self.water_clean),
+            },
             livestock: Livestock {
                 raises,
-                pen_hygienic: if raises { self.pen_hygienic.or(fill.then_some(true)) } else { None },
+                pen_hygienic: if raises {
+                    self.pen_hygienic.or(fill.then_some(true))
+                } else {
+                    None
+                },
             },
             waste_handled: a(self.waste_handled),
             drainage_ok: a(self.drainage_ok),
-            health_insurance: HealthInsurance { members: count(&self.members), insured: count(&self.insured) },
+            health_insurance: HealthInsurance {
+                members: count(&self.members),
+                insured: count(&self.insured),
+            },
             children_under5: ChildrenUnder5 {
                 measured: count(&self.children_measured),
                 stunted: count(&self.children_stunted),
@@ -376,7 +418,10 @@ impl CheckForm {
 
     /// 17.7 for this household as answered so far.
     pub fn livestock_verdict(&self) -> Verdict {
-        let (low, high) = (self.body_with(false).livestock_pen_verdict(), self.body_with(true).livestock_pen_verdict());
+        let (low, high) = (
+            self.body_with(false).livestock_pen_verdict(),
+            self.body_with(true).livestock_pen_verdict(),
+        );
         match (low, high) {
             _ if low != high => Verdict::Incomplete,
             (None, _) => Verdict::NotApplicable,
@@ -455,7 +500,9 @@ pub struct RoadForm {
 
 impl RoadForm {
     pub fn from_version(v: &Version) -> Option<Self> {
-        let Body::RoadSegment(r) = &v.body else { return None };
+        let Body::RoadSegment(r) = &v.body else {
+            return None;
+        };
         Some(RoadForm {
             edit_of: Some(v.entity_id),
             name: r.name.clone(),
@@ -467,7 +514,10 @@ impl RoadForm {
             village_id: v.village_id.clone(),
             photo_start: v.photos.first().copied(),
             photo_end: v.photos.get(1).copied(),
-            manual_length_m: r.manual_length_m.map(|m| crate::fmt::decimal(crate::i18n::Lang::Vi, m, 0)).unwrap_or_default(),
+            manual_length_m: r
+                .manual_length_m
+                .map(|m| crate::fmt::decimal(crate::i18n::Lang::Vi, m, 0))
+                .unwrap_or_default(),
             manual_reason: r.manual_reason.clone().unwrap_or_default(),
             track: r.track.clone(),
             location: v.location,
@@ -498,7 +548,8 @@ impl RoadForm {
                 works: self.works.unwrap_or(Works::Upgrade),
                 track: track.to_vec(),
                 manual_length_m: manual,
-                manual_reason: (!self.manual_reason.trim().is_empty()).then(|| self.manual_reason.trim().to_owned()),
+                manual_reason: (!self.manual_reason.trim().is_empty())
+                    .then(|| self.manual_reason.trim().to_owned()),
             }),
             village_id: self.village_id.clone(),
             location,
@@ -565,7 +616,9 @@ pub struct SignForm {
 
 impl SignForm {
     pub fn from_version(v: &Version) -> Option<Self> {
-        let Body::TrashSign(s) = &v.body else { return None };
+        let Body::TrashSign(s) = &v.body else {
+            return None;
+        };
         Some(SignForm {
             edit_of: Some(v.entity_id),
             condition: Some(s.condition),
@@ -580,8 +633,15 @@ impl SignForm {
 
     /// The core's average of the fixes that pass `gate_m`.
     pub fn averaged(&self, gate_m: f64) -> Option<AveragedPosition> {
-        let fixes: Vec<PositionFix> =
-            self.fixes.iter().map(|f| PositionFix { lat: f.lat, lon: f.lon, accuracy_m: f.accuracy_m }).collect();
+        let fixes: Vec<PositionFix> = self
+            .fixes
+            .iter()
+            .map(|f| PositionFix {
+                lat: f.lat,
+                lon: f.lon,
+                accuracy_m: f.accuracy_m,
+            })
+            .collect();
         average_position(&fixes, gate_m)
     }
 
@@ -594,7 +654,11 @@ impl SignForm {
                 lon: p.lon,
                 accuracy_m: p.accuracy_m,
                 altitude_m: None,
-                fix_at: self.fixes.last().map(|f| f.at).unwrap_or_else(crate::fmt::now_local),
+                fix_at: self
+                    .fixes
+                    .last()
+                    .map(|f| f.at)
+                    .unwrap_or_else(crate::fmt::now_local),
                 source: LocationSource::Gps,
             }),
             _ => self.location,
@@ -627,7 +691,11 @@ impl SignForm {
             e.add("photos", "err-photo-required");
         }
         if self.location(gate_m).is_none() {
-            let msg = if self.fixes.is_empty() { "err-position-needed" } else { "err-position-not-accurate" };
+            let msg = if self.fixes.is_empty() {
+                "err-position-needed"
+            } else {
+                "err-position-not-accurate"
+            };
             e.add("location", msg);
         }
         e
@@ -649,7 +717,11 @@ mod tests {
         let mut f = CheckForm::new(Uuid::now_v7(), Slug::parse("thien-ke-01").unwrap(), 4);
         assert_eq!(f.sanitation_verdict(), Verdict::Incomplete);
         f.set_toilet_type(ToiletType::None);
-        assert_eq!(f.sanitation_verdict(), Verdict::NotMet, "no toilet can never pass 17.6");
+        assert_eq!(
+            f.sanitation_verdict(),
+            Verdict::NotMet,
+            "no toilet can never pass 17.6"
+        );
         f.set_toilet_type(ToiletType::Septic);
         for q in CHECK_QUESTIONS {
             f.set_answer(q, true);
@@ -663,11 +735,20 @@ mod tests {
 
     #[test]
     fn core_paths_map_to_their_messages() {
-        assert_eq!(message_for_path("body.health_insurance.insured"), "err-insured-more-than-members");
-        assert_eq!(message_for_path("body.toilet.checklist.vent_pipe"), "err-checklist-item-not-met");
+        assert_eq!(
+            message_for_path("body.health_insurance.insured"),
+            "err-insured-more-than-members"
+        );
+        assert_eq!(
+            message_for_path("body.toilet.checklist.vent_pipe"),
+            "err-checklist-item-not-met"
+        );
         assert_eq!(message_for_path("body.something_new"), "err-field-invalid");
         let mut e = FormErrors::default();
-        e.add("body.toilet.checklist.vent_pipe", "err-checklist-item-not-met");
+        e.add(
+            "body.toilet.checklist.vent_pipe",
+            "err-checklist-item-not-met",
+        );
         assert!(e.for_path("body.toilet").is_some());
         assert!(e.for_path("body.toil").is_none());
     }

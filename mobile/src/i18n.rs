@@ -61,11 +61,20 @@ pub struct Catalogs {
     en: FluentBundle<FluentResource>,
 }
 
-fn bundle(lang: Lang, file: &'static str, source: &str) -> Result<FluentBundle<FluentResource>, CatalogError> {
-    let resource = FluentResource::try_new(source.to_owned()).map_err(|(_, errors)| CatalogError {
-        file,
-        problems: errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "),
-    })?;
+fn bundle(
+    lang: Lang,
+    file: &'static str,
+    source: &str,
+) -> Result<FluentBundle<FluentResource>, CatalogError> {
+    let resource =
+        FluentResource::try_new(source.to_owned()).map_err(|(_, errors)| CatalogError {
+            file,
+            problems: errors
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("; "),
+        })?;
     let id = match lang {
         Lang::Vi => langid!("vi"),
         Lang::En => langid!("en"),
@@ -74,17 +83,26 @@ fn bundle(lang: Lang, file: &'static str, source: &str) -> Result<FluentBundle<F
     // Bidi isolation marks around arguments are for right-to-left scripts; in Vietnamese and
     // English they only end up as invisible characters in copied text and in tests.
     bundle.set_use_isolating(false);
-    bundle.add_resource(resource).map_err(|errors| CatalogError {
-        file,
-        problems: errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "),
-    })?;
+    bundle
+        .add_resource(resource)
+        .map_err(|errors| CatalogError {
+            file,
+            problems: errors
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("; "),
+        })?;
     Ok(bundle)
 }
 
 impl Catalogs {
     /// Parses the embedded catalogs.
     pub fn load() -> Result<Self, CatalogError> {
-        Ok(Catalogs { vi: bundle(Lang::Vi, "vi.ftl", VI_FTL)?, en: bundle(Lang::En, "en.ftl", EN_FTL)? })
+        Ok(Catalogs {
+            vi: bundle(Lang::Vi, "vi.ftl", VI_FTL)?,
+            en: bundle(Lang::En, "en.ftl", EN_FTL)?,
+        })
     }
 
     fn bundle(&self, lang: Lang) -> &FluentBundle<FluentResource> {
@@ -129,7 +147,12 @@ impl Catalogs {
         source
             .lines()
             .filter_map(|l| l.split_once(" =").map(|(id, _)| id))
-            .filter(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .filter(|id| {
+                !id.is_empty()
+                    && id
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            })
             .filter(|id| self.bundle(lang).has_message(id))
             .map(str::to_owned)
             .collect()
@@ -147,7 +170,10 @@ pub struct I18n {
 impl I18n {
     /// Must be called inside the Dioxus runtime (it owns the handle to the catalogs).
     pub fn new(lang: Signal<Lang>, catalogs: Rc<Catalogs>) -> Self {
-        I18n { lang, catalogs: CopyValue::new(catalogs) }
+        I18n {
+            lang,
+            catalogs: CopyValue::new(catalogs),
+        }
     }
 
     /// The current language (subscribes the calling component to changes).
@@ -183,10 +209,17 @@ mod tests {
     fn both_catalogs_parse_and_hold_the_same_messages() {
         let c = Catalogs::load().unwrap();
         let (vi, en) = (c.ids(Lang::Vi), c.ids(Lang::En));
-        assert!(vi.len() > 100, "the Vietnamese catalog holds the whole app ({} messages)", vi.len());
+        assert!(
+            vi.len() > 100,
+            "the Vietnamese catalog holds the whole app ({} messages)",
+            vi.len()
+        );
         let only_vi: Vec<_> = vi.difference(&en).collect();
         let only_en: Vec<_> = en.difference(&vi).collect();
-        assert!(only_vi.is_empty() && only_en.is_empty(), "only in vi: {only_vi:?}; only in en: {only_en:?}");
+        assert!(
+            only_vi.is_empty() && only_en.is_empty(),
+            "only in vi: {only_vi:?}; only in en: {only_en:?}"
+        );
     }
 
     /// Every `t("…")` / `t_args("…"` / `msg: "…"` id written in the source exists in the catalogs.
@@ -205,10 +238,31 @@ mod tests {
                     dirs.push(path);
                 } else if path.extension().is_some_and(|e| e == "rs") {
                     let text = std::fs::read_to_string(&path).unwrap();
-                    for marker in [".t(\"", ".t_args(\"", "msg_id: \""] {
+                    // Error messages travel as ids through forms and toasts: every "err-…" literal.
+                    for piece in text.split("\"err-").skip(1) {
+                        let rest = piece.split('"').next().unwrap();
+                        let valid =
+                            |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
+                        if rest.is_empty() || !rest.chars().all(valid) {
+                            continue;
+                        }
+                        let id = format!("err-{rest}");
+                        asked += 1;
+                        if !vi.contains(&id) {
+                            missing.push(format!("{}: {id}", path.display()));
+                        }
+                    }
+                    for marker in [".t(", ".t_args(", ".toast("] {
                         for piece in text.split(marker).skip(1) {
-                            let id = piece.split('"').next().unwrap();
-                            if id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+                            // The id may sit on the next line once rustfmt wraps the call.
+                            let Some(rest) = piece.trim_start().strip_prefix('"') else {
+                                continue;
+                            };
+                            let id = rest.split('"').next().unwrap();
+                            if id
+                                .chars()
+                                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                            {
                                 asked += 1;
                                 if !vi.contains(id) {
                                     missing.push(format!("{}: {id}", path.display()));
@@ -219,15 +273,27 @@ mod tests {
                 }
             }
         }
-        assert!(asked > 50, "found only {asked} message uses; did the call syntax change?");
-        assert!(missing.is_empty(), "messages missing from vi.ftl: {missing:#?}");
+        assert!(
+            asked > 50,
+            "found only {asked} message uses; did the call syntax change?"
+        );
+        assert!(
+            missing.is_empty(),
+            "messages missing from vi.ftl: {missing:#?}"
+        );
     }
 
     #[test]
     fn arguments_are_placed_without_isolation_marks() {
         let c = Catalogs::load().unwrap();
         let text = c.message(Lang::Vi, "home-waiting", &[("count", "1.830".into())]);
-        assert!(text.contains("1.830") && !text.contains('\u{2068}'), "{text}");
-        assert_eq!(c.message(Lang::En, "no-such-message", &[]), "no-such-message");
+        assert!(
+            text.contains("1.830") && !text.contains('\u{2068}'),
+            "{text}"
+        );
+        assert_eq!(
+            c.message(Lang::En, "no-such-message", &[]),
+            "no-such-message"
+        );
     }
 }

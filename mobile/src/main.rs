@@ -22,7 +22,9 @@ fn main() {
             "--data" => data = args.next().map(PathBuf::from),
             "--server" => launch.default_server = args.next(),
             other => {
-                eprintln!("unknown argument {other:?}; usage: ntm-mobile [--data DIR] [--server URL]");
+                eprintln!(
+                    "unknown argument {other:?}; usage: ntm-mobile [--data DIR] [--server URL]"
+                );
                 std::process::exit(2);
             }
         }
@@ -50,11 +52,13 @@ fn main() {
             // src/platform/native/ will take this place; until then the WebView's own
             // geolocation is used (one-shot fixes work; photos need the native plugin).
             #[cfg(feature = "desktop")]
-            let platform: Rc<dyn ntm_mobile::platform::Platform> =
-                Rc::new(ntm_mobile::platform::desktop::DesktopPlatform::new(data.clone()));
+            let platform: Rc<dyn ntm_mobile::platform::Platform> = Rc::new(
+                ntm_mobile::platform::desktop::DesktopPlatform::new(data.clone()),
+            );
             #[cfg(not(feature = "desktop"))]
-            let platform: Rc<dyn ntm_mobile::platform::Platform> =
-                Rc::new(ntm_mobile::platform::browser::BrowserPlatform::new(data.clone()));
+            let platform: Rc<dyn ntm_mobile::platform::Platform> = Rc::new(
+                ntm_mobile::platform::browser::BrowserPlatform::new(data.clone()),
+            );
             match Services::open(platform, launch.clone()) {
                 Ok(services) => Box::new(services),
                 Err(e) => {

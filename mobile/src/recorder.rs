@@ -5,7 +5,7 @@
 //! The track is written to the drafts folder as it grows, so a killed app reopens with the
 //! recording paused where it was.
 
-use dioxus::core::{spawn_forever, Task};
+use dioxus::core::{current_scope_id, Runtime, ScopeId, Task};
 use dioxus::prelude::*;
 use ntm_field::geo::{track_length, TrackFilter, TrackLength, TrackPoint};
 use serde::{Deserialize, Serialize};
@@ -64,6 +64,8 @@ impl Recording {
 pub struct Recorder {
     pub recording: Signal<Recording>,
     task: Signal<Option<Task>>,
+    /// The app's root component, which owns the signals and the GPS task.
+    scope: ScopeId,
 }
 
 impl Recorder {
@@ -77,14 +79,19 @@ impl Recorder {
         r
     }
 
+    /// Must be called by the app's root component (it owns the recording).
     pub fn new(recording: Signal<Recording>, task: Signal<Option<Task>>) -> Self {
-        Recorder { recording, task }
+        Recorder {
+            recording,
+            task,
+            scope: current_scope_id(),
+        }
     }
 
     fn watch(mut self, platform: PlatformService, drafts: Drafts) {
         let mut recording = self.recording;
-        // At the root, so the watch lives as long as the app, not as long as the screen.
-        let task = spawn_forever(async move {
+        // In the app's root component, so the watch lives as long as the app, not the screen.
+        let task = Runtime::current().spawn(self.scope, async move {
             let mut watch = platform.watch_position(PositionOptions::default());
             let mut unsaved = 0;
             while let Some(fix) = watch.next().await {
@@ -120,7 +127,10 @@ impl Recorder {
 
     /// Starts a new track (forgetting any stopped one).
     pub fn start(mut self, platform: PlatformService, drafts: Drafts) {
-        self.recording.set(Recording { state: RecState::Recording, ..Recording::default() });
+        self.recording.set(Recording {
+            state: RecState::Recording,
+            ..Recording::default()
+        });
         drafts.save(DRAFT_KEY, &*self.recording.peek());
         self.watch(platform, drafts);
     }

@@ -53,12 +53,19 @@ impl Services {
     /// Opens the device store in the platform's files directory and builds the services.
     pub fn open(platform: Rc<dyn Platform>, launch: LaunchOptions) -> Result<Self, StartError> {
         let dir = platform.files_dir();
-        let store = Store::open(&dir).map_err(|source| StartError::Store { dir: dir.clone(), source })?;
+        let store = Store::open(&dir).map_err(|source| StartError::Store {
+            dir: dir.clone(),
+            source,
+        })?;
         Self::with_store(Arc::new(store), platform, launch)
     }
 
     /// Services over an already open store (tests that also look into the store).
-    pub fn with_store(store: Arc<Store>, platform: Rc<dyn Platform>, launch: LaunchOptions) -> Result<Self, StartError> {
+    pub fn with_store(
+        store: Arc<Store>,
+        platform: Rc<dyn Platform>,
+        launch: LaunchOptions,
+    ) -> Result<Self, StartError> {
         let engine = Arc::new(SyncEngine::new(store.clone(), SyncOptions::default()));
         Self::shared(store, engine, SharedSync::default(), platform, launch)
     }

@@ -162,6 +162,11 @@ const measure = (card, id) => card.measures.find((m) => m.id === id);
 
 /** What the phone's screen shows, from the top of the page (phone-sized viewport). */
 async function shot(page, name) {
+  // A toast is tapped away first, so it does not hide the screen it sits on.
+  if (await page.$('#toast')) {
+    await page.click('#toast').catch(() => {});
+    await page.waitForSelector('#toast', { state: 'detached', timeout: 5_000 }).catch(() => {});
+  }
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.waitForTimeout(150);
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });

@@ -38,11 +38,20 @@ fn usage() -> ! {
 }
 
 fn parse_args() -> Args {
-    let mut a = Args { listen: "127.0.0.1:8090".parse().expect("a valid address"), data: PathBuf::from("ntm-preview-data"), server: None };
+    let mut a = Args {
+        listen: "127.0.0.1:8090".parse().expect("a valid address"),
+        data: PathBuf::from("ntm-preview-data"),
+        server: None,
+    };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--listen" => a.listen = args.next().and_then(|s| s.parse().ok()).unwrap_or_else(|| usage()),
+            "--listen" => {
+                a.listen = args
+                    .next()
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or_else(|| usage())
+            }
             "--data" => a.data = args.next().map(PathBuf::from).unwrap_or_else(|| usage()),
             "--server" => a.server = Some(args.next().unwrap_or_else(|| usage())),
             "-h" | "--help" => usage(),
@@ -79,7 +88,10 @@ async fn main() {
     let store = match Store::open(&args.data) {
         Ok(s) => Arc::new(s),
         Err(e) => {
-            eprintln!("cannot open the phone store in {}: {e}", args.data.display());
+            eprintln!(
+                "cannot open the phone store in {}: {e}",
+                args.data.display()
+            );
             std::process::exit(1);
         }
     };
@@ -88,7 +100,9 @@ async fn main() {
     if store.enrollment().ok().flatten().is_some() {
         *sync.lock().expect("not poisoned") = Some(engine.clone().spawn());
     }
-    let launch = LaunchOptions { default_server: args.server.clone() };
+    let launch = LaunchOptions {
+        default_server: args.server.clone(),
+    };
     let pool = Arc::new(dioxus_liveview::LiveViewPool::new());
     let data = args.data.clone();
 
@@ -133,7 +147,10 @@ async fn main() {
     let addr = listener.local_addr().expect("a bound address");
     println!("app preview: http://{addr}/");
     println!("phone data: {}", args.data.display());
-    if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown()).await {
+    if let Err(e) = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await
+    {
         eprintln!("preview server failed: {e}");
         std::process::exit(1);
     }
@@ -144,5 +161,8 @@ async fn shutdown() {
 }
 
 fn tracing_init() {
-    tracing_subscriber::fmt().with_max_level(tracing::Level::WARN).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_writer(std::io::stderr)
+        .init();
 }

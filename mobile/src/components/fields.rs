@@ -10,7 +10,13 @@ use crate::i18n::{use_i18n, I18n};
 /// The DOM id of the field at a core path: `body.water.clean` -> `f-body-water-clean`.
 pub fn field_dom_id(path: &str) -> String {
     let mut id = String::from("f-");
-    id.extend(path.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '-' }));
+    id.extend(path.chars().map(|c| {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            c
+        } else {
+            '-'
+        }
+    }));
     id
 }
 
@@ -36,10 +42,22 @@ pub fn FieldMessage(errors: FormErrors, path: String) -> Element {
 
 /// A yes/no question answered with one of two big buttons.
 #[component]
-pub fn YesNo(path: String, label: String, value: Option<bool>, on_change: EventHandler<bool>, errors: FormErrors) -> Element {
+pub fn YesNo(
+    path: String,
+    label: String,
+    value: Option<bool>,
+    on_change: EventHandler<bool>,
+    errors: FormErrors,
+) -> Element {
     let t = use_i18n();
     let id = field_dom_id(&path);
-    let class = |on: bool| if value == Some(on) { "opt selected" } else { "opt" };
+    let class = |on: bool| {
+        if value == Some(on) {
+            "opt selected"
+        } else {
+            "opt"
+        }
+    };
     rsx! {
         div { class: "field yesno", id: "{id}",
             div { class: "label", "{label}" }
@@ -156,7 +174,10 @@ pub fn VillageSelect(
 ) -> Element {
     let t = use_i18n();
     let id = field_dom_id(&path);
-    let current = selected.as_ref().map(|s| s.as_str().to_owned()).unwrap_or_default();
+    let current = selected
+        .as_ref()
+        .map(|s| s.as_str().to_owned())
+        .unwrap_or_default();
     rsx! {
         div { class: "field select",
             label { r#for: "{id}", class: "label", {t.t("field-village")} }

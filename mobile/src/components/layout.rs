@@ -8,7 +8,13 @@ use crate::services::use_app;
 
 /// A screen: title bar, scrolling content, then the bottom action bar (`actions`).
 #[component]
-pub fn Page(id: String, title: String, children: Element, actions: Element, #[props(default)] subtitle: String) -> Element {
+pub fn Page(
+    id: String,
+    title: String,
+    children: Element,
+    actions: Element,
+    #[props(default)] subtitle: String,
+) -> Element {
     rsx! {
         div { class: "page", id: "{id}",
             header { class: "topbar",

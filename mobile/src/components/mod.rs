@@ -7,7 +7,9 @@ mod photo;
 mod picker;
 mod verdict;
 
-pub use fields::{field_dom_id, ChoiceList, FieldMessage, NumberField, TextField, VillageSelect, YesNo};
+pub use fields::{
+    field_dom_id, ChoiceList, FieldMessage, NumberField, TextField, VillageSelect, YesNo,
+};
 pub use layout::{ActionBar, Page, ToastView};
 pub use photo::PhotoSlot;
 pub use picker::HouseholdPicker;

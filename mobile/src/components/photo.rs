@@ -22,7 +22,11 @@ enum SlotStatus {
 }
 
 /// Resizes, stamps and stores a picture; returns its id.
-fn take_in(services: &Services, long_edge: u32, picked: &PickedPhoto) -> Result<PhotoId, &'static str> {
+fn take_in(
+    services: &Services,
+    long_edge: u32,
+    picked: &PickedPhoto,
+) -> Result<PhotoId, &'static str> {
     let processed = ntm_field::photo::intake(&picked.bytes, long_edge).map_err(|e| {
         tracing::info!(%e, file = picked.file_name, "photo refused");
         "err-photo-unreadable"
@@ -36,12 +40,21 @@ fn take_in(services: &Services, long_edge: u32, picked: &PickedPhoto) -> Result<
 /// A data URL of the stored thumbnail (small enough to send to the page as it is).
 fn thumbnail_url(services: &Services, id: &PhotoId) -> Option<String> {
     let bytes = std::fs::read(services.store.thumbnail_path(id)).ok()?;
-    Some(format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)))
+    Some(format!(
+        "data:image/jpeg;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    ))
 }
 
 /// One photo of a record (`path` names the form field, e.g. `photos` or `photos.start`).
 #[component]
-pub fn PhotoSlot(path: String, label: String, photo: Option<PhotoId>, on_photo: EventHandler<PhotoId>, errors: FormErrors) -> Element {
+pub fn PhotoSlot(
+    path: String,
+    label: String,
+    photo: Option<PhotoId>,
+    on_photo: EventHandler<PhotoId>,
+    errors: FormErrors,
+) -> Element {
     let t = use_i18n();
     let services = use_services();
     let app = use_app();
@@ -74,21 +87,26 @@ pub fn PhotoSlot(path: String, label: String, photo: Option<PhotoId>, on_photo: 
     use_future({
         let (services, input_id, accept) = (services.clone(), input_id.clone(), accept.clone());
         move || {
-        let (services, input_id, mut accept) = (services.clone(), input_id.clone(), accept.clone());
-        async move {
-            if services.platform.photo_input() != PhotoInput::FileInput {
-                return;
-            }
-            loop {
-                let request = PhotoRequest { input_id: input_id.clone(), path: None };
-                let result = services.platform.take_photo(request).await;
-                let unsupported = matches!(result, Err(crate::platform::PlatformError::Unsupported));
-                accept(result);
-                if unsupported {
-                    break;
+            let (services, input_id, mut accept) =
+                (services.clone(), input_id.clone(), accept.clone());
+            async move {
+                if services.platform.photo_input() != PhotoInput::FileInput {
+                    return;
+                }
+                loop {
+                    let request = PhotoRequest {
+                        input_id: input_id.clone(),
+                        path: None,
+                    };
+                    let result = services.platform.take_photo(request).await;
+                    let unsupported =
+                        matches!(result, Err(crate::platform::PlatformError::Unsupported));
+                    accept(result);
+                    if unsupported {
+                        break;
+                    }
                 }
             }
-        }
         }
     });
 
@@ -99,7 +117,11 @@ pub fn PhotoSlot(path: String, label: String, photo: Option<PhotoId>, on_photo: 
         (SlotStatus::Idle, true) => Some(t.t("photo-taken")),
         (SlotStatus::Idle, false) => None,
     };
-    let button_text = if photo.is_some() { t.t("photo-retake") } else { t.t("photo-take") };
+    let button_text = if photo.is_some() {
+        t.t("photo-retake")
+    } else {
+        t.t("photo-take")
+    };
 
     rsx! {
         div { class: "field photo", id: "{id}", "data-photo": photo.map(|p| p.to_hex()).unwrap_or_default(),

@@ -17,7 +17,10 @@ pub fn HouseholdPicker(selected: Option<Uuid>, on_select: EventHandler<Option<Uu
     let _ = (app.revision)();
     let rows = services
         .store
-        .households(&HouseholdFilter { search: Some(search()).filter(|s| !s.trim().is_empty()), ..Default::default() })
+        .households(&HouseholdFilter {
+            search: Some(search()).filter(|s| !s.trim().is_empty()),
+            ..Default::default()
+        })
         .unwrap_or_default();
     let chosen = selected.and_then(|id| rows.iter().find(|r| r.entity_id == id).cloned());
     rsx! {

@@ -42,7 +42,10 @@ impl BrowserPlatform {
     /// The browser platform, with the phone's files (database, photos, drafts) in `dir` on the
     /// machine that serves the preview.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        BrowserPlatform { dir: dir.into(), state: Rc::default() }
+        BrowserPlatform {
+            dir: dir.into(),
+            state: Rc::default(),
+        }
     }
 }
 
@@ -124,7 +127,9 @@ struct JsPositionMsg {
 impl JsPositionMsg {
     fn into_result(self) -> Result<Fix, PlatformError> {
         match (self.ok, self.err) {
-            (Some(f), _) => Ok(Fix::at_millis(f.lat, f.lon, f.accuracy, f.altitude, f.t as i64)),
+            (Some(f), _) => Ok(Fix::at_millis(
+                f.lat, f.lon, f.accuracy, f.altitude, f.t as i64,
+            )),
             (None, Some(e)) => Err(match e.code {
                 1 => PlatformError::LocationDenied,
                 2 | 3 => PlatformError::NoFix,
@@ -136,7 +141,11 @@ impl JsPositionMsg {
 }
 
 fn position_options_js(o: PositionOptions) -> String {
-    format!("{{ enableHighAccuracy: {}, maximumAge: 0, timeout: {} }}", o.high_accuracy, o.timeout.as_millis())
+    format!(
+        "{{ enableHighAccuracy: {}, maximumAge: 0, timeout: {} }}",
+        o.high_accuracy,
+        o.timeout.as_millis()
+    )
 }
 
 impl State {
@@ -148,12 +157,22 @@ impl State {
     fn handle(&mut self, event: PageEvent) {
         if let Some(online) = event.online {
             self.online = Some(online);
-            let c = if online { Connectivity::Online } else { Connectivity::Offline };
-            self.listeners.retain(|l| l.send(PlatformEvent::Connectivity(c)).is_ok());
+            let c = if online {
+                Connectivity::Online
+            } else {
+                Connectivity::Offline
+            };
+            self.listeners
+                .retain(|l| l.send(PlatformEvent::Connectivity(c)).is_ok());
         }
         if let Some(visible) = event.visible {
-            let e = if visible { LifecycleEvent::Resumed } else { LifecycleEvent::Paused };
-            self.listeners.retain(|l| l.send(PlatformEvent::Lifecycle(e)).is_ok());
+            let e = if visible {
+                LifecycleEvent::Resumed
+            } else {
+                LifecycleEvent::Paused
+            };
+            self.listeners
+                .retain(|l| l.send(PlatformEvent::Lifecycle(e)).is_ok());
         }
         if let Some(photo) = event.photo {
             let result = if photo.cancelled {
@@ -164,11 +183,19 @@ impl State {
                 base64::engine::general_purpose::STANDARD
                     .decode(photo.data.as_bytes())
                     .map(|bytes| {
-                        Some(PickedPhoto { bytes, file_name: photo.name, content_type: photo.content_type })
+                        Some(PickedPhoto {
+                            bytes,
+                            file_name: photo.name,
+                            content_type: photo.content_type,
+                        })
                     })
                     .map_err(|e| PlatformError::PhotoUnreadable(e.to_string()))
             };
-            for waiter in self.photo_waiters.remove(&photo.input_id).unwrap_or_default() {
+            for waiter in self
+                .photo_waiters
+                .remove(&photo.input_id)
+                .unwrap_or_default()
+            {
                 let _ = waiter.send(result.clone());
             }
         }
@@ -213,7 +240,10 @@ impl Platform for BrowserPlatform {
         self.dir.clone()
     }
 
-    fn current_position(&self, options: PositionOptions) -> LocalBoxFuture<'static, Result<Fix, PlatformError>> {
+    fn current_position(
+        &self,
+        options: PositionOptions,
+    ) -> LocalBoxFuture<'static, Result<Fix, PlatformError>> {
         let js = format!(
             r#"
 if (!navigator.geolocation) return {{ err: {{ code: 0, message: 'geolocation unsupported' }} }};
@@ -268,11 +298,17 @@ await new Promise(() => {{}});
         PhotoInput::FileInput
     }
 
-    fn take_photo(&self, request: PhotoRequest) -> LocalBoxFuture<'static, Result<Option<PickedPhoto>, PlatformError>> {
+    fn take_photo(
+        &self,
+        request: PhotoRequest,
+    ) -> LocalBoxFuture<'static, Result<Option<PickedPhoto>, PlatformError>> {
         let (tx, rx) = oneshot::channel();
         let started = {
             let mut s = self.state.borrow_mut();
-            s.photo_waiters.entry(request.input_id).or_default().push(tx);
+            s.photo_waiters
+                .entry(request.input_id)
+                .or_default()
+                .push(tx);
             s.started
         };
         Box::pin(async move {

@@ -38,7 +38,11 @@ impl DesktopPlatform {
                 Some((lat.trim().parse().ok()?, lon.trim().parse().ok()?))
             })
             .unwrap_or(DEFAULT_START);
-        DesktopPlatform { dir: dir.into(), start, listeners: Default::default() }
+        DesktopPlatform {
+            dir: dir.into(),
+            start,
+            listeners: Default::default(),
+        }
     }
 
     fn fix_at(&self, step: u32) -> Fix {
@@ -66,7 +70,10 @@ impl Platform for DesktopPlatform {
         self.dir.clone()
     }
 
-    fn current_position(&self, _options: PositionOptions) -> LocalBoxFuture<'static, Result<Fix, PlatformError>> {
+    fn current_position(
+        &self,
+        _options: PositionOptions,
+    ) -> LocalBoxFuture<'static, Result<Fix, PlatformError>> {
         let fix = self.fix_at(0);
         Box::pin(async move { Ok(fix) })
     }
@@ -90,16 +97,31 @@ impl Platform for DesktopPlatform {
         PhotoInput::PathField
     }
 
-    fn take_photo(&self, request: PhotoRequest) -> LocalBoxFuture<'static, Result<Option<PickedPhoto>, PlatformError>> {
+    fn take_photo(
+        &self,
+        request: PhotoRequest,
+    ) -> LocalBoxFuture<'static, Result<Option<PickedPhoto>, PlatformError>> {
         Box::pin(async move {
             let Some(path) = request.path.filter(|p| !p.trim().is_empty()) else {
                 return Ok(None);
             };
             let path = PathBuf::from(path.trim());
-            let bytes = std::fs::read(&path).map_err(|e| PlatformError::PhotoUnreadable(format!("{}: {e}", path.display())))?;
-            let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let content_type = if file_name.to_lowercase().ends_with(".png") { "image/png" } else { "image/jpeg" };
-            Ok(Some(PickedPhoto { bytes, file_name, content_type: content_type.to_owned() }))
+            let bytes = std::fs::read(&path)
+                .map_err(|e| PlatformError::PhotoUnreadable(format!("{}: {e}", path.display())))?;
+            let file_name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let content_type = if file_name.to_lowercase().ends_with(".png") {
+                "image/png"
+            } else {
+                "image/jpeg"
+            };
+            Ok(Some(PickedPhoto {
+                bytes,
+                file_name,
+                content_type: content_type.to_owned(),
+            }))
         })
     }
 

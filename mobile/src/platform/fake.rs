@@ -30,7 +30,10 @@ pub struct FakePlatform {
 impl FakePlatform {
     /// A fake whose files live in `dir` (a test's temporary directory).
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        FakePlatform { dir: dir.into(), state: Rc::default() }
+        FakePlatform {
+            dir: dir.into(),
+            state: Rc::default(),
+        }
     }
 
     /// The photo every `take_photo` returns (none: the user cancels).
@@ -52,7 +55,10 @@ impl FakePlatform {
 
     /// Delivers an error to every open watch.
     pub fn emit_error(&self, error: PlatformError) {
-        self.state.borrow_mut().watchers.retain(|w| w.send(Err(error.clone())).is_ok());
+        self.state
+            .borrow_mut()
+            .watchers
+            .retain(|w| w.send(Err(error.clone())).is_ok());
     }
 
     /// Open position watches (closed ones are forgotten on the next emit).
@@ -71,12 +77,16 @@ impl FakePlatform {
     pub fn set_connectivity(&self, c: Connectivity) {
         let mut s = self.state.borrow_mut();
         s.connectivity = Some(c);
-        s.listeners.retain(|l| l.send(PlatformEvent::Connectivity(c)).is_ok());
+        s.listeners
+            .retain(|l| l.send(PlatformEvent::Connectivity(c)).is_ok());
     }
 
     /// Sends a lifecycle event to the app.
     pub fn lifecycle(&self, e: LifecycleEvent) {
-        self.state.borrow_mut().listeners.retain(|l| l.send(PlatformEvent::Lifecycle(e)).is_ok());
+        self.state
+            .borrow_mut()
+            .listeners
+            .retain(|l| l.send(PlatformEvent::Lifecycle(e)).is_ok());
     }
 }
 
@@ -89,7 +99,10 @@ impl Platform for FakePlatform {
         self.dir.clone()
     }
 
-    fn current_position(&self, _options: PositionOptions) -> LocalBoxFuture<'static, Result<Fix, PlatformError>> {
+    fn current_position(
+        &self,
+        _options: PositionOptions,
+    ) -> LocalBoxFuture<'static, Result<Fix, PlatformError>> {
         let fix = self.state.borrow().position;
         Box::pin(async move { fix.ok_or(PlatformError::NoFix) })
     }
@@ -104,7 +117,10 @@ impl Platform for FakePlatform {
         PhotoInput::Button
     }
 
-    fn take_photo(&self, request: PhotoRequest) -> LocalBoxFuture<'static, Result<Option<PickedPhoto>, PlatformError>> {
+    fn take_photo(
+        &self,
+        request: PhotoRequest,
+    ) -> LocalBoxFuture<'static, Result<Option<PickedPhoto>, PlatformError>> {
         let mut s = self.state.borrow_mut();
         s.photo_requests.push(request);
         let photo = s.photo.clone();
@@ -112,7 +128,10 @@ impl Platform for FakePlatform {
     }
 
     fn connectivity(&self) -> Connectivity {
-        self.state.borrow().connectivity.unwrap_or(Connectivity::Online)
+        self.state
+            .borrow()
+            .connectivity
+            .unwrap_or(Connectivity::Online)
     }
 
     fn events(&self) -> mpsc::UnboundedReceiver<PlatformEvent> {

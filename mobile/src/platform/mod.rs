@@ -26,7 +26,9 @@ use std::rc::Rc;
 use tokio::sync::mpsc;
 
 pub use error::PlatformError;
-pub use models::{Connectivity, Fix, LifecycleEvent, PhotoInput, PhotoRequest, PickedPhoto, PositionOptions};
+pub use models::{
+    Connectivity, Fix, LifecycleEvent, PhotoInput, PhotoRequest, PickedPhoto, PositionOptions,
+};
 
 /// A future that stays on the UI thread (Dioxus runs a VirtualDom on one thread).
 pub type LocalBoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
@@ -44,7 +46,10 @@ pub trait Platform {
     fn files_dir(&self) -> PathBuf;
 
     /// One position fix, e.g. for a household check.
-    fn current_position(&self, options: PositionOptions) -> LocalBoxFuture<'static, Result<Fix, PlatformError>>;
+    fn current_position(
+        &self,
+        options: PositionOptions,
+    ) -> LocalBoxFuture<'static, Result<Fix, PlatformError>>;
 
     /// A stream of fixes until the returned watch is dropped, for road tracks and averaged sign
     /// positions. Fixes carry their own accuracy; gating is the core's job, not the platform's.
@@ -55,7 +60,10 @@ pub trait Platform {
 
     /// The next photo for the control `request` names: taken by the camera, picked from the
     /// gallery, or read from the path typed. `Ok(None)` when the user cancelled.
-    fn take_photo(&self, request: PhotoRequest) -> LocalBoxFuture<'static, Result<Option<PickedPhoto>, PlatformError>>;
+    fn take_photo(
+        &self,
+        request: PhotoRequest,
+    ) -> LocalBoxFuture<'static, Result<Option<PickedPhoto>, PlatformError>>;
 
     /// What the OS says about the network right now. Whether the *server* answers is the sync
     /// engine's to find out; this only avoids trying when the phone knows it has no network.
@@ -92,7 +100,10 @@ pub struct PositionWatch {
 
 impl PositionWatch {
     /// A watch over `fixes`; `stop` is dropped when the watch is.
-    pub fn new(fixes: mpsc::UnboundedReceiver<Result<Fix, PlatformError>>, stop: Option<Box<dyn std::any::Any>>) -> Self {
+    pub fn new(
+        fixes: mpsc::UnboundedReceiver<Result<Fix, PlatformError>>,
+        stop: Option<Box<dyn std::any::Any>>,
+    ) -> Self {
         PositionWatch { fixes, _stop: stop }
     }
 

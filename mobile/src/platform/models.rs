@@ -22,19 +22,44 @@ pub struct Fix {
 
 impl Fix {
     /// A fix at `millis` since the epoch (as browsers and Android report time), in Vietnam time.
-    pub fn at_millis(lat: f64, lon: f64, accuracy_m: f64, altitude_m: Option<f64>, millis: i64) -> Fix {
-        let at = Utc.timestamp_millis_opt(millis).single().unwrap_or_else(Utc::now);
-        Fix { lat, lon, accuracy_m, altitude_m, at: at.with_timezone(&Ho_Chi_Minh).fixed_offset(), source: LocationSource::Gps }
+    pub fn at_millis(
+        lat: f64,
+        lon: f64,
+        accuracy_m: f64,
+        altitude_m: Option<f64>,
+        millis: i64,
+    ) -> Fix {
+        let at = Utc
+            .timestamp_millis_opt(millis)
+            .single()
+            .unwrap_or_else(Utc::now);
+        Fix {
+            lat,
+            lon,
+            accuracy_m,
+            altitude_m,
+            at: at.with_timezone(&Ho_Chi_Minh).fixed_offset(),
+            source: LocationSource::Gps,
+        }
     }
 
     /// The point of a road track.
     pub fn track_point(&self) -> TrackPoint {
-        TrackPoint { lat: self.lat, lon: self.lon, accuracy_m: self.accuracy_m, t: self.at }
+        TrackPoint {
+            lat: self.lat,
+            lon: self.lon,
+            accuracy_m: self.accuracy_m,
+            t: self.at,
+        }
     }
 
     /// A fix to average for a point feature.
     pub fn position_fix(&self) -> PositionFix {
-        PositionFix { lat: self.lat, lon: self.lon, accuracy_m: self.accuracy_m }
+        PositionFix {
+            lat: self.lat,
+            lon: self.lon,
+            accuracy_m: self.accuracy_m,
+        }
     }
 
     /// The record's `location`.
@@ -61,7 +86,10 @@ pub struct PositionOptions {
 
 impl Default for PositionOptions {
     fn default() -> Self {
-        PositionOptions { high_accuracy: true, timeout: Duration::from_secs(30) }
+        PositionOptions {
+            high_accuracy: true,
+            timeout: Duration::from_secs(30),
+        }
     }
 }
 

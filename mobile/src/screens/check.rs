@@ -8,7 +8,10 @@ use ntm_field::record::ToiletType;
 use ntm_field::store::{HouseholdFilter, SaveError};
 use uuid::Uuid;
 
-use crate::components::{ActionBar, ChoiceList, FieldMessage, NumberField, Page, PhotoSlot, TextField, VerdictCard, YesNo};
+use crate::components::{
+    ActionBar, ChoiceList, FieldMessage, NumberField, Page, PhotoSlot, TextField, VerdictCard,
+    YesNo,
+};
 use crate::forms::{from_wire_key, wire_key, CheckForm, FormErrors};
 use crate::i18n::use_i18n;
 use crate::platform::PositionOptions;
@@ -23,7 +26,9 @@ pub(crate) fn save_errors(e: SaveError) -> (FormErrors, &'static str) {
             errors.extend_core(&v.0);
             (errors, "err-form-has-problems")
         }
-        SaveError::NotEnrolled | SaveError::IdentityRetired => (FormErrors::default(), "err-enroll-first"),
+        SaveError::NotEnrolled | SaveError::IdentityRetired => {
+            (FormErrors::default(), "err-enroll-first")
+        }
         SaveError::UnknownPhoto(_) => (FormErrors::default(), "err-photo-unreadable"),
         other => {
             tracing::warn!(%other, "save failed");
@@ -39,7 +44,12 @@ pub fn HouseholdCheckScreen(household_id: Uuid, edit: Option<Uuid>) -> Element {
     let app = use_app();
     let villages = villages(&services);
     let household = use_hook(|| {
-        services.store.households(&HouseholdFilter::default()).unwrap_or_default().into_iter().find(|h| h.entity_id == household_id)
+        services
+            .store
+            .households(&HouseholdFilter::default())
+            .unwrap_or_default()
+            .into_iter()
+            .find(|h| h.entity_id == household_id)
     });
     let draft_key = match edit {
         Some(v) => format!("check-edit-{v}"),
@@ -50,13 +60,21 @@ pub fn HouseholdCheckScreen(household_id: Uuid, edit: Option<Uuid>) -> Element {
         let household = household.clone();
         let draft_key = draft_key.clone();
         move || {
-            services.drafts.load::<CheckForm>(&draft_key).unwrap_or_else(|| {
-                let edited = edit.and_then(|v| services.store.version(v).ok().flatten()).and_then(|v| CheckForm::from_version(&v));
-                edited.unwrap_or_else(|| match &household {
-                    Some(h) => CheckForm::new(household_id, h.village_id.clone(), h.members),
-                    None => CheckForm { household_id, ..CheckForm::default() },
+            services
+                .drafts
+                .load::<CheckForm>(&draft_key)
+                .unwrap_or_else(|| {
+                    let edited = edit
+                        .and_then(|v| services.store.version(v).ok().flatten())
+                        .and_then(|v| CheckForm::from_version(&v));
+                    edited.unwrap_or_else(|| match &household {
+                        Some(h) => CheckForm::new(household_id, h.village_id.clone(), h.members),
+                        None => CheckForm {
+                            household_id,
+                            ..CheckForm::default()
+                        },
+                    })
                 })
-            })
         }
     });
     let mut attempted = use_signal(|| false);
@@ -78,7 +96,11 @@ pub fn HouseholdCheckScreen(household_id: Uuid, edit: Option<Uuid>) -> Element {
                 if form.peek().location.is_some() {
                     return;
                 }
-                if let Ok(fix) = services.platform.current_position(PositionOptions::default()).await {
+                if let Ok(fix) = services
+                    .platform
+                    .current_position(PositionOptions::default())
+                    .await
+                {
                     form.write().location = Some(fix.location());
                 }
             }
@@ -142,10 +164,18 @@ pub fn HouseholdCheckScreen(household_id: Uuid, edit: Option<Uuid>) -> Element {
         Some(h) => format!("{} · {}", h.code, h.head_name),
         None => t.t("check-title"),
     };
-    let subtitle = household.as_ref().map(|h| village_name(&villages, &h.village_id)).unwrap_or_default();
-    let toilet_options: Vec<(String, String)> =
-        ToiletType::ALL.iter().map(|ty| (wire_key(ty), t.t(&format!("toilet-{}", wire_key(ty))))).collect();
-    let checklist_items: Vec<&'static str> = f.toilet_type.map(|ty| ty.checklist_items().to_vec()).unwrap_or_default();
+    let subtitle = household
+        .as_ref()
+        .map(|h| village_name(&villages, &h.village_id))
+        .unwrap_or_default();
+    let toilet_options: Vec<(String, String)> = ToiletType::ALL
+        .iter()
+        .map(|ty| (wire_key(ty), t.t(&format!("toilet-{}", wire_key(ty)))))
+        .collect();
+    let checklist_items: Vec<&'static str> = f
+        .toilet_type
+        .map(|ty| ty.checklist_items().to_vec())
+        .unwrap_or_default();
 
     let yes_no = |path: &'static str, label: String| {
         rsx! {
@@ -252,7 +282,13 @@ pub fn HouseholdCheckScreen(household_id: Uuid, edit: Option<Uuid>) -> Element {
 
 /// One item of the toilet's QCVN 01:2011/BYT checklist.
 #[component]
-fn ChecklistItem(item: &'static str, label: String, checked: bool, on_toggle: EventHandler<bool>, errors: FormErrors) -> Element {
+fn ChecklistItem(
+    item: &'static str,
+    label: String,
+    checked: bool,
+    on_toggle: EventHandler<bool>,
+    errors: FormErrors,
+) -> Element {
     let path = format!("body.toilet.checklist.{item}");
     let id = crate::components::field_dom_id(&path);
     rsx! {

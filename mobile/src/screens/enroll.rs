@@ -14,7 +14,9 @@ use crate::services::{use_app, use_services};
 fn enroll_error_message(e: &SyncError) -> &'static str {
     match e {
         SyncError::Client(ClientError::Network(_)) => "err-server-unreachable",
-        SyncError::Client(ClientError::Status { status, .. }) if (400..500).contains(status) => "err-enroll-code",
+        SyncError::Client(ClientError::Status { status, .. }) if (400..500).contains(status) => {
+            "err-enroll-code"
+        }
         SyncError::Client(_) => "err-server-failed",
         _ => "err-store",
     }
@@ -36,7 +38,13 @@ pub fn EnrollScreen() -> Element {
             .unwrap_or_default()
     });
     let mut code = use_signal(String::new);
-    let mut device_name = use_signal(|| services.store.settings().map(|s| s.device_name).unwrap_or_default());
+    let mut device_name = use_signal(|| {
+        services
+            .store
+            .settings()
+            .map(|s| s.device_name)
+            .unwrap_or_default()
+    });
     let mut errors = use_signal(FormErrors::default);
     let mut busy = use_signal(|| false);
     let retired = services.store.retired_reason().ok().flatten();
@@ -58,7 +66,11 @@ pub fn EnrollScreen() -> Element {
             busy.set(true);
             let services = services.clone();
             spawn(async move {
-                let name = if device_name().trim().is_empty() { "ntm-mobile".to_owned() } else { device_name().trim().to_owned() };
+                let name = if device_name().trim().is_empty() {
+                    "ntm-mobile".to_owned()
+                } else {
+                    device_name().trim().to_owned()
+                };
                 let result = SyncEngine::enroll(
                     &services.store,
                     server().trim(),

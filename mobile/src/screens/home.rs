@@ -21,7 +21,12 @@ pub enum LinkState {
 }
 
 /// The link as the OS and the last sync round see it.
-pub fn link_state(connectivity: Connectivity, phase: Phase, last_error: bool, synced_once: bool) -> LinkState {
+pub fn link_state(
+    connectivity: Connectivity,
+    phase: Phase,
+    last_error: bool,
+    synced_once: bool,
+) -> LinkState {
     match (connectivity, phase) {
         (Connectivity::Offline, _) | (_, Phase::Offline) => LinkState::Offline,
         (_, Phase::Pushing | Phase::Pulling | Phase::Photos) => LinkState::Syncing,
@@ -42,7 +47,12 @@ pub fn HomeScreen() -> Element {
     let sync = app.sync.read().clone();
     let counts = services.store.sync_counts().unwrap_or_default();
     let enrollment = services.store.enrollment().ok().flatten();
-    let link = link_state((app.connectivity)(), sync.phase, sync.last_error.is_some(), counts.last_sync_at.is_some());
+    let link = link_state(
+        (app.connectivity)(),
+        sync.phase,
+        sync.last_error.is_some(),
+        counts.last_sync_at.is_some(),
+    );
     let (link_class, link_text) = match link {
         LinkState::Online => ("link online", t.t("home-online")),
         LinkState::Offline => ("link offline", t.t("home-offline")),

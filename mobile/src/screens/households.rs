@@ -22,8 +22,13 @@ pub enum StatusFilter {
 }
 
 impl StatusFilter {
-    const ALL: [StatusFilter; 5] =
-        [StatusFilter::All, StatusFilter::NotChecked, StatusFilter::Passes, StatusFilter::Fails, StatusFilter::Conflict];
+    const ALL: [StatusFilter; 5] = [
+        StatusFilter::All,
+        StatusFilter::NotChecked,
+        StatusFilter::Passes,
+        StatusFilter::Fails,
+        StatusFilter::Conflict,
+    ];
 
     fn key(self) -> &'static str {
         match self {
@@ -62,8 +67,13 @@ pub fn HouseholdsScreen() -> Element {
         search: Some(search()).filter(|s| !s.trim().is_empty()),
         checked: None,
     };
-    let rows: Vec<HouseholdRow> =
-        services.store.households(&filter).unwrap_or_default().into_iter().filter(|r| status().admits(r)).collect();
+    let rows: Vec<HouseholdRow> = services
+        .store
+        .households(&filter)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| status().admits(r))
+        .collect();
     let count = crate::fmt::int(t.lang(), rows.len() as u64);
 
     rsx! {
@@ -110,7 +120,10 @@ fn HouseholdItem(row: HouseholdRow, village: String) -> Element {
         (Some(c), _) if c.sanitation => ("badge met", t.t("households-status-passes")),
         (Some(_), _) => ("badge not-met", t.t("households-status-fails")),
     };
-    let checked_on = row.latest_check.as_ref().map(|c| crate::fmt::date_time(&c.captured_at));
+    let checked_on = row
+        .latest_check
+        .as_ref()
+        .map(|c| crate::fmt::date_time(&c.captured_at));
     let household_id = row.entity_id;
     let edit = row.latest_check.as_ref().map(|c| c.version_id);
     rsx! {

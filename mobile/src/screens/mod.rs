@@ -34,13 +34,22 @@ pub enum Screen {
     Enroll,
     Home,
     Households,
-    Check { household_id: Uuid, edit: Option<Uuid> },
+    Check {
+        household_id: Uuid,
+        edit: Option<Uuid>,
+    },
     Road,
-    RoadDetails { edit: Option<Uuid> },
-    Sign { edit: Option<Uuid> },
+    RoadDetails {
+        edit: Option<Uuid>,
+    },
+    Sign {
+        edit: Option<Uuid>,
+    },
     Progress,
     Records,
-    Resolve { entity_id: Uuid },
+    Resolve {
+        entity_id: Uuid,
+    },
     Sync,
     Settings,
 }
@@ -73,7 +82,9 @@ pub fn CurrentScreen() -> Element {
         Screen::Enroll => rsx! { EnrollScreen {} },
         Screen::Home => rsx! { HomeScreen {} },
         Screen::Households => rsx! { HouseholdsScreen {} },
-        Screen::Check { household_id, edit } => rsx! { HouseholdCheckScreen { key: "{household_id}-{edit:?}", household_id, edit } },
+        Screen::Check { household_id, edit } => {
+            rsx! { HouseholdCheckScreen { key: "{household_id}-{edit:?}", household_id, edit } }
+        }
         Screen::Road => rsx! { RoadScreen {} },
         Screen::RoadDetails { edit } => rsx! { RoadDetailsScreen { key: "{edit:?}", edit } },
         Screen::Sign { edit } => rsx! { SignScreen { key: "{edit:?}", edit } },
@@ -86,17 +97,32 @@ pub fn CurrentScreen() -> Element {
 }
 
 /// The commune's villages as (id, name), for pickers; empty before enrollment.
-pub(crate) fn villages(services: &crate::services::Services) -> Vec<(ntm_field::ids::Slug, String)> {
+pub(crate) fn villages(
+    services: &crate::services::Services,
+) -> Vec<(ntm_field::ids::Slug, String)> {
     services
         .store
         .config()
         .ok()
         .flatten()
-        .map(|c| c.commune.villages.into_iter().map(|v| (v.id, v.name)).collect())
+        .map(|c| {
+            c.commune
+                .villages
+                .into_iter()
+                .map(|v| (v.id, v.name))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 /// A village's name, or its id when unknown.
-pub(crate) fn village_name(villages: &[(ntm_field::ids::Slug, String)], id: &ntm_field::ids::Slug) -> String {
-    villages.iter().find(|(v, _)| v == id).map(|(_, n)| n.clone()).unwrap_or_else(|| id.to_string())
+pub(crate) fn village_name(
+    villages: &[(ntm_field::ids::Slug, String)],
+    id: &ntm_field::ids::Slug,
+) -> String {
+    villages
+        .iter()
+        .find(|(v, _)| v == id)
+        .map(|(_, n)| n.clone())
+        .unwrap_or_else(|| id.to_string())
 }

@@ -15,11 +15,20 @@ use crate::screens::villages;
 use crate::services::{use_app, use_services};
 
 fn is_percent(t: IndicatorType) -> bool {
-    matches!(t, IndicatorType::PctMin | IndicatorType::PctMax | IndicatorType::PctMinNested)
+    matches!(
+        t,
+        IndicatorType::PctMin | IndicatorType::PctMax | IndicatorType::PctMinNested
+    )
 }
 
 /// An indicator's value as read: `24,62 %`, `6,40 km`, or the verdict for yes/no indicators.
-fn value_text(t: &I18n, ind_type: IndicatorType, unit: &str, value: Option<f64>, met: Option<bool>) -> String {
+fn value_text(
+    t: &I18n,
+    ind_type: IndicatorType,
+    unit: &str,
+    value: Option<f64>,
+    met: Option<bool>,
+) -> String {
     match (ind_type, value) {
         (IndicatorType::Bool, _) => t.t(match met {
             Some(true) => "verdict-met",
@@ -28,7 +37,9 @@ fn value_text(t: &I18n, ind_type: IndicatorType, unit: &str, value: Option<f64>,
         }),
         (_, None) => t.t("progress-unknown"),
         (ty, Some(v)) if is_percent(ty) => fmt::percent(t.lang(), v),
-        (_, Some(v)) => format!("{} {unit}", fmt::decimal(t.lang(), v, 2)).trim().to_owned(),
+        (_, Some(v)) => format!("{} {unit}", fmt::decimal(t.lang(), v, 2))
+            .trim()
+            .to_owned(),
     }
 }
 
@@ -37,11 +48,27 @@ fn gap_text(t: &I18n, gap: f64, unit: Option<GapUnit>) -> String {
     let lang = t.lang();
     let amount = match unit {
         Some(GapUnit::Km) => fmt::km(lang, gap),
-        Some(GapUnit::PercentagePoints) => format!("{} {}", fmt::decimal(lang, gap, 2), t.t("unit-points")),
-        Some(GapUnit::Households) => format!("{} {}", fmt::int(lang, gap.ceil() as u64), t.t("unit-households")),
-        Some(GapUnit::People) => format!("{} {}", fmt::int(lang, gap.ceil() as u64), t.t("unit-people")),
-        Some(GapUnit::Children) => format!("{} {}", fmt::int(lang, gap.ceil() as u64), t.t("unit-children")),
-        Some(GapUnit::MillionVndPerPersonYear) => format!("{} {}", fmt::decimal(lang, gap, 1), t.t("unit-million-vnd")),
+        Some(GapUnit::PercentagePoints) => {
+            format!("{} {}", fmt::decimal(lang, gap, 2), t.t("unit-points"))
+        }
+        Some(GapUnit::Households) => format!(
+            "{} {}",
+            fmt::int(lang, gap.ceil() as u64),
+            t.t("unit-households")
+        ),
+        Some(GapUnit::People) => format!(
+            "{} {}",
+            fmt::int(lang, gap.ceil() as u64),
+            t.t("unit-people")
+        ),
+        Some(GapUnit::Children) => format!(
+            "{} {}",
+            fmt::int(lang, gap.ceil() as u64),
+            t.t("unit-children")
+        ),
+        Some(GapUnit::MillionVndPerPersonYear) => {
+            format!("{} {}", fmt::decimal(lang, gap, 1), t.t("unit-million-vnd"))
+        }
         Some(GapUnit::Count) | None => fmt::decimal(lang, gap, 0),
     };
     t.t_args("progress-gap", &[("amount", amount.into())])
@@ -137,7 +164,11 @@ fn IndicatorRow(indicator: IndicatorScore, village: Option<Slug>) -> Element {
     };
     let value = value_text(&t, ind.indicator_type, &ind.unit, value, met);
     let threshold = ind.threshold.map(|th| {
-        let shown = if is_percent(ind.indicator_type) { fmt::percent(lang, th) } else { fmt::decimal(lang, th, 1) };
+        let shown = if is_percent(ind.indicator_type) {
+            fmt::percent(lang, th)
+        } else {
+            fmt::decimal(lang, th, 1)
+        };
         t.t_args("progress-threshold", &[("threshold", shown.into())])
     });
     let gap = match (&village, ind.met, ind.gap) {
@@ -147,7 +178,10 @@ fn IndicatorRow(indicator: IndicatorScore, village: Option<Slug>) -> Element {
     let coverage = match (&village, ind.coverage) {
         (None, Some(c)) => Some(t.t_args(
             "progress-coverage",
-            &[("checked", fmt::int(lang, c.checked).into()), ("registered", fmt::int(lang, c.registered).into())],
+            &[
+                ("checked", fmt::int(lang, c.checked).into()),
+                ("registered", fmt::int(lang, c.registered).into()),
+            ],
         )),
         _ => None,
     };
@@ -181,7 +215,13 @@ fn IndicatorRow(indicator: IndicatorScore, village: Option<Slug>) -> Element {
 fn MeasureRow(measure: MeasureId, value: f64, quota: Option<f64>) -> Element {
     let t = use_i18n();
     let lang = t.lang();
-    let shown = |v: f64| if measure == MeasureId::FieldRoadKm { fmt::km(lang, v) } else { fmt::int(lang, v.round() as u64) };
+    let shown = |v: f64| {
+        if measure == MeasureId::FieldRoadKm {
+            fmt::km(lang, v)
+        } else {
+            fmt::int(lang, v.round() as u64)
+        }
+    };
     let text = match quota {
         Some(q) => format!("{} / {}", shown(value), shown(q)),
         None => shown(value),

@@ -66,16 +66,31 @@ fn describe(t: &I18n, v: &Version, households: &HashMap<Uuid, String>) -> String
     match &v.body {
         Body::HouseholdCheck(c) => {
             let who = households.get(&c.household_id).cloned().unwrap_or_default();
-            let verdict = t.t(if c.meets_sanitation() { "verdict-met" } else { "verdict-not-met" });
+            let verdict = t.t(if c.meets_sanitation() {
+                "verdict-met"
+            } else {
+                "verdict-not-met"
+            });
             format!("{who} · 17.6 {verdict}")
         }
         Body::RoadSegment(r) => {
             let len = r.length(&TrackFilter::default());
-            format!("{} · {} · {}", r.name, t.t(&format!("road-class-{}", wire_key(&r.road_class))), fmt::length_m(lang, len.metres))
+            format!(
+                "{} · {} · {}",
+                r.name,
+                t.t(&format!("road-class-{}", wire_key(&r.road_class))),
+                fmt::length_m(lang, len.metres)
+            )
         }
         Body::TrashSign(s) => {
-            let who = s.responsible_household_id.and_then(|h| households.get(&h).cloned()).unwrap_or_default();
-            format!("{} {who}", t.t(&format!("sign-condition-{}", wire_key(&s.condition))))
+            let who = s
+                .responsible_household_id
+                .and_then(|h| households.get(&h).cloned())
+                .unwrap_or_default();
+            format!(
+                "{} {who}",
+                t.t(&format!("sign-condition-{}", wire_key(&s.condition)))
+            )
         }
         Body::Household(h) => format!("{} · {}", h.code, h.head_name),
         Body::Assessment(a) => a.indicator_id.clone(),
@@ -85,9 +100,16 @@ fn describe(t: &I18n, v: &Version, households: &HashMap<Uuid, String>) -> String
 /// The screen that edits a version of this kind, if the app edits it.
 fn edit_screen(v: &Version) -> Option<Screen> {
     match &v.body {
-        Body::HouseholdCheck(c) => Some(Screen::Check { household_id: c.household_id, edit: Some(v.version_id) }),
-        Body::RoadSegment(_) => Some(Screen::RoadDetails { edit: Some(v.version_id) }),
-        Body::TrashSign(_) => Some(Screen::Sign { edit: Some(v.version_id) }),
+        Body::HouseholdCheck(c) => Some(Screen::Check {
+            household_id: c.household_id,
+            edit: Some(v.version_id),
+        }),
+        Body::RoadSegment(_) => Some(Screen::RoadDetails {
+            edit: Some(v.version_id),
+        }),
+        Body::TrashSign(_) => Some(Screen::Sign {
+            edit: Some(v.version_id),
+        }),
         _ => None,
     }
 }
@@ -100,7 +122,11 @@ pub fn RecordsScreen() -> Element {
     let mut tab = use_signal(|| Tab::Pending);
     let _ = (app.revision)();
     let all = services.store.my_records(500).unwrap_or_default();
-    let rows: Vec<RecordSummary> = all.iter().filter(|r| tab().admits(&r.state)).cloned().collect();
+    let rows: Vec<RecordSummary> = all
+        .iter()
+        .filter(|r| tab().admits(&r.state))
+        .cloned()
+        .collect();
     let households = household_codes(&services);
     let villages = villages(&services);
 
@@ -147,7 +173,10 @@ fn RecordItem(summary: RecordSummary, description: String, village: String) -> E
         RecordState::Conflict => ("badge conflict", t.t("records-tab-conflict")),
     };
     let version = services.store.version(summary.version_id).ok().flatten();
-    let edit = version.as_ref().filter(|_| summary.is_head && !summary.deleted).and_then(edit_screen);
+    let edit = version
+        .as_ref()
+        .filter(|_| summary.is_head && !summary.deleted)
+        .and_then(edit_screen);
     let version_id = summary.version_id;
     let entity_id = summary.entity_id;
     rsx! {
@@ -191,7 +220,10 @@ pub fn ResolveScreen(entity_id: Uuid) -> Element {
     let _ = (app.revision)();
     let heads = services.store.heads(entity_id).unwrap_or_default();
     let households = household_codes(&services);
-    let kind = heads.first().map(|v| t.t(&format!("kind-{}", v.kind().as_str()))).unwrap_or_default();
+    let kind = heads
+        .first()
+        .map(|v| t.t(&format!("kind-{}", v.kind().as_str())))
+        .unwrap_or_default();
 
     rsx! {
         Page {

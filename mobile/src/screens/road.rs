@@ -8,7 +8,9 @@ use ntm_field::geo::TrackFilter;
 use ntm_field::record::{Body, RoadClass, RoadStatus, Surface, Works};
 use uuid::Uuid;
 
-use crate::components::{ActionBar, ChoiceList, NumberField, Page, PhotoSlot, TextField, VillageSelect};
+use crate::components::{
+    ActionBar, ChoiceList, NumberField, Page, PhotoSlot, TextField, VillageSelect,
+};
 use crate::fmt;
 use crate::forms::{from_wire_key, wire_key, FormErrors, RoadForm};
 use crate::i18n::{use_i18n, I18n};
@@ -45,7 +47,11 @@ pub fn RoadScreen() -> Element {
 
     let (p1, d1) = (services.platform.clone(), services.drafts.clone());
     let (p2, d2) = (services.platform.clone(), services.drafts.clone());
-    let (d3, d4, d5) = (services.drafts.clone(), services.drafts.clone(), services.drafts.clone());
+    let (d3, d4, d5) = (
+        services.drafts.clone(),
+        services.drafts.clone(),
+        services.drafts.clone(),
+    );
     rsx! {
         Page {
             id: "screen-road",
@@ -106,7 +112,9 @@ pub fn RoadScreen() -> Element {
 }
 
 fn options<T: serde::Serialize + Copy>(t: &I18n, prefix: &str, all: &[T]) -> Vec<(String, String)> {
-    all.iter().map(|v| (wire_key(v), t.t(&format!("{prefix}-{}", wire_key(v))))).collect()
+    all.iter()
+        .map(|v| (wire_key(v), t.t(&format!("{prefix}-{}", wire_key(v)))))
+        .collect()
 }
 
 #[component]
@@ -125,11 +133,14 @@ pub fn RoadDetailsScreen(edit: Option<Uuid>) -> Element {
         let services = services.clone();
         let draft_key = draft_key.clone();
         move || {
-            services.drafts.load::<RoadForm>(&draft_key).unwrap_or_else(|| {
-                edit.and_then(|v| services.store.version(v).ok().flatten())
-                    .and_then(|v| RoadForm::from_version(&v))
-                    .unwrap_or_default()
-            })
+            services
+                .drafts
+                .load::<RoadForm>(&draft_key)
+                .unwrap_or_else(|| {
+                    edit.and_then(|v| services.store.version(v).ok().flatten())
+                        .and_then(|v| RoadForm::from_version(&v))
+                        .unwrap_or_default()
+                })
         }
     });
     let mut attempted = use_signal(|| false);
@@ -141,7 +152,11 @@ pub fn RoadDetailsScreen(edit: Option<Uuid>) -> Element {
     });
 
     let f = form.read().clone();
-    let track = if f.edit_of.is_some() { f.track.clone() } else { recorder.recording.read().points.clone() };
+    let track = if f.edit_of.is_some() {
+        f.track.clone()
+    } else {
+        recorder.recording.read().points.clone()
+    };
     let draft = f.draft(&track);
     let length = match &draft.body {
         Body::RoadSegment(r) => Some(r.length(&TrackFilter::default())),
@@ -196,7 +211,10 @@ pub fn RoadDetailsScreen(edit: Option<Uuid>) -> Element {
     };
 
     let length_text = match length {
-        Some(l) if l.manual => t.t_args("road-length-manual", &[("length", fmt::length_m(lang, l.metres).into())]),
+        Some(l) if l.manual => t.t_args(
+            "road-length-manual",
+            &[("length", fmt::length_m(lang, l.metres).into())],
+        ),
         Some(l) => fmt::length_m(lang, l.metres),
         None => String::new(),
     };

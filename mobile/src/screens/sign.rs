@@ -8,7 +8,9 @@ use dioxus::prelude::*;
 use ntm_field::record::SignCondition;
 use uuid::Uuid;
 
-use crate::components::{ActionBar, ChoiceList, FieldMessage, HouseholdPicker, Page, PhotoSlot, TextField, VillageSelect};
+use crate::components::{
+    ActionBar, ChoiceList, FieldMessage, HouseholdPicker, Page, PhotoSlot, TextField, VillageSelect,
+};
 use crate::fmt;
 use crate::forms::{from_wire_key, wire_key, FormErrors, SignFix, SignForm};
 use crate::i18n::use_i18n;
@@ -35,11 +37,14 @@ pub fn SignScreen(edit: Option<Uuid>) -> Element {
         let services = services.clone();
         let draft_key = draft_key.clone();
         move || {
-            services.drafts.load::<SignForm>(&draft_key).unwrap_or_else(|| {
-                edit.and_then(|v| services.store.version(v).ok().flatten())
-                    .and_then(|v| SignForm::from_version(&v))
-                    .unwrap_or_default()
-            })
+            services
+                .drafts
+                .load::<SignForm>(&draft_key)
+                .unwrap_or_else(|| {
+                    edit.and_then(|v| services.store.version(v).ok().flatten())
+                        .and_then(|v| SignForm::from_version(&v))
+                        .unwrap_or_default()
+                })
         }
     });
     let mut attempted = use_signal(|| false);
@@ -74,7 +79,12 @@ pub fn SignScreen(edit: Option<Uuid>) -> Element {
                 while let Some(fix) = watch.next().await {
                     if let Ok(fix) = fix {
                         let mut f = form.write();
-                        f.fixes.push(SignFix { lat: fix.lat, lon: fix.lon, accuracy_m: fix.accuracy_m, at: fix.at });
+                        f.fixes.push(SignFix {
+                            lat: fix.lat,
+                            lon: fix.lon,
+                            accuracy_m: fix.accuracy_m,
+                            at: fix.at,
+                        });
                         if f.fixes.len() >= SIGN_FIXES {
                             break;
                         }
@@ -126,10 +136,14 @@ pub fn SignScreen(edit: Option<Uuid>) -> Element {
         }
     };
 
-    let condition_options: Vec<(String, String)> = [SignCondition::Good, SignCondition::Damaged, SignCondition::Missing]
-        .iter()
-        .map(|c| (wire_key(c), t.t(&format!("sign-condition-{}", wire_key(c)))))
-        .collect();
+    let condition_options: Vec<(String, String)> = [
+        SignCondition::Good,
+        SignCondition::Damaged,
+        SignCondition::Missing,
+    ]
+    .iter()
+    .map(|c| (wire_key(c), t.t(&format!("sign-condition-{}", wire_key(c)))))
+    .collect();
     let position_text = match averaged {
         Some(p) => t.t_args(
             "sign-position",
@@ -139,7 +153,10 @@ pub fn SignScreen(edit: Option<Uuid>) -> Element {
                 ("taken", fmt::int(lang, f.fixes.len() as u64).into()),
             ],
         ),
-        None if !f.fixes.is_empty() => t.t_args("sign-position-none-pass", &[("taken", fmt::int(lang, f.fixes.len() as u64).into())]),
+        None if !f.fixes.is_empty() => t.t_args(
+            "sign-position-none-pass",
+            &[("taken", fmt::int(lang, f.fixes.len() as u64).into())],
+        ),
         None if f.location.is_some() => t.t("sign-position-kept"),
         None => t.t("sign-position-none"),
     };

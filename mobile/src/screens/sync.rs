@@ -12,7 +12,11 @@ use crate::services::{use_app, use_services};
 /// A labelled progress bar.
 #[component]
 fn Bar(id: String, label: String, done: u64, total: u64, text: String) -> Element {
-    let pct = if total == 0 { 0.0 } else { (done as f64 / total as f64 * 100.0).min(100.0) };
+    let pct = if total == 0 {
+        0.0
+    } else {
+        (done as f64 / total as f64 * 100.0).min(100.0)
+    };
     rsx! {
         div { class: "bar-field", id: "{id}",
             div { class: "bar-label", span { "{label}" } span { class: "bar-text", "{text}" } }
@@ -41,14 +45,34 @@ pub fn SyncScreen() -> Element {
         Phase::Offline => "sync-phase-offline",
     });
     let running = matches!(p.phase, Phase::Pushing | Phase::Pulling | Phase::Photos);
-    let of = |done: u64, total: u64| t.t_args("sync-of", &[("done", fmt::int(lang, done).into()), ("total", fmt::int(lang, total).into())]);
+    let of = |done: u64, total: u64| {
+        t.t_args(
+            "sync-of",
+            &[
+                ("done", fmt::int(lang, done).into()),
+                ("total", fmt::int(lang, total).into()),
+            ],
+        )
+    };
     let kb = |b: u64| fmt::decimal(lang, b as f64 / 1024.0, 0);
-    let bytes_text = t.t_args("sync-bytes", &[("done", kb(p.bytes_done).into()), ("total", kb(p.bytes_total).into())]);
+    let bytes_text = t.t_args(
+        "sync-bytes",
+        &[
+            ("done", kb(p.bytes_done).into()),
+            ("total", kb(p.bytes_total).into()),
+        ],
+    );
     let last_sync = match counts.last_sync_at {
         Some(at) => t.t_args("home-last-sync", &[("when", fmt::date_time(&at).into())]),
         None => t.t("home-never-synced"),
     };
-    let server = services.store.enrollment().ok().flatten().map(|e| e.server_url).unwrap_or_default();
+    let server = services
+        .store
+        .enrollment()
+        .ok()
+        .flatten()
+        .map(|e| e.server_url)
+        .unwrap_or_default();
 
     rsx! {
         Page {

@@ -12,7 +12,10 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use dioxus::dioxus_core::{AttributeValue, ElementId, Event, ScopeId, Template, TemplateAttribute, TemplateNode, WriteMutations};
+use dioxus::dioxus_core::{
+    AttributeValue, ElementId, Event, ScopeId, Template, TemplateAttribute, TemplateNode,
+    WriteMutations,
+};
 use dioxus::prelude::*;
 use dioxus_html::{PlatformEventData, SerializedFormData, SerializedMouseData};
 use ntm_field::protocol::{EnrollResponse, PullResponse, Role};
@@ -35,7 +38,9 @@ struct IdTracker {
 fn static_id(node: &TemplateNode) -> Option<&'static str> {
     match node {
         TemplateNode::Element { attrs, .. } => attrs.iter().find_map(|a| match a {
-            TemplateAttribute::Static { name: "id", value, .. } => Some(*value),
+            TemplateAttribute::Static {
+                name: "id", value, ..
+            } => Some(*value),
             _ => None,
         }),
         _ => None,
@@ -74,7 +79,13 @@ impl WriteMutations for IdTracker {
     fn replace_placeholder_with_nodes(&mut self, _: &'static [u8], _: usize) {}
     fn insert_nodes_after(&mut self, _: ElementId, _: usize) {}
     fn insert_nodes_before(&mut self, _: ElementId, _: usize) {}
-    fn set_attribute(&mut self, name: &'static str, _: Option<&'static str>, value: &AttributeValue, id: ElementId) {
+    fn set_attribute(
+        &mut self,
+        name: &'static str,
+        _: Option<&'static str>,
+        value: &AttributeValue,
+        id: ElementId,
+    ) {
         if name == "id" {
             if let AttributeValue::Text(v) = value {
                 self.ids.insert(v.clone(), id);
@@ -91,9 +102,13 @@ impl WriteMutations for IdTracker {
 /// A JPEG the fake camera hands out (a real picture, so the core's photo intake decodes,
 /// resizes and hashes it).
 pub fn test_jpeg() -> Vec<u8> {
-    let img = image::RgbImage::from_fn(320, 240, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 120]));
+    let img = image::RgbImage::from_fn(320, 240, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 120])
+    });
     let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85).encode_image(&img).unwrap();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
+        .encode_image(&img)
+        .unwrap();
     out
 }
 
@@ -112,7 +127,16 @@ pub fn enrolled_store(dir: &std::path::Path) -> Arc<Store> {
             },
         )
         .unwrap();
-    let versions: Vec<_> = demo.versions.iter().cloned().enumerate().map(|(i, mut v)| { v.server_seq = Some(i as u64 + 1); v }).collect();
+    let versions: Vec<_> = demo
+        .versions
+        .iter()
+        .cloned()
+        .enumerate()
+        .map(|(i, mut v)| {
+            v.server_seq = Some(i as u64 + 1);
+            v
+        })
+        .collect();
     let n = versions.len() as u64;
     store
         .sync_apply_pull(&PullResponse {
@@ -156,18 +180,39 @@ impl Harness {
     pub fn with_store(dir: tempfile::TempDir, store: Arc<Store>) -> Harness {
         dioxus_html::set_event_converter(Box::new(dioxus_html::SerializedHtmlEventConverter));
         let fake = FakePlatform::new(dir.path());
-        fake.set_photo(PickedPhoto { bytes: test_jpeg(), file_name: "test.jpg".into(), content_type: "image/jpeg".into() });
-        let services = Services::with_store(store.clone(), Rc::new(fake.clone()), LaunchOptions::default()).unwrap();
+        fake.set_photo(PickedPhoto {
+            bytes: test_jpeg(),
+            file_name: "test.jpg".into(),
+            content_type: "image/jpeg".into(),
+        });
+        let services = Services::with_store(
+            store.clone(),
+            Rc::new(fake.clone()),
+            LaunchOptions::default(),
+        )
+        .unwrap();
         let dom = VirtualDom::new(App).with_root_context(services);
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let mut h = Harness { dir, store, fake, dom, ids: IdTracker::default(), rt };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut h = Harness {
+            dir,
+            store,
+            fake,
+            dom,
+            ids: IdTracker::default(),
+            rt,
+        };
         h.dom.rebuild(&mut h.ids);
         h
     }
 
     /// Reopens the app on the same files, as after the phone killed it.
     pub fn restart(self) -> Harness {
-        let Harness { dir, dom, store, .. } = self;
+        let Harness {
+            dir, dom, store, ..
+        } = self;
         drop(dom);
         drop(store);
         let store = Arc::new(Store::open(dir.path()).unwrap());
@@ -193,7 +238,10 @@ impl Harness {
         let ids = &mut self.ids;
         self.rt.block_on(async {
             for _ in 0..50 {
-                if tokio::time::timeout(Duration::from_millis(30), dom.wait_for_work()).await.is_err() {
+                if tokio::time::timeout(Duration::from_millis(30), dom.wait_for_work())
+                    .await
+                    .is_err()
+                {
                     break;
                 }
                 dom.render_immediate(ids);
@@ -203,7 +251,11 @@ impl Harness {
     }
 
     fn element(&self, dom_id: &str) -> ElementId {
-        *self.ids.ids.get(dom_id).unwrap_or_else(|| panic!("no element with id {dom_id:?} on screen:\n{}", self.html()))
+        *self
+            .ids
+            .ids
+            .get(dom_id)
+            .unwrap_or_else(|| panic!("no element with id {dom_id:?} on screen:\n{}", self.html()))
     }
 
     fn send(&mut self, name: &str, data: PlatformEventData, dom_id: &str) {
@@ -216,17 +268,29 @@ impl Harness {
 
     /// Taps the element with this DOM id.
     pub fn click(&mut self, dom_id: &str) {
-        self.send("click", PlatformEventData::new(Box::<SerializedMouseData>::default()), dom_id);
+        self.send(
+            "click",
+            PlatformEventData::new(Box::<SerializedMouseData>::default()),
+            dom_id,
+        );
     }
 
     /// Types `value` into a text field (an `input` event with the whole new value).
     pub fn type_in(&mut self, dom_id: &str, value: &str) {
-        self.send("input", PlatformEventData::new(Box::new(SerializedFormData::new(value.to_owned(), vec![]))), dom_id);
+        self.send(
+            "input",
+            PlatformEventData::new(Box::new(SerializedFormData::new(value.to_owned(), vec![]))),
+            dom_id,
+        );
     }
 
     /// Picks an option of a `<select>`.
     pub fn select(&mut self, dom_id: &str, value: &str) {
-        self.send("change", PlatformEventData::new(Box::new(SerializedFormData::new(value.to_owned(), vec![]))), dom_id);
+        self.send(
+            "change",
+            PlatformEventData::new(Box::new(SerializedFormData::new(value.to_owned(), vec![]))),
+            dom_id,
+        );
     }
 
     /// Whether an element with this id is on screen.
@@ -236,7 +300,10 @@ impl Harness {
 
     /// The app's shared state.
     pub fn app(&self) -> AppState {
-        self.dom.runtime().has_context::<AppState>(ScopeId::APP).expect("the app provides its state")
+        self.dom
+            .runtime()
+            .has_context::<AppState>(ScopeId::APP)
+            .expect("the app provides its state")
     }
 
     /// Opens a screen the way a button would.
@@ -249,7 +316,10 @@ impl Harness {
     /// The screen shown.
     pub fn screen(&self) -> String {
         let html = self.html();
-        let start = html.find("data-screen=\"").expect("the app root names its screen") + 13;
+        let start = html
+            .find("data-screen=\"")
+            .expect("the app root names its screen")
+            + 13;
         html[start..].split('"').next().unwrap().to_owned()
     }
 
@@ -257,15 +327,23 @@ impl Harness {
     pub fn text_of(&self, dom_id: &str) -> String {
         let html = self.html();
         let marker = format!("id=\"{dom_id}\"");
-        let at = html.find(&marker).unwrap_or_else(|| panic!("no {dom_id:?} on screen:\n{html}"));
+        let at = html
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no {dom_id:?} on screen:\n{html}"));
         let open = html[..at].rfind('<').unwrap();
-        let tag: String = html[open + 1..].chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+        let tag: String = html[open + 1..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
         // Find the matching close tag, counting nested tags of the same name.
         let (mut depth, mut i) = (0usize, open);
         let (open_pat, close_pat) = (format!("<{tag}"), format!("</{tag}>"));
         loop {
             let next_open = html[i + 1..].find(&open_pat).map(|p| p + i + 1);
-            let next_close = html[i + 1..].find(&close_pat).map(|p| p + i + 1).expect("closed tag");
+            let next_close = html[i + 1..]
+                .find(&close_pat)
+                .map(|p| p + i + 1)
+                .expect("closed tag");
             match next_open {
                 Some(o) if o < next_close => {
                     depth += 1;
