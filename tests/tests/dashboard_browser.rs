@@ -26,6 +26,9 @@ async fn the_dashboard_works_in_a_real_browser_and_its_report_reads_back() {
         std::path::Path::new(&chromium).exists() && e2e_dir().join("node_modules/playwright-core").exists(),
         "the browser tests need {chromium} and tests/e2e/node_modules: run `./dev test` once (it installs both)"
     );
+    let shots =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../artifacts/screenshots/dashboard");
+    let _ = std::fs::remove_dir_all(&shots);
     let w = world().await;
     let downloads = tempfile::tempdir().unwrap();
     let users = json!({
@@ -46,7 +49,12 @@ async fn the_dashboard_works_in_a_real_browser_and_its_report_reads_back() {
     let chromium_path = chromium.clone();
     let output = tokio::task::spawn_blocking(move || {
         Command::new("node")
-            .args(["--test", "--test-concurrency=1", "--test-reporter=spec", "dashboard.spec.mjs"])
+            .args([
+                "--test",
+                "--test-concurrency=1",
+                "--test-reporter=spec",
+                "dashboard.spec.mjs",
+            ])
             .current_dir(e2e_dir())
             .env("NTM_BASE_URL", &base)
             .env("NTM_USERS", users.to_string())
@@ -58,18 +66,31 @@ async fn the_dashboard_works_in_a_real_browser_and_its_report_reads_back() {
     })
     .await
     .unwrap();
-    let log = format!("{}\n{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    let log = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
     println!("{log}");
     assert!(output.status.success(), "the browser spec failed:\n{log}");
 
     // The report the browser downloaded, cell by cell.
-    let bytes = std::fs::read(downloads.path().join("report-2020-Q1.xlsx")).expect("the browser saved the report");
-    let card = w.admin.get("/api/v1/communes/thien-ke/scorecard?as_of=2020-03-31").await;
+    let bytes = std::fs::read(downloads.path().join("report-2020-Q1.xlsx"))
+        .expect("the browser saved the report");
+    let card = w
+        .admin
+        .get("/api/v1/communes/thien-ke/scorecard?as_of=2020-03-31")
+        .await;
     check_q1_2020_report(&bytes, card.body["criteria_met"].as_u64().unwrap());
-    let geo: serde_json::Value = serde_json::from_slice(&std::fs::read(downloads.path().join("thien-ke.geojson")).unwrap()).unwrap();
+    let geo: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(downloads.path().join("thien-ke.geojson")).unwrap())
+            .unwrap();
     assert_eq!(geo["type"], "FeatureCollection");
 
-    let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../artifacts/screenshots/dashboard");
     let count = std::fs::read_dir(&shots).map(|d| d.count()).unwrap_or(0);
-    assert!(count >= 26, "a screenshot of every page in {}: {count}", shots.display());
+    assert!(
+        count >= 26,
+        "a screenshot of every page in {}: {count}",
+        shots.display()
+    );
 }

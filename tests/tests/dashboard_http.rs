@@ -13,17 +13,37 @@ async fn login_rotates_the_session_and_sets_strict_http_only_cookies() {
     let w = world().await;
     let mut b = Browser::new(&w.server.base);
     // A session id planted by someone else never becomes a session.
-    b.cookies.insert("ntm_session".into(), "ntmu_planted-by-an-attacker".into());
+    b.cookies
+        .insert("ntm_session".into(), "ntmu_planted-by-an-attacker".into());
     let page = b.get("/dashboard/c/thien-ke").await;
     assert_eq!(page.status, 303, "not logged in: to the login page");
-    assert!(page.location.as_deref().unwrap().starts_with("/dashboard/login?next="));
+    assert!(page
+        .location
+        .as_deref()
+        .unwrap()
+        .starts_with("/dashboard/login?next="));
     let login = b.get("/dashboard/login").await;
     let csrf = login.csrf();
     let r = b
-        .post("/dashboard/login", &[("username", OFFICER.0), ("password", OFFICER.1), ("csrf", &csrf), ("next", "/dashboard/c/thien-ke")])
+        .post(
+            "/dashboard/login",
+            &[
+                ("username", OFFICER.0),
+                ("password", OFFICER.1),
+                ("csrf", &csrf),
+                ("next", "/dashboard/c/thien-ke"),
+            ],
+        )
         .await;
-    assert_eq!((r.status, r.location.as_deref()), (303, Some("/dashboard/c/thien-ke")));
-    let session = r.set_cookies.iter().find(|c| c.starts_with("ntm_session=")).expect("a session cookie");
+    assert_eq!(
+        (r.status, r.location.as_deref()),
+        (303, Some("/dashboard/c/thien-ke"))
+    );
+    let session = r
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("ntm_session="))
+        .expect("a session cookie");
     for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
         assert!(session.contains(attribute), "{session} has {attribute}");
     }
@@ -38,17 +58,35 @@ async fn login_rotates_the_session_and_sets_strict_http_only_cookies() {
     let mut fresh = Browser::new(&w.server.base);
     let form = fresh.get("/dashboard/login").await.csrf();
     fresh.cookies.insert("ntm_session".into(), token.clone());
-    let r = fresh.post("/dashboard/login", &[("username", OFFICER.0), ("password", OFFICER.1), ("csrf", &form)]).await;
+    let r = fresh
+        .post(
+            "/dashboard/login",
+            &[
+                ("username", OFFICER.0),
+                ("password", OFFICER.1),
+                ("csrf", &form),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 303);
-    assert_ne!(fresh.cookies["ntm_session"], token, "a new session id at every login");
+    assert_ne!(
+        fresh.cookies["ntm_session"], token,
+        "a new session id at every login"
+    );
     let mut old = Browser::new(&w.server.base);
     old.cookies.insert("ntm_session".into(), token);
-    assert_eq!(old.get("/dashboard/c/thien-ke").await.status, 303, "the session before the new login is over");
+    assert_eq!(
+        old.get("/dashboard/c/thien-ke").await.status,
+        303,
+        "the session before the new login is over"
+    );
 
     // Logout ends the session on the server, not only in the browser.
     let page = fresh.get("/dashboard/c/thien-ke").await;
     let kept = fresh.cookies["ntm_session"].clone();
-    let out = fresh.post("/dashboard/logout", &[("csrf", &page.csrf())]).await;
+    let out = fresh
+        .post("/dashboard/logout", &[("csrf", &page.csrf())])
+        .await;
     assert_eq!(out.status, 303);
     let mut replay = Browser::new(&w.server.base);
     replay.cookies.insert("ntm_session".into(), kept);
@@ -60,15 +98,41 @@ async fn wrong_passwords_are_refused_and_the_login_form_needs_its_token() {
     let w = world().await;
     let mut b = Browser::new(&w.server.base);
     let csrf = b.get("/dashboard/login").await.csrf();
-    let r = b.post("/dashboard/login", &[("username", OFFICER.0), ("password", "wrong"), ("csrf", &csrf)]).await;
+    let r = b
+        .post(
+            "/dashboard/login",
+            &[
+                ("username", OFFICER.0),
+                ("password", "wrong"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 401);
     assert!(r.text().contains("Sai tên đăng nhập hoặc mật khẩu"));
     assert!(!b.cookies.contains_key("ntm_session"));
-    let r = b.post("/dashboard/login", &[("username", OFFICER.0), ("password", OFFICER.1)]).await;
+    let r = b
+        .post(
+            "/dashboard/login",
+            &[("username", OFFICER.0), ("password", OFFICER.1)],
+        )
+        .await;
     assert_eq!(r.status, 403, "a login form without its token is refused");
     let mut other = Browser::new(&w.server.base);
-    let r = other.post("/dashboard/login", &[("username", OFFICER.0), ("password", OFFICER.1), ("csrf", &csrf)]).await;
-    assert_eq!(r.status, 403, "another browser's token does not fit this browser's cookie");
+    let r = other
+        .post(
+            "/dashboard/login",
+            &[
+                ("username", OFFICER.0),
+                ("password", OFFICER.1),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status, 403,
+        "another browser's token does not fit this browser's cookie"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -77,31 +141,68 @@ async fn a_form_without_its_csrf_token_is_refused_and_changes_nothing() {
     let mut b = Browser::login(&w.server.base, OFFICER).await;
     let settings = b.get("/dashboard/c/thien-ke/settings").await;
     assert_eq!(settings.status, 200);
-    let fields = [("indicator", "2.4"), ("threshold", "20"), ("source", "QĐ thử")];
-    let r = b.post("/dashboard/c/thien-ke/settings/target", &fields).await;
+    let fields = [
+        ("indicator", "2.4"),
+        ("threshold", "20"),
+        ("source", "QĐ thử"),
+    ];
+    let r = b
+        .post("/dashboard/c/thien-ke/settings/target", &fields)
+        .await;
     assert_eq!(r.status, 403, "no token");
     assert!(r.text().contains("Biểu mẫu đã hết hạn"));
     let mut forged = fields.to_vec();
     forged.push(("csrf", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
-    assert_eq!(b.post("/dashboard/c/thien-ke/settings/target", &forged).await.status, 403, "a wrong token");
+    assert_eq!(
+        b.post("/dashboard/c/thien-ke/settings/target", &forged)
+            .await
+            .status,
+        403,
+        "a wrong token"
+    );
     let viewer = Browser::login(&w.server.base, VIEWER).await;
     let mut with_other_session = fields.to_vec();
     let other_token = viewer.cookies["ntm_session"].clone();
-    let other_csrf = { let mut v = viewer; v.get("/dashboard/c/thien-ke").await.csrf() };
+    let other_csrf = {
+        let mut v = viewer;
+        v.get("/dashboard/c/thien-ke").await.csrf()
+    };
     assert_ne!(other_token, b.cookies["ntm_session"]);
     with_other_session.push(("csrf", &other_csrf));
-    assert_eq!(b.post("/dashboard/c/thien-ke/settings/target", &with_other_session).await.status, 403, "another session's token");
-    assert_eq!(commune_targets(&w.admin, "thien-ke").await, json!({}), "nothing was stored");
+    assert_eq!(
+        b.post("/dashboard/c/thien-ke/settings/target", &with_other_session)
+            .await
+            .status,
+        403,
+        "another session's token"
+    );
+    assert_eq!(
+        commune_targets(&w.admin, "thien-ke").await,
+        json!({}),
+        "nothing was stored"
+    );
     // Logout too.
     assert_eq!(b.post("/dashboard/logout", &[]).await.status, 403);
-    assert_eq!(b.get("/dashboard/c/thien-ke").await.status, 200, "still logged in");
+    assert_eq!(
+        b.get("/dashboard/c/thien-ke").await.status,
+        200,
+        "still logged in"
+    );
 
     let token = settings.csrf();
     let mut fields = fields.to_vec();
     fields.push(("csrf", &token));
-    let r = b.post("/dashboard/c/thien-ke/settings/target", &fields).await;
-    assert_eq!((r.status, r.location.as_deref()), (303, Some("/dashboard/c/thien-ke/settings?ok=set.saved")));
-    assert_eq!(commune_targets(&w.admin, "thien-ke").await["2.4"]["threshold"], json!(20.0));
+    let r = b
+        .post("/dashboard/c/thien-ke/settings/target", &fields)
+        .await;
+    assert_eq!(
+        (r.status, r.location.as_deref()),
+        (303, Some("/dashboard/c/thien-ke/settings?ok=set.saved"))
+    );
+    assert_eq!(
+        commune_targets(&w.admin, "thien-ke").await["2.4"]["threshold"],
+        json!(20.0)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -110,20 +211,50 @@ async fn a_viewer_cannot_change_targets_quotas_or_devices() {
     let mut v = Browser::login(&w.server.base, VIEWER).await;
     let settings = v.get("/dashboard/c/thien-ke/settings").await;
     assert_eq!(settings.status, 200, "a viewer reads the settings");
-    assert!(!settings.body.contains("action=\"/dashboard/c/thien-ke/settings/target\""), "but gets no form to change them");
-    assert!(settings.text().contains("Tài khoản xem không được thay đổi"));
+    assert!(
+        !settings
+            .body
+            .contains("action=\"/dashboard/c/thien-ke/settings/target\""),
+        "but gets no form to change them"
+    );
+    assert!(settings
+        .text()
+        .contains("Tài khoản xem không được thay đổi"));
     let csrf = settings.csrf();
-    let r = v.post("/dashboard/c/thien-ke/settings/target", &[("indicator", "2.4"), ("threshold", "20"), ("source", "x"), ("csrf", &csrf)]).await;
+    let r = v
+        .post(
+            "/dashboard/c/thien-ke/settings/target",
+            &[
+                ("indicator", "2.4"),
+                ("threshold", "20"),
+                ("source", "x"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 403);
     let r = v
-        .post("/dashboard/c/thien-ke/settings/quota", &[("measure", "signs_placed"), ("village", "thien-ke-01"), ("target", "9"), ("since", "2020-01-01"), ("csrf", &csrf)])
+        .post(
+            "/dashboard/c/thien-ke/settings/quota",
+            &[
+                ("measure", "signs_placed"),
+                ("village", "thien-ke-01"),
+                ("target", "9"),
+                ("since", "2020-01-01"),
+                ("csrf", &csrf),
+            ],
+        )
         .await;
     assert_eq!(r.status, 403);
     assert_eq!(v.get("/dashboard/c/thien-ke/devices").await.status, 403);
     let path = format!("/dashboard/c/thien-ke/devices/{}/revoke", w.spare.device_id);
     assert_eq!(v.post(&path, &[("csrf", &csrf)]).await.status, 403);
     assert_eq!(commune_targets(&w.admin, "thien-ke").await, json!({}));
-    assert!(!settings.body.contains("nav.devices") && !settings.body.contains("/dashboard/c/thien-ke/devices\""), "no devices link for a viewer");
+    assert!(
+        !settings.body.contains("nav.devices")
+            && !settings.body.contains("/dashboard/c/thien-ke/devices\""),
+        "no devices link for a viewer"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -147,13 +278,40 @@ async fn another_communes_pages_answer_403_and_unknown_ones_404() {
     ] {
         assert_eq!(b.get(path).await.status, 403, "{path}");
     }
-    assert_eq!(b.get("/dashboard/c/lung-cu").await.status, 200, "their own commune");
+    assert_eq!(
+        b.get("/dashboard/c/lung-cu").await.status,
+        200,
+        "their own commune"
+    );
     let csrf = b.get("/dashboard/c/lung-cu").await.csrf();
-    let r = b.post("/dashboard/c/thien-ke/settings/target", &[("indicator", "2.4"), ("threshold", "1"), ("source", "x"), ("csrf", &csrf)]).await;
+    let r = b
+        .post(
+            "/dashboard/c/thien-ke/settings/target",
+            &[
+                ("indicator", "2.4"),
+                ("threshold", "1"),
+                ("source", "x"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 403);
-    let mut admin = Browser::login(&w.server.base, (ADMIN_USER, ntm_tests::server::ADMIN_PASSWORD)).await;
+    let mut admin = Browser::login(
+        &w.server.base,
+        (ADMIN_USER, ntm_tests::server::ADMIN_PASSWORD),
+    )
+    .await;
     assert_eq!(admin.get("/dashboard/c/no-such-commune").await.status, 404);
-    assert_eq!(admin.get(&format!("/dashboard/c/thien-ke/records/{}", uuid::Uuid::now_v7())).await.status, 404);
+    assert_eq!(
+        admin
+            .get(&format!(
+                "/dashboard/c/thien-ke/records/{}",
+                uuid::Uuid::now_v7()
+            ))
+            .await
+            .status,
+        404
+    );
     // A province official sees the province's communes, not another province's.
     let mut p = Browser::login(&w.server.base, PROVINCE).await;
     assert_eq!(p.get("/dashboard/c/vinh-loi").await.status, 200);
@@ -167,26 +325,51 @@ async fn the_scorecard_shows_the_plans_figures_in_vietnamese_and_english() {
     let page = b.get("/dashboard/c/thien-ke?as_of=2020-02-15").await;
     assert_eq!(page.status, 200);
     let road = page.element_text("id=\"ind-2.4\"");
-    for expected in ["24,62 %", "6,4 / 26 km", "≥ 50 %", "Chưa đạt", "6,6 km", "tỉnh", "Dương Đăng Lâm"] {
+    for expected in [
+        "24,62 %",
+        "6,4 / 26 km",
+        "≥ 50 %",
+        "Chưa đạt",
+        "6,6 km",
+        "tỉnh",
+        "Dương Đăng Lâm",
+    ] {
         assert!(road.contains(expected), "2.4 shows {expected}: {road}");
     }
     let insurance = page.element_text("id=\"ind-15.1\"");
-    assert!(insurance.contains("90,5 %") && insurance.contains("Đạt"), "{insurance}");
+    assert!(
+        insurance.contains("90,5 %") && insurance.contains("Đạt"),
+        "{insurance}"
+    );
     let stunting = page.element_text("id=\"ind-15.3\"");
-    assert!(stunting.contains("12,8 %") && stunting.contains("≤ 26,7 %"), "{stunting}");
+    assert!(
+        stunting.contains("12,8 %") && stunting.contains("≤ 26,7 %"),
+        "{stunting}"
+    );
     assert!(page.body.contains("<svg"), "the trend is drawn");
     assert!(page.text().contains("/19"));
     // After the 500 m road of 10/03/2020: 6.9 of 26 km.
     let later = b.get("/dashboard/c/thien-ke?as_of=2020-03-31").await;
     let road = later.element_text("id=\"ind-2.4\"");
-    assert!(road.contains("26,54 %") && road.contains("6,1 km"), "{road}");
-    assert!(later.text().contains("hồ sơ đang có xung đột"), "the conflict is announced");
+    assert!(
+        road.contains("26,54 %") && road.contains("6,1 km"),
+        "{road}"
+    );
+    assert!(
+        later.text().contains("hồ sơ đang có xung đột"),
+        "the conflict is announced"
+    );
 
-    let switched = b.get("/dashboard/lang/en?back=/dashboard/c/thien-ke%3Fas_of%3D2020-02-15").await;
+    let switched = b
+        .get("/dashboard/lang/en?back=/dashboard/c/thien-ke%3Fas_of%3D2020-02-15")
+        .await;
     assert_eq!(switched.status, 303);
     let english = b.get("/dashboard/c/thien-ke?as_of=2020-02-15").await;
     let road = english.element_text("id=\"ind-2.4\"");
-    assert!(road.contains("24.62 %") && road.contains("Not met") && road.contains("6.6 km"), "{road}");
+    assert!(
+        road.contains("24.62 %") && road.contains("Not met") && road.contains("6.6 km"),
+        "{road}"
+    );
     assert!(english.body.contains("lang=\"en\""));
 }
 
@@ -198,28 +381,70 @@ async fn household_csv_import_reports_errors_by_line_or_imports_every_line() {
     assert!(page.element_text("id=\"registered\"").contains("140"));
     let csrf = page.csrf();
     let bad = "code,village_id,head_name,members,address\nTK20-001,thien-ke-02,Lò Văn A,4,Thôn 2\nTK20-002,thon-x,Lò Văn B,3,\nTK20-003,thien-ke-02,Lò Văn C,nhiều,\n";
-    let r = b.post_multipart("/dashboard/c/thien-ke/households", &[("csrf", &csrf)], ("hh.csv", bad.as_bytes())).await;
+    let r = b
+        .post_multipart(
+            "/dashboard/c/thien-ke/households",
+            &[("csrf", &csrf)],
+            ("hh.csv", bad.as_bytes()),
+        )
+        .await;
     assert_eq!(r.status, 422);
     let errors = r.element_text("id=\"import-errors\"");
     assert!(errors.contains("3 village_id \"thon-x\""), "{errors}");
     assert!(errors.contains("4 members \"nhiều\""), "{errors}");
-    assert!(b.get("/dashboard/c/thien-ke/households").await.element_text("id=\"registered\"").contains("140"), "nothing imported");
-    let no_token = b.post_multipart("/dashboard/c/thien-ke/households", &[], ("hh.csv", bad.as_bytes())).await;
+    assert!(
+        b.get("/dashboard/c/thien-ke/households")
+            .await
+            .element_text("id=\"registered\"")
+            .contains("140"),
+        "nothing imported"
+    );
+    let no_token = b
+        .post_multipart(
+            "/dashboard/c/thien-ke/households",
+            &[],
+            ("hh.csv", bad.as_bytes()),
+        )
+        .await;
     assert_eq!(no_token.status, 403);
 
     let good = "code,village_id,head_name,members,address\nTK20-001,thien-ke-02,Lò Văn A,4,Thôn 2\nTK20-002,thien-ke-14,Lò Văn B,3,\nTK01-001,thien-ke-01,Trùng mã,5,\n";
-    let r = b.post_multipart("/dashboard/c/thien-ke/households", &[("csrf", &csrf)], ("hh.csv", good.as_bytes())).await;
+    let r = b
+        .post_multipart(
+            "/dashboard/c/thien-ke/households",
+            &[("csrf", &csrf)],
+            ("hh.csv", good.as_bytes()),
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", r.text());
     let result = r.element_text("id=\"import-result\"");
-    assert!(result.contains("2 hộ") && result.contains("1 bỏ qua"), "{result}");
+    assert!(
+        result.contains("2 hộ") && result.contains("1 bỏ qua"),
+        "{result}"
+    );
     assert!(r.element_text("id=\"registered\"").contains("142"));
     // The households are records like any other: the scorecard's registry grew, and they carry the officer as author.
-    let records = w.admin.get("/api/v1/communes/thien-ke/records?kind=household&limit=1000").await;
-    let imported: Vec<_> = records.body["records"].as_array().unwrap().iter().filter(|v| v["body"]["code"] == "TK20-001").collect();
+    let records = w
+        .admin
+        .get("/api/v1/communes/thien-ke/records?kind=household&limit=1000")
+        .await;
+    let imported: Vec<_> = records.body["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["body"]["code"] == "TK20-001")
+        .collect();
     assert_eq!(imported.len(), 1);
-    assert_eq!(imported[0]["author"], json!(format!("dashboard: {}", OFFICER.0)));
+    assert_eq!(
+        imported[0]["author"],
+        json!(format!("dashboard: {}", OFFICER.0))
+    );
     let recompute = w.server.cli(&["recompute"]);
-    assert!(recompute.status.success(), "incremental totals equal a recompute: {}", String::from_utf8_lossy(&recompute.stdout));
+    assert!(
+        recompute.status.success(),
+        "incremental totals equal a recompute: {}",
+        String::from_utf8_lossy(&recompute.stdout)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -230,50 +455,163 @@ async fn resolving_a_conflict_writes_a_merge_version_whose_parents_are_all_heads
     assert!(list.body.contains(&w.conflict_entity.to_string()));
     let path = format!("/dashboard/c/thien-ke/records/{}", w.conflict_entity);
     let page = b.get(&path).await;
-    assert!(page.text().contains("2 phiên bản hiện hành"), "{}", page.text());
-    let heads = w.conflict_heads.iter().map(|h| h.to_string()).collect::<Vec<_>>().join(",");
+    assert!(
+        page.text().contains("2 phiên bản hiện hành"),
+        "{}",
+        page.text()
+    );
+    let heads = w
+        .conflict_heads
+        .iter()
+        .map(|h| h.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
     let keep = w.conflict_heads[0].to_string();
     // A stale view (the officer saw only one head) does not merge.
-    let r = b.post(&format!("{path}/resolve"), &[("csrf", &page.csrf()), ("keep", &keep), ("heads", &keep)]).await;
-    assert_eq!(r.location.as_deref(), Some(format!("{path}?ok=cf.stale").as_str()));
-    let viewer_csrf = { let mut v = Browser::login(&w.server.base, VIEWER).await; let c = v.get(&path).await.csrf(); (v, c) };
+    let r = b
+        .post(
+            &format!("{path}/resolve"),
+            &[("csrf", &page.csrf()), ("keep", &keep), ("heads", &keep)],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("{path}?ok=cf.stale").as_str())
+    );
+    let viewer_csrf = {
+        let mut v = Browser::login(&w.server.base, VIEWER).await;
+        let c = v.get(&path).await.csrf();
+        (v, c)
+    };
     let (mut v, vc) = viewer_csrf;
-    assert_eq!(v.post(&format!("{path}/resolve"), &[("csrf", &vc), ("keep", &keep), ("heads", &heads)]).await.status, 403);
+    assert_eq!(
+        v.post(
+            &format!("{path}/resolve"),
+            &[("csrf", &vc), ("keep", &keep), ("heads", &heads)]
+        )
+        .await
+        .status,
+        403
+    );
 
-    let r = b.post(&format!("{path}/resolve"), &[("csrf", &page.csrf()), ("keep", &keep), ("heads", &heads)]).await;
-    assert_eq!(r.location.as_deref(), Some(format!("{path}?ok=cf.resolved").as_str()));
-    let versions = w.admin.get("/api/v1/communes/thien-ke/records?kind=trash_sign&limit=1000").await;
-    let of_entity: Vec<_> = versions.body["records"].as_array().unwrap().iter().filter(|v| v["entity_id"] == w.conflict_entity.to_string()).collect();
-    assert_eq!(of_entity.len(), 4, "the original, two edits and the merge: nothing dropped");
-    let merge = of_entity.iter().find(|v| v["parents"].as_array().unwrap().len() == 2).expect("a merge version");
-    let mut parents: Vec<String> = merge["parents"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_owned()).collect();
+    let r = b
+        .post(
+            &format!("{path}/resolve"),
+            &[("csrf", &page.csrf()), ("keep", &keep), ("heads", &heads)],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("{path}?ok=cf.resolved").as_str())
+    );
+    let versions = w
+        .admin
+        .get("/api/v1/communes/thien-ke/records?kind=trash_sign&limit=1000")
+        .await;
+    let of_entity: Vec<_> = versions.body["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["entity_id"] == w.conflict_entity.to_string())
+        .collect();
+    assert_eq!(
+        of_entity.len(),
+        4,
+        "the original, two edits and the merge: nothing dropped"
+    );
+    let merge = of_entity
+        .iter()
+        .find(|v| v["parents"].as_array().unwrap().len() == 2)
+        .expect("a merge version");
+    let mut parents: Vec<String> = merge["parents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_owned())
+        .collect();
     parents.sort();
     let mut expected: Vec<String> = w.conflict_heads.iter().map(|h| h.to_string()).collect();
     expected.sort();
     assert_eq!(parents, expected);
-    assert_eq!(merge["body"]["condition"], "damaged", "the kept version's content");
-    assert!(b.get("/dashboard/c/thien-ke/conflicts").await.text().contains("Không có xung đột nào"));
+    assert_eq!(
+        merge["body"]["condition"], "damaged",
+        "the kept version's content"
+    );
+    assert!(b
+        .get("/dashboard/c/thien-ke/conflicts")
+        .await
+        .text()
+        .contains("Không có xung đột nào"));
     let card = w.admin.get("/api/v1/communes/thien-ke/scorecard").await;
-    assert_eq!(card.body["conflicts"], json!(0), "the incremental totals know it");
+    assert_eq!(
+        card.body["conflicts"],
+        json!(0),
+        "the incremental totals know it"
+    );
     let recompute = w.server.cli(&["recompute"]);
-    assert!(recompute.status.success(), "{}", String::from_utf8_lossy(&recompute.stdout));
+    assert!(
+        recompute.status.success(),
+        "{}",
+        String::from_utf8_lossy(&recompute.stdout)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_photo_taken_far_from_its_sign_is_flagged_on_the_record() {
     let w = world().await;
     let mut b = Browser::login(&w.server.base, OFFICER).await;
-    let far = b.get(&format!("/dashboard/c/thien-ke/records/{}", w.far_sign.entity_id)).await;
-    assert!(far.text().contains("Cảnh báo: ảnh chụp xa vị trí hồ sơ"), "{}", far.text());
-    assert!(far.text().contains("12/03/2020 09:35"), "the EXIF time, in Vietnam time");
-    let near = b.get(&format!("/dashboard/c/thien-ke/records/{}", w.near_sign.entity_id)).await;
-    assert!(!near.text().contains("Cảnh báo: ảnh chụp xa"), "{}", near.text());
-    let photo = b.get(&format!("/dashboard/c/thien-ke/photos/{}", w.far_photo.to_hex())).await;
+    let far = b
+        .get(&format!(
+            "/dashboard/c/thien-ke/records/{}",
+            w.far_sign.entity_id
+        ))
+        .await;
+    assert!(
+        far.text().contains("Cảnh báo: ảnh chụp xa vị trí hồ sơ"),
+        "{}",
+        far.text()
+    );
+    assert!(
+        far.text().contains("12/03/2020 09:35"),
+        "the EXIF time, in Vietnam time"
+    );
+    let near = b
+        .get(&format!(
+            "/dashboard/c/thien-ke/records/{}",
+            w.near_sign.entity_id
+        ))
+        .await;
+    assert!(
+        !near.text().contains("Cảnh báo: ảnh chụp xa"),
+        "{}",
+        near.text()
+    );
+    let photo = b
+        .get(&format!(
+            "/dashboard/c/thien-ke/photos/{}",
+            w.far_photo.to_hex()
+        ))
+        .await;
     assert_eq!(photo.status, 200);
-    let thumb = b.get(&format!("/dashboard/c/thien-ke/photos/{}?size=thumb", w.far_photo.to_hex())).await;
+    let thumb = b
+        .get(&format!(
+            "/dashboard/c/thien-ke/photos/{}?size=thumb",
+            w.far_photo.to_hex()
+        ))
+        .await;
     assert_eq!(thumb.status, 200);
     let mut province = Browser::login(&w.server.base, PROVINCE).await;
-    assert_eq!(province.get(&format!("/dashboard/c/vinh-loi/photos/{}", w.far_photo.to_hex())).await.status, 404, "not a photo of that commune");
+    assert_eq!(
+        province
+            .get(&format!(
+                "/dashboard/c/vinh-loi/photos/{}",
+                w.far_photo.to_hex()
+            ))
+            .await
+            .status,
+        404,
+        "not a photo of that commune"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -283,23 +621,86 @@ async fn a_province_official_sets_the_provinces_threshold_for_its_communes_only(
     let overview = p.get("/dashboard/overview").await;
     assert_eq!(overview.status, 200);
     let rows = overview.element_text("id=\"overview\"");
-    assert!(rows.contains("Thiện Kế") && rows.contains("Vĩnh Lợi") && !rows.contains("Lũng Cú"), "{rows}");
+    assert!(
+        rows.contains("Thiện Kế") && rows.contains("Vĩnh Lợi") && !rows.contains("Lũng Cú"),
+        "{rows}"
+    );
     let csrf = overview.csrf();
     let r = p
-        .post("/dashboard/province-target", &[("csrf", &csrf), ("province", "Tuyên Quang"), ("indicator", "2.4"), ("threshold", "40"), ("source", "QĐ UBND tỉnh Tuyên Quang (thử)")])
+        .post(
+            "/dashboard/province-target",
+            &[
+                ("csrf", &csrf),
+                ("province", "Tuyên Quang"),
+                ("indicator", "2.4"),
+                ("threshold", "40"),
+                ("source", "QĐ UBND tỉnh Tuyên Quang (thử)"),
+            ],
+        )
         .await;
-    assert_eq!(r.location.as_deref(), Some("/dashboard/overview?ok=set.saved"));
+    assert_eq!(
+        r.location.as_deref(),
+        Some("/dashboard/overview?ok=set.saved")
+    );
     for commune in ["thien-ke", "vinh-loi"] {
-        let card = w.admin.get(&format!("/api/v1/communes/{commune}/scorecard")).await;
-        let ind = card.body["criteria"][1]["indicators"].as_array().unwrap().iter().find(|i| i["id"] == "2.4").unwrap().clone();
-        assert_eq!((ind["threshold"].as_f64(), ind["threshold_source"].as_str()), (Some(40.0), Some("province")), "{commune}");
+        let card = w
+            .admin
+            .get(&format!("/api/v1/communes/{commune}/scorecard"))
+            .await;
+        let ind = card.body["criteria"][1]["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == "2.4")
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (ind["threshold"].as_f64(), ind["threshold_source"].as_str()),
+            (Some(40.0), Some("province")),
+            "{commune}"
+        );
     }
-    let r = p.post("/dashboard/province-target", &[("csrf", &csrf), ("province", "Hà Giang"), ("indicator", "2.4"), ("threshold", "1"), ("source", "x")]).await;
+    let r = p
+        .post(
+            "/dashboard/province-target",
+            &[
+                ("csrf", &csrf),
+                ("province", "Hà Giang"),
+                ("indicator", "2.4"),
+                ("threshold", "1"),
+                ("source", "x"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 403, "not their province");
-    let r = p.post("/dashboard/province-target", &[("province", "Tuyên Quang"), ("indicator", "2.4"), ("threshold", "1"), ("source", "x")]).await;
+    let r = p
+        .post(
+            "/dashboard/province-target",
+            &[
+                ("province", "Tuyên Quang"),
+                ("indicator", "2.4"),
+                ("threshold", "1"),
+                ("source", "x"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 403, "no token");
     let mut officer = Browser::login(&w.server.base, OFFICER).await;
     let csrf = officer.get("/dashboard/c/thien-ke").await.csrf();
-    let r = officer.post("/dashboard/province-target", &[("csrf", &csrf), ("province", "Tuyên Quang"), ("indicator", "2.4"), ("threshold", "1"), ("source", "x")]).await;
-    assert_eq!(r.status, 403, "a commune officer does not set the province's thresholds");
+    let r = officer
+        .post(
+            "/dashboard/province-target",
+            &[
+                ("csrf", &csrf),
+                ("province", "Tuyên Quang"),
+                ("indicator", "2.4"),
+                ("threshold", "1"),
+                ("source", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status, 403,
+        "a commune officer does not set the province's thresholds"
+    );
 }

@@ -8,7 +8,11 @@ use ntm_tests::server::Api;
 use serde_json::Value;
 
 async fn download(api: &Api, path: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
-    let resp = api.request(reqwest::Method::GET, path).send().await.unwrap();
+    let resp = api
+        .request(reqwest::Method::GET, path)
+        .send()
+        .await
+        .unwrap();
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
     (status, headers, resp.bytes().await.unwrap().to_vec())
@@ -17,32 +21,74 @@ async fn download(api: &Api, path: &str) -> (u16, reqwest::header::HeaderMap, Ve
 #[tokio::test(flavor = "multi_thread")]
 async fn quarterly_xlsx_report_is_in_vietnamese_with_the_change_over_the_period() {
     let w = world().await;
-    let (status, headers, bytes) = download(&w.admin, "/api/v1/communes/thien-ke/export/xlsx?period=2020-Q1").await;
+    let (status, headers, bytes) = download(
+        &w.admin,
+        "/api/v1/communes/thien-ke/export/xlsx?period=2020-Q1",
+    )
+    .await;
     assert_eq!(status, 200);
-    assert_eq!(headers["content-type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
-    assert_eq!(headers["content-disposition"], "attachment; filename=\"bao-cao-ntm-thien-ke-2020-Q1.xlsx\"");
-    let card = w.admin.get("/api/v1/communes/thien-ke/scorecard?as_of=2020-03-31").await;
+    assert_eq!(
+        headers["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert_eq!(
+        headers["content-disposition"],
+        "attachment; filename=\"bao-cao-ntm-thien-ke-2020-Q1.xlsx\""
+    );
+    let card = w
+        .admin
+        .get("/api/v1/communes/thien-ke/scorecard?as_of=2020-03-31")
+        .await;
     check_q1_2020_report(&bytes, card.body["criteria_met"].as_u64().unwrap());
 
     // A month: February has the baseline and nothing of March.
-    let (status, _, bytes) = download(&w.admin, "/api/v1/communes/thien-ke/export/xlsx?period=2020-02").await;
+    let (status, _, bytes) = download(
+        &w.admin,
+        "/api/v1/communes/thien-ke/export/xlsx?period=2020-02",
+    )
+    .await;
     assert_eq!(status, 200);
     let sheets = read_xlsx(&bytes);
     let ind = &sheets[1].1;
     let road = ind.row_where(0, "2.4");
-    assert_eq!(dashboard_common::number(&road[ind.column(0, "Giá trị đầu kỳ")]), 24.62);
-    assert_eq!(dashboard_common::number(&road[ind.column(0, "Giá trị cuối kỳ")]), 24.62);
-    assert_eq!(dashboard_common::number(&road[ind.column(0, "Thay đổi trong kỳ")]), 0.0);
-    assert_eq!(sheets[3].1.rows.len(), 1, "no road yet at the end of February");
+    assert_eq!(
+        dashboard_common::number(&road[ind.column(0, "Giá trị đầu kỳ")]),
+        24.62
+    );
+    assert_eq!(
+        dashboard_common::number(&road[ind.column(0, "Giá trị cuối kỳ")]),
+        24.62
+    );
+    assert_eq!(
+        dashboard_common::number(&road[ind.column(0, "Thay đổi trong kỳ")]),
+        0.0
+    );
+    assert_eq!(
+        sheets[3].1.rows.len(),
+        1,
+        "no road yet at the end of February"
+    );
     for bad in ["2020-13", "2020-Q5", "Q1", "2020-1"] {
-        assert_eq!(w.admin.get(&format!("/api/v1/communes/thien-ke/export/xlsx?period={bad}")).await.status, 400, "{bad}");
+        assert_eq!(
+            w.admin
+                .get(&format!(
+                    "/api/v1/communes/thien-ke/export/xlsx?period={bad}"
+                ))
+                .await
+                .status,
+            400,
+            "{bad}"
+        );
     }
 }
 
 fn csv_rows(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
     let mut r = csv::Reader::from_reader(bytes);
     let header = r.headers().unwrap().iter().map(str::to_owned).collect();
-    let rows = r.records().map(|x| x.unwrap().iter().map(str::to_owned).collect()).collect();
+    let rows = r
+        .records()
+        .map(|x| x.unwrap().iter().map(str::to_owned).collect())
+        .collect();
     (header, rows)
 }
 
@@ -52,7 +98,11 @@ async fn csv_per_kind_lists_the_current_records() {
     let get = |kind: &'static str| {
         let api = w.admin.clone();
         async move {
-            let (status, headers, bytes) = download(&api, &format!("/api/v1/communes/thien-ke/export/csv?kind={kind}&as_of=2020-03-31")).await;
+            let (status, headers, bytes) = download(
+                &api,
+                &format!("/api/v1/communes/thien-ke/export/csv?kind={kind}&as_of=2020-03-31"),
+            )
+            .await;
             assert_eq!(status, 200, "{kind}");
             assert_eq!(headers["content-type"], "text/csv; charset=utf-8");
             csv_rows(&bytes)
@@ -70,35 +120,83 @@ async fn csv_per_kind_lists_the_current_records() {
     let (header, indicators) = get("indicators").await;
     let id = header.iter().position(|h| h == "indicator_id").unwrap();
     let value = header.iter().position(|h| h == "value").unwrap();
-    assert_eq!(indicators.iter().find(|r| r[id] == "2.4").unwrap()[value], "26.54");
+    assert_eq!(
+        indicators.iter().find(|r| r[id] == "2.4").unwrap()[value],
+        "26.54"
+    );
     assert_eq!(get("villages").await.1.len(), 14);
     // Before the roads were recorded.
-    let (status, _, bytes) = download(&w.admin, "/api/v1/communes/thien-ke/export/csv?kind=road_segment&as_of=2020-02-29").await;
+    let (status, _, bytes) = download(
+        &w.admin,
+        "/api/v1/communes/thien-ke/export/csv?kind=road_segment&as_of=2020-02-29",
+    )
+    .await;
     assert_eq!((status, csv_rows(&bytes).1.len()), (200, 0));
-    assert_eq!(w.admin.get("/api/v1/communes/thien-ke/export/csv?kind=photos").await.status, 400);
+    assert_eq!(
+        w.admin
+            .get("/api/v1/communes/thien-ke/export/csv?kind=photos")
+            .await
+            .status,
+        400
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn geojson_has_tracks_as_linestrings_and_signs_as_points_in_lon_lat_order() {
     let w = world().await;
-    let (status, headers, bytes) = download(&w.admin, "/api/v1/communes/thien-ke/export/geojson").await;
+    let (status, headers, bytes) =
+        download(&w.admin, "/api/v1/communes/thien-ke/export/geojson").await;
     assert_eq!(status, 200);
     assert_eq!(headers["content-type"], "application/geo+json");
     let fc: Value = serde_json::from_slice(&bytes).unwrap();
     assert_eq!(fc["type"], "FeatureCollection");
     let features = fc["features"].as_array().unwrap();
-    let lines: Vec<&Value> = features.iter().filter(|f| f["geometry"]["type"] == "LineString").collect();
-    let points: Vec<&Value> = features.iter().filter(|f| f["geometry"]["type"] == "Point").collect();
+    let lines: Vec<&Value> = features
+        .iter()
+        .filter(|f| f["geometry"]["type"] == "LineString")
+        .collect();
+    let points: Vec<&Value> = features
+        .iter()
+        .filter(|f| f["geometry"]["type"] == "Point")
+        .collect();
     assert_eq!((lines.len(), points.len()), (2, 4));
-    let road = lines.iter().find(|f| f["properties"]["entity_id"] == w.road.entity_id.to_string()).unwrap();
+    let road = lines
+        .iter()
+        .find(|f| f["properties"]["entity_id"] == w.road.entity_id.to_string())
+        .unwrap();
     let first = &road["geometry"]["coordinates"][0];
-    assert!((first[0].as_f64().unwrap() - 105.30).abs() < 1e-6, "longitude first: {first}");
-    assert!((first[1].as_f64().unwrap() - 21.78).abs() < 1e-6, "then latitude: {first}");
+    assert!(
+        (first[0].as_f64().unwrap() - 105.30).abs() < 1e-6,
+        "longitude first: {first}"
+    );
+    assert!(
+        (first[1].as_f64().unwrap() - 21.78).abs() < 1e-6,
+        "then latitude: {first}"
+    );
     let p = &road["properties"];
-    assert_eq!((p["class"].as_str(), p["surface"].as_str(), p["status"].as_str(), p["village"].as_str()), (Some("field_main"), Some("concrete"), Some("completed"), Some("thien-ke-03")));
+    assert_eq!(
+        (
+            p["class"].as_str(),
+            p["surface"].as_str(),
+            p["status"].as_str(),
+            p["village"].as_str()
+        ),
+        (
+            Some("field_main"),
+            Some("concrete"),
+            Some("completed"),
+            Some("thien-ke-03")
+        )
+    );
     assert!((p["length_m"].as_f64().unwrap() - 500.0).abs() < 5.0);
-    let sign = points.iter().find(|f| f["properties"]["entity_id"] == w.far_sign.entity_id.to_string()).unwrap();
-    assert_eq!(sign["geometry"]["coordinates"], serde_json::json!([105.33, 21.78]));
+    let sign = points
+        .iter()
+        .find(|f| f["properties"]["entity_id"] == w.far_sign.entity_id.to_string())
+        .unwrap();
+    assert_eq!(
+        sign["geometry"]["coordinates"],
+        serde_json::json!([105.33, 21.78])
+    );
     assert_eq!(sign["properties"]["photos"], 1);
 }
 
@@ -106,16 +204,46 @@ async fn geojson_has_tracks_as_linestrings_and_signs_as_points_in_lon_lat_order(
 async fn exports_need_a_token_or_a_session_and_stay_in_scope() {
     let w = world().await;
     let anonymous = Api::new(&w.server.base);
-    assert_eq!(anonymous.get("/api/v1/communes/thien-ke/export/geojson").await.status, 401);
+    assert_eq!(
+        anonymous
+            .get("/api/v1/communes/thien-ke/export/geojson")
+            .await
+            .status,
+        401
+    );
     let other = Api::login(&w.server.base, OTHER.0, OTHER.1).await;
-    assert_eq!(other.get("/api/v1/communes/thien-ke/export/geojson").await.status, 403);
-    assert_eq!(other.get("/api/v1/communes/thien-ke/export/csv?kind=household").await.status, 403);
+    assert_eq!(
+        other
+            .get("/api/v1/communes/thien-ke/export/geojson")
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        other
+            .get("/api/v1/communes/thien-ke/export/csv?kind=household")
+            .await
+            .status,
+        403
+    );
     let device = w.spare.api.clone();
-    let (status, _, _) = download(&device, "/api/v1/communes/thien-ke/export/csv?kind=household").await;
+    let (status, _, _) = download(
+        &device,
+        "/api/v1/communes/thien-ke/export/csv?kind=household",
+    )
+    .await;
     assert_eq!(status, 200, "a device of the commune reads its data");
     let mut b = Browser::login(&w.server.base, OFFICER).await;
-    let page = b.get("/api/v1/communes/thien-ke/export/xlsx?period=2020-Q1").await;
+    let page = b
+        .get("/api/v1/communes/thien-ke/export/xlsx?period=2020-Q1")
+        .await;
     assert_eq!(page.status, 200, "a dashboard session downloads too");
     let forged = Api::new(&w.server.base).with_token("ntmu_not-a-session");
-    assert_eq!(forged.get("/api/v1/communes/thien-ke/export/geojson").await.status, 401);
+    assert_eq!(
+        forged
+            .get("/api/v1/communes/thien-ke/export/geojson")
+            .await
+            .status,
+        401
+    );
 }

@@ -20,7 +20,9 @@ use ntm_field::admin::{Commune, Village};
 use ntm_field::catalog::{Catalog, IndicatorType};
 use ntm_field::config::MeasureId;
 use ntm_field::ids::{Region, Slug};
-use ntm_field::protocol::{CreateUserRequest, EnrollmentRequest, PushStatus, QuotaPut, Role, TargetPut};
+use ntm_field::protocol::{
+    CreateUserRequest, EnrollmentRequest, PushStatus, QuotaPut, Role, TargetPut,
+};
 use ntm_field::record::{Body as RecordBody, Household, Kind};
 use serde::Deserialize;
 
@@ -32,8 +34,8 @@ use super::{commune_for, html_page, write, PageError, PageResult};
 use crate::auth::{Access, UserAuth};
 use crate::body::ApiBody;
 use crate::error::ApiError;
-use crate::handlers::v1::{accounts, communes, devices};
 use crate::handlers::v1::reports::local_today;
+use crate::handlers::v1::{accounts, communes, devices};
 use crate::{blocking, AppState};
 
 #[derive(Debug, Deserialize, Default)]
@@ -51,7 +53,9 @@ fn api_user(u: &DashUser) -> UserAuth {
 fn after<T>(result: Result<T, ApiError>, to: &str) -> PageResult<Response> {
     match result {
         Ok(_) => Ok(Redirect::to(&format!("{to}?ok=set.saved")).into_response()),
-        Err(e) if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::NOT_FOUND => Err(e.into()),
+        Err(e) if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::NOT_FOUND => {
+            Err(e.into())
+        }
         Err(e) => Ok(Redirect::to(&format!("{to}?err={}", urlencode(&e.message))).into_response()),
     }
 }
@@ -74,12 +78,24 @@ pub async fn settings_page(
     let config = commune_for(&state, &u, &id, Access::Read).await?;
     let storage = state.storage.clone();
     let (slug, cfg) = (config.commune.id.clone(), config.clone());
-    let card = blocking(move || Ok(compute(&cfg, &storage.commune_versions(&slug)?, local_today(), false).card)).await?;
+    let card = blocking(move || {
+        Ok(compute(
+            &cfg,
+            &storage.commune_versions(&slug)?,
+            local_today(),
+            false,
+        )
+        .card)
+    })
+    .await?;
     let manage = can_manage(&u);
     let commune = config.commune.id.as_str();
     let base = format!("/dashboard/c/{commune}/settings");
     let catalog = Catalog::builtin();
-    let numeric: Vec<_> = catalog.indicators().filter(|(_, i)| i.indicator_type != IndicatorType::Bool).collect();
+    let numeric: Vec<_> = catalog
+        .indicators()
+        .filter(|(_, i)| i.indicator_type != IndicatorType::Bool)
+        .collect();
     let body = html! {
         @if !manage { p.flash.warn { (lang.t("set.viewer_note")) } }
         section #targets {
@@ -214,12 +230,21 @@ pub async fn settings_page(
         nav: Nav::Settings,
         here: base.clone(),
     };
-    Ok(html_page(page(shell, Flash::from_query(lang, q.ok.as_deref(), q.err.as_deref()), body)))
+    Ok(html_page(page(
+        shell,
+        Flash::from_query(lang, q.ok.as_deref(), q.err.as_deref()),
+        body,
+    )))
 }
 
 fn parse_number(s: &str) -> Option<f64> {
     // Accept both "24,5" (Vietnamese) and "24.5".
-    s.trim().replace(' ', "").replace(',', ".").parse::<f64>().ok().filter(|x| x.is_finite())
+    s.trim()
+        .replace(' ', "")
+        .replace(',', ".")
+        .parse::<f64>()
+        .ok()
+        .filter(|x| x.is_finite())
 }
 
 #[derive(Debug, Deserialize)]
@@ -242,10 +267,24 @@ pub async fn save_target(
     let Some(threshold) = f.threshold.as_deref().and_then(parse_number) else {
         // Check the caller's rights before answering about the values.
         commune_for(&state, &u, &id, Access::Manage).await?;
-        return Ok(Redirect::to(&format!("{to}?err={}", urlencode("threshold: a number, e.g. 50 or 26,7"))).into_response());
+        return Ok(Redirect::to(&format!(
+            "{to}?err={}",
+            urlencode("threshold: a number, e.g. 50 or 26,7")
+        ))
+        .into_response());
     };
-    let put = TargetPut { threshold, inner: None, source: f.source.unwrap_or_default() };
-    let result = communes::put_commune_target(State(state), api_user(&u), Path((id, f.indicator)), ApiBody(put)).await;
+    let put = TargetPut {
+        threshold,
+        inner: None,
+        source: f.source.unwrap_or_default(),
+    };
+    let result = communes::put_commune_target(
+        State(state),
+        api_user(&u),
+        Path((id, f.indicator)),
+        ApiBody(put),
+    )
+    .await;
     after(result, &to)
 }
 
@@ -265,7 +304,9 @@ pub async fn remove_target(
     u.check_csrf(f.csrf.as_deref())?;
     let config = commune_for(&state, &u, &id, Access::Manage).await?;
     let storage = state.storage.clone();
-    let result = blocking(move || Ok(storage.delete_commune_target(&config.commune.id, &f.indicator)?)).await;
+    let result =
+        blocking(move || Ok(storage.delete_commune_target(&config.commune.id, &f.indicator)?))
+            .await;
     after(result, &format!("/dashboard/c/{id}/settings"))
 }
 
@@ -288,12 +329,25 @@ pub async fn save_quota(
     u.check_csrf(f.csrf.as_deref())?;
     let to = format!("/dashboard/c/{id}/settings");
     let target = f.target.as_deref().and_then(parse_number);
-    let since = f.since.as_deref().and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok());
+    let since = f
+        .since
+        .as_deref()
+        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok());
     let (Some(target), Some(since)) = (target, since) else {
         commune_for(&state, &u, &id, Access::Manage).await?;
-        return Ok(Redirect::to(&format!("{to}?err={}", urlencode("target: a number; since: a date"))).into_response());
+        return Ok(Redirect::to(&format!(
+            "{to}?err={}",
+            urlencode("target: a number; since: a date")
+        ))
+        .into_response());
     };
-    let result = communes::put_quota(State(state), api_user(&u), Path((id, f.village, f.measure)), ApiBody(QuotaPut { target, since })).await;
+    let result = communes::put_quota(
+        State(state),
+        api_user(&u),
+        Path((id, f.village, f.measure)),
+        ApiBody(QuotaPut { target, since }),
+    )
+    .await;
     after(result, &to)
 }
 
@@ -314,12 +368,19 @@ pub async fn save_responsibility(
     u.check_csrf(f.csrf.as_deref())?;
     let config = commune_for(&state, &u, &id, Access::Manage).await?;
     let to = format!("/dashboard/c/{id}/settings");
-    let known = Catalog::builtin().criteria.iter().any(|c| c.id == f.key) || Catalog::builtin().indicator(&f.key).is_some();
+    let known = Catalog::builtin().criteria.iter().any(|c| c.id == f.key)
+        || Catalog::builtin().indicator(&f.key).is_some();
     if !known || f.people.chars().count() > 500 {
-        return Ok(Redirect::to(&format!("{to}?err={}", urlencode("a criterion or indicator of the catalog, and at most 500 characters"))).into_response());
+        return Ok(Redirect::to(&format!(
+            "{to}?err={}",
+            urlencode("a criterion or indicator of the catalog, and at most 500 characters")
+        ))
+        .into_response());
     }
     let storage = state.storage.clone();
-    let result = blocking(move || Ok(storage.put_responsibility(&config.commune.id, &f.key, &f.people)?)).await;
+    let result =
+        blocking(move || Ok(storage.put_responsibility(&config.commune.id, &f.key, &f.people)?))
+            .await;
     after(result, &to)
 }
 
@@ -341,18 +402,39 @@ pub async fn save_village(
     let config = commune_for(&state, &u, &id, Access::Manage).await?;
     let to = format!("/dashboard/c/{id}/settings");
     let name = f.name.trim().to_owned();
-    let (Ok(village_id), true) = (Slug::parse(f.village_id.trim()), (1..=200).contains(&name.chars().count())) else {
-        return Ok(Redirect::to(&format!("{to}?err={}", urlencode("village id: a-z, 0-9 and '-'; name: 1 to 200 characters"))).into_response());
+    let (Ok(village_id), true) = (
+        Slug::parse(f.village_id.trim()),
+        (1..=200).contains(&name.chars().count()),
+    ) else {
+        return Ok(Redirect::to(&format!(
+            "{to}?err={}",
+            urlencode("village id: a-z, 0-9 and '-'; name: 1 to 200 characters")
+        ))
+        .into_response());
     };
     let storage = state.storage.clone();
-    let result = blocking(move || Ok(storage.put_village(&config.commune.id, &Village { id: village_id, name })?)).await;
+    let result = blocking(move || {
+        Ok(storage.put_village(
+            &config.commune.id,
+            &Village {
+                id: village_id,
+                name,
+            },
+        )?)
+    })
+    .await;
     after(result, &to)
 }
 
 // ---------------------------------------------------------------------------------------------
 // Devices and enrollment codes.
 
-fn devices_body(lang: Lang, u: &DashUser, commune: &str, devices: &[crate::storage::Device]) -> Markup {
+fn devices_body(
+    lang: Lang,
+    u: &DashUser,
+    commune: &str,
+    devices: &[crate::storage::Device],
+) -> Markup {
     html! {
         section #enroll {
             h2 { (lang.t("dev.new_code")) }
@@ -455,12 +537,17 @@ pub struct EnrollmentForm {
 
 /// What the phone scans: the server's address and the code, as one URI.
 pub fn enrollment_uri(server: &str, code: &str) -> String {
-    format!("ntmfield://enroll?server={}&code={}", urlencode(server), urlencode(code))
+    format!(
+        "ntmfield://enroll?server={}&code={}",
+        urlencode(server),
+        urlencode(code)
+    )
 }
 
 /// The QR code of `data` as an SVG image.
 pub fn qr_svg(data: &str) -> Option<String> {
-    let code = qrcode::QrCode::with_error_correction_level(data.as_bytes(), qrcode::EcLevel::M).ok()?;
+    let code =
+        qrcode::QrCode::with_error_correction_level(data.as_bytes(), qrcode::EcLevel::M).ok()?;
     let svg = code
         .render::<qrcode::render::svg::Color>()
         .min_dimensions(240, 240)
@@ -473,8 +560,16 @@ pub fn qr_svg(data: &str) -> Option<String> {
 
 /// The server's address as the browser reached it (the phone enrolls against the same one).
 fn server_base(parts: &Parts) -> String {
-    let host = parts.headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    let https = parts.headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("https"));
+    let host = parts
+        .headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let https = parts
+        .headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"));
     format!("{}://{host}", if https { "https" } else { "http" })
 }
 
@@ -492,17 +587,39 @@ pub async fn create_enrollment(
     let config = commune_for(&state, &u, &id, Access::Manage).await?;
     let to = format!("/dashboard/c/{id}/devices");
     let role: Option<Role> = serde_json::from_value(serde_json::Value::String(f.role.clone())).ok();
-    let hours = f.hours.as_deref().and_then(|h| h.trim().parse::<u32>().ok());
+    let hours = f
+        .hours
+        .as_deref()
+        .and_then(|h| h.trim().parse::<u32>().ok());
     let (Some(role), Some(hours)) = (role, hours) else {
-        return Ok(Redirect::to(&format!("{to}?err={}", urlencode("role and hours (1 to 720)"))).into_response());
+        return Ok(Redirect::to(&format!(
+            "{to}?err={}",
+            urlencode("role and hours (1 to 720)")
+        ))
+        .into_response());
     };
-    let holder = f.holder.map(|h| h.trim().to_owned()).filter(|h| !h.is_empty());
-    let req = EnrollmentRequest { role, expires_in_hours: hours, holder: holder.clone() };
-    let created = communes::create_enrollment(State(state.clone()), api_user(&u), Path(id.clone()), ApiBody(req)).await;
+    let holder = f
+        .holder
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty());
+    let req = EnrollmentRequest {
+        role,
+        expires_in_hours: hours,
+        holder: holder.clone(),
+    };
+    let created = communes::create_enrollment(
+        State(state.clone()),
+        api_user(&u),
+        Path(id.clone()),
+        ApiBody(req),
+    )
+    .await;
     let (_, Json(enrollment)) = match created {
         Ok(v) => v,
         Err(e) if e.status == StatusCode::FORBIDDEN => return Err(e.into()),
-        Err(e) => return Ok(Redirect::to(&format!("{to}?err={}", urlencode(&e.message))).into_response()),
+        Err(e) => {
+            return Ok(Redirect::to(&format!("{to}?err={}", urlencode(&e.message))).into_response())
+        }
     };
     let uri = enrollment_uri(&server_base(&parts), &enrollment.code);
     let svg = qr_svg(&uri).unwrap_or_default();
@@ -565,25 +682,44 @@ pub fn parse_households(
     existing_codes: &HashSet<String>,
     text: &str,
 ) -> Result<(Vec<ntm_field::record::Version>, Vec<String>), Vec<LineError>> {
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(false).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(false)
+        .from_reader(text.as_bytes());
     let mut errors = Vec::new();
     let header_ok = reader
         .headers()
-        .map(|h| ["code", "village_id", "head_name", "members"].iter().all(|c| h.iter().any(|x| x.trim_start_matches('\u{feff}') == *c)))
+        .map(|h| {
+            ["code", "village_id", "head_name", "members"]
+                .iter()
+                .all(|c| h.iter().any(|x| x.trim_start_matches('\u{feff}') == *c))
+        })
         .unwrap_or(false);
     if !header_ok {
-        return Err(vec![LineError { line: 1, message: "the first line must name the columns code,village_id,head_name,members,address".into() }]);
+        return Err(vec![LineError {
+            line: 1,
+            message:
+                "the first line must name the columns code,village_id,head_name,members,address"
+                    .into(),
+        }]);
     }
     let catalog = Catalog::builtin();
     let mut seen = HashSet::new();
     let mut versions = Vec::new();
     let mut skipped = Vec::new();
     for (i, record) in reader.records().enumerate() {
-        let line = record.as_ref().ok().and_then(|r| r.position().map(|p| p.line())).unwrap_or(i as u64 + 2);
+        let line = record
+            .as_ref()
+            .ok()
+            .and_then(|r| r.position().map(|p| p.line()))
+            .unwrap_or(i as u64 + 2);
         let row: HouseholdCsvRow = match record.and_then(|r| r.deserialize(None)) {
             Ok(r) => r,
             Err(e) => {
-                errors.push(LineError { line, message: e.to_string() });
+                errors.push(LineError {
+                    line,
+                    message: e.to_string(),
+                });
                 continue;
             }
         };
@@ -595,7 +731,10 @@ pub fn parse_households(
         let village = match Slug::parse(row.village_id.trim()) {
             Ok(v) if config.commune.village(&v).is_some() => Some(v),
             _ => {
-                problems.push(format!("village_id {:?} is not a village of commune {}", row.village_id, config.commune.id));
+                problems.push(format!(
+                    "village_id {:?} is not a village of commune {}",
+                    row.village_id, config.commune.id
+                ));
                 None
             }
         };
@@ -607,20 +746,31 @@ pub fn parse_households(
             }
         };
         if let (Some(village), Some(members)) = (village, members) {
-            let body = RecordBody::Household(Household { code: code.clone(), head_name: row.head_name.trim().to_owned(), members, address: row.address.trim().to_owned() });
+            let body = RecordBody::Household(Household {
+                code: code.clone(),
+                head_name: row.head_name.trim().to_owned(),
+                members,
+                address: row.address.trim().to_owned(),
+            });
             let mut v = write::new_version(config, uuid::Uuid::now_v7(), Vec::new(), body);
             v.village_id = Some(village);
             // The device fields are set when stored; give them valid placeholders to validate now.
             v.device_id = uuid::Uuid::now_v7();
             v.device_seq = 1;
-            match v.validate().and_then(|_| v.validate_in(&config.commune, catalog)) {
+            match v
+                .validate()
+                .and_then(|_| v.validate_in(&config.commune, catalog))
+            {
                 Ok(()) if existing_codes.contains(&code) => skipped.push(code),
                 Ok(()) => versions.push(v),
                 Err(e) => problems.push(e.to_string()),
             }
         }
         if !problems.is_empty() {
-            errors.push(LineError { line, message: problems.join("; ") });
+            errors.push(LineError {
+                line,
+                message: problems.join("; "),
+            });
         }
     }
     if errors.is_empty() {
@@ -630,7 +780,13 @@ pub fn parse_households(
     }
 }
 
-fn households_body(lang: Lang, u: &DashUser, commune: &str, registered: usize, outcome: Option<&ImportOutcome>) -> Markup {
+fn households_body(
+    lang: Lang,
+    u: &DashUser,
+    commune: &str,
+    registered: usize,
+    outcome: Option<&ImportOutcome>,
+) -> Markup {
     html! {
         p { (lang.t("hh.registered")) ": " strong #registered { (lang.int(registered as u64)) } }
         @if let Some(o) = outcome {
@@ -669,11 +825,17 @@ fn registered_codes(versions: &[ntm_field::record::Version]) -> HashSet<String> 
         .collect()
 }
 
-async fn households_render(state: &Arc<AppState>, u: &DashUser, config: &ntm_field::config::CommuneConfig, outcome: Option<ImportOutcome>) -> PageResult<Response> {
+async fn households_render(
+    state: &Arc<AppState>,
+    u: &DashUser,
+    config: &ntm_field::config::CommuneConfig,
+    outcome: Option<ImportOutcome>,
+) -> PageResult<Response> {
     let lang = u.lang;
     let storage = state.storage.clone();
     let slug = config.commune.id.clone();
-    let registered = blocking(move || Ok(registered_codes(&storage.commune_versions(&slug)?).len())).await?;
+    let registered =
+        blocking(move || Ok(registered_codes(&storage.commune_versions(&slug)?).len())).await?;
     let commune = config.commune.id.as_str();
     let shell = Shell {
         user: u,
@@ -683,7 +845,11 @@ async fn households_render(state: &Arc<AppState>, u: &DashUser, config: &ntm_fie
         here: format!("/dashboard/c/{commune}/households"),
     };
     let failed = outcome.as_ref().is_some_and(|o| !o.errors.is_empty());
-    let mut r = html_page(page(shell, None, households_body(lang, u, commune, registered, outcome.as_ref())));
+    let mut r = html_page(page(
+        shell,
+        None,
+        households_body(lang, u, commune, registered, outcome.as_ref()),
+    ));
     if failed {
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
@@ -691,7 +857,11 @@ async fn households_render(state: &Arc<AppState>, u: &DashUser, config: &ntm_fie
 }
 
 /// `GET /dashboard/c/{id}/households`.
-pub async fn households_page(State(state): State<Arc<AppState>>, u: DashUser, Path(id): Path<String>) -> PageResult<Response> {
+pub async fn households_page(
+    State(state): State<Arc<AppState>>,
+    u: DashUser,
+    Path(id): Path<String>,
+) -> PageResult<Response> {
     let config = commune_for(&state, &u, &id, Access::Manage).await?;
     households_render(&state, &u, &config, None).await
 }
@@ -705,18 +875,44 @@ pub async fn import_households(
 ) -> PageResult<Response> {
     let mut csrf = None;
     let mut file = None;
-    while let Some(field) = multipart.next_field().await.map_err(|e| PageError::bad_request(e.body_text()))? {
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| PageError::bad_request(e.body_text()))?
+    {
         match field.name() {
-            Some("csrf") => csrf = Some(field.text().await.map_err(|e| PageError::bad_request(e.body_text()))?),
-            Some("file") => file = Some(field.bytes().await.map_err(|e| PageError::bad_request(e.body_text()))?),
+            Some("csrf") => {
+                csrf = Some(
+                    field
+                        .text()
+                        .await
+                        .map_err(|e| PageError::bad_request(e.body_text()))?,
+                )
+            }
+            Some("file") => {
+                file = Some(
+                    field
+                        .bytes()
+                        .await
+                        .map_err(|e| PageError::bad_request(e.body_text()))?,
+                )
+            }
             _ => {}
         }
     }
     u.check_csrf(csrf.as_deref())?;
     let config = commune_for(&state, &u, &id, Access::Manage).await?;
-    let Some(bytes) = file else { return Err(PageError::bad_request("file")) };
+    let Some(bytes) = file else {
+        return Err(PageError::bad_request("file"));
+    };
     let Ok(text) = String::from_utf8(bytes.to_vec()) else {
-        let outcome = ImportOutcome { errors: vec![LineError { line: 1, message: "the file is not UTF-8 text; save it as CSV UTF-8".into() }], ..Default::default() };
+        let outcome = ImportOutcome {
+            errors: vec![LineError {
+                line: 1,
+                message: "the file is not UTF-8 text; save it as CSV UTF-8".into(),
+            }],
+            ..Default::default()
+        };
         return households_render(&state, &u, &config, Some(outcome)).await;
     };
     let storage = state.storage.clone();
@@ -725,15 +921,28 @@ pub async fn import_households(
     let outcome = blocking(move || {
         let existing = registered_codes(&storage.commune_versions(&cfg.commune.id)?);
         Ok(match parse_households(&cfg, &existing, &text) {
-            Err(errors) => ImportOutcome { errors, ..Default::default() },
+            Err(errors) => ImportOutcome {
+                errors,
+                ..Default::default()
+            },
             Ok((versions, skipped)) => {
                 let results = write::store(&*storage, &user, &cfg, versions)?;
                 let errors: Vec<LineError> = results
                     .iter()
                     .filter(|r| r.status == PushStatus::Rejected)
-                    .map(|r| LineError { line: 0, message: r.reason.clone().unwrap_or_default() })
+                    .map(|r| LineError {
+                        line: 0,
+                        message: r.reason.clone().unwrap_or_default(),
+                    })
                     .collect();
-                ImportOutcome { imported: results.iter().filter(|r| r.status == PushStatus::Stored).count(), skipped, errors }
+                ImportOutcome {
+                    imported: results
+                        .iter()
+                        .filter(|r| r.status == PushStatus::Stored)
+                        .count(),
+                    skipped,
+                    errors,
+                }
             }
         })
     })
@@ -753,12 +962,18 @@ fn admin_only(u: &DashUser) -> PageResult<()> {
 }
 
 /// `GET /dashboard/admin/users`.
-pub async fn users_page(State(state): State<Arc<AppState>>, u: DashUser, Query(q): Query<FlashQuery>) -> PageResult<Response> {
+pub async fn users_page(
+    State(state): State<Arc<AppState>>,
+    u: DashUser,
+    Query(q): Query<FlashQuery>,
+) -> PageResult<Response> {
     admin_only(&u)?;
     let lang = u.lang;
     let storage = state.storage.clone();
-    let (users, communes) = blocking(move || Ok((storage.list_users()?, storage.list_communes()?))).await?;
-    let provinces: std::collections::BTreeSet<&str> = communes.iter().map(|c| c.province.as_str()).collect();
+    let (users, communes) =
+        blocking(move || Ok((storage.list_users()?, storage.list_communes()?))).await?;
+    let provinces: std::collections::BTreeSet<&str> =
+        communes.iter().map(|c| c.province.as_str()).collect();
     let body = html! {
         table.records #users {
             thead { tr { th { (lang.t("usr.username")) } th { (lang.t("usr.role")) } th { (lang.t("usr.scope")) } } }
@@ -788,7 +1003,13 @@ pub async fn users_page(State(state): State<Arc<AppState>>, u: DashUser, Query(q
             button type="submit" { (lang.t("usr.create")) }
         }
     };
-    let shell = Shell { user: &u, commune: None, title: lang.t("usr.title").to_owned(), nav: Nav::Users, here: "/dashboard/admin/users".into() };
+    let shell = Shell {
+        user: &u,
+        commune: None,
+        title: lang.t("usr.title").to_owned(),
+        nav: Nav::Users,
+        here: "/dashboard/admin/users".into(),
+    };
     let flash = match q.ok.as_deref() {
         Some(k) if k == "usr.created" => Some(Flash::Ok(lang.t(k).to_owned())),
         _ => Flash::from_query(lang, None, q.err.as_deref()),
@@ -807,16 +1028,31 @@ pub struct UserForm {
 }
 
 /// `POST /dashboard/admin/users`, through the API's handler.
-pub async fn create_user(State(state): State<Arc<AppState>>, u: DashUser, Form(f): Form<UserForm>) -> PageResult<Response> {
+pub async fn create_user(
+    State(state): State<Arc<AppState>>,
+    u: DashUser,
+    Form(f): Form<UserForm>,
+) -> PageResult<Response> {
     u.check_csrf(f.csrf.as_deref())?;
     admin_only(&u)?;
     let to = "/dashboard/admin/users";
     let role: Option<Role> = serde_json::from_value(serde_json::Value::String(f.role.clone())).ok();
-    let commune_id = f.commune_id.filter(|c| !c.is_empty()).map(|c| Slug::parse(&c));
+    let commune_id = f
+        .commune_id
+        .filter(|c| !c.is_empty())
+        .map(|c| Slug::parse(&c));
     let (Some(role), Ok(commune_id)) = (role, commune_id.transpose()) else {
-        return Ok(Redirect::to(&format!("{to}?err={}", urlencode("role, commune"))).into_response());
+        return Ok(
+            Redirect::to(&format!("{to}?err={}", urlencode("role, commune"))).into_response(),
+        );
     };
-    let req = CreateUserRequest { username: f.username, password: f.password, role, commune_id, province: f.province.filter(|p| !p.is_empty()) };
+    let req = CreateUserRequest {
+        username: f.username,
+        password: f.password,
+        role,
+        commune_id,
+        province: f.province.filter(|p| !p.is_empty()),
+    };
     match accounts::create_user(State(state), api_user(&u), ApiBody(req)).await {
         Ok(_) => Ok(Redirect::to(&format!("{to}?ok=usr.created")).into_response()),
         Err(e) if e.status == StatusCode::FORBIDDEN => Err(e.into()),
@@ -825,7 +1061,11 @@ pub async fn create_user(State(state): State<Arc<AppState>>, u: DashUser, Form(f
 }
 
 /// `GET /dashboard/admin/communes`.
-pub async fn communes_page(State(state): State<Arc<AppState>>, u: DashUser, Query(q): Query<FlashQuery>) -> PageResult<Response> {
+pub async fn communes_page(
+    State(state): State<Arc<AppState>>,
+    u: DashUser,
+    Query(q): Query<FlashQuery>,
+) -> PageResult<Response> {
     admin_only(&u)?;
     let lang = u.lang;
     let storage = state.storage.clone();
@@ -854,7 +1094,13 @@ pub async fn communes_page(State(state): State<Arc<AppState>>, u: DashUser, Quer
             button type="submit" { (lang.t("com.create")) }
         }
     };
-    let shell = Shell { user: &u, commune: None, title: lang.t("com.title").to_owned(), nav: Nav::Communes, here: "/dashboard/admin/communes".into() };
+    let shell = Shell {
+        user: &u,
+        commune: None,
+        title: lang.t("com.title").to_owned(),
+        nav: Nav::Communes,
+        here: "/dashboard/admin/communes".into(),
+    };
     let flash = match q.ok.as_deref() {
         Some(k) if k == "com.created" => Some(Flash::Ok(lang.t(k).to_owned())),
         _ => Flash::from_query(lang, None, q.err.as_deref()),
@@ -874,7 +1120,11 @@ pub struct CommuneForm {
 }
 
 /// `POST /dashboard/admin/communes`, through the API's handler.
-pub async fn create_commune(State(state): State<Arc<AppState>>, u: DashUser, Form(f): Form<CommuneForm>) -> PageResult<Response> {
+pub async fn create_commune(
+    State(state): State<Arc<AppState>>,
+    u: DashUser,
+    Form(f): Form<CommuneForm>,
+) -> PageResult<Response> {
     u.check_csrf(f.csrf.as_deref())?;
     admin_only(&u)?;
     let to = "/dashboard/admin/communes";
@@ -882,18 +1132,34 @@ pub async fn create_commune(State(state): State<Arc<AppState>>, u: DashUser, For
     for line in f.villages.lines().map(str::trim).filter(|l| !l.is_empty()) {
         let (vid, name) = line.split_once(',').unwrap_or((line, line));
         match Slug::parse(vid.trim()) {
-            Ok(id) => villages.push(Village { id, name: name.trim().to_owned() }),
-            Err(e) => return Ok(Redirect::to(&format!("{to}?err={}", urlencode(&format!("{line}: {e}")))).into_response()),
+            Ok(id) => villages.push(Village {
+                id,
+                name: name.trim().to_owned(),
+            }),
+            Err(e) => {
+                return Ok(Redirect::to(&format!(
+                    "{to}?err={}",
+                    urlencode(&format!("{line}: {e}"))
+                ))
+                .into_response())
+            }
         }
     }
     let (Ok(id), Ok(region)) = (Slug::parse(f.id.trim()), f.region.parse::<Region>()) else {
-        return Ok(Redirect::to(&format!("{to}?err={}", urlencode("id: a-z, 0-9 and '-'; region"))).into_response());
+        return Ok(Redirect::to(&format!(
+            "{to}?err={}",
+            urlencode("id: a-z, 0-9 and '-'; region")
+        ))
+        .into_response());
     };
     let commune = Commune {
         id,
         name: f.name.trim().to_owned(),
         province: f.province.trim().to_owned(),
-        district: f.district.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty()),
+        district: f
+            .district
+            .map(|d| d.trim().to_owned())
+            .filter(|d| !d.is_empty()),
         region,
         villages,
     };
@@ -908,12 +1174,20 @@ pub async fn create_commune(State(state): State<Arc<AppState>>, u: DashUser, For
 // Reports.
 
 /// `GET /dashboard/c/{id}/reports`: the period report and the exports.
-pub async fn reports_page(State(state): State<Arc<AppState>>, u: DashUser, Path(id): Path<String>) -> PageResult<Response> {
+pub async fn reports_page(
+    State(state): State<Arc<AppState>>,
+    u: DashUser,
+    Path(id): Path<String>,
+) -> PageResult<Response> {
     let lang = u.lang;
     let config = commune_for(&state, &u, &id, Access::Read).await?;
     let commune = config.commune.id.as_str();
     let today = local_today();
-    let quarter = format!("{}-Q{}", chrono::Datelike::year(&today), chrono::Datelike::month0(&today) / 3 + 1);
+    let quarter = format!(
+        "{}-Q{}",
+        chrono::Datelike::year(&today),
+        chrono::Datelike::month0(&today) / 3 + 1
+    );
     let api = format!("/api/v1/communes/{commune}/export");
     let body = html! {
         section #xlsx {
@@ -968,18 +1242,28 @@ mod tests {
         assert_eq!((versions.len(), skipped), (1, vec!["TK01-001".to_owned()]));
         let bad = "code,village_id,head_name,members,address\nTK99-001,nowhere,A,3,x\nTK99-002,thien-ke-01,B,many,x\nTK99-002,thien-ke-01,C,2,x\n";
         let errors = parse_households(&demo.config, &existing, bad).unwrap_err();
-        assert_eq!(errors.iter().map(|e| e.line).collect::<Vec<_>>(), vec![2, 3, 4], "{errors:?}");
+        assert_eq!(
+            errors.iter().map(|e| e.line).collect::<Vec<_>>(),
+            vec![2, 3, 4],
+            "{errors:?}"
+        );
         assert!(errors[0].message.contains("nowhere"));
         assert!(errors[1].message.contains("many"));
         assert!(errors[2].message.contains("twice"));
         let no_header = "TK99-001,thien-ke-01,A,3,x\n";
-        assert_eq!(parse_households(&demo.config, &existing, no_header).unwrap_err()[0].line, 1);
+        assert_eq!(
+            parse_households(&demo.config, &existing, no_header).unwrap_err()[0].line,
+            1
+        );
     }
 
     #[test]
     fn the_enrollment_qr_code_is_an_svg_of_the_server_and_code() {
         let uri = enrollment_uri("http://127.0.0.1:8080", "ABCD-EFGH-JKLM");
-        assert_eq!(uri, "ntmfield://enroll?server=http%3A//127.0.0.1%3A8080&code=ABCD-EFGH-JKLM");
+        assert_eq!(
+            uri,
+            "ntmfield://enroll?server=http%3A//127.0.0.1%3A8080&code=ABCD-EFGH-JKLM"
+        );
         let svg = qr_svg(&uri).unwrap();
         assert!(svg.starts_with("<svg"), "{}", &svg[..40]);
         assert!(svg.contains("<path") || svg.contains("<rect"));

@@ -11,7 +11,9 @@ pub struct Series {
 }
 
 /// Colours that stay apart for colour-blind readers and on a poor screen (Okabe–Ito).
-pub const PALETTE: [&str; 6] = ["#0057b8", "#d55e00", "#009e73", "#cc79a7", "#000000", "#e69f00"];
+pub const PALETTE: [&str; 6] = [
+    "#0057b8", "#d55e00", "#009e73", "#cc79a7", "#000000", "#e69f00",
+];
 
 /// A line chart of `series` over `x_labels`, y from 0 to `y_max`, with `y_ticks` gridlines.
 /// `format_y` writes the tick labels (in the page's language).
@@ -28,7 +30,13 @@ pub fn line_chart(
     let plot_w = width - left - right;
     let plot_h = height - top - bottom;
     let n = x_labels.len().max(1);
-    let x_at = |i: usize| if n == 1 { left + plot_w / 2.0 } else { left + plot_w * i as f64 / (n - 1) as f64 };
+    let x_at = |i: usize| {
+        if n == 1 {
+            left + plot_w / 2.0
+        } else {
+            left + plot_w * i as f64 / (n - 1) as f64
+        }
+    };
     let y_max = if y_max > 0.0 { y_max } else { 1.0 };
     let y_at = |v: f64| top + plot_h * (1.0 - (v / y_max).clamp(0.0, 1.0));
     let ticks = y_ticks.max(1);
@@ -84,7 +92,11 @@ mod tests {
         let svg = line_chart(
             "trend",
             &labels,
-            &[Series { label: "N/19".into(), color: PALETTE[0], values: vec![Some(14.0), None, Some(15.0), Some(16.0)] }],
+            &[Series {
+                label: "N/19".into(),
+                color: PALETTE[0],
+                values: vec![Some(14.0), None, Some(15.0), Some(16.0)],
+            }],
             19.0,
             4,
             |v| format!("{v:.0}"),

@@ -39,7 +39,10 @@ impl Lang {
                 Lang::En => en,
             },
             None => {
-                debug_assert!(false, "message {key:?} is missing from the dashboard catalog");
+                debug_assert!(
+                    false,
+                    "message {key:?} is missing from the dashboard catalog"
+                );
                 "?"
             }
         }
@@ -110,7 +113,9 @@ pub fn date(d: NaiveDate) -> String {
 
 /// `dd/MM/yyyy HH:mm`, in Vietnam time.
 pub fn datetime(t: DateTime<Utc>) -> String {
-    t.with_timezone(&Ho_Chi_Minh).format("%d/%m/%Y %H:%M").to_string()
+    t.with_timezone(&Ho_Chi_Minh)
+        .format("%d/%m/%Y %H:%M")
+        .to_string()
 }
 
 /// A device-written time, shown in Vietnam time whatever offset the phone used.
@@ -423,8 +428,13 @@ mod tests {
 
     #[test]
     fn dates_are_day_month_year_in_vietnam_time() {
-        assert_eq!(date(NaiveDate::from_ymd_opt(2020, 3, 5).unwrap()), "05/03/2020");
-        let t = DateTime::parse_from_rfc3339("2020-06-30T18:30:00Z").unwrap().with_timezone(&Utc);
+        assert_eq!(
+            date(NaiveDate::from_ymd_opt(2020, 3, 5).unwrap()),
+            "05/03/2020"
+        );
+        let t = DateTime::parse_from_rfc3339("2020-06-30T18:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         assert_eq!(datetime(t), "01/07/2020 01:30");
     }
 

@@ -150,8 +150,22 @@ impl Flash {
         }
         let key = ok?;
         // Only catalog keys that are confirmation messages, so a link cannot put words on the page.
-        const KEYS: [&str; 7] = ["set.saved", "dev.revoked_done", "cf.resolved", "usr.created", "com.created", "cf.stale", "login.logged_out"];
-        KEYS.contains(&key).then(|| if key == "cf.stale" { Flash::Err(lang.t(key).to_owned()) } else { Flash::Ok(lang.t(key).to_owned()) })
+        const KEYS: [&str; 7] = [
+            "set.saved",
+            "dev.revoked_done",
+            "cf.resolved",
+            "usr.created",
+            "com.created",
+            "cf.stale",
+            "login.logged_out",
+        ];
+        KEYS.contains(&key).then(|| {
+            if key == "cf.stale" {
+                Flash::Err(lang.t(key).to_owned())
+            } else {
+                Flash::Ok(lang.t(key).to_owned())
+            }
+        })
     }
 }
 

@@ -15,8 +15,8 @@ use serde::Deserialize;
 
 use super::i18n::Lang;
 use super::session::{
-    cookie, csrf_token, local_path, same_token, secure_request, set_cookie, DashUser, PageLang, LANG_COOKIE, LOGIN_COOKIE,
-    SESSION_COOKIE,
+    cookie, csrf_token, local_path, same_token, secure_request, set_cookie, DashUser, PageLang,
+    LANG_COOKIE, LOGIN_COOKIE, SESSION_COOKIE,
 };
 use super::{html_page, Dash, PageError, PageResult};
 use crate::auth::{hash_password, new_token, token_hash, verify_password, USER_TOKEN_PREFIX};
@@ -24,7 +24,8 @@ use crate::serve::ClientAddr;
 use crate::{blocking, AppState};
 
 /// Verified against when the user name is unknown, so both failures take the same time.
-static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_password("no such user").expect("argon2 hashes a constant"));
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash_password("no such user").expect("argon2 hashes a constant"));
 
 #[derive(Debug, Deserialize)]
 pub struct LoginQuery {
@@ -32,7 +33,14 @@ pub struct LoginQuery {
     out: Option<String>,
 }
 
-fn login_form(lang: Lang, csrf: &str, next: &str, error: Option<&str>, notice: Option<&str>, username: &str) -> Response {
+fn login_form(
+    lang: Lang,
+    csrf: &str,
+    next: &str,
+    error: Option<&str>,
+    notice: Option<&str>,
+    username: &str,
+) -> Response {
     let markup = html! {
         (DOCTYPE)
         html lang=(lang.code()) {
@@ -87,7 +95,16 @@ pub async fn login_page(
     let notice = q.out.is_some().then(|| lang.t("login.logged_out"));
     let mut response = login_form(lang, &csrf_token(&nonce), &next, None, notice, "");
     if fresh {
-        response.headers_mut().append(SET_COOKIE, set_cookie(LOGIN_COOKIE, &nonce, "/dashboard", Some(3600), secure_request(&dash, &parts)));
+        response.headers_mut().append(
+            SET_COOKIE,
+            set_cookie(
+                LOGIN_COOKIE,
+                &nonce,
+                "/dashboard",
+                Some(3600),
+                secure_request(&dash, &parts),
+            ),
+        );
     }
     response
 }
@@ -111,17 +128,44 @@ pub async fn login(
     Form(form): Form<LoginForm>,
 ) -> PageResult {
     let nonce = cookie(&parts, LOGIN_COOKIE).ok_or_else(PageError::csrf)?;
-    if !form.csrf.as_deref().is_some_and(|t| same_token(t, &csrf_token(&nonce))) {
+    if !form
+        .csrf
+        .as_deref()
+        .is_some_and(|t| same_token(t, &csrf_token(&nonce)))
+    {
         return Err(PageError::csrf());
     }
     let next = local_path(form.next.as_deref());
     let limits = &state.limits;
     let user_key = format!("login-user:{}", form.username.to_lowercase());
     let ip_key = format!("login-ip:{}", addr.ip());
-    let throttled = state.rate.check(&user_key, limits.login_failures_per_user, limits.attempt_window, "failed logins").is_err()
-        || state.rate.check(&ip_key, limits.login_failures_per_ip, limits.attempt_window, "failed logins").is_err();
+    let throttled = state
+        .rate
+        .check(
+            &user_key,
+            limits.login_failures_per_user,
+            limits.attempt_window,
+            "failed logins",
+        )
+        .is_err()
+        || state
+            .rate
+            .check(
+                &ip_key,
+                limits.login_failures_per_ip,
+                limits.attempt_window,
+                "failed logins",
+            )
+            .is_err();
     if throttled {
-        let mut r = login_form(lang, &csrf_token(&nonce), &next, Some(lang.t("login.throttled")), None, &form.username);
+        let mut r = login_form(
+            lang,
+            &csrf_token(&nonce),
+            &next,
+            Some(lang.t("login.throttled")),
+            None,
+            &form.username,
+        );
         *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
         return Ok(r);
     }
@@ -130,14 +174,25 @@ pub async fn login(
     let password = form.password;
     let user = blocking(move || {
         let user = storage.user_by_name(&username)?;
-        let ok = verify_password(&password, user.as_ref().map_or(DUMMY_HASH.as_str(), |u| &u.password_hash));
+        let ok = verify_password(
+            &password,
+            user.as_ref()
+                .map_or(DUMMY_HASH.as_str(), |u| &u.password_hash),
+        );
         Ok(user.filter(|_| ok))
     })
     .await?;
     let Some(user) = user else {
         state.rate.record(&user_key);
         state.rate.record(&ip_key);
-        let mut r = login_form(lang, &csrf_token(&nonce), &next, Some(lang.t("login.failed")), None, &form.username);
+        let mut r = login_form(
+            lang,
+            &csrf_token(&nonce),
+            &next,
+            Some(lang.t("login.failed")),
+            None,
+            &form.username,
+        );
         *r.status_mut() = StatusCode::UNAUTHORIZED;
         return Ok(r);
     };
@@ -160,8 +215,20 @@ pub async fn login(
     let mut response = Redirect::to(&next).into_response();
     *response.status_mut() = StatusCode::SEE_OTHER;
     let h = response.headers_mut();
-    h.append(SET_COOKIE, set_cookie(SESSION_COOKIE, &token, "/", Some(limits.session_hours * 3600), secure));
-    h.append(SET_COOKIE, set_cookie(LOGIN_COOKIE, "", "/dashboard", Some(0), secure));
+    h.append(
+        SET_COOKIE,
+        set_cookie(
+            SESSION_COOKIE,
+            &token,
+            "/",
+            Some(limits.session_hours * 3600),
+            secure,
+        ),
+    );
+    h.append(
+        SET_COOKIE,
+        set_cookie(LOGIN_COOKIE, "", "/dashboard", Some(0), secure),
+    );
     Ok(response)
 }
 
@@ -184,7 +251,16 @@ pub async fn logout(
     blocking(move || Ok(storage.delete_session(&hash)?)).await?;
     let mut response = Redirect::to("/dashboard/login?out=1").into_response();
     *response.status_mut() = StatusCode::SEE_OTHER;
-    response.headers_mut().append(SET_COOKIE, set_cookie(SESSION_COOKIE, "", "/", Some(0), secure_request(&dash, &parts)));
+    response.headers_mut().append(
+        SET_COOKIE,
+        set_cookie(
+            SESSION_COOKIE,
+            "",
+            "/",
+            Some(0),
+            secure_request(&dash, &parts),
+        ),
+    );
     Ok(response)
 }
 
@@ -202,8 +278,15 @@ pub async fn switch_language(
 ) -> Response {
     let lang = Lang::parse(&code).unwrap_or_default();
     let mut response = Redirect::to(&local_path(q.back.as_deref())).into_response();
-    response
-        .headers_mut()
-        .append(SET_COOKIE, set_cookie(LANG_COOKIE, lang.code(), "/", Some(365 * 24 * 3600), secure_request(&dash, &parts)));
+    response.headers_mut().append(
+        SET_COOKIE,
+        set_cookie(
+            LANG_COOKIE,
+            lang.code(),
+            "/",
+            Some(365 * 24 * 3600),
+            secure_request(&dash, &parts),
+        ),
+    );
     response
 }

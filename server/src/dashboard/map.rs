@@ -44,10 +44,20 @@ pub async fn map_page(
     let as_of = as_of(q.as_of.as_deref())?;
     let storage = state.storage.clone();
     let (slug, cfg) = (config.commune.id.clone(), config.clone());
-    let rows = blocking(move || Ok(Rows::of(&cfg, &storage.commune_versions(&slug)?, as_of, None))).await?;
+    let rows = blocking(move || {
+        Ok(Rows::of(
+            &cfg,
+            &storage.commune_versions(&slug)?,
+            as_of,
+            None,
+        ))
+    })
+    .await?;
     let commune = config.commune.id.as_str();
-    let colors: serde_json::Map<String, serde_json::Value> =
-        RoadClass::ALL.iter().map(|c| (c.as_str().to_owned(), json!(class_color(*c)))).collect();
+    let colors: serde_json::Map<String, serde_json::Value> = RoadClass::ALL
+        .iter()
+        .map(|c| (c.as_str().to_owned(), json!(class_color(*c))))
+        .collect();
     let mut labels = serde_json::Map::new();
     for key in [
         "kind.road_segment",
@@ -64,16 +74,32 @@ pub async fn map_page(
         labels.insert(key.to_owned(), json!(lang.t(key)));
     }
     for c in RoadClass::ALL {
-        labels.insert(format!("road.{}", c.as_str()), json!(lang.t(&format!("road.{}", c.as_str()))));
+        labels.insert(
+            format!("road.{}", c.as_str()),
+            json!(lang.t(&format!("road.{}", c.as_str()))),
+        );
     }
-    for s in ["asphalt", "concrete", "crushed_stone", "brick", "gravel", "earth"] {
-        labels.insert(format!("surface.{s}"), json!(lang.t(&format!("surface.{s}"))));
+    for s in [
+        "asphalt",
+        "concrete",
+        "crushed_stone",
+        "brick",
+        "gravel",
+        "earth",
+    ] {
+        labels.insert(
+            format!("surface.{s}"),
+            json!(lang.t(&format!("surface.{s}"))),
+        );
     }
     for s in ["planned", "under_construction", "completed"] {
         labels.insert(format!("status.{s}"), json!(lang.t(&format!("status.{s}"))));
     }
     for s in ["good", "damaged", "missing"] {
-        labels.insert(format!("condition.{s}"), json!(lang.t(&format!("condition.{s}"))));
+        labels.insert(
+            format!("condition.{s}"),
+            json!(lang.t(&format!("condition.{s}"))),
+        );
     }
     let body = html! {
         form.asof method="get" {

@@ -61,7 +61,8 @@ impl DashboardConfig {
     pub fn from_env() -> Self {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
         DashboardConfig {
-            cookie_secure: var("NTM_COOKIE_SECURE").is_some_and(|v| matches!(v.as_str(), "1" | "true" | "yes")),
+            cookie_secure: var("NTM_COOKIE_SECURE")
+                .is_some_and(|v| matches!(v.as_str(), "1" | "true" | "yes")),
             map_tiles: var("NTM_MAP_TILES"),
             map_attribution: var("NTM_MAP_ATTRIBUTION"),
         }
@@ -84,7 +85,11 @@ pub struct PageError {
 
 impl PageError {
     pub fn new(status: StatusCode, key: &'static str) -> Self {
-        PageError { status, key, detail: None }
+        PageError {
+            status,
+            key,
+            detail: None,
+        }
     }
 
     pub fn csrf() -> Self {
@@ -100,7 +105,11 @@ impl PageError {
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Self {
-        PageError { status: StatusCode::BAD_REQUEST, key: "error.title", detail: Some(detail.into()) }
+        PageError {
+            status: StatusCode::BAD_REQUEST,
+            key: "error.title",
+            detail: Some(detail.into()),
+        }
     }
 }
 
@@ -109,7 +118,11 @@ impl From<ApiError> for PageError {
         match e.status {
             StatusCode::FORBIDDEN => PageError::forbidden(),
             StatusCode::NOT_FOUND => PageError::not_found(),
-            status => PageError { status, key: "error.title", detail: Some(e.message) },
+            status => PageError {
+                status,
+                key: "error.title",
+                detail: Some(e.message),
+            },
         }
     }
 }
@@ -142,7 +155,9 @@ impl IntoResponse for PageError {
             }
         };
         let mut response = (self.status, axum::response::Html(body.into_string())).into_response();
-        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         response
     }
 }
@@ -155,7 +170,10 @@ pub fn html_page(markup: maud::Markup) -> Response {
     let h = r.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert("X-Frame-Options", HeaderValue::from_static("DENY"));
-    h.insert("X-Content-Type-Options", HeaderValue::from_static("nosniff"));
+    h.insert(
+        "X-Content-Type-Options",
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(
         "Content-Security-Policy",
         HeaderValue::from_static("default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'"),
@@ -165,7 +183,12 @@ pub fn html_page(markup: maud::Markup) -> Response {
 
 /// Checks that `u` may have `access` to commune `id` (the API's one authorization rule) and
 /// loads its configuration.
-pub async fn commune_for(state: &Arc<AppState>, u: &DashUser, id: &str, access: Access) -> PageResult<CommuneConfig> {
+pub async fn commune_for(
+    state: &Arc<AppState>,
+    u: &DashUser,
+    id: &str,
+    access: Access,
+) -> PageResult<CommuneConfig> {
     let slug = crate::handlers::v1::slug(id, "id").map_err(|_| PageError::not_found())?;
     Ok(authorize(state, &u.principal, &slug, access).await?)
 }
@@ -181,74 +204,144 @@ async fn home(u: DashUser) -> Response {
 /// Static files of the dashboard, embedded in the binary so nothing is fetched at run time.
 async fn asset(Path(file): Path<String>) -> Response {
     let (bytes, content_type): (&'static [u8], &str) = match file.as_str() {
-        "dashboard.css" => (include_bytes!("../../../assets/dashboard/dashboard.css"), "text/css; charset=utf-8"),
-        "map.js" => (include_bytes!("../../../assets/dashboard/map.js"), "text/javascript; charset=utf-8"),
-        "vendor/leaflet/leaflet.js" => {
-            (include_bytes!("../../../assets/dashboard/vendor/leaflet/leaflet.js"), "text/javascript; charset=utf-8")
-        }
-        "vendor/leaflet/leaflet.css" => {
-            (include_bytes!("../../../assets/dashboard/vendor/leaflet/leaflet.css"), "text/css; charset=utf-8")
-        }
-        "vendor/leaflet/images/layers.png" => (include_bytes!("../../../assets/dashboard/vendor/leaflet/images/layers.png"), "image/png"),
-        "vendor/leaflet/images/layers-2x.png" => {
-            (include_bytes!("../../../assets/dashboard/vendor/leaflet/images/layers-2x.png"), "image/png")
-        }
-        "vendor/leaflet/images/marker-icon.png" => {
-            (include_bytes!("../../../assets/dashboard/vendor/leaflet/images/marker-icon.png"), "image/png")
-        }
-        "vendor/leaflet/images/marker-icon-2x.png" => {
-            (include_bytes!("../../../assets/dashboard/vendor/leaflet/images/marker-icon-2x.png"), "image/png")
-        }
-        "vendor/leaflet/images/marker-shadow.png" => {
-            (include_bytes!("../../../assets/dashboard/vendor/leaflet/images/marker-shadow.png"), "image/png")
-        }
+        "dashboard.css" => (
+            include_bytes!("../../../assets/dashboard/dashboard.css"),
+            "text/css; charset=utf-8",
+        ),
+        "map.js" => (
+            include_bytes!("../../../assets/dashboard/map.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        "vendor/leaflet/leaflet.js" => (
+            include_bytes!("../../../assets/dashboard/vendor/leaflet/leaflet.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        "vendor/leaflet/leaflet.css" => (
+            include_bytes!("../../../assets/dashboard/vendor/leaflet/leaflet.css"),
+            "text/css; charset=utf-8",
+        ),
+        "vendor/leaflet/images/layers.png" => (
+            include_bytes!("../../../assets/dashboard/vendor/leaflet/images/layers.png"),
+            "image/png",
+        ),
+        "vendor/leaflet/images/layers-2x.png" => (
+            include_bytes!("../../../assets/dashboard/vendor/leaflet/images/layers-2x.png"),
+            "image/png",
+        ),
+        "vendor/leaflet/images/marker-icon.png" => (
+            include_bytes!("../../../assets/dashboard/vendor/leaflet/images/marker-icon.png"),
+            "image/png",
+        ),
+        "vendor/leaflet/images/marker-icon-2x.png" => (
+            include_bytes!("../../../assets/dashboard/vendor/leaflet/images/marker-icon-2x.png"),
+            "image/png",
+        ),
+        "vendor/leaflet/images/marker-shadow.png" => (
+            include_bytes!("../../../assets/dashboard/vendor/leaflet/images/marker-shadow.png"),
+            "image/png",
+        ),
         _ => return PageError::not_found().into_response(),
     };
     let mut r = bytes.into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_str(content_type).expect("ASCII"));
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(content_type).expect("ASCII"),
+    );
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
     r
 }
 
 /// The dashboard's routes and the export API, merged into the server's router.
 pub fn router(_state: Arc<AppState>) -> Router<Arc<AppState>> {
-    let dash = Arc::new(Dash { config: DashboardConfig::from_env() });
+    let dash = Arc::new(Dash {
+        config: DashboardConfig::from_env(),
+    });
     Router::new()
         .route("/", get(|| async { Redirect::to("/dashboard") }))
         .route("/dashboard", get(home))
         .route("/dashboard/", get(home))
         .route("/dashboard/assets/{*file}", get(asset))
-        .route("/dashboard/login", get(login::login_page).post(login::login))
+        .route(
+            "/dashboard/login",
+            get(login::login_page).post(login::login),
+        )
         .route("/dashboard/logout", post(login::logout))
         .route("/dashboard/lang/{lang}", get(login::switch_language))
         .route("/dashboard/overview", get(overview::overview))
-        .route("/dashboard/province-target", post(overview::save_province_target))
+        .route(
+            "/dashboard/province-target",
+            post(overview::save_province_target),
+        )
         .route("/dashboard/c/{id}", get(scorecard::scorecard_page))
         .route("/dashboard/c/{id}/villages", get(villages::villages_page))
         .route("/dashboard/c/{id}/map", get(map::map_page))
         .route("/dashboard/c/{id}/records", get(records::records_page))
-        .route("/dashboard/c/{id}/records/{entity}", get(records::record_page))
-        .route("/dashboard/c/{id}/records/{entity}/resolve", post(records::resolve))
+        .route(
+            "/dashboard/c/{id}/records/{entity}",
+            get(records::record_page),
+        )
+        .route(
+            "/dashboard/c/{id}/records/{entity}/resolve",
+            post(records::resolve),
+        )
         .route("/dashboard/c/{id}/conflicts", get(records::conflicts_page))
         .route("/dashboard/c/{id}/photos/{sha256}", get(records::photo))
         .route("/dashboard/c/{id}/reports", get(admin::reports_page))
         .route("/dashboard/c/{id}/settings", get(admin::settings_page))
-        .route("/dashboard/c/{id}/settings/target", post(admin::save_target))
-        .route("/dashboard/c/{id}/settings/target/remove", post(admin::remove_target))
+        .route(
+            "/dashboard/c/{id}/settings/target",
+            post(admin::save_target),
+        )
+        .route(
+            "/dashboard/c/{id}/settings/target/remove",
+            post(admin::remove_target),
+        )
         .route("/dashboard/c/{id}/settings/quota", post(admin::save_quota))
-        .route("/dashboard/c/{id}/settings/responsibility", post(admin::save_responsibility))
-        .route("/dashboard/c/{id}/settings/village", post(admin::save_village))
+        .route(
+            "/dashboard/c/{id}/settings/responsibility",
+            post(admin::save_responsibility),
+        )
+        .route(
+            "/dashboard/c/{id}/settings/village",
+            post(admin::save_village),
+        )
         .route("/dashboard/c/{id}/devices", get(admin::devices_page))
-        .route("/dashboard/c/{id}/devices/{device_id}/revoke", post(admin::revoke_device))
-        .route("/dashboard/c/{id}/enrollments", post(admin::create_enrollment))
+        .route(
+            "/dashboard/c/{id}/devices/{device_id}/revoke",
+            post(admin::revoke_device),
+        )
+        .route(
+            "/dashboard/c/{id}/enrollments",
+            post(admin::create_enrollment),
+        )
         .route(
             "/dashboard/c/{id}/households",
-            get(admin::households_page).post(admin::import_households).layer(DefaultBodyLimit::max(16 << 20)),
+            get(admin::households_page)
+                .post(admin::import_households)
+                .layer(DefaultBodyLimit::max(16 << 20)),
         )
-        .route("/dashboard/admin/users", get(admin::users_page).post(admin::create_user))
-        .route("/dashboard/admin/communes", get(admin::communes_page).post(admin::create_commune))
-        .route("/api/v1/communes/{id}/export/xlsx", get(crate::reports::export_xlsx))
-        .route("/api/v1/communes/{id}/export/csv", get(crate::reports::export_csv))
-        .route("/api/v1/communes/{id}/export/geojson", get(crate::reports::export_geojson))
+        .route(
+            "/dashboard/admin/users",
+            get(admin::users_page).post(admin::create_user),
+        )
+        .route(
+            "/dashboard/admin/communes",
+            get(admin::communes_page).post(admin::create_commune),
+        )
+        .route(
+            "/api/v1/communes/{id}/export/xlsx",
+            get(crate::reports::export_xlsx),
+        )
+        .route(
+            "/api/v1/communes/{id}/export/csv",
+            get(crate::reports::export_csv),
+        )
+        .route(
+            "/api/v1/communes/{id}/export/geojson",
+            get(crate::reports::export_geojson),
+        )
         .layer(Extension(dash))
 }

@@ -10,11 +10,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use maud::html;
 use ntm_field::catalog::TargetOverride;
-use ntm_field::protocol::{Role, TargetPut};
-use std::collections::BTreeMap;
 use ntm_field::catalog::{Catalog, IndicatorType};
+use ntm_field::protocol::{Role, TargetPut};
 use ntm_field::scorecard::{scorecard, scorecard_from_facts, IndicatorScore, Scorecard};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 use super::i18n;
 use super::layout::{csrf_field, page, Flash, Nav, Shell};
@@ -56,16 +56,25 @@ pub fn distance(i: &IndicatorScore) -> Option<f64> {
         return None;
     }
     match (i.indicator_type, i.value, i.threshold) {
-        (IndicatorType::PctMin | IndicatorType::PctMinNested, Some(v), Some(t)) => Some((t - v).max(0.0)),
+        (IndicatorType::PctMin | IndicatorType::PctMinNested, Some(v), Some(t)) => {
+            Some((t - v).max(0.0))
+        }
         (IndicatorType::PctMax, Some(v), Some(t)) => Some((v - t).max(0.0)),
-        (IndicatorType::ValueMin, Some(v), Some(t)) if t > 0.0 => Some(((t - v) / t * 100.0).max(0.0)),
+        (IndicatorType::ValueMin, Some(v), Some(t)) if t > 0.0 => {
+            Some(((t - v) / t * 100.0).max(0.0))
+        }
         _ => None,
     }
 }
 
 /// The indicators not met: measured ones furthest first, then those with only a verdict.
 pub fn furthest(card: &Scorecard, n: usize) -> Vec<&IndicatorScore> {
-    let mut out: Vec<&IndicatorScore> = card.criteria.iter().flat_map(|c| &c.indicators).filter(|i| i.met == Some(false)).collect();
+    let mut out: Vec<&IndicatorScore> = card
+        .criteria
+        .iter()
+        .flat_map(|c| &c.indicators)
+        .filter(|i| i.met == Some(false))
+        .collect();
     out.sort_by(|a, b| {
         let key = |i: &IndicatorScore| distance(i).unwrap_or(-1.0);
         key(b).total_cmp(&key(a)).then(a.id.cmp(&b.id))
@@ -75,26 +84,41 @@ pub fn furthest(card: &Scorecard, n: usize) -> Vec<&IndicatorScore> {
 }
 
 /// `GET /dashboard/overview?sort=name|met|gap&as_of=`.
-pub async fn overview(State(state): State<Arc<AppState>>, u: DashUser, Query(q): Query<OverviewQuery>) -> PageResult<Response> {
+pub async fn overview(
+    State(state): State<Arc<AppState>>,
+    u: DashUser,
+    Query(q): Query<OverviewQuery>,
+) -> PageResult<Response> {
     let lang = u.lang;
     let as_of = as_of(q.as_of.as_deref())?;
     let storage = state.storage.clone();
     let principal = u.principal.clone();
     let (mut rows, province_targets) = blocking(move || {
         let mut rows = Vec::new();
-        let mut province_targets: BTreeMap<String, BTreeMap<String, TargetOverride>> = BTreeMap::new();
+        let mut province_targets: BTreeMap<String, BTreeMap<String, TargetOverride>> =
+            BTreeMap::new();
         for commune in storage.list_communes()? {
             if !principal.covers(&commune.id, &commune.province) {
                 continue;
             }
-            let Some(config) = storage.commune_config(&commune.id)? else { continue };
-            province_targets.insert(config.commune.province.clone(), config.province_targets.clone());
+            let Some(config) = storage.commune_config(&commune.id)? else {
+                continue;
+            };
+            province_targets.insert(
+                config.commune.province.clone(),
+                config.province_targets.clone(),
+            );
             // The incremental facts are exact from the latest capture on; earlier dates recompute.
             let snapshot = storage.commune_facts(&commune.id)?;
             let card = if snapshot.latest_capture.is_none_or(|latest| as_of >= latest) {
                 scorecard_from_facts(Catalog::builtin(), &config, &snapshot.facts, as_of)
             } else {
-                scorecard(Catalog::builtin(), &config, &storage.commune_versions(&commune.id)?, as_of)
+                scorecard(
+                    Catalog::builtin(),
+                    &config,
+                    &storage.commune_versions(&commune.id)?,
+                    as_of,
+                )
             };
             rows.push((commune, card));
         }
@@ -103,12 +127,25 @@ pub async fn overview(State(state): State<Arc<AppState>>, u: DashUser, Query(q):
     .await?;
     let sort = q.sort.as_deref().unwrap_or("name");
     match sort {
-        "met" => rows.sort_by(|a, b| b.1.criteria_met.cmp(&a.1.criteria_met).then(a.0.name.cmp(&b.0.name))),
+        "met" => rows.sort_by(|a, b| {
+            b.1.criteria_met
+                .cmp(&a.1.criteria_met)
+                .then(a.0.name.cmp(&b.0.name))
+        }),
         "gap" => rows.sort_by(|a, b| {
-            let d = |c: &Scorecard| furthest(c, 1).first().and_then(|i| distance(i)).unwrap_or(0.0);
+            let d = |c: &Scorecard| {
+                furthest(c, 1)
+                    .first()
+                    .and_then(|i| distance(i))
+                    .unwrap_or(0.0)
+            };
             d(&b.1).total_cmp(&d(&a.1)).then(a.0.name.cmp(&b.0.name))
         }),
-        _ => rows.sort_by(|a, b| a.0.province.cmp(&b.0.province).then(a.0.name.cmp(&b.0.name))),
+        _ => rows.sort_by(|a, b| {
+            a.0.province
+                .cmp(&b.0.province)
+                .then(a.0.name.cmp(&b.0.name))
+        }),
     }
     let settable = settable_provinces(&u, province_targets.keys().map(String::as_str));
     let catalog = Catalog::builtin();
@@ -185,8 +222,18 @@ pub async fn overview(State(state): State<Arc<AppState>>, u: DashUser, Query(q):
             }
         }
     };
-    let shell = Shell { user: &u, commune: None, title: lang.t("ov.title").to_owned(), nav: Nav::Overview, here: format!("/dashboard/overview?sort={sort}") };
-    Ok(html_page(page(shell, Flash::from_query(lang, q.ok.as_deref(), q.err.as_deref()), body)))
+    let shell = Shell {
+        user: &u,
+        commune: None,
+        title: lang.t("ov.title").to_owned(),
+        nav: Nav::Overview,
+        here: format!("/dashboard/overview?sort={sort}"),
+    };
+    Ok(html_page(page(
+        shell,
+        Flash::from_query(lang, q.ok.as_deref(), q.err.as_deref()),
+        body,
+    )))
 }
 
 #[derive(Debug, Deserialize)]
@@ -207,11 +254,20 @@ pub async fn save_province_target(
 ) -> PageResult<Response> {
     u.check_csrf(f.csrf.as_deref())?;
     let to = "/dashboard/overview";
-    let threshold = f.threshold.as_deref().and_then(|s| s.trim().replace(',', ".").parse::<f64>().ok());
+    let threshold = f
+        .threshold
+        .as_deref()
+        .and_then(|s| s.trim().replace(',', ".").parse::<f64>().ok());
     let Some(threshold) = threshold else {
-        return Ok(Redirect::to(&format!("{to}?err={}", urlencode("threshold: a number"))).into_response());
+        return Ok(
+            Redirect::to(&format!("{to}?err={}", urlencode("threshold: a number"))).into_response(),
+        );
     };
-    let put = TargetPut { threshold, inner: None, source: f.source.unwrap_or_default() };
+    let put = TargetPut {
+        threshold,
+        inner: None,
+        source: f.source.unwrap_or_default(),
+    };
     let result = crate::handlers::v1::communes::put_province_target(
         State(state),
         UserAuth(u.principal.clone(), u.user.clone()),

@@ -42,19 +42,37 @@ fn kind_label(lang: Lang, k: Kind) -> &'static str {
 /// One line that says what a version is about.
 pub fn summary(lang: Lang, v: &Version, households: &HashMap<Uuid, String>) -> String {
     match &v.body {
-        RecordBody::Household(h) => format!("{} – {} ({} {})", h.code, h.head_name, h.members, lang.t("unit.people")),
+        RecordBody::Household(h) => format!(
+            "{} – {} ({} {})",
+            h.code,
+            h.head_name,
+            h.members,
+            lang.t("unit.people")
+        ),
         RecordBody::HouseholdCheck(c) => {
-            let who = households.get(&c.household_id).cloned().unwrap_or_else(|| c.household_id.to_string());
+            let who = households
+                .get(&c.household_id)
+                .cloned()
+                .unwrap_or_else(|| c.household_id.to_string());
             let mut s = format!(
                 "{who}: {}",
-                if c.meets_sanitation() { lang.t("check.sanitation_ok") } else { lang.t("check.sanitation_fail") }
+                if c.meets_sanitation() {
+                    lang.t("check.sanitation_ok")
+                } else {
+                    lang.t("check.sanitation_fail")
+                }
             );
             match c.livestock_pen_verdict() {
                 Some(true) => s.push_str(&format!(", {}", lang.t("check.pen_ok"))),
                 Some(false) => s.push_str(&format!(", {}", lang.t("check.pen_fail"))),
                 None => {}
             }
-            s.push_str(&format!(", {}/{} {}", c.health_insurance.insured, c.health_insurance.members, lang.t("check.insured")));
+            s.push_str(&format!(
+                ", {}/{} {}",
+                c.health_insurance.insured,
+                c.health_insurance.members,
+                lang.t("check.insured")
+            ));
             s
         }
         RecordBody::RoadSegment(r) => format!(
@@ -65,8 +83,17 @@ pub fn summary(lang: Lang, v: &Version, households: &HashMap<Uuid, String>) -> S
             lang.t(&format!("status.{}", status_str(r.status)))
         ),
         RecordBody::TrashSign(s) => {
-            let who = s.responsible_household_id.and_then(|h| households.get(&h).cloned()).unwrap_or_default();
-            format!("{} — {}{}{}", lang.t("map.sign"), lang.t(&format!("condition.{}", condition_str(s.condition))), if who.is_empty() { "" } else { ", " }, who)
+            let who = s
+                .responsible_household_id
+                .and_then(|h| households.get(&h).cloned())
+                .unwrap_or_default();
+            format!(
+                "{} — {}{}{}",
+                lang.t("map.sign"),
+                lang.t(&format!("condition.{}", condition_str(s.condition))),
+                if who.is_empty() { "" } else { ", " },
+                who
+            )
         }
         RecordBody::Assessment(a) => {
             let figure = match (a.numerator, a.denominator, a.value, a.met) {
@@ -76,7 +103,13 @@ pub fn summary(lang: Lang, v: &Version, households: &HashMap<Uuid, String>) -> S
                 (_, _, _, Some(false)) => lang.t("sc.not_met").to_owned(),
                 _ => String::new(),
             };
-            format!("{} ({}): {} — {}", a.indicator_id, i18n::date(a.as_of), figure, a.source)
+            format!(
+                "{} ({}): {} — {}",
+                a.indicator_id,
+                i18n::date(a.as_of),
+                figure,
+                a.source
+            )
         }
     }
 }
@@ -117,9 +150,24 @@ pub async fn records_page(
 ) -> PageResult<Response> {
     let lang = u.lang;
     let config = commune_for(&state, &u, &id, Access::Read).await?;
-    let kind = q.kind.as_deref().filter(|k| !k.is_empty()).and_then(|k| Kind::ALL.into_iter().find(|x| x.as_str() == k));
-    let village = q.village.as_deref().filter(|v| !v.is_empty()).and_then(|v| ntm_field::ids::Slug::parse(v).ok());
-    let filter = RecordFilter { kind, village_id: village.clone(), since: None, until: None, cursor: q.cursor, limit: 200 };
+    let kind = q
+        .kind
+        .as_deref()
+        .filter(|k| !k.is_empty())
+        .and_then(|k| Kind::ALL.into_iter().find(|x| x.as_str() == k));
+    let village = q
+        .village
+        .as_deref()
+        .filter(|v| !v.is_empty())
+        .and_then(|v| ntm_field::ids::Slug::parse(v).ok());
+    let filter = RecordFilter {
+        kind,
+        village_id: village.clone(),
+        since: None,
+        until: None,
+        cursor: q.cursor,
+        limit: 200,
+    };
     let storage = state.storage.clone();
     let slug = config.commune.id.clone();
     let (records, next, households) = blocking(move || {
@@ -129,8 +177,12 @@ pub async fn records_page(
     })
     .await?;
     let commune = config.commune.id.as_str();
-    let village_name =
-        |v: &Option<ntm_field::ids::Slug>| v.as_ref().and_then(|s| config.commune.village(s)).map(|v| v.name.clone()).unwrap_or_default();
+    let village_name = |v: &Option<ntm_field::ids::Slug>| {
+        v.as_ref()
+            .and_then(|s| config.commune.village(s))
+            .map(|v| v.name.clone())
+            .unwrap_or_default()
+    };
     let body = html! {
         form.filters method="get" {
             label { (lang.t("rec.kind")) " "
@@ -199,27 +251,36 @@ pub struct PhotoCheck {
 /// Reads a JPEG's EXIF: the original time (in its own offset, else Vietnam time) and the GPS
 /// position. `None` when the file has no EXIF.
 pub fn read_exif(bytes: &[u8]) -> Option<(Option<DateTime<FixedOffset>>, Option<(f64, f64)>)> {
-    let exif = exif::Reader::new().read_from_container(&mut std::io::Cursor::new(bytes)).ok()?;
+    let exif = exif::Reader::new()
+        .read_from_container(&mut std::io::Cursor::new(bytes))
+        .ok()?;
     let ascii = |tag| match exif.get_field(tag, exif::In::PRIMARY).map(|f| &f.value) {
         Some(exif::Value::Ascii(v)) => v.first().cloned(),
         _ => None,
     };
-    let taken_at = ascii(exif::Tag::DateTimeOriginal).or_else(|| ascii(exif::Tag::DateTime)).and_then(|raw| {
-        let mut dt = exif::DateTime::from_ascii(&raw).ok()?;
-        if let Some(off) = ascii(exif::Tag::OffsetTimeOriginal) {
-            let _ = dt.parse_offset(&off);
-        }
-        let offset = FixedOffset::east_opt(i32::from(dt.offset.unwrap_or(7 * 60)) * 60)?;
-        let naive = NaiveDate::from_ymd_opt(dt.year.into(), dt.month.into(), dt.day.into())?.and_hms_opt(
-            dt.hour.into(),
-            dt.minute.into(),
-            dt.second.into(),
-        )?;
-        offset.from_local_datetime(&naive).single()
-    });
+    let taken_at = ascii(exif::Tag::DateTimeOriginal)
+        .or_else(|| ascii(exif::Tag::DateTime))
+        .and_then(|raw| {
+            let mut dt = exif::DateTime::from_ascii(&raw).ok()?;
+            if let Some(off) = ascii(exif::Tag::OffsetTimeOriginal) {
+                let _ = dt.parse_offset(&off);
+            }
+            let offset = FixedOffset::east_opt(i32::from(dt.offset.unwrap_or(7 * 60)) * 60)?;
+            let naive = NaiveDate::from_ymd_opt(dt.year.into(), dt.month.into(), dt.day.into())?
+                .and_hms_opt(dt.hour.into(), dt.minute.into(), dt.second.into())?;
+            offset.from_local_datetime(&naive).single()
+        });
     let coordinate = |value_tag, ref_tag, negative: u8| -> Option<f64> {
-        let exif::Value::Rational(parts) = &exif.get_field(value_tag, exif::In::PRIMARY)?.value else { return None };
-        let deg = parts.iter().take(3).enumerate().map(|(i, r)| r.to_f64() / 60f64.powi(i as i32)).sum::<f64>();
+        let exif::Value::Rational(parts) = &exif.get_field(value_tag, exif::In::PRIMARY)?.value
+        else {
+            return None;
+        };
+        let deg = parts
+            .iter()
+            .take(3)
+            .enumerate()
+            .map(|(i, r)| r.to_f64() / 60f64.powi(i as i32))
+            .sum::<f64>();
         let sign = match ascii(ref_tag) {
             Some(r) if r.first() == Some(&negative) => -1.0,
             _ => 1.0,
@@ -233,7 +294,11 @@ pub fn read_exif(bytes: &[u8]) -> Option<(Option<DateTime<FixedOffset>>, Option<
 
 /// Compares a photo's EXIF with its record: distance to the record's position or nearest track
 /// point (the core's geodesic), time from the record or its track's span.
-pub fn check_photo(v: &Version, taken_at: Option<DateTime<FixedOffset>>, position: Option<(f64, f64)>) -> PhotoCheck {
+pub fn check_photo(
+    v: &Version,
+    taken_at: Option<DateTime<FixedOffset>>,
+    position: Option<(f64, f64)>,
+) -> PhotoCheck {
     let mut points: Vec<(f64, f64)> = v.location.iter().map(|l| (l.lat, l.lon)).collect();
     let mut times = vec![v.captured_at];
     if let RecordBody::RoadSegment(r) = &v.body {
@@ -241,7 +306,10 @@ pub fn check_photo(v: &Version, taken_at: Option<DateTime<FixedOffset>>, positio
         times.extend(r.track.iter().map(|p| p.t));
     }
     let distance_m = position.and_then(|(lat, lon)| {
-        points.iter().map(|(a, b)| geodesic_distance_m(lat, lon, *a, *b)).min_by(|x, y| x.total_cmp(y))
+        points
+            .iter()
+            .map(|(a, b)| geodesic_distance_m(lat, lon, *a, *b))
+            .min_by(|x, y| x.total_cmp(y))
     });
     let time_apart_s = taken_at.map(|t| {
         let first = times.iter().min().copied().unwrap_or(v.captured_at);
@@ -275,7 +343,12 @@ fn duration_text(lang: Lang, s: i64) -> String {
     }
 }
 
-fn evidence(lang: Lang, commune: &str, v: &Version, photos: &[(PhotoId, Option<Vec<u8>>)]) -> Markup {
+fn evidence(
+    lang: Lang,
+    commune: &str,
+    v: &Version,
+    photos: &[(PhotoId, Option<Vec<u8>>)],
+) -> Markup {
     html! {
         @if photos.is_empty() { p { (lang.t("rec.no_photos")) } }
         div.photos {
@@ -371,10 +444,17 @@ pub async fn record_page(
         let households = household_names(&all);
         let versions = entity_versions(all, entity);
         let mut photos = Vec::new();
-        let ids: BTreeSet<PhotoId> = versions.iter().flat_map(|v| v.photos.iter().copied()).collect();
+        let ids: BTreeSet<PhotoId> = versions
+            .iter()
+            .flat_map(|v| v.photos.iter().copied())
+            .collect();
         for p in ids {
             let stored = storage.photo_exists(&p)?.is_some();
-            let bytes = if stored { std::fs::read(photo_store.photos.photo_path(&p)).ok() } else { None };
+            let bytes = if stored {
+                std::fs::read(photo_store.photos.photo_path(&p)).ok()
+            } else {
+                None
+            };
             photos.push((p, bytes));
         }
         Ok((versions, households, photos))
@@ -388,7 +468,13 @@ pub async fn record_page(
     let head = heads.head;
     let commune = config.commune.id.as_str();
     let head_ids: Vec<Uuid> = heads.heads.iter().map(|h| h.version_id).collect();
-    let photos_of = |v: &Version| photos.iter().filter(|(p, _)| v.photos.contains(p)).cloned().collect::<Vec<_>>();
+    let photos_of = |v: &Version| {
+        photos
+            .iter()
+            .filter(|(p, _)| v.photos.contains(p))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
     let body = html! {
         p.lead { strong { (kind_label(lang, head.kind())) } ": " (summary(lang, head, &households)) }
         @if heads.in_conflict() {
@@ -448,11 +534,19 @@ pub async fn record_page(
     let shell = Shell {
         user: &u,
         commune: Some(&config.commune),
-        title: format!("{} – {}", lang.t("rec.entity"), kind_label(lang, head.kind())),
+        title: format!(
+            "{} – {}",
+            lang.t("rec.entity"),
+            kind_label(lang, head.kind())
+        ),
         nav: Nav::Records,
         here: format!("/dashboard/c/{commune}/records/{entity}"),
     };
-    Ok(html_page(page(shell, Flash::from_query(lang, q.ok.as_deref(), q.err.as_deref()), body)))
+    Ok(html_page(page(
+        shell,
+        Flash::from_query(lang, q.ok.as_deref(), q.err.as_deref()),
+        body,
+    )))
 }
 
 #[derive(Debug, Deserialize)]
@@ -473,20 +567,35 @@ pub async fn resolve(
     let config = commune_for(&state, &u, &id, Access::Manage).await?;
     let entity = Uuid::parse_str(&entity).map_err(|_| PageError::not_found())?;
     let keep = Uuid::parse_str(&form.keep).map_err(|_| PageError::bad_request("keep"))?;
-    let seen: BTreeSet<Uuid> = form.heads.split(',').filter_map(|s| Uuid::parse_str(s.trim()).ok()).collect();
+    let seen: BTreeSet<Uuid> = form
+        .heads
+        .split(',')
+        .filter_map(|s| Uuid::parse_str(s.trim()).ok())
+        .collect();
     let storage = state.storage.clone();
     let user = u.user.clone();
     let commune = config.commune.id.as_str().to_owned();
     let outcome = blocking(move || {
         let versions = entity_versions(storage.commune_versions(&config.commune.id)?, entity);
         let heads_map = entity_heads(versions.iter());
-        let Some(heads) = heads_map.get(&entity) else { return Ok(Err("not_found")) };
+        let Some(heads) = heads_map.get(&entity) else {
+            return Ok(Err("not_found"));
+        };
         let current: BTreeSet<Uuid> = heads.heads.iter().map(|h| h.version_id).collect();
         if current != seen || !current.contains(&keep) || current.len() < 2 {
             return Ok(Err("stale"));
         }
-        let chosen = heads.heads.iter().find(|h| h.version_id == keep).expect("keep is a head");
-        let mut merge = write::new_version(&config, entity, current.into_iter().collect(), chosen.body.clone());
+        let chosen = heads
+            .heads
+            .iter()
+            .find(|h| h.version_id == keep)
+            .expect("keep is a head");
+        let mut merge = write::new_version(
+            &config,
+            entity,
+            current.into_iter().collect(),
+            chosen.body.clone(),
+        );
         merge.village_id = chosen.village_id.clone();
         merge.location = chosen.location;
         merge.photos = chosen.photos.clone();
@@ -494,7 +603,11 @@ pub async fn resolve(
         let results = write::store(&*storage, &user, &config, vec![merge])?;
         Ok(match results.first() {
             Some(r) if r.status == PushStatus::Stored => Ok(()),
-            Some(r) => Err(if r.reason.is_some() { "rejected" } else { "stale" }),
+            Some(r) => Err(if r.reason.is_some() {
+                "rejected"
+            } else {
+                "stale"
+            }),
             None => Err("stale"),
         })
     })
@@ -504,12 +617,18 @@ pub async fn resolve(
         Ok(()) => Redirect::to(&format!("{base}?ok=cf.resolved")).into_response(),
         Err("not_found") => PageError::not_found().into_response(),
         Err("stale") => Redirect::to(&format!("{base}?ok=cf.stale")).into_response(),
-        Err(_) => PageError::bad_request("the merge version was refused by validation").into_response(),
+        Err(_) => {
+            PageError::bad_request("the merge version was refused by validation").into_response()
+        }
     })
 }
 
 /// `GET /dashboard/c/{id}/conflicts`: every entity with more than one head.
-pub async fn conflicts_page(State(state): State<Arc<AppState>>, u: DashUser, Path(id): Path<String>) -> PageResult<Response> {
+pub async fn conflicts_page(
+    State(state): State<Arc<AppState>>,
+    u: DashUser,
+    Path(id): Path<String>,
+) -> PageResult<Response> {
     let lang = u.lang;
     let config = commune_for(&state, &u, &id, Access::Read).await?;
     let storage = state.storage.clone();
@@ -517,7 +636,8 @@ pub async fn conflicts_page(State(state): State<Arc<AppState>>, u: DashUser, Pat
     let all = blocking(move || Ok(storage.commune_versions(&slug)?)).await?;
     let households = household_names(&all);
     let heads = entity_heads(all.iter());
-    let mut conflicts: Vec<(&Uuid, &EntityHeads)> = heads.iter().filter(|(_, h)| h.in_conflict()).collect();
+    let mut conflicts: Vec<(&Uuid, &EntityHeads)> =
+        heads.iter().filter(|(_, h)| h.in_conflict()).collect();
     conflicts.sort_by(|a, b| b.1.head.captured_at.cmp(&a.1.head.captured_at));
     let commune = config.commune.id.as_str();
     let body = html! {
@@ -557,7 +677,9 @@ pub fn thumbnail(data: &[u8]) -> Option<Vec<u8>> {
     let img = image::load_from_memory(data).ok()?;
     let small = img.thumbnail(THUMB_PX, THUMB_PX).to_rgb8();
     let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80).encode_image(&small).ok()?;
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
+        .encode_image(&small)
+        .ok()?;
     Some(out)
 }
 
@@ -580,11 +702,19 @@ pub async fn photo(
     let slug = config.commune.id.clone();
     let stored = blocking(move || {
         let used_here = storage.photo_communes(&photo)?.contains(&slug);
-        Ok(if used_here { storage.photo_exists(&photo)? } else { None })
+        Ok(if used_here {
+            storage.photo_exists(&photo)?
+        } else {
+            None
+        })
     })
     .await?;
-    let Some((_, content_type)) = stored else { return Err(PageError::not_found()) };
-    let data = tokio::fs::read(state.photos.photo_path(&photo)).await.map_err(|_| PageError::not_found())?;
+    let Some((_, content_type)) = stored else {
+        return Err(PageError::not_found());
+    };
+    let data = tokio::fs::read(state.photos.photo_path(&photo))
+        .await
+        .map_err(|_| PageError::not_found())?;
     let (data, content_type) = match q.size.as_deref() {
         Some("thumb") => match blocking(move || Ok(thumbnail(&data).ok_or(data))).await? {
             Ok(small) => (small, "image/jpeg".to_owned()),
@@ -594,9 +724,19 @@ pub async fn photo(
     };
     let mut r = (StatusCode::OK, Body::from(data)).into_response();
     let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=86400"));
-    h.insert("X-Content-Type-Options", HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&content_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=86400"),
+    );
+    h.insert(
+        "X-Content-Type-Options",
+        HeaderValue::from_static("nosniff"),
+    );
     Ok(r)
 }
 
@@ -620,16 +760,24 @@ mod tests {
         let near = check_photo(&v, Some(at), Some((21.7801, 105.3301)));
         assert!(!near.far && !near.late, "{near:?}");
         assert!(near.distance_m.unwrap() < 20.0);
-        let far = check_photo(&v, Some(at + chrono::Duration::hours(5)), Some((21.79, 105.33)));
+        let far = check_photo(
+            &v,
+            Some(at + chrono::Duration::hours(5)),
+            Some((21.79, 105.33)),
+        );
         assert!(far.far && far.late, "{far:?}");
         assert!((far.distance_m.unwrap() - 1107.0).abs() < 15.0, "{far:?}");
     }
 
     #[test]
     fn thumbnails_are_small_jpegs_and_non_images_have_none() {
-        let big = image::RgbImage::from_fn(1600, 1200, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+        let big = image::RgbImage::from_fn(1600, 1200, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+        });
         let mut jpeg = Vec::new();
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90).encode_image(&big).unwrap();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
+            .encode_image(&big)
+            .unwrap();
         let thumb = thumbnail(&jpeg).unwrap();
         let decoded = image::load_from_memory(&thumb).unwrap();
         assert_eq!((decoded.width(), decoded.height()), (320, 240));

@@ -33,7 +33,8 @@ pub struct AsOfQuery {
 pub fn as_of(q: Option<&str>) -> Result<NaiveDate, PageError> {
     match q {
         None | Some("") => Ok(local_today()),
-        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| PageError::bad_request("as_of: YYYY-MM-DD")),
+        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map_err(|_| PageError::bad_request("as_of: YYYY-MM-DD")),
     }
 }
 
@@ -56,11 +57,19 @@ pub struct Computed {
     pub trend: Vec<(NaiveDate, Scorecard)>,
 }
 
-pub fn compute(config: &CommuneConfig, versions: &[Version], as_of: NaiveDate, with_trend: bool) -> Computed {
+pub fn compute(
+    config: &CommuneConfig,
+    versions: &[Version],
+    as_of: NaiveDate,
+    with_trend: bool,
+) -> Computed {
     let catalog = Catalog::builtin();
     let card = scorecard(catalog, config, versions, as_of);
     let trend = if with_trend {
-        trend_dates(as_of).into_iter().map(|d| (d, scorecard(catalog, config, versions, d))).collect()
+        trend_dates(as_of)
+            .into_iter()
+            .map(|d| (d, scorecard(catalog, config, versions, d)))
+            .collect()
     } else {
         Vec::new()
     };
@@ -68,7 +77,10 @@ pub fn compute(config: &CommuneConfig, versions: &[Version], as_of: NaiveDate, w
 }
 
 pub fn unit_label(lang: Lang, unit: GapUnit) -> &'static str {
-    lang.t(&format!("unit.{}", crate::reports::tables::gap_unit_wire(unit)))
+    lang.t(&format!(
+        "unit.{}",
+        crate::reports::tables::gap_unit_wire(unit)
+    ))
 }
 
 fn source_label(lang: Lang, s: ThresholdSource) -> &'static str {
@@ -105,11 +117,18 @@ pub fn threshold_text(lang: Lang, i: &IndicatorScore) -> String {
         (_, None) => lang.t("sc.no_threshold").to_owned(),
         (IndicatorType::PctMin, Some(t)) => format!("≥ {}", lang.pct(t)),
         (IndicatorType::PctMinNested, Some(t)) => match i.inner_threshold {
-            Some(inner) => format!("≥ {} ({} ≥ {})", lang.pct(t), lang.t("sc.inner"), lang.pct(inner)),
+            Some(inner) => format!(
+                "≥ {} ({} ≥ {})",
+                lang.pct(t),
+                lang.t("sc.inner"),
+                lang.pct(inner)
+            ),
             None => format!("≥ {}", lang.pct(t)),
         },
         (IndicatorType::PctMax, Some(t)) => format!("≤ {}", lang.pct(t)),
-        (IndicatorType::ValueMin, Some(t)) => format!("≥ {} {}", lang.num(t, 2), unit_text(lang, &i.unit)),
+        (IndicatorType::ValueMin, Some(t)) => {
+            format!("≥ {} {}", lang.num(t, 2), unit_text(lang, &i.unit))
+        }
         (IndicatorType::None, Some(t)) => format!("≤ {}", lang.num(t, 0)),
     }
 }
@@ -122,15 +141,29 @@ pub fn gap_text(lang: Lang, i: &IndicatorScore) -> Option<String> {
     }
     let unit = i.gap_unit.unwrap_or(GapUnit::Count);
     let decimals = if unit == GapUnit::Km { 3 } else { 2 };
-    Some(format!("{} {}", lang.num(gap, decimals), unit_label(lang, unit)).trim().to_owned())
+    Some(
+        format!("{} {}", lang.num(gap, decimals), unit_label(lang, unit))
+            .trim()
+            .to_owned(),
+    )
 }
 
 /// `6,4 / 26 km`, for ratios counted in a unit.
 fn ratio_text(lang: Lang, i: &IndicatorScore) -> Option<String> {
     let (n, d) = (i.numerator?, i.denominator?);
-    let unit = i.gap_unit.filter(|u| matches!(u, GapUnit::Km | GapUnit::Households | GapUnit::People | GapUnit::Children))?;
+    let unit = i.gap_unit.filter(|u| {
+        matches!(
+            u,
+            GapUnit::Km | GapUnit::Households | GapUnit::People | GapUnit::Children
+        )
+    })?;
     let decimals = if unit == GapUnit::Km { 3 } else { 0 };
-    Some(format!("{} / {} {}", lang.num(n, decimals), lang.num(d, decimals), unit_label(lang, unit)))
+    Some(format!(
+        "{} / {} {}",
+        lang.num(n, decimals),
+        lang.num(d, decimals),
+        unit_label(lang, unit)
+    ))
 }
 
 fn indicator_row(lang: Lang, commune: &str, i: &IndicatorScore) -> Markup {
@@ -193,22 +226,48 @@ fn indicator_row(lang: Lang, commune: &str, i: &IndicatorScore) -> Markup {
 
 /// The two trend charts: criteria met, and the field-measured indicators.
 fn trend_charts(lang: Lang, trend: &[(NaiveDate, Scorecard)]) -> Markup {
-    let labels: Vec<String> = trend.iter().map(|(d, _)| d.format("%m/%Y").to_string()).collect();
-    let met = Series { label: String::new(), color: PALETTE[0], values: trend.iter().map(|(_, c)| Some(c.criteria_met as f64)).collect() };
+    let labels: Vec<String> = trend
+        .iter()
+        .map(|(d, _)| d.format("%m/%Y").to_string())
+        .collect();
+    let met = Series {
+        label: String::new(),
+        color: PALETTE[0],
+        values: trend
+            .iter()
+            .map(|(_, c)| Some(c.criteria_met as f64))
+            .collect(),
+    };
     let total = trend.last().map_or(19, |(_, c)| c.criteria_total) as f64;
     let catalog = Catalog::builtin();
     let field: Vec<Series> = trend
         .last()
-        .map(|(_, c)| c.criteria.iter().flat_map(|c| &c.indicators).collect::<Vec<_>>())
+        .map(|(_, c)| {
+            c.criteria
+                .iter()
+                .flat_map(|c| &c.indicators)
+                .collect::<Vec<_>>()
+        })
         .unwrap_or_default()
         .into_iter()
-        .filter(|i| catalog.indicator(&i.id).is_some_and(|ind| ind.rule.is_some()))
-        .filter(|i| trend.iter().any(|(_, c)| c.indicator(&i.id).is_some_and(|x| x.value.is_some())))
+        .filter(|i| {
+            catalog
+                .indicator(&i.id)
+                .is_some_and(|ind| ind.rule.is_some())
+        })
+        .filter(|i| {
+            trend
+                .iter()
+                .any(|(_, c)| c.indicator(&i.id).is_some_and(|x| x.value.is_some()))
+        })
         .enumerate()
         .map(|(n, i)| Series {
             label: format!("{} {}", i.id, lang.pick(&i.name_vi, &i.name_en)),
             color: PALETTE[n % PALETTE.len()],
-            values: trend.iter().map(|(_, c)| c.indicator(&i.id).and_then(|x| x.value)).collect(),
+            values: trend
+                .iter()
+                .map(|(_, c)| c.indicator(&i.id).and_then(|x| x.value))
+                .collect(),
         })
         .collect();
     html! {

@@ -49,17 +49,30 @@ pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
 
 /// The CSRF token of a session (or of a pre-login nonce).
 pub fn csrf_token(secret: &str) -> String {
-    let digest = Sha256::new().chain_update(b"ntm-csrf\0").chain_update(secret.as_bytes()).finalize();
+    let digest = Sha256::new()
+        .chain_update(b"ntm-csrf\0")
+        .chain_update(secret.as_bytes())
+        .finalize();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..24])
 }
 
 /// Constant-time comparison of two tokens.
 pub fn same_token(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// A `Set-Cookie` value with the dashboard's attributes.
-pub fn set_cookie(name: &str, value: &str, path: &str, max_age_s: Option<i64>, secure: bool) -> HeaderValue {
+pub fn set_cookie(
+    name: &str,
+    value: &str,
+    path: &str,
+    max_age_s: Option<i64>,
+    secure: bool,
+) -> HeaderValue {
     let mut c = format!("{name}={value}; Path={path}; HttpOnly; SameSite=Strict");
     if let Some(age) = max_age_s {
         c.push_str(&format!("; Max-Age={age}"));
@@ -73,7 +86,11 @@ pub fn set_cookie(name: &str, value: &str, path: &str, max_age_s: Option<i64>, s
 /// Whether cookies must carry `Secure`: configured, or the request came through a TLS proxy.
 pub fn secure_request(dash: &Dash, parts: &Parts) -> bool {
     dash.config.cookie_secure
-        || parts.headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("https"))
+        || parts
+            .headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("https"))
 }
 
 /// The language chosen with the language switch (Vietnamese by default).
@@ -83,7 +100,12 @@ pub struct PageLang(pub Lang);
 impl<S: Send + Sync> FromRequestParts<S> for PageLang {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(PageLang(cookie(parts, LANG_COOKIE).as_deref().and_then(Lang::parse).unwrap_or_default()))
+        Ok(PageLang(
+            cookie(parts, LANG_COOKIE)
+                .as_deref()
+                .and_then(Lang::parse)
+                .unwrap_or_default(),
+        ))
     }
 }
 
@@ -109,7 +131,10 @@ impl DashUser {
 }
 
 /// Runs the API's `UserAuth` on the session cookie's token.
-async fn user_from_cookie(parts: &mut Parts, state: &Arc<AppState>) -> Option<(Principal, User, String)> {
+async fn user_from_cookie(
+    parts: &mut Parts,
+    state: &Arc<AppState>,
+) -> Option<(Principal, User, String)> {
     let token = cookie(parts, SESSION_COOKIE)?;
     let header = HeaderValue::from_str(&format!("Bearer {token}")).ok()?;
     let previous = parts.headers.insert(AUTHORIZATION, header);
@@ -129,7 +154,9 @@ pub struct LoginRequired {
 impl IntoResponse for LoginRequired {
     fn into_response(self) -> Response {
         match self.next {
-            Some(next) => Redirect::to(&format!("/dashboard/login?next={}", urlencode(&next))).into_response(),
+            Some(next) => {
+                Redirect::to(&format!("/dashboard/login?next={}", urlencode(&next))).into_response()
+            }
             None => PageError::new(StatusCode::UNAUTHORIZED, "login.title").into_response(),
         }
     }
@@ -143,12 +170,25 @@ where
     type Rejection = LoginRequired;
     async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Self::Rejection> {
         let state = Arc::<AppState>::from_ref(s);
-        let PageLang(lang) = PageLang::from_request_parts(parts, s).await.unwrap_or(PageLang(Lang::Vi));
+        let PageLang(lang) = PageLang::from_request_parts(parts, s)
+            .await
+            .unwrap_or(PageLang(Lang::Vi));
         match user_from_cookie(parts, &state).await {
-            Some((principal, user, token)) => Ok(DashUser { principal, user, lang, csrf: csrf_token(&token), session_token: token }),
+            Some((principal, user, token)) => Ok(DashUser {
+                principal,
+                user,
+                lang,
+                csrf: csrf_token(&token),
+                session_token: token,
+            }),
             None => {
-                let next = (parts.method == Method::GET)
-                    .then(|| parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default());
+                let next = (parts.method == Method::GET).then(|| {
+                    parts
+                        .uri
+                        .path_and_query()
+                        .map(|p| p.as_str().to_owned())
+                        .unwrap_or_default()
+                });
                 Err(LoginRequired { next })
             }
         }
@@ -162,7 +202,11 @@ where
 {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Option<Self>, Self::Rejection> {
-        Ok(<DashUser as FromRequestParts<S>>::from_request_parts(parts, s).await.ok())
+        Ok(
+            <DashUser as FromRequestParts<S>>::from_request_parts(parts, s)
+                .await
+                .ok(),
+        )
     }
 }
 
@@ -171,14 +215,19 @@ pub struct ApiOrSession(pub Principal);
 
 impl FromRequestParts<Arc<AppState>> for ApiOrSession {
     type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, ApiError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, ApiError> {
         if parts.headers.contains_key(AUTHORIZATION) {
             let AnyAuth(p) = AnyAuth::from_request_parts(parts, state).await?;
             return Ok(ApiOrSession(p));
         }
         match user_from_cookie(parts, state).await {
             Some((p, _, _)) => Ok(ApiOrSession(p)),
-            None => Err(ApiError::unauthorized("send Authorization: Bearer <token>, or log in to the dashboard")),
+            None => Err(ApiError::unauthorized(
+                "send Authorization: Bearer <token>, or log in to the dashboard",
+            )),
         }
     }
 }
@@ -188,7 +237,9 @@ pub fn urlencode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -199,7 +250,13 @@ pub fn urlencode(s: &str) -> String {
 /// another site (`//evil`, `https://...`, `/\evil`).
 pub fn local_path(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with("/dashboard") && !n.contains("//") && !n.contains('\\') && !n.contains('\r') && !n.contains('\n') => {
+        Some(n)
+            if n.starts_with("/dashboard")
+                && !n.contains("//")
+                && !n.contains('\\')
+                && !n.contains('\r')
+                && !n.contains('\n') =>
+        {
             n.to_owned()
         }
         _ => "/dashboard".to_owned(),
@@ -222,8 +279,18 @@ mod tests {
 
     #[test]
     fn redirects_stay_inside_the_dashboard() {
-        assert_eq!(local_path(Some("/dashboard/c/thien-ke?as_of=2020-06-30")), "/dashboard/c/thien-ke?as_of=2020-06-30");
-        for bad in ["https://evil.example", "//evil.example", "/dashboard//evil", "/\\evil", "/api/v1/users", ""] {
+        assert_eq!(
+            local_path(Some("/dashboard/c/thien-ke?as_of=2020-06-30")),
+            "/dashboard/c/thien-ke?as_of=2020-06-30"
+        );
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/dashboard//evil",
+            "/\\evil",
+            "/api/v1/users",
+            "",
+        ] {
             assert_eq!(local_path(Some(bad)), "/dashboard", "{bad}");
         }
     }

@@ -36,12 +36,18 @@ pub async fn villages_page(
     let as_of = as_of(q.as_of.as_deref())?;
     let storage = state.storage.clone();
     let (slug, cfg) = (config.commune.id.clone(), config.clone());
-    let card = blocking(move || Ok(compute(&cfg, &storage.commune_versions(&slug)?, as_of, false).card)).await?;
+    let card =
+        blocking(move || Ok(compute(&cfg, &storage.commune_versions(&slug)?, as_of, false).card))
+            .await?;
     let by_village: Vec<&IndicatorScore> = card
         .criteria
         .iter()
         .flat_map(|c| &c.indicators)
-        .filter(|i| i.villages.iter().any(|v| v.value.is_some() || v.numerator.is_some()))
+        .filter(|i| {
+            i.villages
+                .iter()
+                .any(|v| v.value.is_some() || v.numerator.is_some())
+        })
         .collect();
     let villages = &config.commune.villages;
     let body = html! {

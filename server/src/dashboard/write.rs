@@ -24,7 +24,14 @@ static WRITES: Mutex<()> = Mutex::new(());
 
 /// The device id a user writes with in a commune: stable, derived from both.
 pub fn device_id(user: &User, commune: &CommuneConfig) -> Uuid {
-    let digest = Sha256::digest(format!("ntm-dashboard\0{}\0{}", user.id, commune.commune.id.as_str()).as_bytes());
+    let digest = Sha256::digest(
+        format!(
+            "ntm-dashboard\0{}\0{}",
+            user.id,
+            commune.commune.id.as_str()
+        )
+        .as_bytes(),
+    );
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&digest[..16]);
     uuid::Builder::from_custom_bytes(bytes).into_uuid()
@@ -36,7 +43,12 @@ pub fn now_local() -> chrono::DateTime<FixedOffset> {
 }
 
 /// A new version written by `user` from the dashboard (device fields are set by [`store`]).
-pub fn new_version(commune: &CommuneConfig, entity_id: Uuid, parents: Vec<Uuid>, body: ntm_field::record::Body) -> Version {
+pub fn new_version(
+    commune: &CommuneConfig,
+    entity_id: Uuid,
+    parents: Vec<Uuid>,
+    body: ntm_field::record::Body,
+) -> Version {
     Version {
         version_id: Uuid::now_v7(),
         entity_id,
@@ -58,7 +70,12 @@ pub fn new_version(commune: &CommuneConfig, entity_id: Uuid, parents: Vec<Uuid>,
 
 /// Validates `versions` with the core (as a push would) and stores them as `user`'s dashboard
 /// device in the commune. Blocking: call from `spawn_blocking`.
-pub fn store(storage: &dyn Storage, user: &User, commune: &CommuneConfig, mut versions: Vec<Version>) -> ApiResult<Vec<PushResult>> {
+pub fn store(
+    storage: &dyn Storage,
+    user: &User,
+    commune: &CommuneConfig,
+    mut versions: Vec<Version>,
+) -> ApiResult<Vec<PushResult>> {
     let device = device_id(user, commune);
     let _one_writer = WRITES.lock().unwrap_or_else(|p| p.into_inner());
     let name = format!("dashboard: {}", user.username);
@@ -71,17 +88,33 @@ pub fn store(storage: &dyn Storage, user: &User, commune: &CommuneConfig, mut ve
         for (i, v) in chunk.iter_mut().enumerate() {
             v.device_id = device;
             v.device_seq = next_seq + i as u64;
-            let checked = v.validate().and_then(|_| v.validate_in(&commune.commune, catalog));
+            let checked = v
+                .validate()
+                .and_then(|_| v.validate_in(&commune.commune, catalog));
             items.push(match checked {
-                Ok(()) => PushItem::Valid { digest: digest(v), version: Box::new(v.clone()) },
-                Err(e) => PushItem::Invalid { version_id: v.version_id.to_string(), reason: e.to_string() },
+                Ok(()) => PushItem::Valid {
+                    digest: digest(v),
+                    version: Box::new(v.clone()),
+                },
+                Err(e) => PushItem::Invalid {
+                    version_id: v.version_id.to_string(),
+                    reason: e.to_string(),
+                },
             });
         }
-        let batch = PushBatch { device_id: device, first_seq: next_seq, items, received_at: Utc::now(), check_clocks: false };
+        let batch = PushBatch {
+            device_id: device,
+            first_seq: next_seq,
+            items,
+            received_at: Utc::now(),
+            check_clocks: false,
+        };
         match storage.store_versions(&batch)? {
             PushOutcome::Done(response) => results.extend(response.results),
             PushOutcome::Gap { expected_seq } => {
-                return Err(ApiError::internal(format!("the dashboard's writer expected sequence {expected_seq}; try again")))
+                return Err(ApiError::internal(format!(
+                    "the dashboard's writer expected sequence {expected_seq}; try again"
+                )))
             }
         }
         next_seq += chunk.len() as u64;

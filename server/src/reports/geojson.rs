@@ -11,14 +11,20 @@ fn common_properties(kind: &str, c: &Common, commune: &str) -> serde_json::Map<S
     p.insert("kind".into(), json!(kind));
     p.insert("entity_id".into(), json!(c.entity_id.to_string()));
     p.insert("version_id".into(), json!(c.version_id.to_string()));
-    p.insert("village".into(), json!(c.village_id.as_ref().map(|v| v.as_str())));
+    p.insert(
+        "village".into(),
+        json!(c.village_id.as_ref().map(|v| v.as_str())),
+    );
     p.insert("village_name".into(), json!(c.village_name));
     p.insert("captured_at".into(), json!(c.captured_at.to_rfc3339()));
     p.insert("author".into(), json!(c.author));
     p.insert("accuracy_m".into(), json!(c.accuracy_m));
     p.insert("photos".into(), json!(c.photos));
     p.insert("conflict".into(), json!(c.conflict));
-    p.insert("url".into(), json!(format!("/dashboard/c/{commune}/records/{}", c.entity_id)));
+    p.insert(
+        "url".into(),
+        json!(format!("/dashboard/c/{commune}/records/{}", c.entity_id)),
+    );
     p
 }
 
@@ -37,7 +43,13 @@ pub fn collection(config: &CommuneConfig, rows: &Rows) -> Value {
         p.insert("length_m".into(), json!(r.length_m));
         p.insert("manual_length".into(), json!(r.manual));
         p.insert("counts".into(), json!(r.counts));
-        p.insert("hardened".into(), json!(matches!(r.surface, "asphalt" | "concrete" | "crushed_stone" | "brick")));
+        p.insert(
+            "hardened".into(),
+            json!(matches!(
+                r.surface,
+                "asphalt" | "concrete" | "crushed_stone" | "brick"
+            )),
+        );
         // A segment measured by hand may have fewer than two points: GeoJSON allows a null
         // geometry, and QGIS keeps the feature in the attribute table.
         let geometry = if r.track.len() >= 2 {

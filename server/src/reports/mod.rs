@@ -51,7 +51,12 @@ impl Period {
             let q: u32 = q.parse().ok().filter(|q| (1..=4).contains(q))?;
             let start = NaiveDate::from_ymd_opt(year, 3 * q - 2, 1)?;
             let end = month_end(year, 3 * q)?;
-            return Some(Period { start, end, code: format!("{year}-Q{q}"), label_vi: format!("Quý {q}/{year}") });
+            return Some(Period {
+                start,
+                end,
+                code: format!("{year}-Q{q}"),
+                label_vi: format!("Quý {q}/{year}"),
+            });
         }
         if rest.len() != 2 {
             return None;
@@ -73,7 +78,11 @@ impl Period {
 
 /// The last day of a month.
 pub fn month_end(year: i32, month: u32) -> Option<NaiveDate> {
-    let (y, m) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+    let (y, m) = if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    };
     NaiveDate::from_ymd_opt(y, m, 1)?.pred_opt()
 }
 
@@ -91,13 +100,25 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn build(config: CommuneConfig, versions: &[Version], period: Period, generated_at: DateTime<Utc>) -> Report {
+    pub fn build(
+        config: CommuneConfig,
+        versions: &[Version],
+        period: Period,
+        generated_at: DateTime<Utc>,
+    ) -> Report {
         let catalog = Catalog::builtin();
         let before = period.start.pred_opt().unwrap_or(period.start);
         let start = scorecard(catalog, &config, versions, before);
         let end = scorecard(catalog, &config, versions, period.end);
         let rows = Rows::of(&config, versions, period.end, Some(period.start));
-        Report { config, period, start, end, rows, generated_at }
+        Report {
+            config,
+            period,
+            start,
+            end,
+            rows,
+            generated_at,
+        }
     }
 }
 
@@ -122,13 +143,19 @@ pub struct GeoQuery {
 fn parse_as_of(s: Option<&str>) -> ApiResult<NaiveDate> {
     match s {
         None | Some("") => Ok(local_today()),
-        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map_err(|_| ApiError::bad_request("invalid_query", "as_of must be a date YYYY-MM-DD").with_field("as_of")),
+        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+            ApiError::bad_request("invalid_query", "as_of must be a date YYYY-MM-DD")
+                .with_field("as_of")
+        }),
     }
 }
 
 /// Loads a commune's configuration and versions after checking the caller may read it.
-async fn load(state: &Arc<AppState>, auth: &ApiOrSession, id: &str) -> ApiResult<(CommuneConfig, Vec<Version>)> {
+async fn load(
+    state: &Arc<AppState>,
+    auth: &ApiOrSession,
+    id: &str,
+) -> ApiResult<(CommuneConfig, Vec<Version>)> {
     let id = crate::handlers::v1::slug(id, "id")?;
     let config = authorize(state, &auth.0, &id, Access::Read).await?;
     let storage = state.storage.clone();
@@ -158,17 +185,29 @@ pub async fn export_xlsx(
     let period = match q.period.as_deref() {
         None | Some("") => Period::month_of(local_today()),
         Some(p) => Period::parse(p).ok_or_else(|| {
-            ApiError::bad_request("invalid_query", "period must be a month (2020-03) or a quarter (2020-Q1)").with_field("period")
+            ApiError::bad_request(
+                "invalid_query",
+                "period must be a month (2020-03) or a quarter (2020-Q1)",
+            )
+            .with_field("period")
         })?,
     };
     let (config, versions) = load(&state, &auth, &id).await?;
     let filename = format!("bao-cao-ntm-{}-{}.xlsx", config.commune.id, period.code);
     let bytes = blocking(move || {
         let report = Report::build(config, &versions, period, Utc::now());
-        xlsx::write(&report).map_err(|e| ApiError::internal(format!("the spreadsheet could not be written ({e}); try again")))
+        xlsx::write(&report).map_err(|e| {
+            ApiError::internal(format!(
+                "the spreadsheet could not be written ({e}); try again"
+            ))
+        })
     })
     .await?;
-    Ok(download(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename))
+    Ok(download(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        filename,
+    ))
 }
 
 /// `GET /api/v1/communes/{id}/export/csv?kind=road_segment|trash_sign|household_check|household|assessment|indicators|villages&as_of=`.
@@ -180,17 +219,30 @@ pub async fn export_csv(
 ) -> ApiResult<Response> {
     let kind = q.kind.clone().unwrap_or_default();
     if !tables::CSV_KINDS.contains(&kind.as_str()) {
-        return Err(ApiError::bad_request("invalid_query", format!("kind must be one of {}", tables::CSV_KINDS.join(", ")))
-            .with_field("kind"));
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            format!("kind must be one of {}", tables::CSV_KINDS.join(", ")),
+        )
+        .with_field("kind"));
     }
     let as_of = parse_as_of(q.as_of.as_deref())?;
     let (config, versions) = load(&state, &auth, &id).await?;
     let filename = format!("{}-{kind}-{as_of}.csv", config.commune.id);
     let bytes = blocking(move || {
         let period = Period::month_of(as_of);
-        let mut report = Report::build(config, &versions, Period { end: as_of, ..period }, Utc::now());
+        let mut report = Report::build(
+            config,
+            &versions,
+            Period {
+                end: as_of,
+                ..period
+            },
+            Utc::now(),
+        );
         report.rows = Rows::of(&report.config, &versions, as_of, None);
-        Ok(tables::to_csv(&tables::by_kind(&report, &kind).expect("kind was checked")))
+        Ok(tables::to_csv(
+            &tables::by_kind(&report, &kind).expect("kind was checked"),
+        ))
     })
     .await?;
     Ok(download(bytes, "text/csv; charset=utf-8", filename))
@@ -206,11 +258,13 @@ pub async fn export_geojson(
     let as_of = parse_as_of(q.as_of.as_deref())?;
     let (config, versions) = load(&state, &auth, &id).await?;
     let filename = format!("{}-{as_of}.geojson", config.commune.id);
-    let bytes = blocking(move || {
-        let rows = Rows::of(&config, &versions, as_of, None);
-        Ok(serde_json::to_vec(&geojson::collection(&config, &rows)).expect("JSON values serialise"))
-    })
-    .await?;
+    let bytes =
+        blocking(move || {
+            let rows = Rows::of(&config, &versions, as_of, None);
+            Ok(serde_json::to_vec(&geojson::collection(&config, &rows))
+                .expect("JSON values serialise"))
+        })
+        .await?;
     Ok(download(bytes, "application/geo+json", filename))
 }
 
@@ -221,12 +275,23 @@ mod tests {
     #[test]
     fn periods_are_months_or_quarters() {
         let q = Period::parse("2020-Q1").unwrap();
-        assert_eq!((q.start.to_string(), q.end.to_string(), q.label_vi.as_str()), ("2020-01-01".into(), "2020-03-31".into(), "Quý 1/2020"));
+        assert_eq!(
+            (q.start.to_string(), q.end.to_string(), q.label_vi.as_str()),
+            ("2020-01-01".into(), "2020-03-31".into(), "Quý 1/2020")
+        );
         let m = Period::parse("2020-02").unwrap();
         assert_eq!(m.end.to_string(), "2020-02-29");
-        assert_eq!(Period::parse("2020-12").unwrap().end.to_string(), "2020-12-31");
-        assert_eq!(Period::parse("2020-Q4").unwrap().end.to_string(), "2020-12-31");
-        for bad in ["2020", "2020-13", "2020-Q5", "2020-1", "x-Q1", "1900-01", "2020-Q0"] {
+        assert_eq!(
+            Period::parse("2020-12").unwrap().end.to_string(),
+            "2020-12-31"
+        );
+        assert_eq!(
+            Period::parse("2020-Q4").unwrap().end.to_string(),
+            "2020-12-31"
+        );
+        for bad in [
+            "2020", "2020-13", "2020-Q5", "2020-1", "x-Q1", "1900-01", "2020-Q0",
+        ] {
             assert_eq!(Period::parse(bad), None, "{bad}");
         }
     }

@@ -8,7 +8,9 @@ use ntm_field::config::CommuneConfig;
 use ntm_field::geo::TrackFilter;
 use ntm_field::heads::entity_heads;
 use ntm_field::ids::Slug;
-use ntm_field::record::{Body, Kind, RoadClass, RoadStatus, SignCondition, Surface, ToiletType, Version, Works};
+use ntm_field::record::{
+    Body, Kind, RoadClass, RoadStatus, SignCondition, Surface, ToiletType, Version, Works,
+};
 use ntm_field::time::local_date;
 use uuid::Uuid;
 
@@ -162,22 +164,35 @@ impl Rows {
     /// The heads of `config`'s commune among `versions`, counting what was captured up to the
     /// end of `as_of` (assessments whatever their capture), the same cut as the scorecard's.
     /// `period_start` marks rows captured on or after it.
-    pub fn of(config: &CommuneConfig, versions: &[Version], as_of: NaiveDate, period_start: Option<NaiveDate>) -> Rows {
+    pub fn of(
+        config: &CommuneConfig,
+        versions: &[Version],
+        as_of: NaiveDate,
+        period_start: Option<NaiveDate>,
+    ) -> Rows {
         let commune = &config.commune;
         let heads = entity_heads(versions.iter().filter(|v| {
-            v.commune_id == commune.id && (v.kind() == Kind::Assessment || local_date(&v.captured_at) <= as_of)
+            v.commune_id == commune.id
+                && (v.kind() == Kind::Assessment || local_date(&v.captured_at) <= as_of)
         }));
         let households: HashMap<Uuid, (String, String)> = heads
             .iter()
             .filter_map(|(id, h)| match &h.head.body {
-                Body::Household(b) if h.is_live() => Some((*id, (b.code.clone(), b.head_name.clone()))),
+                Body::Household(b) if h.is_live() => {
+                    Some((*id, (b.code.clone(), b.head_name.clone())))
+                }
                 _ => None,
             })
             .collect();
         let filter = TrackFilter::default();
         let mut rows = Rows::default();
         let mut entities: Vec<_> = heads.iter().filter(|(_, h)| h.is_live()).collect();
-        entities.sort_by(|a, b| a.1.head.captured_at.cmp(&b.1.head.captured_at).then(a.0.cmp(b.0)));
+        entities.sort_by(|a, b| {
+            a.1.head
+                .captured_at
+                .cmp(&b.1.head.captured_at)
+                .then(a.0.cmp(b.0))
+        });
         for (id, h) in entities {
             let v = h.head;
             let common = Common {
@@ -224,7 +239,12 @@ impl Rows {
                             None => hid.to_string(),
                         })
                         .unwrap_or_default();
-                    rows.signs.push(SignRow { common, condition: condition_str(s.condition), responsible, note: s.note.clone() })
+                    rows.signs.push(SignRow {
+                        common,
+                        condition: condition_str(s.condition),
+                        responsible,
+                        note: s.note.clone(),
+                    })
                 }
                 Body::HouseholdCheck(c) => {
                     let (code, name) = households.get(&c.household_id).cloned().unwrap_or_default();

@@ -16,7 +16,10 @@ pub enum Cell {
     /// A number with a fixed number of decimals shown in the spreadsheet.
     Decimal(f64, u8),
     Bool(bool),
-    Enum { wire: &'static str, label: &'static str },
+    Enum {
+        wire: &'static str,
+        label: &'static str,
+    },
     Date(NaiveDate),
     Time(DateTime<FixedOffset>),
     Empty,
@@ -68,7 +71,10 @@ fn vi(key: &str) -> &'static str {
 }
 
 fn en_key(prefix: &str, wire: &'static str) -> Cell {
-    Cell::Enum { wire, label: vi(&format!("{prefix}.{wire}")) }
+    Cell::Enum {
+        wire,
+        label: vi(&format!("{prefix}.{wire}")),
+    }
 }
 
 const COMMON_COLUMNS: [(&str, &str); 8] = [
@@ -86,7 +92,12 @@ fn common(c: &Common) -> Vec<Cell> {
     vec![
         Cell::text(c.entity_id.to_string()),
         Cell::text(c.version_id.to_string()),
-        Cell::text(c.village_id.as_ref().map(|v| v.as_str().to_owned()).unwrap_or_default()),
+        Cell::text(
+            c.village_id
+                .as_ref()
+                .map(|v| v.as_str().to_owned())
+                .unwrap_or_default(),
+        ),
         Cell::text(c.village_name.clone()),
         Cell::Time(c.captured_at),
         Cell::text(c.author.clone()),
@@ -95,15 +106,26 @@ fn common(c: &Common) -> Vec<Cell> {
     ]
 }
 
-const POSITION_COLUMNS: [(&str, &str); 4] =
-    [("lat", "Vĩ độ"), ("lon", "Kinh độ"), ("accuracy_m", "Sai số GPS (m)"), ("photos", "Số ảnh")];
+const POSITION_COLUMNS: [(&str, &str); 4] = [
+    ("lat", "Vĩ độ"),
+    ("lon", "Kinh độ"),
+    ("accuracy_m", "Sai số GPS (m)"),
+    ("photos", "Số ảnh"),
+];
 
 fn position(c: &Common) -> Vec<Cell> {
-    vec![Cell::opt(c.lat, 6), Cell::opt(c.lon, 6), Cell::opt(c.accuracy_m, 1), Cell::Number(c.photos as f64)]
+    vec![
+        Cell::opt(c.lat, 6),
+        Cell::opt(c.lon, 6),
+        Cell::opt(c.accuracy_m, 1),
+        Cell::Number(c.photos as f64),
+    ]
 }
 
 fn cols(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect()
+    list.iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect()
 }
 
 fn with_common(specific: &[(&str, &str)], positioned: bool) -> Vec<(String, String)> {
@@ -161,7 +183,11 @@ pub fn signs(rows: &Rows) -> Table {
     Table {
         sheet: "Biển báo",
         columns: with_common(
-            &[("condition", "Tình trạng biển"), ("responsible_household", "Hộ chịu trách nhiệm"), ("note", "Ghi chú")],
+            &[
+                ("condition", "Tình trạng biển"),
+                ("responsible_household", "Hộ chịu trách nhiệm"),
+                ("note", "Ghi chú"),
+            ],
             true,
         ),
         rows: rows
@@ -169,7 +195,11 @@ pub fn signs(rows: &Rows) -> Table {
             .iter()
             .map(|s| {
                 let mut cells = common(&s.common);
-                cells.extend([en_key("condition", s.condition), Cell::text(s.responsible.clone()), Cell::text(s.note.clone())]);
+                cells.extend([
+                    en_key("condition", s.condition),
+                    Cell::text(s.responsible.clone()),
+                    Cell::text(s.note.clone()),
+                ]);
                 cells.extend(position(&s.common));
                 cells
             })
@@ -212,7 +242,10 @@ pub fn checks(rows: &Rows) -> Table {
                 cells.extend([
                     Cell::text(c.household_code.clone()),
                     Cell::text(c.head_name.clone()),
-                    Cell::Enum { wire: c.toilet_type, label: toilet_label(c.toilet_type) },
+                    Cell::Enum {
+                        wire: c.toilet_type,
+                        label: toilet_label(c.toilet_type),
+                    },
                     Cell::Bool(c.toilet_meets_standard),
                     Cell::Bool(c.sanitation_17_6),
                     Cell::Bool(c.bathroom_hygienic),
@@ -252,7 +285,12 @@ pub fn households(rows: &Rows) -> Table {
     Table {
         sheet: "Hộ gia đình",
         columns: with_common(
-            &[("code", "Mã hộ"), ("head_name", "Chủ hộ"), ("members", "Số nhân khẩu"), ("address", "Địa chỉ")],
+            &[
+                ("code", "Mã hộ"),
+                ("head_name", "Chủ hộ"),
+                ("members", "Số nhân khẩu"),
+                ("address", "Địa chỉ"),
+            ],
             false,
         ),
         rows: rows
@@ -309,17 +347,35 @@ pub fn assessments(rows: &Rows) -> Table {
 
 fn verdict(met: Option<bool>) -> Cell {
     match met {
-        Some(true) => Cell::Enum { wire: "met", label: "Đạt" },
-        Some(false) => Cell::Enum { wire: "not_met", label: "Chưa đạt" },
-        None => Cell::Enum { wire: "unknown", label: "Chưa đánh giá" },
+        Some(true) => Cell::Enum {
+            wire: "met",
+            label: "Đạt",
+        },
+        Some(false) => Cell::Enum {
+            wire: "not_met",
+            label: "Chưa đạt",
+        },
+        None => Cell::Enum {
+            wire: "unknown",
+            label: "Chưa đánh giá",
+        },
     }
 }
 
 fn basis(b: Basis) -> Cell {
     match b {
-        Basis::Field => Cell::Enum { wire: "field", label: "thực địa" },
-        Basis::Assessment => Cell::Enum { wire: "assessment", label: "đánh giá" },
-        Basis::None => Cell::Enum { wire: "none", label: "chưa có" },
+        Basis::Field => Cell::Enum {
+            wire: "field",
+            label: "thực địa",
+        },
+        Basis::Assessment => Cell::Enum {
+            wire: "assessment",
+            label: "đánh giá",
+        },
+        Basis::None => Cell::Enum {
+            wire: "none",
+            label: "chưa có",
+        },
     }
 }
 
@@ -402,8 +458,12 @@ pub fn indicators(report: &Report) -> Table {
                     },
                     Cell::text(i.threshold_citation.clone().unwrap_or_default()),
                     match i.threshold_confidence {
-                        Some(ntm_field::catalog::Confidence::Confirmed) => en_key("confidence", "confirmed"),
-                        Some(ntm_field::catalog::Confidence::Unconfirmed) => en_key("confidence", "unconfirmed"),
+                        Some(ntm_field::catalog::Confidence::Confirmed) => {
+                            en_key("confidence", "confirmed")
+                        }
+                        Some(ntm_field::catalog::Confidence::Unconfirmed) => {
+                            en_key("confidence", "unconfirmed")
+                        }
                         None => Cell::Empty,
                     },
                     verdict(before.and_then(|b| b.met)),
@@ -412,15 +472,25 @@ pub fn indicators(report: &Report) -> Table {
                     match i.gap_unit {
                         Some(u) => {
                             let wire = gap_unit_wire(u);
-                            Cell::Enum { wire, label: vi(&format!("unit.{wire}")) }
+                            Cell::Enum {
+                                wire,
+                                label: vi(&format!("unit.{wire}")),
+                            }
                         }
                         None => Cell::Empty,
                     },
-                    i.coverage.map_or(Cell::Empty, |c| Cell::Number(c.checked as f64)),
-                    i.coverage.map_or(Cell::Empty, |c| Cell::Number(c.registered as f64)),
+                    i.coverage
+                        .map_or(Cell::Empty, |c| Cell::Number(c.checked as f64)),
+                    i.coverage
+                        .map_or(Cell::Empty, |c| Cell::Number(c.registered as f64)),
                     Cell::Number(i.conflicts as f64),
                     basis(i.basis),
-                    Cell::text(i.responsible.clone().or_else(|| c.responsible.clone()).unwrap_or_default()),
+                    Cell::text(
+                        i.responsible
+                            .clone()
+                            .or_else(|| c.responsible.clone())
+                            .unwrap_or_default(),
+                    ),
                 ]
             })
             .collect(),
@@ -478,7 +548,10 @@ pub fn villages(report: &Report) -> Table {
     for m in &card.measures {
         let id = m.id.as_str();
         columns.push((id.to_owned(), vi(&format!("measure.{id}")).to_owned()));
-        columns.push((format!("{id}_quota"), format!("{} – chỉ tiêu giao", vi(&format!("measure.{id}")))));
+        columns.push((
+            format!("{id}_quota"),
+            format!("{} – chỉ tiêu giao", vi(&format!("measure.{id}"))),
+        ));
     }
     let village_indicators: Vec<&IndicatorScore> = card
         .criteria
@@ -487,7 +560,10 @@ pub fn villages(report: &Report) -> Table {
         .filter(|i| i.villages.iter().any(|v| v.value.is_some()))
         .collect();
     for i in &village_indicators {
-        columns.push((format!("indicator_{}", i.id), format!("{} {} ({})", i.id, i.name_vi, value_unit(i))));
+        columns.push((
+            format!("indicator_{}", i.id),
+            format!("{} {} ({})", i.id, i.name_vi, value_unit(i)),
+        ));
     }
     let rows = report
         .config
@@ -502,17 +578,34 @@ pub fn villages(report: &Report) -> Table {
                 cells.push(Cell::opt(vm.and_then(|x| x.quota), 3));
             }
             for i in &village_indicators {
-                cells.push(Cell::opt(i.villages.iter().find(|x| x.village_id == v.id).and_then(|x| x.value), 2));
+                cells.push(Cell::opt(
+                    i.villages
+                        .iter()
+                        .find(|x| x.village_id == v.id)
+                        .and_then(|x| x.value),
+                    2,
+                ));
             }
             cells
         })
         .collect();
-    Table { sheet: "Theo thôn", columns, rows }
+    Table {
+        sheet: "Theo thôn",
+        columns,
+        rows,
+    }
 }
 
 /// The CSV kinds, by the name `?kind=` takes.
-pub const CSV_KINDS: [&str; 7] =
-    ["road_segment", "trash_sign", "household_check", "household", "assessment", "indicators", "villages"];
+pub const CSV_KINDS: [&str; 7] = [
+    "road_segment",
+    "trash_sign",
+    "household_check",
+    "household",
+    "assessment",
+    "indicators",
+    "villages",
+];
 
 /// A table by CSV kind name.
 pub fn by_kind(report: &Report, kind: &str) -> Option<Table> {
@@ -531,9 +624,11 @@ pub fn by_kind(report: &Report, kind: &str) -> Option<Table> {
 /// Writes a table as CSV (UTF-8, comma-separated, header line of machine names).
 pub fn to_csv(table: &Table) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(table.columns.iter().map(|(name, _)| name.as_str())).expect("writing to memory");
+    w.write_record(table.columns.iter().map(|(name, _)| name.as_str()))
+        .expect("writing to memory");
     for row in &table.rows {
-        w.write_record(row.iter().map(Cell::csv)).expect("writing to memory");
+        w.write_record(row.iter().map(Cell::csv))
+            .expect("writing to memory");
     }
     w.into_inner().expect("writing to memory")
 }

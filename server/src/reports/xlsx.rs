@@ -23,35 +23,63 @@ impl Formats {
     fn new() -> Formats {
         let border = |f: Format| f.set_border(FormatBorder::Thin);
         let decimals = |n: usize| {
-            let fmt = if n == 0 { "#,##0".to_owned() } else { format!("#,##0.{}", "0".repeat(n)) };
+            let fmt = if n == 0 {
+                "#,##0".to_owned()
+            } else {
+                format!("#,##0.{}", "0".repeat(n))
+            };
             border(Format::new().set_num_format(fmt))
         };
         Formats {
             title: Format::new().set_bold().set_font_size(14),
             bold: Format::new().set_bold(),
             header: border(
-                Format::new().set_bold().set_text_wrap().set_background_color(Color::RGB(0xDDE6F0)).set_align(FormatAlign::Center),
+                Format::new()
+                    .set_bold()
+                    .set_text_wrap()
+                    .set_background_color(Color::RGB(0xDDE6F0))
+                    .set_align(FormatAlign::Center),
             ),
             text: border(Format::new()),
             decimals: [decimals(0), decimals(1), decimals(2), decimals(3)],
             integer: decimals(0),
-            met: border(Format::new().set_bold().set_font_color(Color::RGB(0x006100)).set_background_color(Color::RGB(0xC6EFCE))),
-            not_met: border(Format::new().set_bold().set_font_color(Color::RGB(0x9C0006)).set_background_color(Color::RGB(0xFFC7CE))),
+            met: border(
+                Format::new()
+                    .set_bold()
+                    .set_font_color(Color::RGB(0x006100))
+                    .set_background_color(Color::RGB(0xC6EFCE)),
+            ),
+            not_met: border(
+                Format::new()
+                    .set_bold()
+                    .set_font_color(Color::RGB(0x9C0006))
+                    .set_background_color(Color::RGB(0xFFC7CE)),
+            ),
         }
     }
 }
 
-fn write_cell(ws: &mut Worksheet, row: u32, col: u16, cell: &Cell, f: &Formats) -> Result<(), XlsxError> {
+fn write_cell(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    cell: &Cell,
+    f: &Formats,
+) -> Result<(), XlsxError> {
     match cell {
         Cell::Text(s) => ws.write_string_with_format(row, col, s, &f.text)?,
         Cell::Number(x) => ws.write_number_with_format(row, col, *x, &f.integer)?,
         Cell::Decimal(x, d) => {
             // Show only the decimals the value has (6.4 km, not 6.400), up to the column's precision.
-            let shown = (0..*d as usize).find(|n| ((x * 10f64.powi(*n as i32)).round() - x * 10f64.powi(*n as i32)).abs() < 1e-9);
+            let shown = (0..*d as usize).find(|n| {
+                ((x * 10f64.powi(*n as i32)).round() - x * 10f64.powi(*n as i32)).abs() < 1e-9
+            });
             let fmt = &f.decimals[shown.unwrap_or(*d as usize).min(3)];
             ws.write_number_with_format(row, col, *x, fmt)?
         }
-        Cell::Bool(b) => ws.write_string_with_format(row, col, if *b { "Có" } else { "Không" }, &f.text)?,
+        Cell::Bool(b) => {
+            ws.write_string_with_format(row, col, if *b { "Có" } else { "Không" }, &f.text)?
+        }
         Cell::Enum { wire, label } => {
             let fmt = match *wire {
                 "met" => &f.met,
@@ -68,7 +96,12 @@ fn write_cell(ws: &mut Worksheet, row: u32, col: u16, cell: &Cell, f: &Formats) 
 }
 
 /// Writes `table` from `first_row`, with a frozen, filterable header. Returns the next free row.
-fn write_table(ws: &mut Worksheet, table: &Table, first_row: u32, f: &Formats) -> Result<u32, XlsxError> {
+fn write_table(
+    ws: &mut Worksheet,
+    table: &Table,
+    first_row: u32,
+    f: &Formats,
+) -> Result<u32, XlsxError> {
     for (c, (_, heading)) in table.columns.iter().enumerate() {
         ws.write_string_with_format(first_row, c as u16, heading, &f.header)?;
         let width = heading.chars().count().clamp(10, 40) as f64 + 2.0;
@@ -81,7 +114,12 @@ fn write_table(ws: &mut Worksheet, table: &Table, first_row: u32, f: &Formats) -
     }
     let last_row = first_row + table.rows.len() as u32;
     if !table.columns.is_empty() {
-        ws.autofilter(first_row, 0, last_row.max(first_row), table.columns.len() as u16 - 1)?;
+        ws.autofilter(
+            first_row,
+            0,
+            last_row.max(first_row),
+            table.columns.len() as u16 - 1,
+        )?;
         ws.set_freeze_panes(first_row + 1, 0)?;
     }
     Ok(last_row + 1)
@@ -96,23 +134,53 @@ pub fn write(report: &Report) -> Result<Vec<u8>, XlsxError> {
     let criteria = tables::criteria(report);
     let ws = wb.add_worksheet();
     ws.set_name(criteria.sheet)?;
-    ws.write_string_with_format(0, 0, "BÁO CÁO KẾT QUẢ THỰC HIỆN BỘ TIÊU CHÍ QUỐC GIA VỀ XÃ NÔNG THÔN MỚI", &f.title)?;
+    ws.write_string_with_format(
+        0,
+        0,
+        "BÁO CÁO KẾT QUẢ THỰC HIỆN BỘ TIÊU CHÍ QUỐC GIA VỀ XÃ NÔNG THÔN MỚI",
+        &f.title,
+    )?;
     let place = match &commune.district {
-        Some(d) => format!("Xã {}, huyện {}, tỉnh {}", commune.name, d, commune.province),
+        Some(d) => format!(
+            "Xã {}, huyện {}, tỉnh {}",
+            commune.name, d, commune.province
+        ),
         None => format!("Xã {}, tỉnh {}", commune.name, commune.province),
     };
     ws.write_string(1, 0, place)?;
     let p = &report.period;
     let summary: [(&str, Cell); 8] = [
-        ("Kỳ báo cáo", Cell::Text(format!("{} ({})", p.label_vi, tables::span(p.start, p.end)))),
-        ("Số tiêu chí đạt đầu kỳ", Cell::Number(report.start.criteria_met as f64)),
-        ("Số tiêu chí đạt cuối kỳ", Cell::Number(report.end.criteria_met as f64)),
-        ("Tổng số tiêu chí", Cell::Number(report.end.criteria_total as f64)),
-        ("Hồ sơ đang xung đột", Cell::Number(report.end.conflicts as f64)),
+        (
+            "Kỳ báo cáo",
+            Cell::Text(format!("{} ({})", p.label_vi, tables::span(p.start, p.end))),
+        ),
+        (
+            "Số tiêu chí đạt đầu kỳ",
+            Cell::Number(report.start.criteria_met as f64),
+        ),
+        (
+            "Số tiêu chí đạt cuối kỳ",
+            Cell::Number(report.end.criteria_met as f64),
+        ),
+        (
+            "Tổng số tiêu chí",
+            Cell::Number(report.end.criteria_total as f64),
+        ),
+        (
+            "Hồ sơ đang xung đột",
+            Cell::Number(report.end.conflicts as f64),
+        ),
         (
             "Đường hoàn thành trong kỳ được tính vào chỉ tiêu (km)",
             Cell::Decimal(
-                report.rows.roads.iter().filter(|r| r.common.in_period && r.counts).map(|r| r.length_m).sum::<f64>() / 1000.0,
+                report
+                    .rows
+                    .roads
+                    .iter()
+                    .filter(|r| r.common.in_period && r.counts)
+                    .map(|r| r.length_m)
+                    .sum::<f64>()
+                    / 1000.0,
                 3,
             ),
         ),
@@ -120,8 +188,18 @@ pub fn write(report: &Report) -> Result<Vec<u8>, XlsxError> {
             "Biển báo cắm trong kỳ / Hộ được kiểm tra trong kỳ",
             Cell::Text(format!(
                 "{} / {}",
-                report.rows.signs.iter().filter(|s| s.common.in_period && s.condition != "missing").count(),
-                report.rows.checks.iter().filter(|c| c.common.in_period).count()
+                report
+                    .rows
+                    .signs
+                    .iter()
+                    .filter(|s| s.common.in_period && s.condition != "missing")
+                    .count(),
+                report
+                    .rows
+                    .checks
+                    .iter()
+                    .filter(|c| c.common.in_period)
+                    .count()
             )),
         ),
         ("Lập lúc", Cell::Text(i18n::datetime(report.generated_at))),

@@ -52,14 +52,55 @@ pub fn jpeg_with_exif(seed: u64, taken: &str, lat: f64, lon: f64) -> Vec<u8> {
         let d = x.floor();
         let m = ((x - d) * 60.0).floor();
         let s = ((x - d) * 60.0 - m) * 60.0;
-        vec![Rational { num: d as u32, denom: 1 }, Rational { num: m as u32, denom: 1 }, Rational { num: (s * 1000.0).round() as u32, denom: 1000 }]
+        vec![
+            Rational {
+                num: d as u32,
+                denom: 1,
+            },
+            Rational {
+                num: m as u32,
+                denom: 1,
+            },
+            Rational {
+                num: (s * 1000.0).round() as u32,
+                denom: 1000,
+            },
+        ]
     };
     let fields = [
-        Field { tag: Tag::DateTimeOriginal, ifd_num: In::PRIMARY, value: ExifValue::Ascii(vec![taken.as_bytes().to_vec()]) },
-        Field { tag: Tag::GPSLatitudeRef, ifd_num: In::PRIMARY, value: ExifValue::Ascii(vec![if lat >= 0.0 { b"N".to_vec() } else { b"S".to_vec() }]) },
-        Field { tag: Tag::GPSLatitude, ifd_num: In::PRIMARY, value: ExifValue::Rational(dms(lat)) },
-        Field { tag: Tag::GPSLongitudeRef, ifd_num: In::PRIMARY, value: ExifValue::Ascii(vec![if lon >= 0.0 { b"E".to_vec() } else { b"W".to_vec() }]) },
-        Field { tag: Tag::GPSLongitude, ifd_num: In::PRIMARY, value: ExifValue::Rational(dms(lon)) },
+        Field {
+            tag: Tag::DateTimeOriginal,
+            ifd_num: In::PRIMARY,
+            value: ExifValue::Ascii(vec![taken.as_bytes().to_vec()]),
+        },
+        Field {
+            tag: Tag::GPSLatitudeRef,
+            ifd_num: In::PRIMARY,
+            value: ExifValue::Ascii(vec![if lat >= 0.0 {
+                b"N".to_vec()
+            } else {
+                b"S".to_vec()
+            }]),
+        },
+        Field {
+            tag: Tag::GPSLatitude,
+            ifd_num: In::PRIMARY,
+            value: ExifValue::Rational(dms(lat)),
+        },
+        Field {
+            tag: Tag::GPSLongitudeRef,
+            ifd_num: In::PRIMARY,
+            value: ExifValue::Ascii(vec![if lon >= 0.0 {
+                b"E".to_vec()
+            } else {
+                b"W".to_vec()
+            }]),
+        },
+        Field {
+            tag: Tag::GPSLongitude,
+            ifd_num: In::PRIMARY,
+            value: ExifValue::Rational(dms(lon)),
+        },
     ];
     let mut writer = Writer::new();
     for f in &fields {
@@ -78,17 +119,30 @@ pub fn jpeg_with_exif(seed: u64, taken: &str, lat: f64, lon: f64) -> Vec<u8> {
 }
 
 fn sign_body(condition: SignCondition) -> Body {
-    Body::TrashSign(TrashSign { sign_type: SignType::NoDumping, condition, responsible_household_id: None, note: String::new() })
+    Body::TrashSign(TrashSign {
+        sign_type: SignType::NoDumping,
+        condition,
+        responsible_household_id: None,
+        note: String::new(),
+    })
 }
 
 /// Loads the demo commune into the server's data directory through the server's own seeding
 /// (the same `store_versions` path as `ntm-server demo`).
 fn load_demo(server: &TestServer) {
-    let storage = ntm_server::storage::sqlite::SqliteStorage::open(&server.data.path().join("ntm.sqlite3")).expect("the database opens");
+    let storage =
+        ntm_server::storage::sqlite::SqliteStorage::open(&server.data.path().join("ntm.sqlite3"))
+            .expect("the database opens");
     ntm_server::seed::load_demo(&storage).expect("the demo loads");
 }
 
-async fn create_user(admin: &Api, (username, password): (&str, &str), role: &str, commune: Option<&str>, province: Option<&str>) {
+async fn create_user(
+    admin: &Api,
+    (username, password): (&str, &str),
+    role: &str,
+    commune: Option<&str>,
+    province: Option<&str>,
+) {
     let mut body = json!({"username": username, "password": password, "role": role});
     if let Some(c) = commune {
         body["commune_id"] = json!(c);
@@ -116,16 +170,53 @@ pub async fn world() -> World {
     create_user(&admin, PROVINCE, "officer", None, Some("Tuyên Quang")).await;
     create_user(&admin, OTHER, "officer", Some("lung-cu"), None).await;
 
-    let mut a = FieldDevice::enroll(&server.base, &enrollment_code(&admin, "thien-ke", Role::Enumerator).await, "Điện thoại A").await;
-    let mut b = FieldDevice::enroll(&server.base, &enrollment_code(&admin, "thien-ke", Role::Enumerator).await, "Điện thoại B").await;
-    let mut spare = FieldDevice::enroll(&server.base, &enrollment_code(&admin, "thien-ke", Role::Enumerator).await, "Điện thoại dự phòng").await;
+    let mut a = FieldDevice::enroll(
+        &server.base,
+        &enrollment_code(&admin, "thien-ke", Role::Enumerator).await,
+        "Điện thoại A",
+    )
+    .await;
+    let mut b = FieldDevice::enroll(
+        &server.base,
+        &enrollment_code(&admin, "thien-ke", Role::Enumerator).await,
+        "Điện thoại B",
+    )
+    .await;
+    let mut spare = FieldDevice::enroll(
+        &server.base,
+        &enrollment_code(&admin, "thien-ke", Role::Enumerator).await,
+        "Điện thoại dự phòng",
+    )
+    .await;
 
     // Photos: one taken at its sign (21.78 N, 105.33 E), one about 1.1 km north of it.
-    let near_photo = tus_upload(&a.api, &jpeg_with_exif(1, "2020:03:12 09:31:00", 21.7801, 105.3301), 1 << 20).await;
-    let far_photo = tus_upload(&a.api, &jpeg_with_exif(2, "2020:03:12 09:35:00", 21.79, 105.33), 1 << 20).await;
+    let near_photo = tus_upload(
+        &a.api,
+        &jpeg_with_exif(1, "2020:03:12 09:31:00", 21.7801, 105.3301),
+        1 << 20,
+    )
+    .await;
+    let far_photo = tus_upload(
+        &a.api,
+        &jpeg_with_exif(2, "2020:03:12 09:35:00", 21.79, 105.33),
+        1 << 20,
+    )
+    .await;
 
-    let road = a.road("thien-ke-03", 500.0, "2020-03-10T08:00:00+07:00", RoadStatus::Completed, Works::Upgrade);
-    let mut earth = a.road("thien-ke-05", 300.0, "2020-03-11T08:00:00+07:00", RoadStatus::Planned, Works::New);
+    let road = a.road(
+        "thien-ke-03",
+        500.0,
+        "2020-03-10T08:00:00+07:00",
+        RoadStatus::Completed,
+        Works::Upgrade,
+    );
+    let mut earth = a.road(
+        "thien-ke-05",
+        300.0,
+        "2020-03-11T08:00:00+07:00",
+        RoadStatus::Planned,
+        Works::New,
+    );
     if let Body::RoadSegment(r) = &mut earth.body {
         r.surface = Surface::Earth;
         r.road_class = RoadClass::VillageAxis;
@@ -133,17 +224,44 @@ pub async fn world() -> World {
     }
     let near_sign = a.sign("thien-ke-03", "2020-03-12T09:30:00+07:00", vec![near_photo]);
     let far_sign = a.sign("thien-ke-04", "2020-03-12T09:34:00+07:00", vec![far_photo]);
-    let conflicted = a.write(Uuid::now_v7(), vec![], Some("thien-ke-06"), "2020-03-13T09:00:00+07:00", sign_body(SignCondition::Good));
-    a.push_ok(&[road.clone(), earth, near_sign.clone(), far_sign.clone(), conflicted.clone()]).await;
+    let conflicted = a.write(
+        Uuid::now_v7(),
+        vec![],
+        Some("thien-ke-06"),
+        "2020-03-13T09:00:00+07:00",
+        sign_body(SignCondition::Good),
+    );
+    a.push_ok(&[
+        road.clone(),
+        earth,
+        near_sign.clone(),
+        far_sign.clone(),
+        conflicted.clone(),
+    ])
+    .await;
 
     // The same sign edited on two phones from the same version.
-    let edit_a = a.write(conflicted.entity_id, vec![conflicted.version_id], Some("thien-ke-06"), "2020-03-20T09:00:00+07:00", sign_body(SignCondition::Damaged));
+    let edit_a = a.write(
+        conflicted.entity_id,
+        vec![conflicted.version_id],
+        Some("thien-ke-06"),
+        "2020-03-20T09:00:00+07:00",
+        sign_body(SignCondition::Damaged),
+    );
     a.push_ok(&[edit_a.clone()]).await;
-    let edit_b = b.write(conflicted.entity_id, vec![conflicted.version_id], Some("thien-ke-06"), "2020-03-21T09:00:00+07:00", sign_body(SignCondition::Missing));
+    let edit_b = b.write(
+        conflicted.entity_id,
+        vec![conflicted.version_id],
+        Some("thien-ke-06"),
+        "2020-03-21T09:00:00+07:00",
+        sign_body(SignCondition::Missing),
+    );
     b.push_ok(&[edit_b.clone()]).await;
 
     // A household check on a registered household.
-    let households = admin.get("/api/v1/communes/thien-ke/records?kind=household&limit=1").await;
+    let households = admin
+        .get("/api/v1/communes/thien-ke/records?kind=household&limit=1")
+        .await;
     let household: Version = serde_json::from_value(households.body["records"][0].clone()).unwrap();
     let check = a.check(&household, "2020-03-15T10:00:00+07:00", true);
     a.push_ok(&[check]).await;
@@ -182,7 +300,10 @@ pub struct Page {
 impl Page {
     /// The value of the first `name="csrf"` hidden field.
     pub fn csrf(&self) -> String {
-        let at = self.body.find("name=\"csrf\" value=\"").expect("the page has a form with a CSRF token");
+        let at = self
+            .body
+            .find("name=\"csrf\" value=\"")
+            .expect("the page has a form with a CSRF token");
         let rest = &self.body[at + "name=\"csrf\" value=\"".len()..];
         rest[..rest.find('"').unwrap()].to_owned()
     }
@@ -202,17 +323,36 @@ impl Page {
                 _ => {}
             }
         }
-        out.replace("&amp;", "&").replace("&quot;", "\"").split_whitespace().collect::<Vec<_>>().join(" ")
+        out.replace("&amp;", "&")
+            .replace("&quot;", "\"")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     /// The text of the element whose opening tag contains `marker` (to its matching close).
     pub fn element_text(&self, marker: &str) -> String {
-        let start = self.body.find(marker).unwrap_or_else(|| panic!("{marker} is on the page"));
+        let start = self
+            .body
+            .find(marker)
+            .unwrap_or_else(|| panic!("{marker} is on the page"));
         let open = self.body[..start].rfind('<').unwrap();
-        let tag: String = self.body[open + 1..].chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+        let tag: String = self.body[open + 1..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
         let close = format!("</{tag}>");
-        let end = self.body[start..].find(&close).map(|e| start + e).unwrap_or(self.body.len());
-        Page { status: 200, location: None, set_cookies: vec![], body: self.body[open..end].to_owned() }.text()
+        let end = self.body[start..]
+            .find(&close)
+            .map(|e| start + e)
+            .unwrap_or(self.body.len());
+        Page {
+            status: 200,
+            location: None,
+            set_cookies: vec![],
+            body: self.body[open..end].to_owned(),
+        }
+        .text()
     }
 }
 
@@ -220,21 +360,42 @@ impl Browser {
     pub fn new(base: &str) -> Browser {
         Browser {
             base: base.to_owned(),
-            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(Duration::from_secs(120)).build().unwrap(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(Duration::from_secs(120))
+                .build()
+                .unwrap(),
             cookies: BTreeMap::new(),
         }
     }
 
     fn cookie_header(&self) -> String {
-        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     async fn finish(&mut self, rb: reqwest::RequestBuilder) -> Page {
-        let resp = rb.header("cookie", self.cookie_header()).send().await.expect("the server answers");
+        let resp = rb
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .expect("the server answers");
         let status = resp.status().as_u16();
-        let location = resp.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let set_cookies: Vec<String> =
-            resp.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).map(str::to_owned).collect();
+        let location = resp
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let set_cookies: Vec<String> = resp
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .collect();
         for c in &set_cookies {
             let pair = c.split(';').next().unwrap_or_default();
             if let Some((k, v)) = pair.split_once('=') {
@@ -246,7 +407,12 @@ impl Browser {
             }
         }
         let body = resp.text().await.unwrap_or_default();
-        Page { status, location, set_cookies, body }
+        Page {
+            status,
+            location,
+            set_cookies,
+            body,
+        }
     }
 
     pub async fn get(&mut self, path: &str) -> Page {
@@ -260,11 +426,21 @@ impl Browser {
     }
 
     /// A `multipart/form-data` POST of text fields and one file field named `file`.
-    pub async fn post_multipart(&mut self, path: &str, fields: &[(&str, &str)], file: (&str, &[u8])) -> Page {
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &[u8]),
+    ) -> Page {
         let boundary = "ntm-test-boundary-7d1c";
         let mut body = Vec::new();
         for (k, v) in fields {
-            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
         }
         body.extend_from_slice(
             format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: text/csv\r\n\r\n", file.0).as_bytes(),
@@ -274,7 +450,10 @@ impl Browser {
         let rb = self
             .http
             .post(format!("{}{path}", self.base))
-            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
             .body(body);
         self.finish(rb).await
     }
@@ -285,9 +464,22 @@ impl Browser {
         let page = b.get("/dashboard/login").await;
         assert_eq!(page.status, 200);
         let csrf = page.csrf();
-        let r = b.post("/dashboard/login", &[("username", username), ("password", password), ("csrf", &csrf), ("next", "/dashboard")]).await;
+        let r = b
+            .post(
+                "/dashboard/login",
+                &[
+                    ("username", username),
+                    ("password", password),
+                    ("csrf", &csrf),
+                    ("next", "/dashboard"),
+                ],
+            )
+            .await;
         assert_eq!(r.status, 303, "login of {username}: {}", r.body);
-        assert!(b.cookies.contains_key("ntm_session"), "a session cookie is set");
+        assert!(
+            b.cookies.contains_key("ntm_session"),
+            "a session cookie is set"
+        );
         b
     }
 }
@@ -315,12 +507,18 @@ impl Sheet {
 
     /// The first row whose cell in column `col` reads `value`.
     pub fn row_where(&self, col: usize, value: &str) -> &Vec<calamine::Data> {
-        self.rows.iter().find(|r| r.get(col).is_some_and(|c| c.to_string() == value)).unwrap_or_else(|| panic!("no row with {value:?}"))
+        self.rows
+            .iter()
+            .find(|r| r.get(col).is_some_and(|c| c.to_string() == value))
+            .unwrap_or_else(|| panic!("no row with {value:?}"))
     }
 
     /// The index of the header row: the first whose first cell is `first`.
     pub fn header(&self, first: &str) -> usize {
-        self.rows.iter().position(|r| r.first().is_some_and(|c| c.to_string() == first)).unwrap_or_else(|| panic!("no header {first:?}"))
+        self.rows
+            .iter()
+            .position(|r| r.first().is_some_and(|c| c.to_string() == first))
+            .unwrap_or_else(|| panic!("no header {first:?}"))
     }
 }
 
@@ -335,7 +533,9 @@ pub fn number(c: &calamine::Data) -> f64 {
 /// Every sheet of a workbook, in order.
 pub fn read_xlsx(bytes: &[u8]) -> Vec<(String, Sheet)> {
     use calamine::Reader;
-    let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).expect("a valid XLSX file");
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec()))
+            .expect("a valid XLSX file");
     wb.sheet_names()
         .into_iter()
         .map(|name| {
@@ -351,22 +551,50 @@ pub fn read_xlsx(bytes: &[u8]) -> Vec<(String, Sheet)> {
 pub fn check_q1_2020_report(bytes: &[u8], criteria_met_end: u64) {
     let sheets = read_xlsx(bytes);
     let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["Tổng hợp", "Chỉ tiêu", "Theo thôn", "Đường", "Biển báo", "Kiểm tra hộ", "Hộ gia đình", "Đánh giá"]);
+    assert_eq!(
+        names,
+        [
+            "Tổng hợp",
+            "Chỉ tiêu",
+            "Theo thôn",
+            "Đường",
+            "Biển báo",
+            "Kiểm tra hộ",
+            "Hộ gia đình",
+            "Đánh giá"
+        ]
+    );
     let sheet = |n: &str| &sheets.iter().find(|(name, _)| name == n).unwrap().1;
 
     let summary = sheet("Tổng hợp");
     assert!(summary.rows[0][0].to_string().contains("NÔNG THÔN MỚI"));
-    assert_eq!(summary.rows[1][0].to_string(), "Xã Thiện Kế, huyện Sơn Dương, tỉnh Tuyên Quang");
-    assert_eq!(summary.row_where(0, "Kỳ báo cáo")[1].to_string(), "Quý 1/2020 (01/01/2020 – 31/03/2020)");
-    assert_eq!(number(&summary.row_where(0, "Số tiêu chí đạt cuối kỳ")[1]), criteria_met_end as f64);
+    assert_eq!(
+        summary.rows[1][0].to_string(),
+        "Xã Thiện Kế, huyện Sơn Dương, tỉnh Tuyên Quang"
+    );
+    assert_eq!(
+        summary.row_where(0, "Kỳ báo cáo")[1].to_string(),
+        "Quý 1/2020 (01/01/2020 – 31/03/2020)"
+    );
+    assert_eq!(
+        number(&summary.row_where(0, "Số tiêu chí đạt cuối kỳ")[1]),
+        criteria_met_end as f64
+    );
     assert_eq!(number(&summary.row_where(0, "Tổng số tiêu chí")[1]), 19.0);
-    assert!((number(&summary.row_where(0, "Đường hoàn thành trong kỳ được tính vào chỉ tiêu (km)")[1]) - 0.5).abs() < 0.005);
+    assert!(
+        (number(&summary.row_where(0, "Đường hoàn thành trong kỳ được tính vào chỉ tiêu (km)")[1])
+            - 0.5)
+            .abs()
+            < 0.005
+    );
     let h = summary.header("Tiêu chí");
     let criteria: Vec<_> = summary.rows[h + 1..].iter().collect();
     assert_eq!(criteria.len(), 19);
     let crit2 = summary.row_where(0, "2");
     assert_eq!(crit2[summary.column(h, "Cuối kỳ")].to_string(), "Chưa đạt");
-    assert!(crit2[summary.column(h, "Người phụ trách")].to_string().contains("Dương Đăng Lâm"));
+    assert!(crit2[summary.column(h, "Người phụ trách")]
+        .to_string()
+        .contains("Dương Đăng Lâm"));
 
     let ind = sheet("Chỉ tiêu");
     let road = ind.row_where(0, "2.4");
@@ -379,32 +607,66 @@ pub fn check_q1_2020_report(bytes: &[u8], criteria_met_end: u64) {
     assert_eq!(road[col("Đánh giá cuối kỳ")].to_string(), "Chưa đạt");
     assert!((number(&road[col("Còn thiếu")]) - 6.1).abs() < 1e-9);
     assert_eq!(road[col("Đơn vị còn thiếu")].to_string(), "km");
-    assert!(road[col("Người phụ trách")].to_string().contains("Dương Đăng Lâm"));
+    assert!(road[col("Người phụ trách")]
+        .to_string()
+        .contains("Dương Đăng Lâm"));
     // The plan's baseline is dated 01/01/2020: at the start of Q1 (31/12/2019) there was none.
     assert_eq!(road[col("Giá trị đầu kỳ")], calamine::Data::Empty);
-    assert_eq!(number(&ind.row_where(0, "15.1")[col("Giá trị cuối kỳ")]), 90.5);
-    assert_eq!(number(&ind.row_where(0, "15.3")[col("Giá trị cuối kỳ")]), 12.8);
-    assert_eq!(ind.row_where(0, "15.1")[col("Đánh giá cuối kỳ")].to_string(), "Đạt");
+    assert_eq!(
+        number(&ind.row_where(0, "15.1")[col("Giá trị cuối kỳ")]),
+        90.5
+    );
+    assert_eq!(
+        number(&ind.row_where(0, "15.3")[col("Giá trị cuối kỳ")]),
+        12.8
+    );
+    assert_eq!(
+        ind.row_where(0, "15.1")[col("Đánh giá cuối kỳ")].to_string(),
+        "Đạt"
+    );
 
     let villages = sheet("Theo thôn");
     assert_eq!(villages.rows.len(), 15, "a header and 14 villages");
     let v3 = villages.row_where(0, "thien-ke-03");
-    assert!((number(&v3[villages.column(0, "Đường trục chính nội đồng đã cứng hóa (km)")]) - 0.5).abs() < 0.005);
-    assert_eq!(number(&v3[villages.column(0, "Đường trục chính nội đồng đã cứng hóa (km) – chỉ tiêu giao")]), 0.5);
+    assert!(
+        (number(&v3[villages.column(0, "Đường trục chính nội đồng đã cứng hóa (km)")]) - 0.5).abs()
+            < 0.005
+    );
+    assert_eq!(
+        number(
+            &v3[villages.column(
+                0,
+                "Đường trục chính nội đồng đã cứng hóa (km) – chỉ tiêu giao"
+            )]
+        ),
+        0.5
+    );
 
     let roads = sheet("Đường");
     assert_eq!(roads.rows.len(), 3, "a header and two segments");
     let field = roads.row_where(roads.column(0, "Loại đường"), "Đường trục chính nội đồng");
     assert!((number(&field[roads.column(0, "Chiều dài (m)")]) - 500.0).abs() < 5.0);
     assert_eq!(field[roads.column(0, "Ghi trong kỳ")].to_string(), "Có");
-    assert_eq!(field[roads.column(0, "Được tính vào chỉ tiêu")].to_string(), "Có");
+    assert_eq!(
+        field[roads.column(0, "Được tính vào chỉ tiêu")].to_string(),
+        "Có"
+    );
     assert_eq!(field[roads.column(0, "Thôn")].to_string(), "Thôn 3");
 
     let signs = sheet("Biển báo");
     assert_eq!(signs.rows.len(), 5, "a header and four signs");
-    assert_eq!(signs.rows[1..].iter().filter(|r| r[signs.column(0, "Đang xung đột")].to_string() == "Có").count(), 1);
+    assert_eq!(
+        signs.rows[1..]
+            .iter()
+            .filter(|r| r[signs.column(0, "Đang xung đột")].to_string() == "Có")
+            .count(),
+        1
+    );
     let checks = sheet("Kiểm tra hộ");
     assert_eq!(checks.rows.len(), 2);
-    assert_eq!(checks.rows[1][checks.column(0, "Đạt 17.6")].to_string(), "Có");
+    assert_eq!(
+        checks.rows[1][checks.column(0, "Đạt 17.6")].to_string(),
+        "Có"
+    );
     assert_eq!(sheet("Hộ gia đình").rows.len(), 141);
 }
