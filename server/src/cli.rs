@@ -30,6 +30,27 @@ struct DataArg {
     /// Data directory (SQLite database and photo store).
     #[arg(long, env = "NTM_DATA")]
     data: PathBuf,
+    #[command(flatten)]
+    shared: SharedArgs,
+}
+
+/// Several servers on one database (README: "Several servers on one PostgreSQL").
+#[derive(clap::Args, Clone)]
+struct SharedArgs {
+    /// PostgreSQL URL (postgres://user:password@host:port/database) shared by several servers,
+    /// instead of SQLite in the data directory.
+    #[arg(long, env = "NTM_DATABASE_URL")]
+    database: Option<String>,
+    /// Photo store directory (photos and unfinished uploads), default: the data directory.
+    /// Servers sharing one database must share this directory too (e.g. an NFS mount).
+    #[arg(long, env = "NTM_PHOTOS")]
+    photos: Option<PathBuf>,
+}
+
+impl SharedArgs {
+    fn data_dir(&self, root: &Path) -> Result<DataDir, Failure> {
+        Ok(DataDir::create(root)?.with_database(self.database.clone())?.with_photos(self.photos.clone()))
+    }
 }
 
 #[derive(clap::Args, Clone)]
@@ -64,6 +85,8 @@ enum Command {
         /// Data directory; default: ntm-demo-data in the system's temporary directory.
         #[arg(long, env = "NTM_DATA")]
         data: Option<PathBuf>,
+        #[command(flatten)]
+        shared: SharedArgs,
         #[command(flatten)]
         serve: ServeArgs,
     },
@@ -191,11 +214,12 @@ fn read_password() -> Result<String, Failure> {
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
-fn open(data: &Path) -> Result<Arc<dyn Storage>, Failure> {
+fn open(args: &DataArg) -> Result<Arc<dyn Storage>, Failure> {
+    let data = &args.data;
     if !data.exists() {
         return Err(Failure(1, format!("the data directory {} does not exist; start `ntm-server serve --data {}` first", data.display(), data.display())));
     }
-    let (storage, _) = DataDir::create(data)?.open()?;
+    let (storage, _) = args.shared.data_dir(data)?.open()?;
     Ok(storage)
 }
 
@@ -235,12 +259,16 @@ fn create_code(storage: &dyn Storage, commune: Slug, role: Role, hours: u32, hol
 fn run(command: Command) -> Result<(), Failure> {
     match command {
         Command::Serve { data, serve } => {
-            let dir = DataDir::create(&data.data)?;
+            let dir = data.shared.data_dir(&data.data)?;
             let (storage, photos) = dir.open()?;
             if storage.count_users()? == 0 {
                 match (std::env::var("NTM_ADMIN_USER"), std::env::var("NTM_ADMIN_PASSWORD")) {
                     (Ok(user), Ok(password)) => {
-                        add_user(&*storage, CreateUserRequest { username: user.clone(), password, role: Role::Admin, commune_id: None, province: None })?;
+                        let created = add_user(&*storage, CreateUserRequest { username: user.clone(), password, role: Role::Admin, commune_id: None, province: None });
+                        // Another server on the same database may have created it a moment ago.
+                        if created.is_err() && storage.user_by_name(&user)?.is_none() {
+                            created?;
+                        }
                         tracing::info!(%user, "administrator created from NTM_ADMIN_USER");
                     }
                     _ => tracing::warn!(
@@ -252,9 +280,9 @@ fn run(command: Command) -> Result<(), Failure> {
                 println!("listening on http://{addr}");
             })
         }
-        Command::Demo { data, serve } => {
+        Command::Demo { data, shared, serve } => {
             let root = data.unwrap_or_else(|| std::env::temp_dir().join("ntm-demo-data"));
-            let dir = DataDir::create(&root)?;
+            let dir = shared.data_dir(&root)?;
             let (storage, photos) = dir.open()?;
             let loaded = crate::seed::load_demo(&*storage)?;
             let password_file = root.join("demo-admin-password.txt");
@@ -290,7 +318,7 @@ fn run(command: Command) -> Result<(), Failure> {
         }
         Command::User { command } => match command {
             UserCommand::Add { data, username, role, commune, province } => {
-                let storage = open(&data.data)?;
+                let storage = open(&data)?;
                 let role = parse_role(&role)?;
                 let commune_id = commune.as_deref().map(|c| parse_slug(c, "commune")).transpose()?;
                 let password = read_password()?;
@@ -299,7 +327,7 @@ fn run(command: Command) -> Result<(), Failure> {
                 Ok(())
             }
             UserCommand::List { data } => {
-                let storage = open(&data.data)?;
+                let storage = open(&data)?;
                 for u in storage.list_users()? {
                     let scope = match (&u.commune_id, &u.province) {
                         (Some(c), _) => format!("commune {c}"),
@@ -311,7 +339,7 @@ fn run(command: Command) -> Result<(), Failure> {
                 Ok(())
             }
             UserCommand::Passwd { data, username } => {
-                let storage = open(&data.data)?;
+                let storage = open(&data)?;
                 let password = read_password()?;
                 if password.chars().count() < 8 {
                     return Err(Failure(2, "a password needs at least 8 characters".into()));
@@ -322,7 +350,7 @@ fn run(command: Command) -> Result<(), Failure> {
             }
         },
         Command::Enrollment { command: EnrollmentCommand::Create { data, commune, role, hours, holder } } => {
-            let storage = open(&data.data)?;
+            let storage = open(&data)?;
             let commune = parse_slug(&commune, "commune")?;
             let role = parse_role(&role)?;
             let (code, expires) = create_code(&*storage, commune, role, hours, holder, "cli")?;
@@ -331,7 +359,7 @@ fn run(command: Command) -> Result<(), Failure> {
             Ok(())
         }
         Command::Recompute { data, commune } => {
-            let storage = open(&data.data)?;
+            let storage = open(&data)?;
             let communes = match commune {
                 Some(c) => vec![parse_slug(&c, "commune")?],
                 None => storage.list_communes()?.into_iter().map(|c| c.id).collect(),

@@ -28,6 +28,7 @@ use uuid::Uuid;
 use crate::error::{ApiError, ApiResult};
 use crate::limits::{Limits, RateLimiter};
 use crate::photos::PhotoStore;
+use crate::storage::postgres::PostgresStorage;
 use crate::storage::sqlite::SqliteStorage;
 use crate::storage::Storage;
 
@@ -55,9 +56,15 @@ impl AppState {
     }
 }
 
-/// A data directory: `ntm.sqlite3` and the photo store.
+/// A data directory: `ntm.sqlite3` and the photo store; or, with a PostgreSQL URL, only the
+/// photo store (several servers then share the database and one photo directory, e.g. an NFS
+/// mount given by `--photos`).
 pub struct DataDir {
     pub root: PathBuf,
+    /// `postgres://...`: the shared database instead of SQLite in `root`.
+    pub database_url: Option<String>,
+    /// Where photos and unfinished uploads live, when not in `root`.
+    pub photos: Option<PathBuf>,
 }
 
 impl DataDir {
@@ -65,7 +72,24 @@ impl DataDir {
     pub fn create(root: &Path) -> anyhow::Result<Self> {
         std::fs::create_dir_all(root)
             .map_err(|e| anyhow::anyhow!("cannot create the data directory {}: {e}", root.display()))?;
-        Ok(DataDir { root: root.to_owned() })
+        Ok(DataDir { root: root.to_owned(), database_url: None, photos: None })
+    }
+
+    /// Uses the PostgreSQL database at `url` (`postgres://` or `postgresql://`) instead of SQLite.
+    pub fn with_database(mut self, url: Option<String>) -> anyhow::Result<Self> {
+        if let Some(url) = &url {
+            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                anyhow::bail!("--database takes a PostgreSQL URL (postgres://user:password@host:port/database); leave it out for SQLite in --data");
+            }
+        }
+        self.database_url = url;
+        Ok(self)
+    }
+
+    /// Keeps the photo store in `dir` instead of the data directory.
+    pub fn with_photos(mut self, dir: Option<PathBuf>) -> Self {
+        self.photos = dir;
+        self
     }
 
     pub fn database(&self) -> PathBuf {
@@ -74,12 +98,24 @@ impl DataDir {
 
     /// Opens the storage and the photo store (migrating and reconciling unfinished uploads).
     pub fn open(&self) -> anyhow::Result<(Arc<dyn Storage>, PhotoStore)> {
-        let storage = SqliteStorage::open(&self.database())
-            .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", self.database().display()))?;
-        let storage: Arc<dyn Storage> = Arc::new(storage);
-        let photos = PhotoStore::open(&self.root)?;
-        photos.reconcile(&*storage)?;
-        Ok((storage, photos))
+        let photos = PhotoStore::open(self.photos.as_deref().unwrap_or(&self.root))?;
+        match &self.database_url {
+            None => {
+                let storage = SqliteStorage::open(&self.database())
+                    .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", self.database().display()))?;
+                let storage: Arc<dyn Storage> = Arc::new(storage);
+                photos.reconcile(&*storage)?;
+                Ok((storage, photos))
+            }
+            Some(url) => {
+                let storage = PostgresStorage::connect(url).map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
+                let storage: Arc<dyn Storage> = Arc::new(storage);
+                // Other servers may be writing to the shared photo directory right now: only
+                // expired uploads are cleaned up, nothing that is in progress elsewhere.
+                photos.remove_expired(&*storage)?;
+                Ok((storage, photos))
+            }
+        }
     }
 }
 

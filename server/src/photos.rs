@@ -109,6 +109,16 @@ impl PhotoStore {
         Ok(id)
     }
 
+    /// Removes expired uploads with their partial files. All a server may clean up in a photo
+    /// directory that other servers share (`reconcile` would cut uploads they are writing).
+    pub fn remove_expired(&self, storage: &dyn Storage) -> anyhow::Result<()> {
+        for id in storage.expired_uploads(chrono::Utc::now())? {
+            storage.delete_upload(id)?;
+            self.remove_partial(id);
+        }
+        Ok(())
+    }
+
     /// After a restart: partial files longer than their recorded offset lose the unrecorded
     /// tail (it may not have been flushed), shorter ones move the offset back; expired uploads
     /// and orphan files go.

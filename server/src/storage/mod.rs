@@ -4,6 +4,7 @@
 //! this boundary. Every method is blocking: call it from `spawn_blocking`.
 
 pub mod bulk;
+pub mod postgres;
 pub mod sqlite;
 
 use chrono::{DateTime, NaiveDate, Utc};

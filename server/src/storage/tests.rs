@@ -1,4 +1,6 @@
-//! The SQLite storage against the protocol's rules, without HTTP.
+//! The storage against the protocol's rules, without HTTP: every test runs on SQLite and on
+//! PostgreSQL (a scratch database on the server of `NTM_TEST_POSTGRES_URL`, which `./dev test`
+//! starts), through the same `Storage` trait.
 
 use chrono::{Duration, Utc};
 use ntm_field::demo::thien_ke;
@@ -9,22 +11,63 @@ use ntm_field::record::{Body, Household, Version};
 use ntm_field::scorecard::CommuneFacts;
 use uuid::Uuid;
 
+use super::postgres::{PostgresStorage, ScratchDatabase};
 use super::sqlite::SqliteStorage;
 use super::*;
 use crate::sync::digest;
 
+#[derive(Debug, Clone, Copy)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// One storage of either kind, used through the trait.
+enum AnyStorage {
+    Sqlite(SqliteStorage, #[allow(dead_code)] tempfile::TempDir),
+    // The database is dropped after the storage's connections (field order).
+    Postgres(PostgresStorage, #[allow(dead_code)] ScratchDatabase),
+}
+
+impl std::ops::Deref for AnyStorage {
+    type Target = dyn Storage;
+    fn deref(&self) -> &(dyn Storage + 'static) {
+        match self {
+            AnyStorage::Sqlite(s, _) => s,
+            AnyStorage::Postgres(s, _) => s,
+        }
+    }
+}
+
+impl AnyStorage {
+    /// Runs one SQL statement behind the trait's back (to make the stored facts drift).
+    fn execute_raw(&self, sql: &'static str) {
+        match self {
+            AnyStorage::Sqlite(s, _) => s.with_write_transaction(|tx| Ok(tx.execute(sql, [])?)).map(drop).unwrap(),
+            AnyStorage::Postgres(s, _) => s.with_write_transaction(|tx| tx.execute(sql, &[])).map(drop).unwrap(),
+        }
+    }
+}
+
 struct Fixture {
-    _dir: tempfile::TempDir,
-    storage: SqliteStorage,
+    storage: AnyStorage,
     commune: Slug,
 }
 
-fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let storage = SqliteStorage::open(&dir.path().join("ntm.sqlite3")).unwrap();
+fn fixture(backend: Backend) -> Fixture {
+    let storage = match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            AnyStorage::Sqlite(SqliteStorage::open(&dir.path().join("ntm.sqlite3")).unwrap(), dir)
+        }
+        Backend::Postgres => {
+            let db = ScratchDatabase::for_tests();
+            AnyStorage::Postgres(PostgresStorage::connect_with(&db.url, 2).unwrap(), db)
+        }
+    };
     let demo = thien_ke().unwrap();
     storage.create_commune(&demo.config.commune, &demo.config.responsibilities).unwrap();
-    Fixture { _dir: dir, storage, commune: demo.config.commune.id }
+    Fixture { storage, commune: demo.config.commune.id }
 }
 
 fn enroll(f: &Fixture, role: Role) -> Device {
@@ -78,9 +121,8 @@ fn done(outcome: PushOutcome) -> ntm_field::protocol::PushResponse {
     }
 }
 
-#[test]
-fn a_replayed_push_gets_the_recorded_answer_and_stores_nothing_twice() {
-    let f = fixture();
+fn a_replayed_push_gets_the_recorded_answer_and_stores_nothing_twice(backend: Backend) {
+    let f = fixture(backend);
     let d = enroll(&f, Role::Enumerator);
     let vs: Vec<_> = (1..=3).map(|s| household(&f, &d, s, Uuid::now_v7(), vec![], 4, "2020-01-05T08:00:00+07:00")).collect();
     let mut items = batch(&d, 1, &vs);
@@ -98,9 +140,8 @@ fn a_replayed_push_gets_the_recorded_answer_and_stores_nothing_twice() {
     assert_eq!(stored[0].server_seq, Some(1));
 }
 
-#[test]
-fn a_gap_is_refused_with_the_expected_sequence_and_stores_nothing() {
-    let f = fixture();
+fn a_gap_is_refused_with_the_expected_sequence_and_stores_nothing(backend: Backend) {
+    let f = fixture(backend);
     let d = enroll(&f, Role::Enumerator);
     let v = household(&f, &d, 2, Uuid::now_v7(), vec![], 4, "2020-01-05T08:00:00+07:00");
     assert_eq!(f.storage.store_versions(&batch(&d, 2, &[v])).unwrap(), PushOutcome::Gap { expected_seq: 1 });
@@ -108,9 +149,8 @@ fn a_gap_is_refused_with_the_expected_sequence_and_stores_nothing() {
     assert_eq!(f.storage.device_status(d.device_id).unwrap(), Some((0, 0)));
 }
 
-#[test]
-fn the_same_version_id_is_a_duplicate_with_the_same_content_and_corrupt_with_another() {
-    let f = fixture();
+fn the_same_version_id_is_a_duplicate_with_the_same_content_and_corrupt_with_another(backend: Backend) {
+    let f = fixture(backend);
     let a = enroll(&f, Role::Enumerator);
     let b = enroll(&f, Role::Enumerator);
     let v = household(&f, &a, 1, Uuid::now_v7(), vec![], 4, "2020-01-05T08:00:00+07:00");
@@ -131,9 +171,8 @@ fn the_same_version_id_is_a_duplicate_with_the_same_content_and_corrupt_with_ano
     assert_eq!(f.storage.commune_versions(&f.commune).unwrap().len(), 1);
 }
 
-#[test]
-fn incremental_facts_follow_edits_conflicts_and_deletes_and_equal_a_recompute() {
-    let f = fixture();
+fn incremental_facts_follow_edits_conflicts_and_deletes_and_equal_a_recompute(backend: Backend) {
+    let f = fixture(backend);
     let a = enroll(&f, Role::Enumerator);
     let b = enroll(&f, Role::Officer);
     let e1 = Uuid::now_v7();
@@ -162,13 +201,12 @@ fn incremental_facts_follow_edits_conflicts_and_deletes_and_equal_a_recompute() 
     assert_eq!((report.versions, report.entities), (5, 2));
 }
 
-#[test]
-fn recompute_notices_and_repairs_facts_that_drifted() {
-    let f = fixture();
+fn recompute_notices_and_repairs_facts_that_drifted(backend: Backend) {
+    let f = fixture(backend);
     let a = enroll(&f, Role::Enumerator);
     let v = household(&f, &a, 1, Uuid::now_v7(), vec![], 4, "2020-01-05T08:00:00+07:00");
     done(f.storage.store_versions(&batch(&a, 1, &[v])).unwrap());
-    f.storage.with_write_transaction(|tx| Ok(tx.execute("UPDATE entity_facts SET fact = NULL", [])?)).unwrap();
+    f.storage.execute_raw("UPDATE entity_facts SET fact = NULL");
     let report = f.storage.recompute(&f.commune).unwrap();
     assert!(!report.agreed);
     assert_eq!(report.differences, 1);
@@ -176,9 +214,8 @@ fn recompute_notices_and_repairs_facts_that_drifted() {
     assert_eq!(f.storage.commune_facts(&f.commune).unwrap().facts.households.len(), 1);
 }
 
-#[test]
-fn an_enrollment_code_is_used_once_and_expires() {
-    let f = fixture();
+fn an_enrollment_code_is_used_once_and_expires(backend: Backend) {
+    let f = fixture(backend);
     let new_device = || NewDevice { device_id: Uuid::now_v7(), token_hash: format!("t{}", Uuid::now_v7()), name: "p".into(), platform: "android".into() };
     let code = |hours: i64| {
         let hash = format!("c{}", Uuid::now_v7());
@@ -203,3 +240,24 @@ fn an_enrollment_code_is_used_once_and_expires() {
     assert_eq!(f.storage.redeem_enrollment("nope", Utc::now(), &new_device()).unwrap(), Err(RedeemRefusal::Unknown));
     assert_eq!(f.storage.list_devices(&f.commune).unwrap().len(), 1);
 }
+
+/// Each test above, once per backend: `sqlite::<name>` and `postgres::<name>`.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test] fn $name() { super::$name(super::Backend::Sqlite) })*
+        }
+        mod postgres {
+            $(#[test] fn $name() { super::$name(super::Backend::Postgres) })*
+        }
+    };
+}
+
+on_both_backends!(
+    a_replayed_push_gets_the_recorded_answer_and_stores_nothing_twice,
+    a_gap_is_refused_with_the_expected_sequence_and_stores_nothing,
+    the_same_version_id_is_a_duplicate_with_the_same_content_and_corrupt_with_another,
+    incremental_facts_follow_edits_conflicts_and_deletes_and_equal_a_recompute,
+    recompute_notices_and_repairs_facts_that_drifted,
+    an_enrollment_code_is_used_once_and_expires,
+);
