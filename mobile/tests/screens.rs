@@ -512,3 +512,55 @@ fn english_is_one_tap_away_and_numbers_follow_the_language() {
         "the choice is kept"
     );
 }
+
+#[test]
+fn a_conflict_from_another_phone_is_resolved_by_keeping_one_version() {
+    let mut h = Harness::enrolled();
+    open_first_household(&mut h);
+    answer_everything_yes(&mut h);
+    h.click("check-save");
+    let first = h.store.my_records(1).unwrap()[0].clone();
+    let original = h.store.version(first.version_id).unwrap().unwrap();
+
+    // This phone edits its check...
+    h.go(Screen::Records);
+    h.click(&format!("edit-{}", first.version_id));
+    h.click(&format!("{}-no", dom_id("body.drainage_ok")));
+    h.click("check-save");
+    // ...while another phone edited the same version, and its edit arrives by a pull.
+    let mut theirs = original.clone();
+    theirs.version_id = uuid::Uuid::now_v7();
+    theirs.device_id = uuid::Uuid::now_v7();
+    theirs.device_seq = 1;
+    theirs.parents = vec![original.version_id];
+    theirs.server_seq = Some(10_000);
+    theirs.author = Some("chi-ha".into());
+    let Body::HouseholdCheck(check) = &mut theirs.body else { panic!() };
+    check.note = "Sửa trên máy khác".into();
+    h.store
+        .sync_apply_pull(&ntm_field::protocol::PullResponse {
+            versions: vec![theirs.clone()],
+            next_cursor: 10_000,
+            up_to_date: true,
+            config: None,
+            config_etag: "demo".into(),
+        })
+        .unwrap();
+    h.store_changed();
+
+    h.go(Screen::Records);
+    assert!(h.text_of("records-tab-conflict").contains("(1)"), "{}", h.html());
+    h.click("records-tab-conflict");
+    h.click(&format!("resolve-{}", first.entity_id));
+    assert_eq!(h.screen(), "resolve");
+    assert!(h.has("head-0") && h.has("head-1"));
+    assert!(h.html().contains("chi-ha"), "the other phone's version names its author");
+    let kept = h.store.heads(first.entity_id).unwrap()[0].clone();
+    h.click("keep-0");
+    assert_eq!(h.text_of("toast"), "Đã giải quyết xung đột.");
+    let heads = h.store.heads(first.entity_id).unwrap();
+    assert_eq!(heads.len(), 1, "resolved");
+    assert_eq!(heads[0].parents.len(), 2, "the merge names both heads");
+    assert_eq!(heads[0].body, kept.body, "the chosen content is kept");
+    assert!(h.store.conflicts().unwrap().is_empty());
+}

@@ -313,6 +313,13 @@ impl Harness {
         self.render();
     }
 
+    /// Tells the app the store changed behind its back (what a finished sync round does).
+    pub fn store_changed(&mut self) {
+        let app = self.app();
+        self.dom.in_runtime(|| app.changed());
+        self.render();
+    }
+
     /// The screen shown.
     pub fn screen(&self) -> String {
         let html = self.html();
