@@ -5,9 +5,10 @@
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
+use ntm_server::storage::postgres::ScratchDatabase;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
@@ -27,12 +28,27 @@ pub fn server_binary() -> PathBuf {
     bin
 }
 
+/// The storage a test server runs on. The server tests of the storage contract run on both
+/// (see [`on_both_backends!`](crate::on_both_backends)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite in the server's data directory.
+    Sqlite,
+    /// A scratch database on the PostgreSQL server of `NTM_TEST_POSTGRES_URL` (`./dev test`
+    /// starts one).
+    Postgres,
+}
+
 /// A running server process with its own data directory.
 pub struct TestServer {
     pub base: String,
     pub data: tempfile::TempDir,
     child: Option<Child>,
     extra_args: Vec<String>,
+    /// `--database` and `--photos` of a server on PostgreSQL; the database is dropped with the
+    /// last server that uses it.
+    database: Option<Arc<ScratchDatabase>>,
+    photos: Option<PathBuf>,
 }
 
 impl TestServer {
@@ -44,11 +60,56 @@ impl TestServer {
 
     /// Like [`TestServer::start`], with extra `serve` flags.
     pub fn start_with(extra: &[&str]) -> TestServer {
+        Self::start_with_on(Backend::Sqlite, extra)
+    }
+
+    /// Like [`TestServer::start`], on `backend`.
+    pub fn start_on(backend: Backend) -> TestServer {
+        Self::start_with_on(backend, &[])
+    }
+
+    /// Like [`TestServer::start_with`], on `backend`.
+    pub fn start_with_on(backend: Backend, extra: &[&str]) -> TestServer {
+        let database = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(Arc::new(ScratchDatabase::for_tests())),
+        };
+        Self::launch(database, None, extra)
+    }
+
+    /// A second server process on the same PostgreSQL database and the same photo directory as
+    /// `other` (as several servers behind a load balancer run), with a data directory of its own.
+    pub fn start_sharing(other: &TestServer) -> TestServer {
+        let database = other.database.clone().expect("servers share a PostgreSQL database, not SQLite");
+        let photos = other.photos.clone().unwrap_or_else(|| other.data.path().to_owned());
+        let extra: Vec<&str> = other.extra_args.iter().map(String::as_str).collect();
+        Self::launch(Some(database), Some(photos), &extra)
+    }
+
+    fn launch(database: Option<Arc<ScratchDatabase>>, photos: Option<PathBuf>, extra: &[&str]) -> TestServer {
         let data = tempfile::tempdir().expect("a temporary directory");
-        let mut server =
-            TestServer { base: String::new(), data, child: None, extra_args: extra.iter().map(|s| s.to_string()).collect() };
+        let mut server = TestServer {
+            base: String::new(),
+            data,
+            child: None,
+            extra_args: extra.iter().map(|s| s.to_string()).collect(),
+            database,
+            photos,
+        };
         server.spawn();
         server
+    }
+
+    /// `--database` and `--photos`, when not the defaults.
+    fn storage_args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        if let Some(db) = &self.database {
+            args.extend(["--database".to_owned(), db.url.clone()]);
+        }
+        if let Some(p) = &self.photos {
+            args.extend(["--photos".to_owned(), p.display().to_string()]);
+        }
+        args
     }
 
     fn spawn(&mut self) {
@@ -58,6 +119,7 @@ impl TestServer {
             .arg(self.data.path())
             .arg("--listen")
             .arg("127.0.0.1:0")
+            .args(self.storage_args())
             .args(&self.extra_args)
             .env("NTM_ADMIN_USER", ADMIN_USER)
             .env("NTM_ADMIN_PASSWORD", ADMIN_PASSWORD)
@@ -110,7 +172,7 @@ impl TestServer {
     /// Runs an administrator command of the same binary on this data directory.
     pub fn cli(&self, args: &[&str]) -> std::process::Output {
         let mut cmd = Command::new(server_binary());
-        cmd.args(args).arg("--data").arg(self.data.path()).env("NTM_LOG", "warn");
+        cmd.args(args).arg("--data").arg(self.data.path()).args(self.storage_args()).env("NTM_LOG", "warn");
         cmd.output().expect("the server binary runs")
     }
 }
@@ -206,4 +268,28 @@ impl Api {
         }
         Self::send(rb).await
     }
+}
+
+/// Runs each named `async fn name(backend: Backend)` of a test file as two tests,
+/// `sqlite::name` and `postgres::name`, each on a multi-threaded runtime.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::server::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::server::Backend::Postgres).await
+                }
+            )*
+        }
+    };
 }

@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 
 use ntm_field::ids::PhotoId;
 use ntm_field::record::{Body, RoadStatus, Works};
-use ntm_tests::server::{Api, Reply, TestServer};
+use ntm_tests::server::{Api, Backend, Reply, TestServer};
 use ntm_tests::server_records::*;
 use serde_json::{json, Value};
 
@@ -60,9 +60,8 @@ fn raw_http(addr: &str, request: &[u8]) -> (u16, String) {
     (status, text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_pushes_get_4xx_and_change_nothing() {
-    let server = TestServer::start_with(&["--request-timeout-secs", "2"]);
+async fn bad_pushes_get_4xx_and_change_nothing(backend: Backend) {
+    let server = TestServer::start_with_on(backend, &["--request-timeout-secs", "2"]);
     let admin = Api::admin(&server).await;
     assert_eq!(admin.post("/api/v1/communes", &commune_json("thien-ke", "Tuyên Quang")).await.status, 201);
     assert_eq!(admin.post("/api/v1/communes", &commune_json("ha-giang", "Hà Giang")).await.status, 201);
@@ -174,9 +173,8 @@ async fn bad_pushes_get_4xx_and_change_nothing() {
     assert_eq!(snapshot(&phone, &admin).await, before, "nothing changed");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn invalid_versions_are_rejected_with_their_reason_and_the_rest_is_stored() {
-    let server = TestServer::start();
+async fn invalid_versions_are_rejected_with_their_reason_and_the_rest_is_stored(backend: Backend) {
+    let server = TestServer::start_on(backend);
     let admin = Api::admin(&server).await;
     assert_eq!(admin.post("/api/v1/communes", &commune_json("thien-ke", "Tuyên Quang")).await.status, 201);
     let mut phone = FieldDevice::enroll(&server.base, &code(&admin, "thien-ke", "enumerator").await, "phone").await;
@@ -257,9 +255,8 @@ async fn invalid_versions_are_rejected_with_their_reason_and_the_rest_is_stored(
     assert_eq!(stored[0]["body"]["members"], 4, "the first content stays");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn communes_are_sealed_from_each_other_both_ways() {
-    let server = TestServer::start();
+async fn communes_are_sealed_from_each_other_both_ways(backend: Backend) {
+    let server = TestServer::start_on(backend);
     let admin = Api::admin(&server).await;
     assert_eq!(admin.post("/api/v1/communes", &commune_json("thien-ke", "Tuyên Quang")).await.status, 201);
     assert_eq!(admin.post("/api/v1/communes", &commune_json("ha-giang", "Hà Giang")).await.status, 201);
@@ -335,9 +332,8 @@ async fn communes_are_sealed_from_each_other_both_ways() {
     assert_error(&officer_b.post("/api/v1/users", &user("z", "viewer", json!({"commune_id": "ha-giang"}))).await, 403, "forbidden");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_token_or_a_revoked_one_is_refused() {
-    let server = TestServer::start();
+async fn no_token_or_a_revoked_one_is_refused(backend: Backend) {
+    let server = TestServer::start_on(backend);
     let admin = Api::admin(&server).await;
     assert_eq!(admin.post("/api/v1/communes", &commune_json("thien-ke", "Tuyên Quang")).await.status, 201);
     let mut phone = FieldDevice::enroll(&server.base, &code(&admin, "thien-ke", "enumerator").await, "phone").await;
@@ -363,9 +359,8 @@ async fn no_token_or_a_revoked_one_is_refused() {
     assert_eq!(records.body["records"].as_array().unwrap().len(), 1, "what it sent before stays");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn login_and_enrollment_attempts_are_limited_and_codes_are_single_use() {
-    let server = TestServer::start();
+async fn login_and_enrollment_attempts_are_limited_and_codes_are_single_use(backend: Backend) {
+    let server = TestServer::start_on(backend);
     let admin = Api::admin(&server).await;
     assert_eq!(admin.post("/api/v1/communes", &commune_json("thien-ke", "Tuyên Quang")).await.status, 201);
     let anonymous = Api::new(&server.base);
@@ -391,3 +386,11 @@ async fn login_and_enrollment_attempts_are_limited_and_codes_are_single_use() {
     // The sessions already open still work.
     assert_eq!(admin.get("/api/v1/communes/thien-ke").await.status, 200);
 }
+
+ntm_tests::on_both_backends!(
+    bad_pushes_get_4xx_and_change_nothing,
+    invalid_versions_are_rejected_with_their_reason_and_the_rest_is_stored,
+    communes_are_sealed_from_each_other_both_ways,
+    no_token_or_a_revoked_one_is_refused,
+    login_and_enrollment_attempts_are_limited_and_codes_are_single_use,
+);

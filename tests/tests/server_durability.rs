@@ -5,7 +5,7 @@
 use std::io::Write;
 
 use ntm_field::ids::PhotoId;
-use ntm_tests::server::{Api, TestServer};
+use ntm_tests::server::{Api, Backend, TestServer};
 use ntm_tests::server_records::*;
 use serde_json::json;
 
@@ -21,9 +21,8 @@ fn reconnect(phone: &mut FieldDevice, server: &TestServer) {
     phone.api = Api::new(&server.base).with_token(&phone.token);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_killed_server_keeps_everything_it_acknowledged() {
-    let mut server = TestServer::start();
+async fn a_killed_server_keeps_everything_it_acknowledged(backend: Backend) {
+    let mut server = TestServer::start_on(backend);
     let (_, mut phone) = setup(&server).await;
     let mut sent = Vec::new();
     for round in 0..4 {
@@ -48,9 +47,8 @@ async fn a_killed_server_keeps_everything_it_acknowledged() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pulling_page_by_page_returns_every_version_exactly_once() {
-    let server = TestServer::start();
+async fn pulling_page_by_page_returns_every_version_exactly_once(backend: Backend) {
+    let server = TestServer::start_on(backend);
     let (admin, mut a) = setup(&server).await;
     let r = admin.post("/api/v1/communes/thien-ke/enrollments", &json!({"role": "officer", "expires_in_hours": 24})).await;
     let mut b = FieldDevice::enroll(&server.base, r.body["code"].as_str().unwrap(), "b").await;
@@ -120,9 +118,8 @@ async fn head_offset(api: &Api, location: &str) -> (u16, Option<u64>) {
     (r.status, r.header("upload-offset").and_then(|v| v.parse().ok()))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_photo_upload_cut_mid_patch_resumes_from_the_servers_offset() {
-    let mut server = TestServer::start();
+async fn a_photo_upload_cut_mid_patch_resumes_from_the_servers_offset(backend: Backend) {
+    let mut server = TestServer::start_on(backend);
     let (_, mut phone) = setup(&server).await;
     let options = Api::send(phone.api.request(reqwest::Method::OPTIONS, "/api/v1/blobs")).await;
     assert_eq!(options.header("tus-version"), Some("1.0.0"));
@@ -259,9 +256,8 @@ fn the_test_sha1_is_sha1() {
     assert_eq!(hex::encode(sha1_digest(b"abc")), "a9993e364706816aba3e25717850c26c9cd0d89d");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_photo_whose_whole_file_hash_differs_is_refused_and_discarded() {
-    let server = TestServer::start();
+async fn a_photo_whose_whole_file_hash_differs_is_refused_and_discarded(backend: Backend) {
+    let server = TestServer::start_on(backend);
     let (_, phone) = setup(&server).await;
     let photo = fake_photo(4, 50_000);
     let claimed = PhotoId::of_bytes(b"some other photo");
@@ -302,3 +298,10 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+ntm_tests::on_both_backends!(
+    a_killed_server_keeps_everything_it_acknowledged,
+    pulling_page_by_page_returns_every_version_exactly_once,
+    a_photo_upload_cut_mid_patch_resumes_from_the_servers_offset,
+    a_photo_whose_whole_file_hash_differs_is_refused_and_discarded,
+);

@@ -3,7 +3,7 @@
 //! plan's numbers and moves as the roads are built. Also R1: a replayed push is stored once.
 
 use ntm_field::record::{RoadStatus, Works};
-use ntm_tests::server::{Api, TestServer};
+use ntm_tests::server::{Api, Backend, TestServer};
 use ntm_tests::server_records::*;
 use serde_json::{json, Value};
 
@@ -25,9 +25,8 @@ fn measure<'a>(card: &'a Value, id: &str) -> &'a Value {
     card["measures"].as_array().unwrap().iter().find(|m| m["id"] == id).unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn thien_ke_plan_over_http_shows_24_62_percent_then_51_15_percent_of_field_roads() {
-    let server = TestServer::start();
+async fn thien_ke_plan_over_http_shows_24_62_percent_then_51_15_percent_of_field_roads(backend: Backend) {
+    let server = TestServer::start_on(backend);
     let admin = Api::admin(&server).await;
 
     // The commune, its province's 50 % target for 2.4, a village quota.
@@ -131,9 +130,8 @@ async fn thien_ke_plan_over_http_shows_24_62_percent_then_51_15_percent_of_field
     assert!(text.contains("incremental totals agree"), "{text}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn replayed_push_gets_identical_answers_and_is_stored_once() {
-    let server = TestServer::start();
+async fn replayed_push_gets_identical_answers_and_is_stored_once(backend: Backend) {
+    let server = TestServer::start_on(backend);
     let admin = Api::admin(&server).await;
     assert_eq!(admin.post("/api/v1/communes", &commune_json("thien-ke", "Tuyên Quang")).await.status, 201);
     let mut phone = FieldDevice::enroll(&server.base, &code(&admin, "thien-ke", "enumerator", None).await, "phone").await;
@@ -192,9 +190,8 @@ async fn replayed_push_gets_identical_answers_and_is_stored_once() {
     assert_eq!((status.body["acked_through_seq"].as_u64(), status.body["server_head"].as_u64()), (Some(13), Some(13)));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cbor_and_zstd_pushes_store_the_same_as_json() {
-    let server = TestServer::start();
+async fn cbor_and_zstd_pushes_store_the_same_as_json(backend: Backend) {
+    let server = TestServer::start_on(backend);
     let admin = Api::admin(&server).await;
     assert_eq!(admin.post("/api/v1/communes", &commune_json("thien-ke", "Tuyên Quang")).await.status, 201);
     let mut phone = FieldDevice::enroll(&server.base, &code(&admin, "thien-ke", "enumerator", None).await, "phone").await;
@@ -215,3 +212,9 @@ async fn cbor_and_zstd_pushes_store_the_same_as_json() {
         assert_eq!(got["body"], serde_json::to_value(&sent.body).unwrap());
     }
 }
+
+ntm_tests::on_both_backends!(
+    thien_ke_plan_over_http_shows_24_62_percent_then_51_15_percent_of_field_roads,
+    replayed_push_gets_identical_answers_and_is_stored_once,
+    cbor_and_zstd_pushes_store_the_same_as_json,
+);
