@@ -129,6 +129,7 @@ test('a record shows its photo, the EXIF check against its position and its hist
   await page.goto(`${BASE}/dashboard/c/thien-ke/records/${WORLD.far_sign}`);
   const thumb = page.locator('img.thumb').first();
   await thumb.waitFor();
+  await page.waitForFunction(() => { const i = document.querySelector('img.thumb'); return i && i.complete && i.naturalWidth > 0; });
   assert.ok(await thumb.evaluate((img) => img.complete && img.naturalWidth > 0 && img.naturalWidth <= 320), 'the thumbnail loads, small');
   assert.ok((await page.locator('p.far').innerText()).includes('ảnh chụp xa vị trí hồ sơ'));
   assert.match(await page.locator('.distance').innerText(), /^1\.\d{3} m$/);
@@ -277,7 +278,16 @@ test('an administrator manages communes and accounts', async () => {
   const { context, page } = await loginAs('admin');
   await page.goto(`${BASE}/dashboard/admin/communes`);
   assert.equal(await page.locator('#communes tbody tr').count(), 3);
+  await page.fill('input[name=id]', 'hop-thanh');
+  await page.fill('input[name=name]', 'Hợp Thành');
+  await page.fill('input[name=district]', 'Sơn Dương');
+  await page.fill('input[name=province]', 'Tuyên Quang');
+  await page.fill('textarea[name=villages]', 'hop-thanh-01, Thôn Cầu Trúc\nhop-thanh-02, Thôn Hợp Hòa');
+  await Promise.all([page.waitForURL(/ok=com\.created/), page.click('form.grid button')]);
+  assert.equal(await page.locator('#communes tbody tr').count(), 4);
   await shot(page, '25-admin-communes');
+  await page.goto(`${BASE}/dashboard/c/hop-thanh/settings`);
+  assert.equal(await page.locator('#villages input[name=name]').evaluateAll((xs) => xs.map((x) => x.value).filter((v) => v === 'Thôn Hợp Hòa').length), 1);
   await page.goto(`${BASE}/dashboard/admin/users`);
   await page.fill('input[name=username]', 'xem.vinhloi');
   await page.fill('input[name=password]', 'viewer-pass-2');

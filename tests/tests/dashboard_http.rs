@@ -704,3 +704,35 @@ async fn a_province_official_sets_the_provinces_threshold_for_its_communes_only(
         "a commune officer does not set the province's thresholds"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cookies_are_secure_behind_a_tls_proxy() {
+    let w = world().await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let plain = http
+        .get(w.server.url("/dashboard/login"))
+        .send()
+        .await
+        .unwrap();
+    let cookie = plain.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.starts_with("ntm_login=")
+            && cookie.contains("HttpOnly")
+            && !cookie.contains("Secure"),
+        "{cookie}"
+    );
+    let proxied = http
+        .get(w.server.url("/dashboard/login"))
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .unwrap();
+    let cookie = proxied.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.contains("; Secure") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+}
