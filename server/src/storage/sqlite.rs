@@ -38,7 +38,10 @@ impl From<serde_json::Error> for StoreError {
 const READERS: usize = 4;
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("../../migrations/0001_init.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("../../migrations/0001_init.sql")),
+        M::up(include_str!("../../migrations/0002_version_flags.sql")),
+    ])
 }
 
 /// Times as stored: RFC 3339 in UTC with microseconds, so text order is time order.
@@ -93,6 +96,16 @@ fn parse_status(s: &str) -> StoreResult<PushStatus> {
 
 fn parse_version(content: &str) -> StoreResult<Version> {
     Ok(serde_json::from_str(content)?)
+}
+
+/// A stored version: its content with `server_seq` and `flags` from their columns.
+fn row_version(server_seq: i64, content: &str, flags: Option<&str>) -> StoreResult<Version> {
+    let mut v = parse_version(content)?;
+    v.server_seq = Some(server_seq as u64);
+    if let Some(f) = flags {
+        v.flags = serde_json::from_str(f)?;
+    }
+    Ok(v)
 }
 
 /// The SQLite storage of one data directory's `ntm.sqlite3`.
@@ -348,30 +361,34 @@ impl SqliteStorage {
     }
 
     /// Per-entity facts of a commune recomputed from `versions` with the core.
-    fn facts_from_versions(&self, commune: &Slug, versions: &[Version]) -> HashMap<Uuid, (bool, Option<EntityFact>)> {
+    /// Facts as stored (JSON text): comparing text is cheaper than reading it back, and the same
+    /// fact always serialises to the same text.
+    fn facts_from_versions(&self, commune: &Slug, versions: &[Version]) -> StoreResult<HashMap<String, (bool, Option<String>)>> {
         entity_heads(versions.iter().filter(|v| &v.commune_id == commune))
             .iter()
-            .map(|(id, h)| (*id, (h.in_conflict(), EntityFact::of(*id, h, &self.filter))))
+            .map(|(id, h)| {
+                let fact = EntityFact::of(*id, h, &self.filter).map(|f| serde_json::to_string(&f)).transpose()?;
+                Ok((id.to_string(), (h.in_conflict(), fact)))
+            })
             .collect()
     }
 
     fn load_versions(conn: &Connection, commune: &Slug) -> StoreResult<Vec<Version>> {
-        conn.prepare_cached("SELECT content FROM versions WHERE commune_id = ?1 ORDER BY server_seq")?
-            .query_map(params![commune.as_str()], |r| r.get::<_, String>(0))?
-            .map(|c| parse_version(&c?))
+        conn.prepare_cached("SELECT server_seq, content, flags FROM versions WHERE commune_id = ?1 ORDER BY server_seq")?
+            .query_map(params![commune.as_str()], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?)))?
+            .map(|row| {
+                let (seq, content, flags) = row?;
+                row_version(seq, &content, flags.as_deref())
+            })
             .collect()
     }
 
-    fn stored_facts(conn: &Connection, commune: &Slug) -> StoreResult<HashMap<Uuid, (bool, Option<EntityFact>)>> {
+    fn stored_facts(conn: &Connection, commune: &Slug) -> StoreResult<HashMap<String, (bool, Option<String>)>> {
         conn.prepare_cached("SELECT entity_id, in_conflict, fact FROM entity_facts WHERE commune_id = ?1")?
             .query_map(params![commune.as_str()], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, Option<String>>(2)?))
+                Ok((r.get::<_, String>(0)?, (r.get::<_, i64>(1)? != 0, r.get::<_, Option<String>>(2)?)))
             })?
-            .map(|row| {
-                let (id, conflict, fact) = row?;
-                let fact = fact.as_deref().map(serde_json::from_str).transpose()?;
-                Ok((parse_uuid(&id)?, (conflict != 0, fact)))
-            })
+            .map(|row| Ok(row?))
             .collect()
     }
 }
@@ -676,25 +693,38 @@ impl Storage for SqliteStorage {
 
     #[tracing::instrument(level = "debug", skip_all, fields(device = %batch.device_id, first_seq = batch.first_seq, n = batch.items.len()))]
     fn store_versions(&self, batch: &PushBatch) -> StoreResult<PushOutcome> {
+        let device_key = batch.device_id.to_string();
+        // Outside the writer's lock (so concurrent pushes do it in parallel): each valid
+        // version's stored content, and its fact as a new entity, the common case.
+        let device = self.device(batch.device_id)?.ok_or_else(|| StoreError::NotFound(format!("device {}", batch.device_id)))?;
+        let author = device.author();
+        let prepared = batch
+            .items
+            .iter()
+            .map(|item| match item {
+                PushItem::Valid { version, .. } => {
+                    let mut v = (**version).clone();
+                    v.author = Some(author.clone());
+                    v.server_seq = None;
+                    v.flags = Vec::new();
+                    let content = serde_json::to_string(&v)?;
+                    let alone = ntm_field::heads::EntityHeads { head: &v, heads: vec![&v] };
+                    let fact = EntityFact::of(v.entity_id, &alone, &self.filter).map(|f| serde_json::to_string(&f)).transpose()?;
+                    Ok(Some((v, content, fact)))
+                }
+                PushItem::Invalid { .. } => Ok(None),
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+
         let mut conn = lock(&self.writer);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let device_key = batch.device_id.to_string();
         let row = tx
-            .query_row(
-                "SELECT commune_id, high_water, last_captured_at, holder, name FROM devices WHERE device_id = ?1",
-                params![device_key],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, Option<String>>(2)?,
-                        r.get::<_, Option<String>>(3)?,
-                        r.get::<_, String>(4)?,
-                    ))
-                },
-            )
+            .prepare_cached("SELECT commune_id, high_water, last_captured_at FROM devices WHERE device_id = ?1")?
+            .query_row(params![device_key], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, Option<String>>(2)?))
+            })
             .optional()?;
-        let Some((commune, high_water, last_captured, holder, name)) = row else {
+        let Some((commune, high_water, last_captured)) = row else {
             return Err(StoreError::NotFound(format!("device {}", batch.device_id)));
         };
         let commune = parse_slug(&commune)?;
@@ -702,16 +732,15 @@ impl Storage for SqliteStorage {
         if batch.first_seq > high_water + 1 {
             return Ok(PushOutcome::Gap { expected_seq: high_water + 1 });
         }
-        let author = holder.unwrap_or(name);
         let mut previous: Option<DateTime<FixedOffset>> = last_captured
             .as_deref()
             .map(|s| DateTime::parse_from_rfc3339(s).map_err(|e| StoreError::Backend(e.to_string())))
             .transpose()?;
-        let mut next_seq: i64 = tx.query_row("SELECT COALESCE(MAX(server_seq), 0) + 1 FROM versions", [], |r| r.get(0))?;
+        let mut next_seq: i64 = tx.prepare_cached("SELECT COALESCE(MAX(server_seq), 0) + 1 FROM versions")?.query_row([], |r| r.get(0))?;
         let mut latest: Option<NaiveDate> = None;
         let mut results = Vec::with_capacity(batch.items.len());
         let received = ts(batch.received_at);
-        for (i, item) in batch.items.iter().enumerate() {
+        for (i, (item, prepared)) in batch.items.iter().zip(&prepared).enumerate() {
             let seq = batch.first_seq + i as u64;
             if seq <= high_water {
                 let recorded = tx
@@ -726,29 +755,28 @@ impl Storage for SqliteStorage {
                 results.push(PushResult { version_id, status: parse_status(&status)?, reason });
                 continue;
             }
-            let result = match item {
-                PushItem::Invalid { version_id, reason } => {
-                    PushResult { version_id: version_id.clone(), status: PushStatus::Rejected, reason: Some(reason.clone()) }
-                }
-                PushItem::Valid { version, digest } => {
-                    let mut v = (**version).clone();
-                    v.author = Some(author.clone());
-                    v.server_seq = Some(next_seq as u64);
-                    if batch.check_clocks {
-                        v.flags = ntm_field::record::VersionFlag::clock_flags(v.captured_at, batch.received_at, previous);
-                    }
+            let result = match (item, prepared) {
+                (PushItem::Valid { digest, .. }, Some((v, content, fact))) => {
+                    let flags = if batch.check_clocks {
+                        ntm_field::record::VersionFlag::clock_flags(v.captured_at, batch.received_at, previous)
+                    } else {
+                        Vec::new()
+                    };
+                    let flags = (!flags.is_empty()).then(|| serde_json::to_string(&flags)).transpose()?;
                     let digest_hex = hex::encode(digest);
+                    let version_key = v.version_id.to_string();
+                    let entity_key = v.entity_id.to_string();
                     let inserted = tx
                         .prepare_cached(
                             "INSERT INTO versions (server_seq, version_id, entity_id, commune_id, village_id, kind, device_id,
-                                 device_seq, captured_utc, digest, content, received_at)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                                 device_seq, captured_utc, digest, content, received_at, flags)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
                              ON CONFLICT (version_id) DO NOTHING",
                         )?
                         .execute(params![
                             next_seq,
-                            v.version_id.to_string(),
-                            v.entity_id.to_string(),
+                            version_key,
+                            entity_key,
                             v.commune_id.as_str(),
                             v.village_id.as_ref().map(Slug::as_str),
                             v.kind().as_str(),
@@ -756,8 +784,9 @@ impl Storage for SqliteStorage {
                             v.device_seq as i64,
                             ts(v.captured_at.with_timezone(&Utc)),
                             digest_hex,
-                            serde_json::to_string(&v)?,
+                            content,
                             received,
+                            flags,
                         ])?;
                     if inserted == 1 {
                         next_seq += 1;
@@ -768,30 +797,46 @@ impl Storage for SqliteStorage {
                             )?
                             .execute(params![p.to_hex(), v.commune_id.as_str()])?;
                         }
-                        self.refresh_entity(&tx, &v.commune_id, v.entity_id, &v)?;
+                        let others: bool = tx
+                            .prepare_cached(
+                                "SELECT EXISTS (SELECT 1 FROM versions WHERE commune_id = ?1 AND entity_id = ?2 AND version_id <> ?3)",
+                            )?
+                            .query_row(params![v.commune_id.as_str(), entity_key, version_key], |r| r.get(0))?;
+                        if others {
+                            self.refresh_entity(&tx, &v.commune_id, v.entity_id, v)?;
+                        } else {
+                            tx.prepare_cached(
+                                "INSERT INTO entity_facts (commune_id, entity_id, in_conflict, fact) VALUES (?1, ?2, 0, ?3)
+                                 ON CONFLICT (commune_id, entity_id) DO UPDATE SET in_conflict = 0, fact = excluded.fact",
+                            )?
+                            .execute(params![v.commune_id.as_str(), entity_key, fact])?;
+                        }
                         if v.kind() != Kind::Assessment {
                             latest = latest.max(Some(local_date(&v.captured_at)));
                         }
-                        PushResult { version_id: v.version_id.to_string(), status: PushStatus::Stored, reason: None }
+                        PushResult { version_id: version_key, status: PushStatus::Stored, reason: None }
                     } else {
                         let (known_digest, known_seq): (String, i64) = tx
                             .prepare_cached("SELECT digest, server_seq FROM versions WHERE version_id = ?1")?
-                            .query_row(params![v.version_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                            .query_row(params![version_key], |r| Ok((r.get(0)?, r.get(1)?)))?;
                         if known_digest == digest_hex {
-                            PushResult { version_id: v.version_id.to_string(), status: PushStatus::Duplicate, reason: None }
+                            PushResult { version_id: version_key, status: PushStatus::Duplicate, reason: None }
                         } else {
                             PushResult {
-                                version_id: v.version_id.to_string(),
+                                version_id: version_key.clone(),
                                 status: PushStatus::Rejected,
                                 reason: Some(format!(
-                                    "corrupt: version_id {} is already stored (server_seq {known_seq}) with different content; \
-                                     versions are immutable, so save the change as a new version",
-                                    v.version_id
+                                    "corrupt: version_id {version_key} is already stored (server_seq {known_seq}) with different content; \
+                                     versions are immutable, so save the change as a new version"
                                 )),
                             }
                         }
                     }
                 }
+                (PushItem::Invalid { version_id, reason }, _) => {
+                    PushResult { version_id: version_id.clone(), status: PushStatus::Rejected, reason: Some(reason.clone()) }
+                }
+                (PushItem::Valid { .. }, None) => unreachable!("every valid item is prepared"),
             };
             tx.prepare_cached(
                 "INSERT INTO push_outcomes (device_id, device_seq, version_id, status, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -823,17 +868,17 @@ impl Storage for SqliteStorage {
         self.read(|c| {
             let rows = c
                 .prepare_cached(
-                    "SELECT server_seq, content FROM versions WHERE commune_id = ?1 AND server_seq > ?2 ORDER BY server_seq LIMIT ?3",
+                    "SELECT server_seq, content, flags FROM versions WHERE commune_id = ?1 AND server_seq > ?2 ORDER BY server_seq LIMIT ?3",
                 )?
                 .query_map(params![commune.as_str(), cursor as i64, limit as i64 + 1], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?))
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
             let up_to_date = rows.len() <= limit;
             let mut versions = Vec::with_capacity(rows.len().min(limit));
             let mut next_cursor = cursor;
-            for (seq, content) in rows.into_iter().take(limit) {
-                versions.push(parse_version(&content)?);
+            for (seq, content, flags) in rows.into_iter().take(limit) {
+                versions.push(row_version(seq, &content, flags.as_deref())?);
                 next_cursor = seq as u64;
             }
             Ok(VersionPage { versions, next_cursor, up_to_date })
@@ -868,7 +913,7 @@ impl Storage for SqliteStorage {
 
     fn list_records(&self, commune: &Slug, f: &RecordFilter) -> StoreResult<(Vec<Version>, Option<u64>)> {
         self.read(|c| {
-            let mut sql = String::from("SELECT server_seq, content FROM versions WHERE commune_id = ?1 AND server_seq > ?2");
+            let mut sql = String::from("SELECT server_seq, content, flags FROM versions WHERE commune_id = ?1 AND server_seq > ?2");
             let mut args: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(commune.as_str().to_owned()), Box::new(f.cursor as i64)];
             if let Some(k) = f.kind {
                 args.push(Box::new(k.as_str()));
@@ -890,13 +935,13 @@ impl Storage for SqliteStorage {
             sql.push_str(&format!(" ORDER BY server_seq LIMIT ?{}", args.len()));
             let rows = c
                 .prepare(&sql)?
-                .query_map(rusqlite::params_from_iter(args.iter()), |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+                .query_map(rusqlite::params_from_iter(args.iter()), |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?)))?
                 .collect::<Result<Vec<_>, _>>()?;
             let more = rows.len() > f.limit;
             let mut out = Vec::new();
             let mut last = f.cursor;
-            for (seq, content) in rows.into_iter().take(f.limit) {
-                out.push(parse_version(&content)?);
+            for (seq, content, flags) in rows.into_iter().take(f.limit) {
+                out.push(row_version(seq, &content, flags.as_deref())?);
                 last = seq as u64;
             }
             Ok((out, more.then_some(last)))
@@ -963,10 +1008,10 @@ impl Storage for SqliteStorage {
     fn recompute(&self, commune: &Slug) -> StoreResult<RecomputeReport> {
         let report = self.write(|tx| {
             let versions = Self::load_versions(tx, commune)?;
-            let expected = self.facts_from_versions(commune, &versions);
+            let expected = self.facts_from_versions(commune, &versions)?;
             let stored = Self::stored_facts(tx, commune)?;
-            let mut differences = expected.iter().filter(|(id, e)| stored.get(id) != Some(e)).count();
-            differences += stored.keys().filter(|id| !expected.contains_key(id)).count();
+            let mut differences = expected.iter().filter(|(id, e)| stored.get(id.as_str()) != Some(e)).count();
+            differences += stored.keys().filter(|id| !expected.contains_key(id.as_str())).count();
             let agreed = differences == 0;
             if !agreed {
                 tracing::warn!(%commune, differences, "incremental facts differed from a recompute; rewriting them");
@@ -975,8 +1020,7 @@ impl Storage for SqliteStorage {
                     "INSERT INTO entity_facts (commune_id, entity_id, in_conflict, fact) VALUES (?1, ?2, ?3, ?4)",
                 )?;
                 for (id, (conflict, fact)) in &expected {
-                    let fact = fact.as_ref().map(serde_json::to_string).transpose()?;
-                    insert.execute(params![commune.as_str(), id.to_string(), *conflict as i64, fact])?;
+                    insert.execute(params![commune.as_str(), id, *conflict as i64, fact])?;
                 }
             }
             tx.execute(
