@@ -39,6 +39,9 @@ use crate::handlers::{self, v1};
         v1::blobs::patch,
         v1::blobs::terminate,
         v1::blobs::get_photo,
+        crate::reports::export_xlsx,
+        crate::reports::export_csv,
+        crate::reports::export_geojson,
     ),
     modifiers(&BearerToken)
 )]

@@ -247,3 +247,20 @@ async fn exports_need_a_token_or_a_session_and_stay_in_scope() {
         401
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_exports_are_described_in_the_openapi_document() {
+    let w = world().await;
+    let doc = Api::new(&w.server.base).get("/api/openapi.json").await;
+    assert_eq!(doc.status, 200);
+    for path in [
+        "/api/v1/communes/{id}/export/xlsx",
+        "/api/v1/communes/{id}/export/csv",
+        "/api/v1/communes/{id}/export/geojson",
+    ] {
+        assert!(
+            doc.body["paths"][path]["get"].is_object(),
+            "{path} is described"
+        );
+    }
+}

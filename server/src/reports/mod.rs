@@ -176,6 +176,13 @@ fn download(bytes: Vec<u8>, content_type: &'static str, filename: String) -> Res
 }
 
 /// `GET /api/v1/communes/{id}/export/xlsx?period=2020-Q1|2020-03`.
+#[utoipa::path(get, path = "/api/v1/communes/{id}/export/xlsx", tag = "reports", security(("bearer" = [])),
+    params(("id" = String, Path, description = "commune id"),
+           ("period" = Option<String>, Query, description = "a month `2020-03` or a quarter `2020-Q1`; the current month when absent")),
+    responses((status = 200, description = "the period report in Vietnamese (XLSX): Tổng hợp, Chỉ tiêu, Theo thôn, Đường, Biển báo, Kiểm tra hộ, Hộ gia đình, Đánh giá",
+               content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+              (status = 400, description = "the period is not a month or a quarter", body = Object),
+              (status = 403, description = "outside the caller's scope", body = Object)))]
 pub async fn export_xlsx(
     State(state): State<Arc<AppState>>,
     auth: ApiOrSession,
@@ -211,6 +218,13 @@ pub async fn export_xlsx(
 }
 
 /// `GET /api/v1/communes/{id}/export/csv?kind=road_segment|trash_sign|household_check|household|assessment|indicators|villages&as_of=`.
+#[utoipa::path(get, path = "/api/v1/communes/{id}/export/csv", tag = "reports", security(("bearer" = [])),
+    params(("id" = String, Path, description = "commune id"),
+           ("kind" = String, Query, description = "road_segment | trash_sign | household_check | household | assessment | indicators | villages"),
+           ("as_of" = Option<String>, Query, description = "`YYYY-MM-DD`; today when absent")),
+    responses((status = 200, description = "UTF-8 CSV with a header line of column names", content_type = "text/csv"),
+              (status = 400, description = "unknown kind or bad date", body = Object),
+              (status = 403, description = "outside the caller's scope", body = Object)))]
 pub async fn export_csv(
     State(state): State<Arc<AppState>>,
     auth: ApiOrSession,
@@ -249,6 +263,10 @@ pub async fn export_csv(
 }
 
 /// `GET /api/v1/communes/{id}/export/geojson?as_of=`: roads (LineString) and signs (Point).
+#[utoipa::path(get, path = "/api/v1/communes/{id}/export/geojson", tag = "reports", security(("bearer" = [])),
+    params(("id" = String, Path, description = "commune id"), ("as_of" = Option<String>, Query, description = "`YYYY-MM-DD`; today when absent")),
+    responses((status = 200, description = "a GeoJSON FeatureCollection (WGS84, [lon, lat]): tracks as LineStrings, signs as Points", content_type = "application/geo+json"),
+              (status = 403, description = "outside the caller's scope", body = Object)))]
 pub async fn export_geojson(
     State(state): State<Arc<AppState>>,
     auth: ApiOrSession,
