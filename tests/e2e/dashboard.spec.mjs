@@ -93,9 +93,11 @@ test('an officer logs in and reads the plan\'s figures on the scorecard', async 
   await page.click('a.lang');
   await page.waitForSelector('html[lang=vi]');
   await page.goto(`${BASE}/dashboard/c/thien-ke/villages?as_of=2020-03-31`);
-  const thon3 = (await page.locator('#measure-field_road_km tr[data-village="thien-ke-03"]').innerText()).replace(/\s+/g, ' ');
-  assert.ok(thon3.includes('0,5 / 0,5'), thon3);
-  assert.equal(await page.locator('#measure-field_road_km tr[data-village="thien-ke-03"] .bar.done').count(), 1);
+  const thon3 = page.locator('#quotas tr[data-village="thien-ke-03"] td[data-measure="field_road_km"]');
+  assert.ok((await thon3.innerText()).includes('0,5 / 0,5'), await thon3.innerText());
+  assert.equal(await thon3.locator('.bar.done').count(), 1);
+  const total = (await page.locator('#quotas tr.total td[data-measure="field_road_km"]').innerText()).replace(/\s+/g, ' ');
+  assert.ok(total.includes('0,5 / 6,9'), total);
   await shot(page, '05-villages');
   await context.close();
 });

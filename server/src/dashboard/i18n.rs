@@ -221,6 +221,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("vil.title", "Kết quả theo thôn", "Results by village"),
     ("vil.village", "Thôn", "Village"),
     ("vil.indicators", "Chỉ tiêu theo thôn", "Indicators by village"),
+    ("vil.commune", "Toàn xã", "Whole commune"),
     ("vil.no_quota", "chưa giao", "no quota"),
     // Map.
     ("map.title", "Bản đồ đường giao thông và biển báo", "Map of roads and signs"),

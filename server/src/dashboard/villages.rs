@@ -43,11 +43,13 @@ pub async fn villages_page(
         .criteria
         .iter()
         .flat_map(|c| &c.indicators)
-        .filter(|i| {
-            i.villages
-                .iter()
-                .any(|v| v.value.is_some() || v.numerator.is_some())
-        })
+        .filter(|i| i.villages.iter().any(|v| v.value.is_some()))
+        .collect();
+    // Measures the commune gave quotas for, or that have something done.
+    let shown: Vec<_> = card
+        .measures
+        .iter()
+        .filter(|m| m.quota.is_some() || m.value > 0.0)
         .collect();
     let villages = &config.commune.villages;
     let body = html! {
@@ -57,21 +59,29 @@ pub async fn villages_page(
             span.hint { (i18n::date(as_of)) }
         }
         h2 { (lang.t("sc.measures")) }
-        @for m in &card.measures {
-            @if m.quota.is_some() || m.value > 0.0 {
-                section.measure id=(format!("measure-{}", m.id.as_str())) {
-                    h3 { (lang.t(&format!("measure.{}", m.id.as_str()))) }
-                    p { strong { (lang.t("measure.done")) ": " } (progress(lang, m.value, m.quota, measure_decimals(m.id))) }
-                    table.villages {
-                        thead { tr { th { (lang.t("vil.village")) } th { (lang.t("measure.done")) " / " (lang.t("measure.quota")) } } }
-                        tbody {
-                            @for vm in &m.villages {
-                                @let name = villages.iter().find(|v| v.id == vm.village_id).map_or(vm.village_id.as_str(), |v| v.name.as_str());
-                                tr data-village=(vm.village_id.as_str()) {
-                                    td { (name) }
-                                    td {
-                                        @if vm.quota.is_some() { (progress(lang, vm.value, vm.quota, measure_decimals(m.id))) }
-                                        @else { (lang.num(vm.value, measure_decimals(m.id))) " (" (lang.t("vil.no_quota")) ")" }
+        div.scroll {
+            table.villages #quotas {
+                thead {
+                    tr {
+                        th { (lang.t("vil.village")) }
+                        @for m in &shown { th { (lang.t(&format!("measure.{}", m.id.as_str()))) } }
+                    }
+                }
+                tbody {
+                    tr.total {
+                        th { (lang.t("vil.commune")) }
+                        @for m in &shown { td data-measure=(m.id.as_str()) { (progress(lang, m.value, m.quota, measure_decimals(m.id))) } }
+                    }
+                    @for v in villages {
+                        tr data-village=(v.id.as_str()) {
+                            td { (v.name) }
+                            @for m in &shown {
+                                @let vm = m.villages.iter().find(|x| x.village_id == v.id);
+                                td data-measure=(m.id.as_str()) {
+                                    @match vm {
+                                        Some(vm) if vm.quota.is_some() => (progress(lang, vm.value, vm.quota, measure_decimals(m.id))),
+                                        Some(vm) => { (lang.num(vm.value, measure_decimals(m.id))) " (" (lang.t("vil.no_quota")) ")" }
+                                        None => "–",
                                     }
                                 }
                             }
@@ -87,7 +97,7 @@ pub async fn villages_page(
                     thead {
                         tr {
                             th { (lang.t("vil.village")) }
-                            @for i in &by_village { th title=(lang.pick(&i.name_vi, &i.name_en)) { (i.id) } }
+                            @for i in &by_village { th { (i.id) br; small { (lang.pick(&i.name_vi, &i.name_en)) } } }
                         }
                     }
                     tbody {
