@@ -160,6 +160,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("error.csrf", "Biểu mẫu đã hết hạn hoặc không hợp lệ. Hãy tải lại trang rồi gửi lại.", "The form expired or is not valid. Reload the page and send it again."),
     ("error.forbidden", "Bạn không có quyền với trang này. Hãy liên hệ quản trị viên nếu cần quyền.", "You may not use this page. Ask an administrator if you need access."),
     ("error.not_found", "Không tìm thấy trang hoặc hồ sơ này.", "This page or record does not exist."),
+    ("error.login", "Phiên đăng nhập đã hết hoặc chưa đăng nhập. Hãy đăng nhập lại rồi gửi lại.", "You are not logged in, or the session has ended. Log in and send it again."),
     ("error.back", "Quay lại", "Go back"),
     // Scorecard.
     ("sc.title", "Bộ tiêu chí nông thôn mới", "New Rural Development scorecard"),
@@ -460,6 +461,28 @@ mod tests {
                 let key = piece.split('"').next().unwrap_or_default();
                 if !MESSAGES.iter().any(|(k, _, _)| *k == key) {
                     missing.push(key.to_owned());
+                }
+            }
+        }
+        // Keys passed around as plain literals ("error.csrf" to an error page, "set.saved" to a
+        // flash message): every literal of a catalog namespace must be a key.
+        let namespaces: std::collections::BTreeSet<&str> = MESSAGES
+            .iter()
+            .filter_map(|(k, _, _)| k.split_once('.').map(|(n, _)| n))
+            .collect();
+        for src in sources {
+            for piece in src.split('"').skip(1).step_by(2) {
+                let Some((ns, rest)) = piece.split_once('.') else {
+                    continue;
+                };
+                let looks_like_key = namespaces.contains(ns)
+                    && !["js", "css", "png", "rs"].contains(&rest)
+                    && !rest.is_empty()
+                    && rest
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit());
+                if looks_like_key && !MESSAGES.iter().any(|(k, _, _)| *k == piece) {
+                    missing.push(piece.to_owned());
                 }
             }
         }

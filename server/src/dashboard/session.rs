@@ -157,7 +157,7 @@ impl IntoResponse for LoginRequired {
             Some(next) => {
                 Redirect::to(&format!("/dashboard/login?next={}", urlencode(&next))).into_response()
             }
-            None => PageError::new(StatusCode::UNAUTHORIZED, "login.title").into_response(),
+            None => PageError::new(StatusCode::UNAUTHORIZED, "error.login").into_response(),
         }
     }
 }
