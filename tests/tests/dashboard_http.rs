@@ -736,3 +736,54 @@ async fn cookies_are_secure_behind_a_tls_proxy() {
         "{cookie}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_scorecard_follows_new_pushes_and_settings_at_once() {
+    let mut w = world().await;
+    let mut b = Browser::login(&w.server.base, OFFICER).await;
+    let page = b.get("/dashboard/c/thien-ke?as_of=2020-03-31").await;
+    assert!(page.element_text("id=\"ind-2.4\"").contains("26,54 %"));
+    // A kilometre more, pushed by a phone.
+    let road = w.spare.road(
+        "thien-ke-08",
+        1000.0,
+        "2020-03-25T08:00:00+07:00",
+        ntm_field::record::RoadStatus::Completed,
+        ntm_field::record::Works::Upgrade,
+    );
+    w.spare.push_ok(&[road]).await;
+    let page = b.get("/dashboard/c/thien-ke?as_of=2020-03-31").await;
+    let row = page.element_text("id=\"ind-2.4\"");
+    assert!(
+        row.contains("30,38 %") && row.contains("7,9 / 26 km"),
+        "{row}"
+    );
+    // The commune's own threshold, set through the dashboard.
+    let csrf = page.csrf();
+    let r = b
+        .post(
+            "/dashboard/c/thien-ke/settings/target",
+            &[
+                ("csrf", &csrf),
+                ("indicator", "2.4"),
+                ("threshold", "30"),
+                ("source", "NQ HĐND xã (thử)"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let row = b
+        .get("/dashboard/c/thien-ke?as_of=2020-03-31")
+        .await
+        .element_text("id=\"ind-2.4\"");
+    assert!(
+        row.contains("✔ Đạt") && row.contains("≥ 30 %") && row.contains("xã"),
+        "{row}"
+    );
+    let villages = b
+        .get("/dashboard/c/thien-ke/villages?as_of=2020-03-31")
+        .await;
+    assert!(villages
+        .element_text("data-village=\"thien-ke-08\"")
+        .contains("1 / 0,5"));
+}

@@ -28,7 +28,7 @@ use serde::Deserialize;
 
 use super::i18n::{self, Lang};
 use super::layout::{can_manage, csrf_field, page, role_label, Flash, Nav, Shell};
-use super::scorecard::{compute, threshold_text};
+use super::scorecard::{cached, threshold_text};
 use super::session::{urlencode, DashUser};
 use super::{commune_for, html_page, write, PageError, PageResult};
 use crate::auth::{Access, UserAuth};
@@ -77,17 +77,9 @@ pub async fn settings_page(
     let lang = u.lang;
     let config = commune_for(&state, &u, &id, Access::Read).await?;
     let storage = state.storage.clone();
-    let (slug, cfg) = (config.commune.id.clone(), config.clone());
-    let card = blocking(move || {
-        Ok(compute(
-            &cfg,
-            &storage.commune_versions(&slug)?,
-            local_today(),
-            false,
-        )
-        .card)
-    })
-    .await?;
+    let cfg = config.clone();
+    let computed = blocking(move || Ok(cached(&*storage, &cfg, local_today(), false)?)).await?;
+    let card = &computed.card;
     let manage = can_manage(&u);
     let commune = config.commune.id.as_str();
     let base = format!("/dashboard/c/{commune}/settings");

@@ -57,6 +57,49 @@ pub struct Computed {
     pub trend: Vec<(NaiveDate, Scorecard)>,
 }
 
+/// Computed scorecards by (commune, its latest `server_seq`, its configuration's tag, date,
+/// trend): a commune's versions only ever grow, so an unchanged head and configuration mean an
+/// unchanged result, and a page seen again costs two small queries instead of thirteen
+/// scorecards.
+type CacheKey = (String, u64, String, NaiveDate, bool);
+static CACHE: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<CacheKey, std::sync::Arc<Computed>>>,
+> = std::sync::LazyLock::new(Default::default);
+const CACHE_ENTRIES: usize = 64;
+
+/// [`compute`] over the commune's stored versions, reusing a result while nothing changed.
+/// Blocking: call from `spawn_blocking`.
+pub fn cached(
+    storage: &dyn crate::storage::Storage,
+    config: &CommuneConfig,
+    as_of: NaiveDate,
+    with_trend: bool,
+) -> crate::storage::StoreResult<std::sync::Arc<Computed>> {
+    let id = &config.commune.id;
+    let key = (
+        id.as_str().to_owned(),
+        storage.server_head(id)?,
+        crate::sync::config_etag(config),
+        as_of,
+        with_trend,
+    );
+    if let Some(hit) = CACHE.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        return Ok(hit.clone());
+    }
+    let computed = std::sync::Arc::new(compute(
+        config,
+        &storage.commune_versions(id)?,
+        as_of,
+        with_trend,
+    ));
+    let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
+    if cache.len() >= CACHE_ENTRIES {
+        cache.clear();
+    }
+    cache.insert(key, computed.clone());
+    Ok(computed)
+}
+
 pub fn compute(
     config: &CommuneConfig,
     versions: &[Version],
@@ -293,13 +336,8 @@ pub async fn scorecard_page(
     let config = commune_for(&state, &u, &id, Access::Read).await?;
     let as_of = as_of(q.as_of.as_deref())?;
     let storage = state.storage.clone();
-    let slug = config.commune.id.clone();
     let cfg = config.clone();
-    let computed = blocking(move || {
-        let versions = storage.commune_versions(&slug)?;
-        Ok(compute(&cfg, &versions, as_of, true))
-    })
-    .await?;
+    let computed = blocking(move || Ok(cached(&*storage, &cfg, as_of, true)?)).await?;
     let card = &computed.card;
     let commune = config.commune.id.as_str();
     let body = html! {

@@ -10,7 +10,7 @@ use ntm_field::scorecard::IndicatorScore;
 
 use super::i18n::{self, Lang};
 use super::layout::{page, progress, verdict, Flash, Nav, Shell};
-use super::scorecard::{as_of, compute, AsOfQuery};
+use super::scorecard::{as_of, cached, AsOfQuery};
 use super::session::DashUser;
 use super::{commune_for, html_page, PageResult};
 use crate::auth::Access;
@@ -35,10 +35,9 @@ pub async fn villages_page(
     let config = commune_for(&state, &u, &id, Access::Read).await?;
     let as_of = as_of(q.as_of.as_deref())?;
     let storage = state.storage.clone();
-    let (slug, cfg) = (config.commune.id.clone(), config.clone());
-    let card =
-        blocking(move || Ok(compute(&cfg, &storage.commune_versions(&slug)?, as_of, false).card))
-            .await?;
+    let cfg = config.clone();
+    let computed = blocking(move || Ok(cached(&*storage, &cfg, as_of, false)?)).await?;
+    let card = &computed.card;
     let by_village: Vec<&IndicatorScore> = card
         .criteria
         .iter()
