@@ -35,7 +35,7 @@ impl From<serde_json::Error> for StoreError {
     }
 }
 
-const READERS: usize = 4;
+const READERS: usize = 16;
 
 fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
