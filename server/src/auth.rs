@@ -95,8 +95,12 @@ impl Principal {
     pub fn role_allows(&self, access: Access) -> bool {
         match (access, &self.actor) {
             (Access::Read, _) => true,
-            (Access::Collect, _) => matches!(self.role, Role::Admin | Role::Officer | Role::Enumerator),
-            (Access::Manage, Actor::User { .. }) => matches!(self.role, Role::Admin | Role::Officer),
+            (Access::Collect, _) => {
+                matches!(self.role, Role::Admin | Role::Officer | Role::Enumerator)
+            }
+            (Access::Manage, Actor::User { .. }) => {
+                matches!(self.role, Role::Admin | Role::Officer)
+            }
             (Access::Manage, Actor::Device { .. }) => false,
         }
     }
@@ -109,24 +113,46 @@ impl Principal {
             // An account with no scope sees nothing: an impossible commune id.
             (_, None, None) => Scope::Province(String::new()),
         };
-        Principal { actor: Actor::User { id: u.id, username: u.username.clone() }, role: u.role, scope }
+        Principal {
+            actor: Actor::User {
+                id: u.id,
+                username: u.username.clone(),
+            },
+            role: u.role,
+            scope,
+        }
     }
 
     fn of_device(d: &Device) -> Principal {
-        Principal { actor: Actor::Device { device_id: d.device_id }, role: d.role, scope: Scope::Commune(d.commune_id.clone()) }
+        Principal {
+            actor: Actor::Device {
+                device_id: d.device_id,
+            },
+            role: d.role,
+            scope: Scope::Commune(d.commune_id.clone()),
+        }
     }
 }
 
 /// Loads a commune and checks, in this one place, that `principal` may have `access` to it.
 /// A caller outside the commune's scope gets 403 whether or not the commune exists.
-pub async fn authorize(state: &Arc<AppState>, principal: &Principal, commune: &Slug, access: Access) -> ApiResult<CommuneConfig> {
+pub async fn authorize(
+    state: &Arc<AppState>,
+    principal: &Principal,
+    commune: &Slug,
+    access: Access,
+) -> ApiResult<CommuneConfig> {
     let storage = state.storage.clone();
     let id = commune.clone();
     let config = blocking(move || Ok(storage.commune_config(&id)?)).await?;
-    let in_scope = config.as_ref().is_some_and(|c| principal.covers(commune, &c.commune.province));
+    let in_scope = config
+        .as_ref()
+        .is_some_and(|c| principal.covers(commune, &c.commune.province));
     if !in_scope {
         if principal.is_admin() {
-            return Err(ApiError::not_found(format!("commune {commune} does not exist; create it with POST /api/v1/communes")));
+            return Err(ApiError::not_found(format!(
+                "commune {commune} does not exist; create it with POST /api/v1/communes"
+            )));
         }
         return Err(ApiError::forbidden(format!(
             "{} may not use commune {commune}; ask an administrator for access",
@@ -151,7 +177,10 @@ pub fn token_hash(token: &str) -> String {
 pub fn new_token(prefix: &str) -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
-    format!("{prefix}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    format!(
+        "{prefix}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
 }
 
 const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -159,13 +188,22 @@ const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 /// A one-time enrollment code people can type: 12 characters (60 bits) in groups of 4.
 pub fn new_enrollment_code() -> String {
     let mut rng = rand::rng();
-    let chars: Vec<char> = (0..12).map(|_| CODE_ALPHABET[(rng.next_u32() % 32) as usize] as char).collect();
-    chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-")
+    let chars: Vec<char> = (0..12)
+        .map(|_| CODE_ALPHABET[(rng.next_u32() % 32) as usize] as char)
+        .collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// The code as typed, normalised: upper case, without spaces or dashes.
 pub fn normalize_code(code: &str) -> String {
-    code.chars().filter(|c| !c.is_whitespace() && *c != '-').flat_map(char::to_uppercase).collect()
+    code.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .flat_map(char::to_uppercase)
+        .collect()
 }
 
 /// An argon2id PHC string of `password`.
@@ -173,20 +211,33 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
     let mut salt = [0u8; 16];
     rand::rng().fill_bytes(&mut salt);
     let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
-    Ok(Argon2::default().hash_password(password.as_bytes(), &salt).map_err(|e| anyhow::anyhow!("argon2: {e}"))?.to_string())
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("argon2: {e}"))?
+        .to_string())
 }
 
 /// Checks a password against a stored hash (false for a malformed hash).
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 fn bearer(parts: &Parts) -> ApiResult<String> {
     let header = parts
         .headers
         .get(axum::http::header::AUTHORIZATION)
-        .ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <token>; log in or enroll the device first"))?;
-    let value = header.to_str().map_err(|_| ApiError::unauthorized("the Authorization header is not readable text"))?;
+        .ok_or_else(|| {
+            ApiError::unauthorized(
+                "send Authorization: Bearer <token>; log in or enroll the device first",
+            )
+        })?;
+    let value = header
+        .to_str()
+        .map_err(|_| ApiError::unauthorized("the Authorization header is not readable text"))?;
     let token = value
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))
@@ -205,12 +256,15 @@ async fn authenticate(parts: &Parts, state: &Arc<AppState>) -> ApiResult<Authent
     let storage = state.storage.clone();
     if token.starts_with(USER_TOKEN_PREFIX) {
         let user = blocking(move || Ok(storage.session_user(&hash, Utc::now())?)).await?;
-        user.map(Authenticated::User)
-            .ok_or_else(|| ApiError::unauthorized("this session token is unknown or expired; log in again"))
+        user.map(Authenticated::User).ok_or_else(|| {
+            ApiError::unauthorized("this session token is unknown or expired; log in again")
+        })
     } else if token.starts_with(DEVICE_TOKEN_PREFIX) {
         let device = blocking(move || Ok(storage.device_by_token(&hash)?)).await?;
         match device {
-            None => Err(ApiError::unauthorized("this device token is unknown; enroll the device again with a new code")),
+            None => Err(ApiError::unauthorized(
+                "this device token is unknown; enroll the device again with a new code",
+            )),
             Some(d) if d.revoked_at.is_some() => Err(ApiError::new(
                 axum::http::StatusCode::UNAUTHORIZED,
                 "device_revoked",
@@ -219,7 +273,9 @@ async fn authenticate(parts: &Parts, state: &Arc<AppState>) -> ApiResult<Authent
             Some(d) => Ok(Authenticated::Device(d)),
         }
     } else {
-        Err(ApiError::unauthorized("this is not a token of this server; log in or enroll the device"))
+        Err(ApiError::unauthorized(
+            "this is not a token of this server; log in or enroll the device",
+        ))
     }
 }
 
@@ -235,7 +291,9 @@ impl FromRequestParts<Arc<AppState>> for UserAuth {
     async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> ApiResult<Self> {
         match authenticate(parts, state).await? {
             Authenticated::User(u) => Ok(UserAuth(Principal::of_user(&u), u)),
-            Authenticated::Device(_) => Err(ApiError::forbidden("this call is for dashboard users; log in with a user name")),
+            Authenticated::Device(_) => Err(ApiError::forbidden(
+                "this call is for dashboard users; log in with a user name",
+            )),
         }
     }
 }
@@ -245,7 +303,9 @@ impl FromRequestParts<Arc<AppState>> for DeviceAuth {
     async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> ApiResult<Self> {
         match authenticate(parts, state).await? {
             Authenticated::Device(d) => Ok(DeviceAuth(Principal::of_device(&d), d)),
-            Authenticated::User(_) => Err(ApiError::forbidden("this call is for enrolled devices; use a device token")),
+            Authenticated::User(_) => Err(ApiError::forbidden(
+                "this call is for enrolled devices; use a device token",
+            )),
         }
     }
 }
@@ -277,7 +337,10 @@ mod tests {
     fn enrollment_codes_are_typable_and_normalised() {
         let code = new_enrollment_code();
         assert_eq!(code.len(), 14);
-        assert_eq!(normalize_code(&code.to_lowercase().replace('-', " ")), code.replace('-', ""));
+        assert_eq!(
+            normalize_code(&code.to_lowercase().replace('-', " ")),
+            code.replace('-', "")
+        );
         assert_ne!(new_enrollment_code(), code);
     }
 
@@ -285,22 +348,33 @@ mod tests {
     fn scope_decides_communes() {
         let c = |s: &str| Slug::parse(s).unwrap();
         let officer = Principal {
-            actor: Actor::User { id: 1, username: "a".into() },
+            actor: Actor::User {
+                id: 1,
+                username: "a".into(),
+            },
             role: Role::Officer,
             scope: Scope::Commune(c("thien-ke")),
         };
         assert!(officer.covers(&c("thien-ke"), "Tuyên Quang"));
         assert!(!officer.covers(&c("other"), "Tuyên Quang"));
-        let province = Principal { scope: Scope::Province("Tuyên Quang".into()), ..officer.clone() };
+        let province = Principal {
+            scope: Scope::Province("Tuyên Quang".into()),
+            ..officer.clone()
+        };
         assert!(province.covers(&c("other"), "Tuyên Quang"));
         assert!(!province.covers(&c("other"), "Hà Giang"));
         let device = Principal {
-            actor: Actor::Device { device_id: Uuid::nil() },
+            actor: Actor::Device {
+                device_id: Uuid::nil(),
+            },
             role: Role::Enumerator,
             scope: Scope::Commune(c("thien-ke")),
         };
         assert!(device.role_allows(Access::Collect) && !device.role_allows(Access::Manage));
-        let viewer = Principal { role: Role::Viewer, ..officer };
+        let viewer = Principal {
+            role: Role::Viewer,
+            ..officer
+        };
         assert!(viewer.role_allows(Access::Read) && !viewer.role_allows(Access::Collect));
     }
 }

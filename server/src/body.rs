@@ -6,9 +6,9 @@ use std::io::Read;
 use std::sync::Arc;
 
 use axum::body::Body;
+use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::{header, HeaderMap};
-use axum::body::Bytes;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, ApiResult};
@@ -30,10 +30,18 @@ pub enum Encoding {
 
 /// How a body is to be read, from `Content-Type` and `Content-Encoding`.
 pub fn negotiate(headers: &HeaderMap) -> ApiResult<(Format, Encoding)> {
-    let format = match headers.get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap_or("?")) {
+    let format = match headers
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap_or("?"))
+    {
         None => Format::Json,
         Some(ct) => {
-            let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            let essence = ct
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
             match essence.as_str() {
                 "application/json" => Format::Json,
                 "application/cbor" => Format::Cbor,
@@ -45,7 +53,10 @@ pub fn negotiate(headers: &HeaderMap) -> ApiResult<(Format, Encoding)> {
             }
         }
     };
-    let encoding = match headers.get(header::CONTENT_ENCODING).map(|v| v.to_str().unwrap_or("?").trim().to_ascii_lowercase()) {
+    let encoding = match headers
+        .get(header::CONTENT_ENCODING)
+        .map(|v| v.to_str().unwrap_or("?").trim().to_ascii_lowercase())
+    {
         None => Encoding::Identity,
         Some(e) if e.is_empty() || e == "identity" => Encoding::Identity,
         Some(e) if e == "gzip" || e == "x-gzip" => Encoding::Gzip,
@@ -62,8 +73,17 @@ pub fn negotiate(headers: &HeaderMap) -> ApiResult<(Format, Encoding)> {
 /// Reads a whole body, refusing more than `max` bytes (first by `Content-Length`, then while
 /// streaming).
 pub async fn read_limited(headers: &HeaderMap, body: Body, max: usize) -> ApiResult<Bytes> {
-    let too_large = || ApiError::too_large(format!("the body is larger than {} KiB; send smaller batches", max / 1024));
-    if let Some(len) = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok()) {
+    let too_large = || {
+        ApiError::too_large(format!(
+            "the body is larger than {} KiB; send smaller batches",
+            max / 1024
+        ))
+    };
+    if let Some(len) = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+    {
         if len > max as u64 {
             return Err(too_large());
         }
@@ -73,16 +93,26 @@ pub async fn read_limited(headers: &HeaderMap, body: Body, max: usize) -> ApiRes
         if text.contains("length limit") {
             too_large()
         } else {
-            ApiError::bad_request("body_interrupted", format!("the body could not be read ({text}); send it again"))
+            ApiError::bad_request(
+                "body_interrupted",
+                format!("the body could not be read ({text}); send it again"),
+            )
         }
     })
 }
 
 fn bounded(mut reader: impl Read, max: usize, what: &str) -> ApiResult<Vec<u8>> {
     let mut out = Vec::new();
-    reader.by_ref().take(max as u64 + 1).read_to_end(&mut out).map_err(|e| {
-        ApiError::bad_request("bad_encoding", format!("the {what} body could not be decompressed ({e}); check Content-Encoding"))
-    })?;
+    reader
+        .by_ref()
+        .take(max as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| {
+            ApiError::bad_request(
+                "bad_encoding",
+                format!("the {what} body could not be decompressed ({e}); check Content-Encoding"),
+            )
+        })?;
     if out.len() > max {
         return Err(ApiError::too_large(format!(
             "the body decompresses to more than {} MiB; send smaller batches",
@@ -93,15 +123,25 @@ fn bounded(mut reader: impl Read, max: usize, what: &str) -> ApiResult<Vec<u8>> 
 }
 
 /// Undoes the content encoding, never producing more than `max` bytes.
-pub fn decompress(encoding: Encoding, bytes: &[u8], max: usize) -> ApiResult<std::borrow::Cow<'_, [u8]>> {
+pub fn decompress(
+    encoding: Encoding,
+    bytes: &[u8],
+    max: usize,
+) -> ApiResult<std::borrow::Cow<'_, [u8]>> {
     Ok(match encoding {
         Encoding::Identity => {
             if bytes.len() > max {
-                return Err(ApiError::too_large("the body is too large; send smaller batches"));
+                return Err(ApiError::too_large(
+                    "the body is too large; send smaller batches",
+                ));
             }
             std::borrow::Cow::Borrowed(bytes)
         }
-        Encoding::Gzip => std::borrow::Cow::Owned(bounded(flate2::read::MultiGzDecoder::new(bytes), max, "gzip")?),
+        Encoding::Gzip => std::borrow::Cow::Owned(bounded(
+            flate2::read::MultiGzDecoder::new(bytes),
+            max,
+            "gzip",
+        )?),
         Encoding::Zstd => {
             let mut decoder = zstd::stream::read::Decoder::new(bytes)
                 .map_err(|e| ApiError::bad_request("bad_encoding", format!("zstd: {e}")))?;
@@ -132,9 +172,10 @@ pub fn decode<T: DeserializeOwned>(format: Format, bytes: &[u8]) -> ApiResult<T>
         }
         Format::Cbor => {
             // Through a JSON value, so errors carry the same field paths as JSON ones.
-            let value: serde_json::Value =
-                ciborium::de::from_reader(bytes).map_err(|e| body_error(String::new(), e.to_string(), "CBOR"))?;
-            serde_path_to_error::deserialize(value).map_err(|e| body_error(e.path().to_string(), e.inner().to_string(), "CBOR"))
+            let value: serde_json::Value = ciborium::de::from_reader(bytes)
+                .map_err(|e| body_error(String::new(), e.to_string(), "CBOR"))?;
+            serde_path_to_error::deserialize(value)
+                .map_err(|e| body_error(e.path().to_string(), e.inner().to_string(), "CBOR"))
         }
     }
 }
@@ -177,7 +218,14 @@ impl<T: DeserializeOwned + Send + 'static> FromRequest<Arc<AppState>> for ApiBod
     async fn from_request(req: Request, state: &Arc<AppState>) -> ApiResult<Self> {
         let (parts, body) = req.into_parts();
         let limits = &state.limits;
-        decode_request(&parts.headers, body, limits.max_json_body, limits.max_decompressed).await.map(ApiBody)
+        decode_request(
+            &parts.headers,
+            body,
+            limits.max_json_body,
+            limits.max_decompressed,
+        )
+        .await
+        .map(ApiBody)
     }
 }
 
@@ -205,7 +253,10 @@ mod tests {
         let err = decompress(Encoding::Zstd, &bomb, 8 << 20).unwrap_err();
         assert_eq!(err.status.as_u16(), 413);
         let ok = zstd::encode_all(&b"{\"a\":1}"[..], 3).unwrap();
-        assert_eq!(&*decompress(Encoding::Zstd, &ok, 1024).unwrap(), b"{\"a\":1}");
+        assert_eq!(
+            &*decompress(Encoding::Zstd, &ok, 1024).unwrap(),
+            b"{\"a\":1}"
+        );
     }
 
     #[test]
@@ -216,7 +267,10 @@ mod tests {
             first_seq: u64,
         }
         let e = decode::<S>(Format::Json, br#"{"first_seq": "one"}"#).unwrap_err();
-        assert_eq!((e.status.as_u16(), e.field.as_deref()), (400, Some("first_seq")));
+        assert_eq!(
+            (e.status.as_u16(), e.field.as_deref()),
+            (400, Some("first_seq"))
+        );
         let e = decode::<S>(Format::Json, b"{not json").unwrap_err();
         assert_eq!(e.status.as_u16(), 400);
         let e = decode::<S>(Format::Cbor, &[0xff, 0x00]).unwrap_err();

@@ -19,7 +19,11 @@ use crate::storage::{NewEnrollment, NewUser, Storage};
 use crate::{AppState, DataDir};
 
 #[derive(Parser)]
-#[command(name = "ntm-server", version, about = "ntm-field sync server: API, storage, photos")]
+#[command(
+    name = "ntm-server",
+    version,
+    about = "ntm-field sync server: API, storage, photos"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -49,7 +53,9 @@ struct SharedArgs {
 
 impl SharedArgs {
     fn data_dir(&self, root: &Path) -> Result<DataDir, Failure> {
-        Ok(DataDir::create(root)?.with_database(self.database.clone())?.with_photos(self.photos.clone()))
+        Ok(DataDir::create(root)?
+            .with_database(self.database.clone())?
+            .with_photos(self.photos.clone()))
     }
 }
 
@@ -191,13 +197,24 @@ pub fn main() -> ExitCode {
 }
 
 fn init_logging() {
-    let level = std::env::var("NTM_LOG").ok().and_then(|l| l.parse::<tracing::Level>().ok()).unwrap_or(tracing::Level::INFO);
-    let _ = tracing_subscriber::fmt().with_max_level(level).with_writer(std::io::stderr).with_target(false).try_init();
+    let level = std::env::var("NTM_LOG")
+        .ok()
+        .and_then(|l| l.parse::<tracing::Level>().ok())
+        .unwrap_or(tracing::Level::INFO);
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
 }
 
 fn parse_role(s: &str) -> Result<Role, Failure> {
-    serde_json::from_value(serde_json::Value::String(s.to_owned()))
-        .map_err(|_| Failure(2, format!("unknown role {s:?}: use admin, officer, enumerator or viewer")))
+    serde_json::from_value(serde_json::Value::String(s.to_owned())).map_err(|_| {
+        Failure(
+            2,
+            format!("unknown role {s:?}: use admin, officer, enumerator or viewer"),
+        )
+    })
 }
 
 fn parse_slug(s: &str, what: &str) -> Result<Slug, Failure> {
@@ -217,7 +234,14 @@ fn read_password() -> Result<String, Failure> {
 fn open(args: &DataArg) -> Result<Arc<dyn Storage>, Failure> {
     let data = &args.data;
     if !data.exists() {
-        return Err(Failure(1, format!("the data directory {} does not exist; start `ntm-server serve --data {}` first", data.display(), data.display())));
+        return Err(Failure(
+            1,
+            format!(
+                "the data directory {} does not exist; start `ntm-server serve --data {}` first",
+                data.display(),
+                data.display()
+            ),
+        ));
     }
     let (storage, _) = args.shared.data_dir(data)?.open()?;
     Ok(storage)
@@ -236,9 +260,19 @@ fn add_user(storage: &dyn Storage, req: CreateUserRequest) -> Result<(), Failure
     Ok(())
 }
 
-fn create_code(storage: &dyn Storage, commune: Slug, role: Role, hours: u32, holder: Option<String>, by: &str) -> Result<(String, chrono::DateTime<Utc>), Failure> {
+fn create_code(
+    storage: &dyn Storage,
+    commune: Slug,
+    role: Role,
+    hours: u32,
+    holder: Option<String>,
+    by: &str,
+) -> Result<(String, chrono::DateTime<Utc>), Failure> {
     if role == Role::Admin {
-        return Err(Failure(2, "devices enroll as enumerator, officer or viewer".into()));
+        return Err(Failure(
+            2,
+            "devices enroll as enumerator, officer or viewer".into(),
+        ));
     }
     if storage.commune_config(&commune)?.is_none() {
         return Err(Failure(1, format!("commune {commune} does not exist")));
@@ -280,7 +314,11 @@ fn run(command: Command) -> Result<(), Failure> {
                 println!("listening on http://{addr}");
             })
         }
-        Command::Demo { data, shared, serve } => {
+        Command::Demo {
+            data,
+            shared,
+            serve,
+        } => {
             let root = data.unwrap_or_else(|| std::env::temp_dir().join("ntm-demo-data"));
             let dir = shared.data_dir(&root)?;
             let (storage, photos) = dir.open()?;
@@ -291,7 +329,10 @@ fn run(command: Command) -> Result<(), Failure> {
                 Err(_) => match std::fs::read_to_string(&password_file) {
                     Ok(p) => p.trim().to_owned(),
                     Err(_) => {
-                        let p = crate::auth::new_token("").chars().take(16).collect::<String>();
+                        let p = crate::auth::new_token("")
+                            .chars()
+                            .take(16)
+                            .collect::<String>();
                         write_private(&password_file, &p)?;
                         p
                     }
@@ -299,30 +340,70 @@ fn run(command: Command) -> Result<(), Failure> {
             };
             let username = std::env::var("NTM_ADMIN_USER").unwrap_or_else(|_| "admin".to_owned());
             if storage.user_by_name(&username)?.is_none() {
-                add_user(&*storage, CreateUserRequest { username: username.clone(), password: password.clone(), role: Role::Admin, commune_id: None, province: None })?;
+                add_user(
+                    &*storage,
+                    CreateUserRequest {
+                        username: username.clone(),
+                        password: password.clone(),
+                        role: Role::Admin,
+                        commune_id: None,
+                        province: None,
+                    },
+                )?;
             } else {
                 storage.set_password(&username, &hash_password(&password)?)?;
             }
             let commune = parse_slug(&loaded.commune_id, "commune")?;
-            let (code, expires) = create_code(&*storage, commune.clone(), Role::Enumerator, 24, None, "demo")?;
+            let (code, expires) = create_code(
+                &*storage,
+                commune.clone(),
+                Role::Enumerator,
+                24,
+                None,
+                "demo",
+            )?;
             let data_dir = root.display().to_string();
             run_server(storage, photos, &serve, move |addr| {
-                println!("ntm-field demo: commune {} ({} records of the 2020 plan)", loaded.commune_id, loaded.versions_total);
+                println!(
+                    "ntm-field demo: commune {} ({} records of the 2020 plan)",
+                    loaded.commune_id, loaded.versions_total
+                );
                 println!("  data directory:  {data_dir}");
                 println!("  API:             http://{addr}/api/v1  (OpenAPI: http://{addr}/api/openapi.json)");
                 println!("  scorecard:       http://{addr}/api/v1/communes/{commune}/scorecard (log in first)");
                 println!("  login:           {username} / {password}  (POST /api/v1/auth/login)");
-                println!("  enrollment code: {code}  (enumerator, valid until {})", expires.format("%Y-%m-%d %H:%M UTC"));
+                println!(
+                    "  enrollment code: {code}  (enumerator, valid until {})",
+                    expires.format("%Y-%m-%d %H:%M UTC")
+                );
                 println!("listening on http://{addr}");
             })
         }
         Command::User { command } => match command {
-            UserCommand::Add { data, username, role, commune, province } => {
+            UserCommand::Add {
+                data,
+                username,
+                role,
+                commune,
+                province,
+            } => {
                 let storage = open(&data)?;
                 let role = parse_role(&role)?;
-                let commune_id = commune.as_deref().map(|c| parse_slug(c, "commune")).transpose()?;
+                let commune_id = commune
+                    .as_deref()
+                    .map(|c| parse_slug(c, "commune"))
+                    .transpose()?;
                 let password = read_password()?;
-                add_user(&*storage, CreateUserRequest { username: username.clone(), password, role, commune_id, province })?;
+                add_user(
+                    &*storage,
+                    CreateUserRequest {
+                        username: username.clone(),
+                        password,
+                        role,
+                        commune_id,
+                        province,
+                    },
+                )?;
                 println!("user {username} added");
                 Ok(())
             }
@@ -349,7 +430,16 @@ fn run(command: Command) -> Result<(), Failure> {
                 Ok(())
             }
         },
-        Command::Enrollment { command: EnrollmentCommand::Create { data, commune, role, hours, holder } } => {
+        Command::Enrollment {
+            command:
+                EnrollmentCommand::Create {
+                    data,
+                    commune,
+                    role,
+                    hours,
+                    holder,
+                },
+        } => {
             let storage = open(&data)?;
             let commune = parse_slug(&commune, "commune")?;
             let role = parse_role(&role)?;
@@ -373,7 +463,14 @@ fn run(command: Command) -> Result<(), Failure> {
                     report.commune_id,
                     report.versions,
                     report.entities,
-                    if report.agreed { "incremental totals agree".to_owned() } else { format!("{} entities differed and were rewritten", report.differences) },
+                    if report.agreed {
+                        "incremental totals agree".to_owned()
+                    } else {
+                        format!(
+                            "{} entities differed and were rewritten",
+                            report.differences
+                        )
+                    },
                     started.elapsed().as_millis()
                 );
                 all_agreed &= report.agreed;
@@ -381,7 +478,10 @@ fn run(command: Command) -> Result<(), Failure> {
             if all_agreed {
                 Ok(())
             } else {
-                Err(Failure(3, "incremental totals differed from a recompute (now rewritten)".into()))
+                Err(Failure(
+                    3,
+                    "incremental totals differed from a recompute (now rewritten)".into(),
+                ))
             }
         }
     }
@@ -392,7 +492,12 @@ fn write_private(path: &Path, text: &str) -> Result<(), Failure> {
     {
         use std::io::Write;
         use std::os::unix::fs::OpenOptionsExt;
-        let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(path)?;
         f.write_all(text.as_bytes())?;
     }
     #[cfg(not(unix))]
@@ -412,7 +517,9 @@ fn run_server(
         request_timeout: std::time::Duration::from_secs(args.request_timeout_secs),
         ..Limits::default()
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await

@@ -24,7 +24,14 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), field: None, expected_seq: None, headers: Vec::new() }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+            expected_seq: None,
+            headers: Vec::new(),
+        }
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
@@ -42,7 +49,8 @@ impl ApiError {
     }
 
     pub fn unauthorized(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message).with_header("WWW-Authenticate", "Bearer")
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+            .with_header("WWW-Authenticate", "Bearer")
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
@@ -67,7 +75,11 @@ impl ApiError {
     }
 
     pub fn unsupported_media(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", message)
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            message,
+        )
     }
 
     pub fn internal(message: impl Into<String>) -> Self {
@@ -83,11 +95,14 @@ impl ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::AlreadyExists(what) => {
-                ApiError::conflict("already_exists", format!("{what} already exists; choose another id or update it instead"))
-            }
+            StoreError::AlreadyExists(what) => ApiError::conflict(
+                "already_exists",
+                format!("{what} already exists; choose another id or update it instead"),
+            ),
             StoreError::NotFound(what) => ApiError::not_found(format!("{what} does not exist")),
-            StoreError::Invalid { field, message } => ApiError::bad_request("invalid", message).with_field(field),
+            StoreError::Invalid { field, message } => {
+                ApiError::bad_request("invalid", message).with_field(field)
+            }
             StoreError::Backend(m) => {
                 tracing::error!(error = %m, "storage failure");
                 ApiError::internal("the server could not use its storage; try again later and tell the administrator")
@@ -99,7 +114,11 @@ impl From<StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody {
-            error: WireError { code: self.code.to_owned(), message: self.message, field: self.field },
+            error: WireError {
+                code: self.code.to_owned(),
+                message: self.message,
+                field: self.field,
+            },
             expected_seq: self.expected_seq,
         };
         let mut response = (self.status, axum::Json(body)).into_response();
@@ -114,12 +133,18 @@ impl IntoResponse for ApiError {
 
 impl From<axum::extract::rejection::QueryRejection> for ApiError {
     fn from(e: axum::extract::rejection::QueryRejection) -> Self {
-        ApiError::bad_request("invalid_query", format!("{}; check the query parameters", e.body_text()))
+        ApiError::bad_request(
+            "invalid_query",
+            format!("{}; check the query parameters", e.body_text()),
+        )
     }
 }
 
 impl From<axum::extract::rejection::PathRejection> for ApiError {
     fn from(e: axum::extract::rejection::PathRejection) -> Self {
-        ApiError::bad_request("invalid_path", format!("{}; check the address", e.body_text()))
+        ApiError::bad_request(
+            "invalid_path",
+            format!("{}; check the address", e.body_text()),
+        )
     }
 }

@@ -83,9 +83,15 @@ impl RateLimiter {
         if let Some(list) = events.get_mut(key) {
             list.retain(|t| now.duration_since(*t) < window);
             if list.len() >= max {
-                let wait = list.first().map(|t| window.saturating_sub(now.duration_since(*t))).unwrap_or(window);
+                let wait = list
+                    .first()
+                    .map(|t| window.saturating_sub(now.duration_since(*t)))
+                    .unwrap_or(window);
                 return Err(ApiError::too_many_attempts(
-                    format!("too many {what}; wait {} minutes and try again", wait.as_secs().div_ceil(60).max(1)),
+                    format!(
+                        "too many {what}; wait {} minutes and try again",
+                        wait.as_secs().div_ceil(60).max(1)
+                    ),
                     wait.as_secs().max(1),
                 ));
             }
@@ -98,11 +104,17 @@ impl RateLimiter {
         if events.len() > 100_000 {
             events.clear();
         }
-        events.entry(key.to_owned()).or_default().push(Instant::now());
+        events
+            .entry(key.to_owned())
+            .or_default()
+            .push(Instant::now());
     }
 
     pub fn clear(&self, key: &str) {
-        self.events.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
+        self.events
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(key);
     }
 }
 

@@ -27,7 +27,10 @@ fn sync_dir(dir: &Path) {
 
 impl PhotoStore {
     pub fn open(root: &Path) -> anyhow::Result<Self> {
-        let store = PhotoStore { photos: root.join("photos"), uploads: root.join("uploads") };
+        let store = PhotoStore {
+            photos: root.join("photos"),
+            uploads: root.join("uploads"),
+        };
         fs::create_dir_all(&store.photos)?;
         fs::create_dir_all(&store.uploads)?;
         Ok(store)
@@ -133,7 +136,9 @@ impl PhotoStore {
             let path = self.upload_path(u.id);
             match fs::metadata(&path) {
                 Ok(m) if m.len() > u.offset => self.truncate_partial(u.id, u.offset)?,
-                Ok(m) if m.len() < u.offset => storage.set_upload_offset(u.id, m.len(), u.expires_at)?,
+                Ok(m) if m.len() < u.offset => {
+                    storage.set_upload_offset(u.id, m.len(), u.expires_at)?
+                }
                 Ok(_) => {}
                 Err(_) => {
                     File::create(&path)?.sync_all()?;
@@ -141,8 +146,10 @@ impl PhotoStore {
                 }
             }
         }
-        let known: std::collections::HashSet<String> =
-            unfinished.iter().map(|u| format!("{}.part", u.id)).collect();
+        let known: std::collections::HashSet<String> = unfinished
+            .iter()
+            .map(|u| format!("{}.part", u.id))
+            .collect();
         for entry in fs::read_dir(&self.uploads)?.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
             if !known.contains(&name) {

@@ -27,14 +27,19 @@ pub fn load_demo(storage: &dyn Storage) -> anyhow::Result<DemoLoaded> {
     if created {
         storage.create_commune(&config.commune, &config.responsibilities)?;
     }
-    let current = storage.commune_config(id)?.ok_or_else(|| anyhow::anyhow!("commune {id} vanished"))?;
+    let current = storage
+        .commune_config(id)?
+        .ok_or_else(|| anyhow::anyhow!("commune {id} vanished"))?;
     for (indicator, target) in &config.province_targets {
         if !current.province_targets.contains_key(indicator) {
             storage.put_province_target(&config.commune.province, indicator, target)?;
         }
     }
     for quota in &config.quotas {
-        let known = current.quotas.iter().any(|q| q.measure == quota.measure && q.village_id == quota.village_id);
+        let known = current
+            .quotas
+            .iter()
+            .any(|q| q.measure == quota.measure && q.village_id == quota.village_id);
         if !known {
             storage.put_quota(id, quota)?;
         }
@@ -43,17 +48,40 @@ pub fn load_demo(storage: &dyn Storage) -> anyhow::Result<DemoLoaded> {
     let items = demo
         .versions
         .iter()
-        .map(|v| PushItem::Valid { digest: digest(v), version: Box::new(v.clone()) })
+        .map(|v| PushItem::Valid {
+            digest: digest(v),
+            version: Box::new(v.clone()),
+        })
         .collect();
-    let batch = PushBatch { device_id: DEMO_DEVICE_ID, first_seq: 1, items, received_at: Utc::now(), check_clocks: false };
+    let batch = PushBatch {
+        device_id: DEMO_DEVICE_ID,
+        first_seq: 1,
+        items,
+        received_at: Utc::now(),
+        check_clocks: false,
+    };
     let response = match storage.store_versions(&batch)? {
         PushOutcome::Done(r) => r,
-        PushOutcome::Gap { expected_seq } => anyhow::bail!("the demo device expects seq {expected_seq}; the data directory is inconsistent"),
+        PushOutcome::Gap { expected_seq } => anyhow::bail!(
+            "the demo device expects seq {expected_seq}; the data directory is inconsistent"
+        ),
     };
-    if let Some(bad) = response.results.iter().find(|r| r.status == PushStatus::Rejected) {
+    if let Some(bad) = response
+        .results
+        .iter()
+        .find(|r| r.status == PushStatus::Rejected)
+    {
         anyhow::bail!("a demo record was refused: {:?}", bad.reason);
     }
-    let stored_now = if created { response.results.iter().filter(|r| r.status == PushStatus::Stored).count() } else { 0 };
+    let stored_now = if created {
+        response
+            .results
+            .iter()
+            .filter(|r| r.status == PushStatus::Stored)
+            .count()
+    } else {
+        0
+    };
     Ok(DemoLoaded {
         commune_id: id.to_string(),
         created,

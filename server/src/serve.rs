@@ -17,7 +17,12 @@ use crate::limits::Limits;
 pub struct ClientAddr(pub SocketAddr);
 
 /// Serves `app` on `listener` until `shutdown` resolves.
-pub async fn serve(listener: TcpListener, app: Router, limits: &Limits, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: &Limits,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
     tokio::pin!(shutdown);
     loop {
         let (stream, addr) = tokio::select! {
@@ -37,10 +42,12 @@ pub async fn serve(listener: TcpListener, app: Router, limits: &Limits, shutdown
         let header_timeout = limits.header_timeout;
         let max_buf = limits.max_header_bytes.max(8192);
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
-                req.extensions_mut().insert(ConnectInfo(ClientAddr(addr)));
-                app.clone().oneshot(req.map(axum::body::Body::new))
-            });
+            let service = hyper::service::service_fn(
+                move |mut req: hyper::Request<hyper::body::Incoming>| {
+                    req.extensions_mut().insert(ConnectInfo(ClientAddr(addr)));
+                    app.clone().oneshot(req.map(axum::body::Body::new))
+                },
+            );
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(header_timeout)

@@ -48,13 +48,17 @@ pub fn prepare_push(
         .with_field("device_id"));
     }
     if request.first_seq == 0 {
-        return Err(ApiError::bad_request("bad_sequence", "first_seq starts at 1").with_field("first_seq"));
+        return Err(
+            ApiError::bad_request("bad_sequence", "first_seq starts at 1").with_field("first_seq"),
+        );
     }
     if request.versions.len() > max_versions {
         return Err(ApiError::new(
             axum::http::StatusCode::PAYLOAD_TOO_LARGE,
             "too_many_versions",
-            format!("a push may carry at most {max_versions} versions; send the rest in the next push"),
+            format!(
+                "a push may carry at most {max_versions} versions; send the rest in the next push"
+            ),
         )
         .with_field("versions"));
     }
@@ -62,7 +66,8 @@ pub fn prepare_push(
     for (i, v) in request.versions.iter().enumerate() {
         let expected = request.first_seq + i as u64;
         let Some(obj) = v.as_object() else {
-            return Err(ApiError::invalid_body("each version must be a JSON object").with_field(format!("versions[{i}]")));
+            return Err(ApiError::invalid_body("each version must be a JSON object")
+                .with_field(format!("versions[{i}]")));
         };
         if obj.get("device_seq").and_then(|s| s.as_u64()) != Some(expected) {
             return Err(ApiError::bad_request(
@@ -94,14 +99,34 @@ pub fn prepare_push(
         .versions
         .into_iter()
         .map(|value| {
-            let version_id = value.get("version_id").and_then(|v| v.as_str()).unwrap_or("").chars().take(64).collect();
-            match Version::from_value(value).and_then(|v| v.validate_in(commune, catalog).map(|_| v)) {
-                Ok(v) => PushItem::Valid { digest: digest(&v), version: Box::new(v) },
-                Err(errors) => PushItem::Invalid { version_id, reason: reason_of(errors) },
+            let version_id = value
+                .get("version_id")
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .chars()
+                .take(64)
+                .collect();
+            match Version::from_value(value)
+                .and_then(|v| v.validate_in(commune, catalog).map(|_| v))
+            {
+                Ok(v) => PushItem::Valid {
+                    digest: digest(&v),
+                    version: Box::new(v),
+                },
+                Err(errors) => PushItem::Invalid {
+                    version_id,
+                    reason: reason_of(errors),
+                },
             }
         })
         .collect();
-    Ok(PushBatch { device_id: device.device_id, first_seq: request.first_seq, items, received_at, check_clocks: true })
+    Ok(PushBatch {
+        device_id: device.device_id,
+        first_seq: request.first_seq,
+        items,
+        received_at,
+        check_clocks: true,
+    })
 }
 
 /// The reason stored and returned for a rejected version: the first errors, each with its field

@@ -22,9 +22,16 @@ pub fn server_binary() -> PathBuf {
         return PathBuf::from(p);
     }
     let exe = std::env::current_exe().expect("the test knows its own path");
-    let dir = exe.parent().and_then(|d| d.parent()).expect("tests run from target/<profile>/deps");
+    let dir = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .expect("tests run from target/<profile>/deps");
     let bin = dir.join(format!("ntm-server-test{}", std::env::consts::EXE_SUFFIX));
-    assert!(bin.exists(), "{} is missing: run the tests with `cargo test -p ntm-tests`", bin.display());
+    assert!(
+        bin.exists(),
+        "{} is missing: run the tests with `cargo test -p ntm-tests`",
+        bin.display()
+    );
     bin
 }
 
@@ -80,13 +87,23 @@ impl TestServer {
     /// A second server process on the same PostgreSQL database and the same photo directory as
     /// `other` (as several servers behind a load balancer run), with a data directory of its own.
     pub fn start_sharing(other: &TestServer) -> TestServer {
-        let database = other.database.clone().expect("servers share a PostgreSQL database, not SQLite");
-        let photos = other.photos.clone().unwrap_or_else(|| other.data.path().to_owned());
+        let database = other
+            .database
+            .clone()
+            .expect("servers share a PostgreSQL database, not SQLite");
+        let photos = other
+            .photos
+            .clone()
+            .unwrap_or_else(|| other.data.path().to_owned());
         let extra: Vec<&str> = other.extra_args.iter().map(String::as_str).collect();
         Self::launch(Some(database), Some(photos), &extra)
     }
 
-    fn launch(database: Option<Arc<ScratchDatabase>>, photos: Option<PathBuf>, extra: &[&str]) -> TestServer {
+    fn launch(
+        database: Option<Arc<ScratchDatabase>>,
+        photos: Option<PathBuf>,
+        extra: &[&str],
+    ) -> TestServer {
         let data = tempfile::tempdir().expect("a temporary directory");
         let mut server = TestServer {
             base: String::new(),
@@ -123,7 +140,10 @@ impl TestServer {
             .args(&self.extra_args)
             .env("NTM_ADMIN_USER", ADMIN_USER)
             .env("NTM_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .env("NTM_LOG", std::env::var("NTM_LOG").unwrap_or_else(|_| "warn".into()))
+            .env(
+                "NTM_LOG",
+                std::env::var("NTM_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -141,7 +161,9 @@ impl TestServer {
                 }
             }
         });
-        let base = rx.recv_timeout(Duration::from_secs(60)).expect("the server announces its address");
+        let base = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the server announces its address");
         self.base = base;
         self.child = Some(child);
     }
@@ -172,7 +194,11 @@ impl TestServer {
     /// Runs an administrator command of the same binary on this data directory.
     pub fn cli(&self, args: &[&str]) -> std::process::Output {
         let mut cmd = Command::new(server_binary());
-        cmd.args(args).arg("--data").arg(self.data.path()).args(self.storage_args()).env("NTM_LOG", "warn");
+        cmd.args(args)
+            .arg("--data")
+            .arg(self.data.path())
+            .args(self.storage_args())
+            .env("NTM_LOG", "warn");
         cmd.output().expect("the server binary runs")
     }
 }
@@ -212,17 +238,32 @@ pub struct Api {
 
 impl Api {
     pub fn new(base: &str) -> Api {
-        Api { http: reqwest::Client::builder().timeout(Duration::from_secs(120)).build().unwrap(), base: base.to_owned(), token: None }
+        Api {
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(120))
+                .build()
+                .unwrap(),
+            base: base.to_owned(),
+            token: None,
+        }
     }
 
     pub fn with_token(&self, token: &str) -> Api {
-        Api { token: Some(token.to_owned()), ..self.clone() }
+        Api {
+            token: Some(token.to_owned()),
+            ..self.clone()
+        }
     }
 
     /// Logs in and returns a client carrying the session token.
     pub async fn login(base: &str, username: &str, password: &str) -> Api {
         let api = Api::new(base);
-        let r = api.post("/api/v1/auth/login", &serde_json::json!({"username": username, "password": password})).await;
+        let r = api
+            .post(
+                "/api/v1/auth/login",
+                &serde_json::json!({"username": username, "password": password}),
+            )
+            .await;
         assert_eq!(r.status, 200, "login of {username}: {:?}", r.body);
         api.with_token(r.body["token"].as_str().unwrap())
     }
@@ -245,7 +286,11 @@ impl Api {
         let headers = resp.headers().clone();
         let bytes = resp.bytes().await.expect("the body arrives");
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply { status, headers, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn get(&self, path: &str) -> Reply {
@@ -261,8 +306,17 @@ impl Api {
     }
 
     /// A raw body with its content type and encoding.
-    pub async fn post_raw(&self, path: &str, body: Vec<u8>, content_type: &str, encoding: Option<&str>) -> Reply {
-        let mut rb = self.request(reqwest::Method::POST, path).header("content-type", content_type).body(body);
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+        content_type: &str,
+        encoding: Option<&str>,
+    ) -> Reply {
+        let mut rb = self
+            .request(reqwest::Method::POST, path)
+            .header("content-type", content_type)
+            .body(body);
         if let Some(e) = encoding {
             rb = rb.header("content-encoding", e);
         }

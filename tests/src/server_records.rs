@@ -27,29 +27,61 @@ pub fn straight_track(metres: f64, start: &str, origin_lat: f64) -> Vec<TrackPoi
     (0..=n)
         .map(|i| {
             let (lat, lon) = g.direct(origin_lat, 105.30, 90.0, i as f64 * step);
-            TrackPoint { lat, lon, accuracy_m: 4.0, t: t0 + chrono::Duration::seconds(i as i64) }
+            TrackPoint {
+                lat,
+                lon,
+                accuracy_m: 4.0,
+                t: t0 + chrono::Duration::seconds(i as i64),
+            }
         })
         .collect()
 }
 
 pub fn gps(at_: DateTime<FixedOffset>) -> Location {
-    Location { lat: 21.78, lon: 105.33, accuracy_m: 4.5, altitude_m: None, fix_at: at_, source: LocationSource::Gps }
+    Location {
+        lat: 21.78,
+        lon: 105.33,
+        accuracy_m: 4.5,
+        altitude_m: None,
+        fix_at: at_,
+        source: LocationSource::Gps,
+    }
 }
 
 /// A check where everything passes (17.6 and 17.7 met) unless `passes` is false.
 pub fn check_body(household_id: Uuid, passes: bool) -> HouseholdCheck {
     HouseholdCheck {
         household_id,
-        toilet: Toilet { toilet_type: ToiletType::Septic, meets_standard: true, checklist: Default::default() },
+        toilet: Toilet {
+            toilet_type: ToiletType::Septic,
+            meets_standard: true,
+            checklist: Default::default(),
+        },
         bathroom_hygienic: passes,
         water_tank_hygienic: true,
-        three_cleans: ThreeCleans { house: true, kitchen: true, lane: true },
-        water: Water { hygienic: true, clean: true },
-        livestock: Livestock { raises: true, pen_hygienic: Some(true) },
+        three_cleans: ThreeCleans {
+            house: true,
+            kitchen: true,
+            lane: true,
+        },
+        water: Water {
+            hygienic: true,
+            clean: true,
+        },
+        livestock: Livestock {
+            raises: true,
+            pen_hygienic: Some(true),
+        },
         waste_handled: true,
         drainage_ok: true,
-        health_insurance: HealthInsurance { members: 4, insured: 4 },
-        children_under5: ChildrenUnder5 { measured: 1, stunted: 0 },
+        health_insurance: HealthInsurance {
+            members: 4,
+            insured: 4,
+        },
+        children_under5: ChildrenUnder5 {
+            measured: 1,
+            stunted: 0,
+        },
         note: String::new(),
     }
 }
@@ -77,7 +109,12 @@ pub struct FieldDevice {
 impl FieldDevice {
     /// Enrolls with `code` at `base`.
     pub async fn enroll(base: &str, code: &str, name: &str) -> FieldDevice {
-        let r = Api::new(base).post("/api/v1/devices/enroll", &json!({"code": code, "device_name": name, "platform": "android"})).await;
+        let r = Api::new(base)
+            .post(
+                "/api/v1/devices/enroll",
+                &json!({"code": code, "device_name": name, "platform": "android"}),
+            )
+            .await;
         assert_eq!(r.status, 201, "enroll: {:?}", r.body);
         let token = r.body["token"].as_str().unwrap().to_owned();
         FieldDevice {
@@ -90,10 +127,18 @@ impl FieldDevice {
     }
 
     /// A new version with the next sequence number.
-    pub fn write(&mut self, entity_id: Uuid, parents: Vec<Uuid>, village: Option<&str>, captured_at: &str, body: Body) -> Version {
+    pub fn write(
+        &mut self,
+        entity_id: Uuid,
+        parents: Vec<Uuid>,
+        village: Option<&str>,
+        captured_at: &str,
+        body: Body,
+    ) -> Version {
         self.seq += 1;
         let captured_at = at(captured_at);
-        let location = matches!(body, Body::RoadSegment(_) | Body::TrashSign(_)).then(|| gps(captured_at));
+        let location =
+            matches!(body, Body::RoadSegment(_) | Body::TrashSign(_)).then(|| gps(captured_at));
         Version {
             version_id: Uuid::now_v7(),
             entity_id,
@@ -114,16 +159,40 @@ impl FieldDevice {
     }
 
     pub fn household(&mut self, village: &str, code: &str, members: u32) -> Version {
-        let body = Body::Household(Household { code: code.into(), head_name: format!("Chủ hộ {code}"), members, address: String::new() });
-        self.write(Uuid::now_v7(), vec![], Some(village), "2020-01-05T08:00:00+07:00", body)
+        let body = Body::Household(Household {
+            code: code.into(),
+            head_name: format!("Chủ hộ {code}"),
+            members,
+            address: String::new(),
+        });
+        self.write(
+            Uuid::now_v7(),
+            vec![],
+            Some(village),
+            "2020-01-05T08:00:00+07:00",
+            body,
+        )
     }
 
     pub fn check(&mut self, household: &Version, captured_at: &str, passes: bool) -> Version {
         let village = household.village_id.as_ref().map(|v| v.as_str().to_owned());
-        self.write(Uuid::now_v7(), vec![], village.as_deref(), captured_at, Body::HouseholdCheck(check_body(household.entity_id, passes)))
+        self.write(
+            Uuid::now_v7(),
+            vec![],
+            village.as_deref(),
+            captured_at,
+            Body::HouseholdCheck(check_body(household.entity_id, passes)),
+        )
     }
 
-    pub fn road(&mut self, village: &str, metres: f64, captured_at: &str, status: RoadStatus, works: Works) -> Version {
+    pub fn road(
+        &mut self,
+        village: &str,
+        metres: f64,
+        captured_at: &str,
+        status: RoadStatus,
+        works: Works,
+    ) -> Version {
         let body = Body::RoadSegment(RoadSegment {
             name: "Đường nội đồng".into(),
             road_class: RoadClass::FieldMain,
@@ -150,7 +219,13 @@ impl FieldDevice {
         v
     }
 
-    pub fn assessment(&mut self, indicator: &str, as_of: &str, figure: (Option<f64>, Option<f64>, Option<f64>), captured_at: &str) -> Version {
+    pub fn assessment(
+        &mut self,
+        indicator: &str,
+        as_of: &str,
+        figure: (Option<f64>, Option<f64>, Option<f64>),
+        captured_at: &str,
+    ) -> Version {
         let body = Body::Assessment(Assessment {
             indicator_id: indicator.into(),
             as_of: as_of.parse().unwrap(),
@@ -170,7 +245,9 @@ impl FieldDevice {
     }
 
     pub async fn push(&self, versions: &[Version]) -> Reply {
-        self.api.post("/api/v1/sync/push", &self.push_body(versions)).await
+        self.api
+            .post("/api/v1/sync/push", &self.push_body(versions))
+            .await
     }
 
     /// Pushes and asserts every version was stored.
@@ -188,7 +265,10 @@ impl FieldDevice {
         let mut cursor = 0u64;
         let mut out = Vec::new();
         loop {
-            let r = self.api.get(&format!("/api/v1/sync/pull?cursor={cursor}&limit={limit}")).await;
+            let r = self
+                .api
+                .get(&format!("/api/v1/sync/pull?cursor={cursor}&limit={limit}"))
+                .await;
             assert_eq!(r.status, 200, "pull: {:?}", r.body);
             out.extend(r.body["versions"].as_array().unwrap().iter().cloned());
             cursor = r.body["next_cursor"].as_u64().unwrap();
@@ -210,13 +290,26 @@ pub async fn tus_create(api: &Api, len: usize, declared: &str) -> Reply {
         api.request(reqwest::Method::POST, "/api/v1/blobs")
             .header("Tus-Resumable", "1.0.0")
             .header("Upload-Length", len.to_string())
-            .header("Upload-Metadata", format!("sha256 {},content_type {}", b64(declared), b64("image/jpeg"))),
+            .header(
+                "Upload-Metadata",
+                format!(
+                    "sha256 {},content_type {}",
+                    b64(declared),
+                    b64("image/jpeg")
+                ),
+            ),
     )
     .await
 }
 
 /// A tus PATCH of `chunk` at `offset`, with an optional `sha256` checksum of it.
-pub async fn tus_patch(api: &Api, location: &str, offset: u64, chunk: &[u8], checksum: bool) -> Reply {
+pub async fn tus_patch(
+    api: &Api,
+    location: &str,
+    offset: u64,
+    chunk: &[u8],
+    checksum: bool,
+) -> Reply {
     let mut rb = api
         .request(reqwest::Method::PATCH, location)
         .header("Tus-Resumable", "1.0.0")
@@ -224,7 +317,13 @@ pub async fn tus_patch(api: &Api, location: &str, offset: u64, chunk: &[u8], che
         .header("Content-Type", "application/offset+octet-stream")
         .body(chunk.to_vec());
     if checksum {
-        rb = rb.header("Upload-Checksum", format!("sha256 {}", base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(chunk))));
+        rb = rb.header(
+            "Upload-Checksum",
+            format!(
+                "sha256 {}",
+                base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(chunk))
+            ),
+        );
     }
     Api::send(rb).await
 }
@@ -247,7 +346,10 @@ pub async fn tus_upload(api: &Api, data: &[u8], chunk: usize) -> PhotoId {
 
 /// Some bytes that stand for a photo.
 pub fn fake_photo(seed: u64, len: usize) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407) | 1;
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407)
+        | 1;
     let mut out = vec![0xff, 0xd8, 0xff, 0xe0];
     while out.len() < len {
         x ^= x << 13;

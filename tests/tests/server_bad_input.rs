@@ -11,7 +11,12 @@ use ntm_tests::server_records::*;
 use serde_json::{json, Value};
 
 async fn code(admin: &Api, commune: &str, role: &str) -> String {
-    let r = admin.post(&format!("/api/v1/communes/{commune}/enrollments"), &json!({"role": role, "expires_in_hours": 24})).await;
+    let r = admin
+        .post(
+            &format!("/api/v1/communes/{commune}/enrollments"),
+            &json!({"role": role, "expires_in_hours": 24}),
+        )
+        .await;
     assert_eq!(r.status, 201, "{:?}", r.body);
     r.body["code"].as_str().unwrap().to_owned()
 }
@@ -27,13 +32,18 @@ async fn snapshot(phone: &FieldDevice, admin: &Api) -> (Vec<Value>, Value, Value
 fn assert_error(r: &Reply, status: u16, code: &str) {
     assert_eq!(r.status, status, "{:?}", r.body);
     assert_eq!(r.code(), code, "{:?}", r.body);
-    assert!(!r.body["error"]["message"].as_str().unwrap_or("").is_empty(), "a message says what to do: {:?}", r.body);
+    assert!(
+        !r.body["error"]["message"].as_str().unwrap_or("").is_empty(),
+        "a message says what to do: {:?}",
+        r.body
+    );
 }
 
 /// Sends raw bytes on a fresh connection and reads the status code and body of the answer.
 fn raw_http(addr: &str, request: &[u8]) -> (u16, String) {
     let mut s = std::net::TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
     let _ = s.write_all(request);
     let mut out = Vec::new();
     let mut buf = [0u8; 4096];
@@ -45,9 +55,11 @@ fn raw_http(addr: &str, request: &[u8]) -> (u16, String) {
                 let text = String::from_utf8_lossy(&out);
                 // Enough once the headers and a Content-Length body are in.
                 if let Some((head, body)) = text.split_once("\r\n\r\n") {
-                    let len = head
-                        .lines()
-                        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)));
+                    let len = head.lines().find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                    });
                     if len.is_some_and(|l| body.len() >= l) {
                         break;
                     }
@@ -56,36 +68,112 @@ fn raw_http(addr: &str, request: &[u8]) -> (u16, String) {
         }
     }
     let text = String::from_utf8_lossy(&out).into_owned();
-    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    (status, text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default())
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (
+        status,
+        text.split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_owned())
+            .unwrap_or_default(),
+    )
 }
 
 async fn bad_pushes_get_4xx_and_change_nothing(backend: Backend) {
     let server = TestServer::start_with_on(backend, &["--request-timeout-secs", "2"]);
     let admin = Api::admin(&server).await;
-    assert_eq!(admin.post("/api/v1/communes", &commune_json("thien-ke", "Tuyên Quang")).await.status, 201);
-    assert_eq!(admin.post("/api/v1/communes", &commune_json("ha-giang", "Hà Giang")).await.status, 201);
-    let mut phone = FieldDevice::enroll(&server.base, &code(&admin, "thien-ke", "enumerator").await, "phone").await;
-    let households: Vec<_> = (0..3).map(|i| phone.household("thien-ke-01", &format!("H{i}"), 4)).collect();
+    assert_eq!(
+        admin
+            .post("/api/v1/communes", &commune_json("thien-ke", "Tuyên Quang"))
+            .await
+            .status,
+        201
+    );
+    assert_eq!(
+        admin
+            .post("/api/v1/communes", &commune_json("ha-giang", "Hà Giang"))
+            .await
+            .status,
+        201
+    );
+    let mut phone = FieldDevice::enroll(
+        &server.base,
+        &code(&admin, "thien-ke", "enumerator").await,
+        "phone",
+    )
+    .await;
+    let households: Vec<_> = (0..3)
+        .map(|i| phone.household("thien-ke-01", &format!("H{i}"), 4))
+        .collect();
     phone.push_ok(&households).await;
     let before = snapshot(&phone, &admin).await;
     let push = "/api/v1/sync/push";
 
     // Bad JSON, bad CBOR, wrong types, unknown encodings and types.
-    assert_error(&phone.api.post_raw(push, b"{\"device_id\": ".to_vec(), "application/json", None).await, 400, "invalid_body");
-    assert_error(&phone.api.post_raw(push, vec![0xbf, 0x61, 0x61], "application/cbor", None).await, 400, "invalid_body");
+    assert_error(
+        &phone
+            .api
+            .post_raw(push, b"{\"device_id\": ".to_vec(), "application/json", None)
+            .await,
+        400,
+        "invalid_body",
+    );
+    assert_error(
+        &phone
+            .api
+            .post_raw(push, vec![0xbf, 0x61, 0x61], "application/cbor", None)
+            .await,
+        400,
+        "invalid_body",
+    );
     let wrong = json!({"device_id": phone.device_id, "first_seq": "four", "versions": []});
     let r = phone.api.post(push, &wrong).await;
     assert_error(&r, 400, "invalid_body");
     assert_eq!(r.body["error"]["field"], "first_seq");
-    assert_error(&phone.api.post(push, &json!({"device_id": phone.device_id, "first_seq": 4, "versions": {}})).await, 400, "invalid_body");
-    assert_error(&phone.api.post_raw(push, b"{}".to_vec(), "text/xml", None).await, 415, "unsupported_media_type");
-    assert_error(&phone.api.post_raw(push, b"{}".to_vec(), "application/json", Some("br")).await, 415, "unsupported_media_type");
-    assert_error(&phone.api.post_raw(push, b"not gzip".to_vec(), "application/json", Some("gzip")).await, 400, "bad_encoding");
+    assert_error(
+        &phone
+            .api
+            .post(
+                push,
+                &json!({"device_id": phone.device_id, "first_seq": 4, "versions": {}}),
+            )
+            .await,
+        400,
+        "invalid_body",
+    );
+    assert_error(
+        &phone
+            .api
+            .post_raw(push, b"{}".to_vec(), "text/xml", None)
+            .await,
+        415,
+        "unsupported_media_type",
+    );
+    assert_error(
+        &phone
+            .api
+            .post_raw(push, b"{}".to_vec(), "application/json", Some("br"))
+            .await,
+        415,
+        "unsupported_media_type",
+    );
+    assert_error(
+        &phone
+            .api
+            .post_raw(push, b"not gzip".to_vec(), "application/json", Some("gzip"))
+            .await,
+        400,
+        "bad_encoding",
+    );
 
     // A gzip bomb and a zstd bomb: small on the wire, 64 MiB inside.
     let inner = {
-        let mut v = serde_json::to_vec(&json!({"device_id": phone.device_id, "first_seq": 4, "versions": [], "pad": ""})).unwrap();
+        let mut v = serde_json::to_vec(
+            &json!({"device_id": phone.device_id, "first_seq": 4, "versions": [], "pad": ""}),
+        )
+        .unwrap();
         v.truncate(v.len() - 2);
         v.extend(std::iter::repeat_n(b' ', 64 << 20));
         v.extend_from_slice(b"\"}");
@@ -95,13 +183,33 @@ async fn bad_pushes_get_4xx_and_change_nothing(backend: Backend) {
     gz.write_all(&inner).unwrap();
     let gz = gz.finish().unwrap();
     assert!(gz.len() < 1 << 20);
-    assert_error(&phone.api.post_raw(push, gz, "application/json", Some("gzip")).await, 413, "too_large");
+    assert_error(
+        &phone
+            .api
+            .post_raw(push, gz, "application/json", Some("gzip"))
+            .await,
+        413,
+        "too_large",
+    );
     let zs = zstd::encode_all(&inner[..], 19).unwrap();
     assert!(zs.len() < 1 << 20);
-    assert_error(&phone.api.post_raw(push, zs, "application/json", Some("zstd")).await, 413, "too_large");
+    assert_error(
+        &phone
+            .api
+            .post_raw(push, zs, "application/json", Some("zstd"))
+            .await,
+        413,
+        "too_large",
+    );
 
     // A road of 1,000,000 track points (compressed to fit the body limit): refused by size.
-    let mut road = phone.road("thien-ke-01", 100.0, "2020-03-01T08:00:00+07:00", RoadStatus::Completed, Works::Upgrade);
+    let mut road = phone.road(
+        "thien-ke-01",
+        100.0,
+        "2020-03-01T08:00:00+07:00",
+        RoadStatus::Completed,
+        Works::Upgrade,
+    );
     phone.seq -= 1;
     if let Body::RoadSegment(r) = &mut road.body {
         let p = r.track[0];
@@ -110,7 +218,14 @@ async fn bad_pushes_get_4xx_and_change_nothing(backend: Backend) {
     let body = serde_json::to_vec(&phone.push_body(std::slice::from_ref(&road))).unwrap();
     assert!(body.len() > 32 << 20);
     let zs = zstd::encode_all(&body[..], 3).unwrap();
-    assert_error(&phone.api.post_raw(push, zs, "application/json", Some("zstd")).await, 413, "too_large");
+    assert_error(
+        &phone
+            .api
+            .post_raw(push, zs, "application/json", Some("zstd"))
+            .await,
+        413,
+        "too_large",
+    );
 
     // A 2 GB body announced by Content-Length: refused before it is read.
     let head = format!(
@@ -119,7 +234,10 @@ async fn bad_pushes_get_4xx_and_change_nothing(backend: Backend) {
     );
     let (status, body) = raw_http(&server.addr(), head.as_bytes());
     assert_eq!(status, 413, "{body}");
-    assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["error"]["code"], "too_large");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["error"]["code"],
+        "too_large"
+    );
     // A slow client that never finishes its body: cut by the request timeout.
     let head = format!(
         "POST {push} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"device_id\"",
@@ -128,20 +246,35 @@ async fn bad_pushes_get_4xx_and_change_nothing(backend: Backend) {
     let (status, body) = raw_http(&server.addr(), head.as_bytes());
     assert_eq!(status, 408, "{body}");
     // A header block of 100 KB.
-    let head = format!("GET /api/v1/sync/status HTTP/1.1\r\nHost: x\r\nX-Junk: {}\r\n\r\n", "a".repeat(100_000));
+    let head = format!(
+        "GET /api/v1/sync/status HTTP/1.1\r\nHost: x\r\nX-Junk: {}\r\n\r\n",
+        "a".repeat(100_000)
+    );
     let (status, _) = raw_http(&server.addr(), head.as_bytes());
     assert_eq!(status, 431);
 
     // Too many versions in one push.
-    let many: Vec<_> = (0..1001).map(|i| phone.household("thien-ke-01", &format!("M{i}"), 2)).collect();
+    let many: Vec<_> = (0..1001)
+        .map(|i| phone.household("thien-ke-01", &format!("M{i}"), 2))
+        .collect();
     phone.seq -= 1001;
-    assert_error(&phone.api.post(push, &phone.push_body(&many)).await, 413, "too_many_versions");
+    assert_error(
+        &phone.api.post(push, &phone.push_body(&many)).await,
+        413,
+        "too_many_versions",
+    );
 
     // A gap in device_seq: 409 with the expected number.
     let mut later = phone.household("thien-ke-01", "G1", 2);
     phone.seq -= 1;
     later.device_seq = 9;
-    let r = phone.api.post(push, &json!({"device_id": phone.device_id, "first_seq": 9, "versions": [later]})).await;
+    let r = phone
+        .api
+        .post(
+            push,
+            &json!({"device_id": phone.device_id, "first_seq": 9, "versions": [later]}),
+        )
+        .await;
     assert_error(&r, 409, "sequence_gap");
     assert_eq!(r.body["expected_seq"], 4);
     // Sequence numbers that are not dense within the push.
@@ -167,7 +300,13 @@ async fn bad_pushes_get_4xx_and_change_nothing(backend: Backend) {
     stolen.device_id = uuid::Uuid::now_v7();
     stolen.device_seq = 5;
     assert_error(&phone.push(&[good.clone(), stolen]).await, 403, "forbidden");
-    let r = phone.api.post(push, &json!({"device_id": uuid::Uuid::now_v7(), "first_seq": 4, "versions": []})).await;
+    let r = phone
+        .api
+        .post(
+            push,
+            &json!({"device_id": uuid::Uuid::now_v7(), "first_seq": 4, "versions": []}),
+        )
+        .await;
     assert_error(&r, 403, "forbidden");
 
     assert_eq!(snapshot(&phone, &admin).await, before, "nothing changed");
@@ -176,8 +315,19 @@ async fn bad_pushes_get_4xx_and_change_nothing(backend: Backend) {
 async fn invalid_versions_are_rejected_with_their_reason_and_the_rest_is_stored(backend: Backend) {
     let server = TestServer::start_on(backend);
     let admin = Api::admin(&server).await;
-    assert_eq!(admin.post("/api/v1/communes", &commune_json("thien-ke", "Tuyên Quang")).await.status, 201);
-    let mut phone = FieldDevice::enroll(&server.base, &code(&admin, "thien-ke", "enumerator").await, "phone").await;
+    assert_eq!(
+        admin
+            .post("/api/v1/communes", &commune_json("thien-ke", "Tuyên Quang"))
+            .await
+            .status,
+        201
+    );
+    let mut phone = FieldDevice::enroll(
+        &server.base,
+        &code(&admin, "thien-ke", "enumerator").await,
+        "phone",
+    )
+    .await;
     let card_before = admin.get("/api/v1/communes/thien-ke/scorecard").await.body;
 
     let household = phone.household("thien-ke-01", "H1", 4);
@@ -185,12 +335,25 @@ async fn invalid_versions_are_rejected_with_their_reason_and_the_rest_is_stored(
     unknown_kind["kind"] = json!("toilet_selfie");
     let mut far_away = phone.sign("thien-ke-01", "2020-03-01T08:00:00+07:00", vec![]);
     far_away.location.as_mut().unwrap().lat = 200.0;
-    let mut long_road = phone.road("thien-ke-01", 100.0, "2020-03-01T08:00:00+07:00", RoadStatus::Completed, Works::Upgrade);
+    let mut long_road = phone.road(
+        "thien-ke-01",
+        100.0,
+        "2020-03-01T08:00:00+07:00",
+        RoadStatus::Completed,
+        Works::Upgrade,
+    );
     if let Body::RoadSegment(r) = &mut long_road.body {
         let p = r.track[0];
-        r.track = (0..25_000).map(|i| ntm_field::geo::TrackPoint { t: p.t + chrono::Duration::seconds(i), ..p }).collect();
+        r.track = (0..25_000)
+            .map(|i| ntm_field::geo::TrackPoint {
+                t: p.t + chrono::Duration::seconds(i),
+                ..p
+            })
+            .collect();
     }
-    let mut bad_photo = serde_json::to_value(phone.sign("thien-ke-01", "2020-03-01T08:00:00+07:00", vec![])).unwrap();
+    let mut bad_photo =
+        serde_json::to_value(phone.sign("thien-ke-01", "2020-03-01T08:00:00+07:00", vec![]))
+            .unwrap();
     bad_photo["photos"] = json!(["not-a-sha256"]);
     let mut wrong_type = serde_json::to_value(phone.household("thien-ke-01", "H3", 4)).unwrap();
     wrong_type["body"]["members"] = json!("four");
@@ -210,31 +373,88 @@ async fn invalid_versions_are_rejected_with_their_reason_and_the_rest_is_stored(
         serde_json::to_value(&other_village).unwrap(),
         serde_json::to_value(&last).unwrap(),
     ];
-    let r = phone.api.post("/api/v1/sync/push", &json!({"device_id": phone.device_id, "first_seq": 1, "versions": versions})).await;
+    let r = phone
+        .api
+        .post(
+            "/api/v1/sync/push",
+            &json!({"device_id": phone.device_id, "first_seq": 1, "versions": versions}),
+        )
+        .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
-    assert_eq!(r.body["acked_through_seq"], 8, "rejected versions are answered too, so the queue moves on");
+    assert_eq!(
+        r.body["acked_through_seq"], 8,
+        "rejected versions are answered too, so the queue moves on"
+    );
     let results = r.body["results"].as_array().unwrap();
-    let statuses: Vec<&str> = results.iter().map(|r| r["status"].as_str().unwrap()).collect();
-    assert_eq!(statuses, ["stored", "rejected", "rejected", "rejected", "rejected", "rejected", "rejected", "stored"]);
+    let statuses: Vec<&str> = results
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            "stored", "rejected", "rejected", "rejected", "rejected", "rejected", "rejected",
+            "stored"
+        ]
+    );
     let reason = |i: usize| results[i]["reason"].as_str().unwrap().to_owned();
     assert!(reason(1).starts_with("kind:"), "{}", reason(1));
-    assert!(reason(2).contains("location.lat") && reason(2).contains("-90 and 90"), "{}", reason(2));
-    assert!(reason(3).contains("body.track") && reason(3).contains("20000"), "{}", reason(3));
+    assert!(
+        reason(2).contains("location.lat") && reason(2).contains("-90 and 90"),
+        "{}",
+        reason(2)
+    );
+    assert!(
+        reason(3).contains("body.track") && reason(3).contains("20000"),
+        "{}",
+        reason(3)
+    );
     assert!(reason(4).starts_with("photos[0]"), "{}", reason(4));
     assert!(reason(5).starts_with("body.members"), "{}", reason(5));
     assert!(reason(6).starts_with("village_id"), "{}", reason(6));
 
     let stored = phone.pull_all(100).await;
-    let ids: Vec<&str> = stored.iter().map(|v| v["version_id"].as_str().unwrap()).collect();
-    assert_eq!(ids, [household.version_id.to_string(), last.version_id.to_string()]);
+    let ids: Vec<&str> = stored
+        .iter()
+        .map(|v| v["version_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            household.version_id.to_string(),
+            last.version_id.to_string()
+        ]
+    );
     let card_after = admin.get("/api/v1/communes/thien-ke/scorecard").await.body;
     let coverage = |c: &Value| {
-        let i = c["criteria"].as_array().unwrap().iter().flat_map(|c| c["indicators"].as_array().unwrap()).find(|i| i["id"] == "17.6").unwrap();
+        let i = c["criteria"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|c| c["indicators"].as_array().unwrap())
+            .find(|i| i["id"] == "17.6")
+            .unwrap();
         i["coverage"]["registered"].as_u64()
     };
-    let signs = |c: &Value| c["measures"].as_array().unwrap().iter().find(|m| m["id"] == "signs_placed").unwrap()["value"].as_f64();
-    assert_eq!((coverage(&card_before), coverage(&card_after)), (Some(0), Some(2)), "only the two valid households count");
-    assert_eq!(signs(&card_after), Some(0.0), "the sign at latitude 200 does not");
+    let signs = |c: &Value| {
+        c["measures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == "signs_placed")
+            .unwrap()["value"]
+            .as_f64()
+    };
+    assert_eq!(
+        (coverage(&card_before), coverage(&card_after)),
+        (Some(0), Some(2)),
+        "only the two valid households count"
+    );
+    assert_eq!(
+        signs(&card_after),
+        Some(0.0),
+        "the sign at latitude 200 does not"
+    );
 
     // A known version_id with different content is corrupt; the same content under a new
     // sequence number is a duplicate.
@@ -245,10 +465,19 @@ async fn invalid_versions_are_rejected_with_their_reason_and_the_rest_is_stored(
     }
     let mut resent = household.clone();
     resent.device_seq = 10;
-    let r = phone.api.post("/api/v1/sync/push", &json!({"device_id": phone.device_id, "first_seq": 9, "versions": [altered, resent]})).await;
+    let r = phone
+        .api
+        .post(
+            "/api/v1/sync/push",
+            &json!({"device_id": phone.device_id, "first_seq": 9, "versions": [altered, resent]}),
+        )
+        .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(r.body["results"][0]["status"], "rejected");
-    assert!(r.body["results"][0]["reason"].as_str().unwrap().starts_with("corrupt"));
+    assert!(r.body["results"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("corrupt"));
     assert_eq!(r.body["results"][1]["status"], "duplicate");
     let stored = phone.pull_all(100).await;
     assert_eq!(stored.len(), 2);
@@ -258,13 +487,37 @@ async fn invalid_versions_are_rejected_with_their_reason_and_the_rest_is_stored(
 async fn communes_are_sealed_from_each_other_both_ways(backend: Backend) {
     let server = TestServer::start_on(backend);
     let admin = Api::admin(&server).await;
-    assert_eq!(admin.post("/api/v1/communes", &commune_json("thien-ke", "Tuyên Quang")).await.status, 201);
-    assert_eq!(admin.post("/api/v1/communes", &commune_json("ha-giang", "Hà Giang")).await.status, 201);
-    let mut phone_a = FieldDevice::enroll(&server.base, &code(&admin, "thien-ke", "enumerator").await, "a").await;
-    let mut phone_b = FieldDevice::enroll(&server.base, &code(&admin, "ha-giang", "enumerator").await, "b").await;
+    assert_eq!(
+        admin
+            .post("/api/v1/communes", &commune_json("thien-ke", "Tuyên Quang"))
+            .await
+            .status,
+        201
+    );
+    assert_eq!(
+        admin
+            .post("/api/v1/communes", &commune_json("ha-giang", "Hà Giang"))
+            .await
+            .status,
+        201
+    );
+    let mut phone_a = FieldDevice::enroll(
+        &server.base,
+        &code(&admin, "thien-ke", "enumerator").await,
+        "a",
+    )
+    .await;
+    let mut phone_b = FieldDevice::enroll(
+        &server.base,
+        &code(&admin, "ha-giang", "enumerator").await,
+        "b",
+    )
+    .await;
     let user = |name: &str, role: &str, scope: Value| {
         let mut body = json!({"username": name, "password": "password-123", "role": role});
-        body.as_object_mut().unwrap().extend(scope.as_object().unwrap().clone());
+        body.as_object_mut()
+            .unwrap()
+            .extend(scope.as_object().unwrap().clone());
         body
     };
     for body in [
@@ -287,26 +540,80 @@ async fn communes_are_sealed_from_each_other_both_ways(backend: Backend) {
     let b1 = phone_b.household("ha-giang-01", "B1", 3);
     phone_b.push_ok(&[b1]).await;
 
-    for path in ["/api/v1/communes/ha-giang", "/api/v1/communes/ha-giang/scorecard", "/api/v1/communes/ha-giang/records"] {
+    for path in [
+        "/api/v1/communes/ha-giang",
+        "/api/v1/communes/ha-giang/scorecard",
+        "/api/v1/communes/ha-giang/records",
+    ] {
         assert_error(&phone_a.api.get(path).await, 403, "forbidden");
         assert_error(&viewer_a.get(path).await, 403, "forbidden");
         assert_error(&province.get(path).await, 403, "forbidden");
         assert_eq!(officer_b.get(path).await.status, 200, "{path}");
     }
-    for path in ["/api/v1/communes/thien-ke", "/api/v1/communes/thien-ke/scorecard", "/api/v1/communes/thien-ke/records"] {
+    for path in [
+        "/api/v1/communes/thien-ke",
+        "/api/v1/communes/thien-ke/scorecard",
+        "/api/v1/communes/thien-ke/records",
+    ] {
         assert_error(&phone_b.api.get(path).await, 403, "forbidden");
         assert_error(&officer_b.get(path).await, 403, "forbidden");
         assert_eq!(province.get(path).await.status, 200, "{path}");
         assert_eq!(viewer_a.get(path).await.status, 200, "{path}");
     }
     let target = json!({"threshold": 60.0, "source": "x"});
-    assert_error(&officer_b.put("/api/v1/communes/thien-ke/targets/2.4", &target).await, 403, "forbidden");
-    assert_error(&viewer_a.put("/api/v1/communes/thien-ke/targets/2.4", &target).await, 403, "forbidden");
-    assert_error(&phone_a.api.put("/api/v1/communes/thien-ke/targets/2.4", &target).await, 403, "forbidden");
-    assert_eq!(officer_b.put("/api/v1/communes/ha-giang/targets/2.4", &target).await.status, 200);
-    assert_error(&officer_b.post("/api/v1/communes/thien-ke/enrollments", &json!({"role": "officer", "expires_in_hours": 1})).await, 403, "forbidden");
-    assert_error(&officer_b.put("/api/v1/provinces/Tuy%C3%AAn%20Quang/targets/2.4", &target).await, 403, "forbidden");
-    assert_eq!(province.put("/api/v1/provinces/Tuy%C3%AAn%20Quang/targets/2.4", &target).await.status, 200);
+    assert_error(
+        &officer_b
+            .put("/api/v1/communes/thien-ke/targets/2.4", &target)
+            .await,
+        403,
+        "forbidden",
+    );
+    assert_error(
+        &viewer_a
+            .put("/api/v1/communes/thien-ke/targets/2.4", &target)
+            .await,
+        403,
+        "forbidden",
+    );
+    assert_error(
+        &phone_a
+            .api
+            .put("/api/v1/communes/thien-ke/targets/2.4", &target)
+            .await,
+        403,
+        "forbidden",
+    );
+    assert_eq!(
+        officer_b
+            .put("/api/v1/communes/ha-giang/targets/2.4", &target)
+            .await
+            .status,
+        200
+    );
+    assert_error(
+        &officer_b
+            .post(
+                "/api/v1/communes/thien-ke/enrollments",
+                &json!({"role": "officer", "expires_in_hours": 1}),
+            )
+            .await,
+        403,
+        "forbidden",
+    );
+    assert_error(
+        &officer_b
+            .put("/api/v1/provinces/Tuy%C3%AAn%20Quang/targets/2.4", &target)
+            .await,
+        403,
+        "forbidden",
+    );
+    assert_eq!(
+        province
+            .put("/api/v1/provinces/Tuy%C3%AAn%20Quang/targets/2.4", &target)
+            .await
+            .status,
+        200
+    );
     let list = province.get("/api/v1/communes").await;
     assert_eq!(list.body.as_array().unwrap().len(), 1);
 
@@ -318,70 +625,213 @@ async fn communes_are_sealed_from_each_other_both_ways(backend: Backend) {
     let blob = format!("/api/v1/blobs/{photo_id}");
     assert_error(&phone_b.api.get(&blob).await, 403, "forbidden");
     assert_error(&officer_b.get(&blob).await, 403, "forbidden");
-    assert_eq!(viewer_a.request(reqwest::Method::GET, &blob).send().await.unwrap().status(), 200);
-    assert_eq!(phone_a.api.request(reqwest::Method::GET, &blob).send().await.unwrap().bytes().await.unwrap().as_ref(), &photo[..]);
-    assert_error(&phone_a.api.get("/api/v1/blobs/not-hex").await, 400, "bad_photo_id");
-    assert_error(&phone_a.api.get(&format!("/api/v1/blobs/{}", PhotoId::of_bytes(b"none"))).await, 404, "not_found");
+    assert_eq!(
+        viewer_a
+            .request(reqwest::Method::GET, &blob)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        phone_a
+            .api
+            .request(reqwest::Method::GET, &blob)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .as_ref(),
+        &photo[..]
+    );
+    assert_error(
+        &phone_a.api.get("/api/v1/blobs/not-hex").await,
+        400,
+        "bad_photo_id",
+    );
+    assert_error(
+        &phone_a
+            .api
+            .get(&format!("/api/v1/blobs/{}", PhotoId::of_bytes(b"none")))
+            .await,
+        404,
+        "not_found",
+    );
     let r = tus_create(&phone_a.api, 10, "ABC").await;
     assert_error(&r, 400, "bad_photo_id");
     // A viewer cannot push (it has no device) nor upload.
-    assert_error(&viewer_a.post("/api/v1/sync/push", &json!({})).await, 403, "forbidden");
-    assert_error(&tus_create(&viewer_a, 10, &PhotoId::of_bytes(b"x").to_hex()).await, 403, "forbidden");
+    assert_error(
+        &viewer_a.post("/api/v1/sync/push", &json!({})).await,
+        403,
+        "forbidden",
+    );
+    assert_error(
+        &tus_create(&viewer_a, 10, &PhotoId::of_bytes(b"x").to_hex()).await,
+        403,
+        "forbidden",
+    );
     // Only an administrator creates communes and accounts.
-    assert_error(&officer_b.post("/api/v1/communes", &commune_json("x", "Hà Giang")).await, 403, "forbidden");
-    assert_error(&officer_b.post("/api/v1/users", &user("z", "viewer", json!({"commune_id": "ha-giang"}))).await, 403, "forbidden");
+    assert_error(
+        &officer_b
+            .post("/api/v1/communes", &commune_json("x", "Hà Giang"))
+            .await,
+        403,
+        "forbidden",
+    );
+    assert_error(
+        &officer_b
+            .post(
+                "/api/v1/users",
+                &user("z", "viewer", json!({"commune_id": "ha-giang"})),
+            )
+            .await,
+        403,
+        "forbidden",
+    );
 }
 
 async fn no_token_or_a_revoked_one_is_refused(backend: Backend) {
     let server = TestServer::start_on(backend);
     let admin = Api::admin(&server).await;
-    assert_eq!(admin.post("/api/v1/communes", &commune_json("thien-ke", "Tuyên Quang")).await.status, 201);
-    let mut phone = FieldDevice::enroll(&server.base, &code(&admin, "thien-ke", "enumerator").await, "phone").await;
+    assert_eq!(
+        admin
+            .post("/api/v1/communes", &commune_json("thien-ke", "Tuyên Quang"))
+            .await
+            .status,
+        201
+    );
+    let mut phone = FieldDevice::enroll(
+        &server.base,
+        &code(&admin, "thien-ke", "enumerator").await,
+        "phone",
+    )
+    .await;
     let anonymous = Api::new(&server.base);
-    for path in ["/api/v1/communes/thien-ke", "/api/v1/communes/thien-ke/scorecard", "/api/v1/sync/pull", "/api/v1/sync/status", "/api/v1/users"] {
+    for path in [
+        "/api/v1/communes/thien-ke",
+        "/api/v1/communes/thien-ke/scorecard",
+        "/api/v1/sync/pull",
+        "/api/v1/sync/status",
+        "/api/v1/users",
+    ] {
         assert_error(&anonymous.get(path).await, 401, "unauthorized");
-        assert_error(&anonymous.with_token("ntmd_forged").get(path).await, 401, "unauthorized");
+        assert_error(
+            &anonymous.with_token("ntmd_forged").get(path).await,
+            401,
+            "unauthorized",
+        );
     }
-    assert_error(&anonymous.post("/api/v1/sync/push", &json!({})).await, 401, "unauthorized");
-    assert_error(&anonymous.post("/api/v1/communes", &commune_json("x", "y")).await, 401, "unauthorized");
+    assert_error(
+        &anonymous.post("/api/v1/sync/push", &json!({})).await,
+        401,
+        "unauthorized",
+    );
+    assert_error(
+        &anonymous
+            .post("/api/v1/communes", &commune_json("x", "y"))
+            .await,
+        401,
+        "unauthorized",
+    );
     assert_eq!(anonymous.get("/healthz").await.status, 200);
-    assert_eq!(anonymous.get("/api/openapi.json").await.body["openapi"].as_str().map(|v| v.starts_with('3')), Some(true));
+    assert_eq!(
+        anonymous.get("/api/openapi.json").await.body["openapi"]
+            .as_str()
+            .map(|v| v.starts_with('3')),
+        Some(true)
+    );
 
     let households = vec![phone.household("thien-ke-01", "H1", 2)];
     phone.push_ok(&households).await;
-    let r = admin.post(&format!("/api/v1/devices/{}/revoke", phone.device_id), &json!({})).await;
+    let r = admin
+        .post(
+            &format!("/api/v1/devices/{}/revoke", phone.device_id),
+            &json!({}),
+        )
+        .await;
     assert_eq!(r.status, 204, "{:?}", r.body);
     let next = vec![phone.household("thien-ke-01", "H2", 2)];
     assert_error(&phone.push(&next).await, 401, "device_revoked");
-    assert_error(&phone.api.get("/api/v1/sync/pull").await, 401, "device_revoked");
-    assert_error(&tus_create(&phone.api, 10, &PhotoId::of_bytes(b"x").to_hex()).await, 401, "device_revoked");
+    assert_error(
+        &phone.api.get("/api/v1/sync/pull").await,
+        401,
+        "device_revoked",
+    );
+    assert_error(
+        &tus_create(&phone.api, 10, &PhotoId::of_bytes(b"x").to_hex()).await,
+        401,
+        "device_revoked",
+    );
     let records = admin.get("/api/v1/communes/thien-ke/records").await;
-    assert_eq!(records.body["records"].as_array().unwrap().len(), 1, "what it sent before stays");
+    assert_eq!(
+        records.body["records"].as_array().unwrap().len(),
+        1,
+        "what it sent before stays"
+    );
 }
 
 async fn login_and_enrollment_attempts_are_limited_and_codes_are_single_use(backend: Backend) {
     let server = TestServer::start_on(backend);
     let admin = Api::admin(&server).await;
-    assert_eq!(admin.post("/api/v1/communes", &commune_json("thien-ke", "Tuyên Quang")).await.status, 201);
+    assert_eq!(
+        admin
+            .post("/api/v1/communes", &commune_json("thien-ke", "Tuyên Quang"))
+            .await
+            .status,
+        201
+    );
     let anonymous = Api::new(&server.base);
 
     let good = code(&admin, "thien-ke", "enumerator").await;
     let enroll = |code: &str| json!({"code": code, "device_name": "p", "platform": "android"});
-    assert_eq!(anonymous.post("/api/v1/devices/enroll", &enroll(&good.to_lowercase())).await.status, 201, "codes are typed in any case");
-    assert_error(&anonymous.post("/api/v1/devices/enroll", &enroll(&good)).await, 400, "invalid_code");
+    assert_eq!(
+        anonymous
+            .post("/api/v1/devices/enroll", &enroll(&good.to_lowercase()))
+            .await
+            .status,
+        201,
+        "codes are typed in any case"
+    );
+    assert_error(
+        &anonymous
+            .post("/api/v1/devices/enroll", &enroll(&good))
+            .await,
+        400,
+        "invalid_code",
+    );
     for _ in 0..9 {
-        assert_error(&anonymous.post("/api/v1/devices/enroll", &enroll("AAAA-BBBB-CCCC")).await, 400, "invalid_code");
+        assert_error(
+            &anonymous
+                .post("/api/v1/devices/enroll", &enroll("AAAA-BBBB-CCCC"))
+                .await,
+            400,
+            "invalid_code",
+        );
     }
     let fresh = code(&admin, "thien-ke", "enumerator").await;
-    let r = anonymous.post("/api/v1/devices/enroll", &enroll(&fresh)).await;
+    let r = anonymous
+        .post("/api/v1/devices/enroll", &enroll(&fresh))
+        .await;
     assert_error(&r, 429, "too_many_attempts");
     assert!(r.header("retry-after").is_some());
 
     let login = |password: &str| json!({"username": "admin", "password": password});
     for _ in 0..5 {
-        assert_error(&anonymous.post("/api/v1/auth/login", &login("guess")).await, 401, "bad_credentials");
+        assert_error(
+            &anonymous.post("/api/v1/auth/login", &login("guess")).await,
+            401,
+            "bad_credentials",
+        );
     }
-    let r = anonymous.post("/api/v1/auth/login", &login(ntm_tests::server::ADMIN_PASSWORD)).await;
+    let r = anonymous
+        .post(
+            "/api/v1/auth/login",
+            &login(ntm_tests::server::ADMIN_PASSWORD),
+        )
+        .await;
     assert_error(&r, 429, "too_many_attempts");
     // The sessions already open still work.
     assert_eq!(admin.get("/api/v1/communes/thien-ke").await.status, 200);

@@ -49,7 +49,11 @@ pub struct Rows {
 
 /// Serialises versions into rows (author and server_seq set as a push would) and computes each
 /// entity's fact with the core.
-pub fn prepare_rows(versions: &mut [Version], first_server_seq: i64, received_at: DateTime<Utc>) -> Rows {
+pub fn prepare_rows(
+    versions: &mut [Version],
+    first_server_seq: i64,
+    received_at: DateTime<Utc>,
+) -> Rows {
     let received = ts(received_at);
     let mut rows = Vec::with_capacity(versions.len());
     let mut latest = std::collections::HashMap::new();
@@ -82,7 +86,10 @@ pub fn prepare_rows(versions: &mut [Version], first_server_seq: i64, received_at
     let mut facts = Vec::new();
     let mut by_commune: std::collections::BTreeMap<String, Vec<&Version>> = Default::default();
     for v in versions.iter() {
-        by_commune.entry(v.commune_id.to_string()).or_default().push(v);
+        by_commune
+            .entry(v.commune_id.to_string())
+            .or_default()
+            .push(v);
     }
     for (commune, vs) in by_commune {
         for (entity, heads) in entity_heads(vs) {
@@ -90,15 +97,24 @@ pub fn prepare_rows(versions: &mut [Version], first_server_seq: i64, received_at
                 commune_id: commune.clone(),
                 entity_id: entity.to_string(),
                 in_conflict: heads.in_conflict(),
-                fact: EntityFact::of(entity, &heads, &filter).map(|f| serde_json::to_string(&f).expect("a fact serialises")),
+                fact: EntityFact::of(entity, &heads, &filter)
+                    .map(|f| serde_json::to_string(&f).expect("a fact serialises")),
             });
         }
     }
-    Rows { versions: rows, facts, latest_capture: latest }
+    Rows {
+        versions: rows,
+        facts,
+        latest_capture: latest,
+    }
 }
 
 /// Inserts version rows (and, when `outcomes` is true, a `stored` push outcome for each).
-pub fn insert_versions(tx: &rusqlite::Transaction, rows: &[VersionRow], outcomes: bool) -> StoreResult<()> {
+pub fn insert_versions(
+    tx: &rusqlite::Transaction,
+    rows: &[VersionRow],
+    outcomes: bool,
+) -> StoreResult<()> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO versions (server_seq, version_id, entity_id, commune_id, village_id, kind, device_id,
              device_seq, captured_utc, digest, content, received_at)
@@ -134,7 +150,12 @@ pub fn insert_facts(tx: &rusqlite::Transaction, rows: &[FactRow]) -> StoreResult
     let mut insert =
         tx.prepare_cached("INSERT INTO entity_facts (commune_id, entity_id, in_conflict, fact) VALUES (?1, ?2, ?3, ?4)")?;
     for r in rows {
-        insert.execute(params![r.commune_id, r.entity_id, r.in_conflict as i64, r.fact])?;
+        insert.execute(params![
+            r.commune_id,
+            r.entity_id,
+            r.in_conflict as i64,
+            r.fact
+        ])?;
     }
     Ok(())
 }
@@ -154,11 +175,22 @@ pub fn insert_rows(tx: &rusqlite::Transaction, rows: &Rows, outcomes: bool) -> S
 
 /// The next free `server_seq`.
 pub fn next_server_seq(tx: &rusqlite::Transaction) -> StoreResult<i64> {
-    Ok(tx.query_row("SELECT COALESCE(MAX(server_seq), 0) + 1 FROM versions", [], |r| r.get(0))?)
+    Ok(tx.query_row(
+        "SELECT COALESCE(MAX(server_seq), 0) + 1 FROM versions",
+        [],
+        |r| r.get(0),
+    )?)
 }
 
 /// Sets a device's high-water mark after its versions were bulk-loaded.
-pub fn set_high_water(tx: &rusqlite::Transaction, device_id: uuid::Uuid, high_water: u64) -> StoreResult<()> {
-    tx.execute("UPDATE devices SET high_water = ?1 WHERE device_id = ?2", params![high_water as i64, device_id.to_string()])?;
+pub fn set_high_water(
+    tx: &rusqlite::Transaction,
+    device_id: uuid::Uuid,
+    high_water: u64,
+) -> StoreResult<()> {
+    tx.execute(
+        "UPDATE devices SET high_water = ?1 WHERE device_id = ?2",
+        params![high_water as i64, device_id.to_string()],
+    )?;
     Ok(())
 }

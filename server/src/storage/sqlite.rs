@@ -126,7 +126,9 @@ pub struct SqliteStorage {
 fn open_connection(path: &Path) -> StoreResult<Connection> {
     let conn = Connection::open_with_flags(
         path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -182,23 +184,41 @@ impl SqliteStorage {
 
     /// Runs `f` on the writer connection inside one transaction (benchmarks and seeding use it
     /// to write straight into the schema).
-    pub fn with_write_transaction<T>(&self, f: impl FnOnce(&rusqlite::Transaction) -> StoreResult<T>) -> StoreResult<T> {
+    pub fn with_write_transaction<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction) -> StoreResult<T>,
+    ) -> StoreResult<T> {
         self.write(f)
     }
 
     /// Recomputes and stores the facts of one entity from all its versions (`extra` is a
     /// version just inserted in this transaction, passed to avoid reading it back).
-    fn refresh_entity(&self, tx: &rusqlite::Transaction, commune: &Slug, entity: Uuid, extra: &Version) -> StoreResult<()> {
+    fn refresh_entity(
+        &self,
+        tx: &rusqlite::Transaction,
+        commune: &Slug,
+        entity: Uuid,
+        extra: &Version,
+    ) -> StoreResult<()> {
         let mut stmt =
             tx.prepare_cached("SELECT content FROM versions WHERE commune_id = ?1 AND entity_id = ?2 AND version_id <> ?3")?;
         let others = stmt
-            .query_map(params![commune.as_str(), entity.to_string(), extra.version_id.to_string()], |r| r.get::<_, String>(0))?
+            .query_map(
+                params![
+                    commune.as_str(),
+                    entity.to_string(),
+                    extra.version_id.to_string()
+                ],
+                |r| r.get::<_, String>(0),
+            )?
             .map(|c| parse_version(&c?))
             .collect::<StoreResult<Vec<Version>>>()?;
         let heads = entity_heads(others.iter().chain(std::iter::once(extra)));
         match heads.get(&entity) {
             Some(h) => {
-                let fact = EntityFact::of(entity, h, &self.filter).map(|f| serde_json::to_string(&f)).transpose()?;
+                let fact = EntityFact::of(entity, h, &self.filter)
+                    .map(|f| serde_json::to_string(&f))
+                    .transpose()?;
                 tx.prepare_cached(
                     "INSERT INTO entity_facts (commune_id, entity_id, in_conflict, fact) VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (commune_id, entity_id) DO UPDATE SET in_conflict = excluded.in_conflict, fact = excluded.fact",
@@ -206,8 +226,10 @@ impl SqliteStorage {
                 .execute(params![commune.as_str(), entity.to_string(), h.in_conflict() as i64, fact])?;
             }
             None => {
-                tx.prepare_cached("DELETE FROM entity_facts WHERE commune_id = ?1 AND entity_id = ?2")?
-                    .execute(params![commune.as_str(), entity.to_string()])?;
+                tx.prepare_cached(
+                    "DELETE FROM entity_facts WHERE commune_id = ?1 AND entity_id = ?2",
+                )?
+                .execute(params![commune.as_str(), entity.to_string()])?;
             }
         }
         Ok(())
@@ -233,24 +255,39 @@ impl SqliteStorage {
             return Ok(None);
         };
         let villages = conn
-            .prepare_cached("SELECT id, name FROM villages WHERE commune_id = ?1 ORDER BY position")?
-            .query_map(params![id.as_str()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+            .prepare_cached(
+                "SELECT id, name FROM villages WHERE commune_id = ?1 ORDER BY position",
+            )?
+            .query_map(params![id.as_str()], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?
             .map(|row| {
                 let (vid, vname) = row?;
-                Ok(Village { id: parse_slug(&vid)?, name: vname })
+                Ok(Village {
+                    id: parse_slug(&vid)?,
+                    name: vname,
+                })
             })
             .collect::<StoreResult<Vec<_>>>()?;
         let targets = |sql: &str, key: &str| -> StoreResult<BTreeMap<String, TargetOverride>> {
             conn.prepare_cached(sql)?
-                .query_map(params![key], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+                .query_map(params![key], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })?
                 .map(|row| {
                     let (ind, json) = row?;
                     Ok((ind, serde_json::from_str(&json)?))
                 })
                 .collect()
         };
-        let commune_targets = targets("SELECT indicator_id, target FROM commune_targets WHERE commune_id = ?1", id.as_str())?;
-        let province_targets = targets("SELECT indicator_id, target FROM province_targets WHERE province = ?1", &province)?;
+        let commune_targets = targets(
+            "SELECT indicator_id, target FROM commune_targets WHERE commune_id = ?1",
+            id.as_str(),
+        )?;
+        let province_targets = targets(
+            "SELECT indicator_id, target FROM province_targets WHERE province = ?1",
+            &province,
+        )?;
         let quotas = conn
             .prepare_cached(
                 "SELECT village_id, measure, target, since FROM quotas WHERE commune_id = ?1 ORDER BY measure, village_id",
@@ -273,7 +310,9 @@ impl SqliteStorage {
             name,
             province,
             district,
-            region: region.parse().map_err(|e| StoreError::Backend(format!("stored region: {e}")))?,
+            region: region
+                .parse()
+                .map_err(|e| StoreError::Backend(format!("stored region: {e}")))?,
             villages,
         };
         Ok(Some(CommuneConfig {
@@ -285,11 +324,22 @@ impl SqliteStorage {
         }))
     }
 
-    fn user_from_row(r: &rusqlite::Row) -> rusqlite::Result<(i64, String, String, String, Option<String>, Option<String>)> {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+    fn user_from_row(
+        r: &rusqlite::Row,
+    ) -> rusqlite::Result<(i64, String, String, String, Option<String>, Option<String>)> {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+        ))
     }
 
-    fn user_of(row: (i64, String, String, String, Option<String>, Option<String>)) -> StoreResult<User> {
+    fn user_of(
+        row: (i64, String, String, String, Option<String>, Option<String>),
+    ) -> StoreResult<User> {
         let (id, username, password_hash, role, commune, province) = row;
         Ok(User {
             id,
@@ -319,7 +369,9 @@ impl SqliteStorage {
 
     fn device_from(cols: [Option<String>; 8], high_water: i64) -> StoreResult<Device> {
         let [id, commune, role, name, platform, holder, enrolled, revoked] = cols;
-        let req = |v: Option<String>| v.ok_or_else(|| StoreError::Backend("device column is null".into()));
+        let req = |v: Option<String>| {
+            v.ok_or_else(|| StoreError::Backend("device column is null".into()))
+        };
         Ok(Device {
             device_id: parse_uuid(&req(id)?)?,
             commune_id: parse_slug(&req(commune)?)?,
@@ -333,20 +385,43 @@ impl SqliteStorage {
         })
     }
 
-    fn query_device(conn: &Connection, where_clause: &str, key: &str) -> StoreResult<Option<Device>> {
-        let sql = format!("SELECT {} FROM devices WHERE {where_clause}", Self::DEVICE_COLUMNS);
+    fn query_device(
+        conn: &Connection,
+        where_clause: &str,
+        key: &str,
+    ) -> StoreResult<Option<Device>> {
+        let sql = format!(
+            "SELECT {} FROM devices WHERE {where_clause}",
+            Self::DEVICE_COLUMNS
+        );
         let row = conn
             .prepare_cached(&sql)?
-            .query_row(params![key], |r| Ok((Self::device_of(r)?, r.get::<_, i64>(8)?)))
+            .query_row(params![key], |r| {
+                Ok((Self::device_of(r)?, r.get::<_, i64>(8)?))
+            })
             .optional()?;
-        row.map(|(cols, hw)| Self::device_from(cols, hw)).transpose()
+        row.map(|(cols, hw)| Self::device_from(cols, hw))
+            .transpose()
     }
 
-    fn upload_of(r: &rusqlite::Row) -> rusqlite::Result<(String, String, i64, i64, String, String, String, i64)> {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+    fn upload_of(
+        r: &rusqlite::Row,
+    ) -> rusqlite::Result<(String, String, i64, i64, String, String, String, i64)> {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+            r.get(7)?,
+        ))
     }
 
-    fn upload_from(row: (String, String, i64, i64, String, String, String, i64)) -> StoreResult<Upload> {
+    fn upload_from(
+        row: (String, String, i64, i64, String, String, String, i64),
+    ) -> StoreResult<Upload> {
         let (id, sha, length, offset, content_type, owner, expires, completed) = row;
         Ok(Upload {
             id: parse_uuid(&id)?,
@@ -363,11 +438,17 @@ impl SqliteStorage {
     /// Per-entity facts of a commune recomputed from `versions` with the core.
     /// Facts as stored (JSON text): comparing text is cheaper than reading it back, and the same
     /// fact always serialises to the same text.
-    fn facts_from_versions(&self, commune: &Slug, versions: &[Version]) -> StoreResult<HashMap<String, (bool, Option<String>)>> {
+    fn facts_from_versions(
+        &self,
+        commune: &Slug,
+        versions: &[Version],
+    ) -> StoreResult<HashMap<String, (bool, Option<String>)>> {
         entity_heads(versions.iter().filter(|v| &v.commune_id == commune))
             .iter()
             .map(|(id, h)| {
-                let fact = EntityFact::of(*id, h, &self.filter).map(|f| serde_json::to_string(&f)).transpose()?;
+                let fact = EntityFact::of(*id, h, &self.filter)
+                    .map(|f| serde_json::to_string(&f))
+                    .transpose()?;
                 Ok((id.to_string(), (h.in_conflict(), fact)))
             })
             .collect()
@@ -383,22 +464,38 @@ impl SqliteStorage {
             .collect()
     }
 
-    fn stored_facts(conn: &Connection, commune: &Slug) -> StoreResult<HashMap<String, (bool, Option<String>)>> {
-        conn.prepare_cached("SELECT entity_id, in_conflict, fact FROM entity_facts WHERE commune_id = ?1")?
-            .query_map(params![commune.as_str()], |r| {
-                Ok((r.get::<_, String>(0)?, (r.get::<_, i64>(1)? != 0, r.get::<_, Option<String>>(2)?)))
-            })?
-            .map(|row| Ok(row?))
-            .collect()
+    fn stored_facts(
+        conn: &Connection,
+        commune: &Slug,
+    ) -> StoreResult<HashMap<String, (bool, Option<String>)>> {
+        conn.prepare_cached(
+            "SELECT entity_id, in_conflict, fact FROM entity_facts WHERE commune_id = ?1",
+        )?
+        .query_map(params![commune.as_str()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                (r.get::<_, i64>(1)? != 0, r.get::<_, Option<String>>(2)?),
+            ))
+        })?
+        .map(|row| Ok(row?))
+        .collect()
     }
 }
 
 fn latest_capture(versions: &[Version]) -> Option<NaiveDate> {
-    versions.iter().filter(|v| v.kind() != Kind::Assessment).map(|v| local_date(&v.captured_at)).max()
+    versions
+        .iter()
+        .filter(|v| v.kind() != Kind::Assessment)
+        .map(|v| local_date(&v.captured_at))
+        .max()
 }
 
 impl Storage for SqliteStorage {
-    fn create_commune(&self, commune: &Commune, responsibilities: &BTreeMap<String, String>) -> StoreResult<()> {
+    fn create_commune(
+        &self,
+        commune: &Commune,
+        responsibilities: &BTreeMap<String, String>,
+    ) -> StoreResult<()> {
         self.write(|tx| {
             let exists: bool =
                 tx.query_row("SELECT EXISTS (SELECT 1 FROM communes WHERE id = ?1)", params![commune.id.as_str()], |r| r.get(0))?;
@@ -448,7 +545,12 @@ impl Storage for SqliteStorage {
         })
     }
 
-    fn put_commune_target(&self, commune: &Slug, indicator_id: &str, target: &TargetOverride) -> StoreResult<()> {
+    fn put_commune_target(
+        &self,
+        commune: &Slug,
+        indicator_id: &str,
+        target: &TargetOverride,
+    ) -> StoreResult<()> {
         self.write(|tx| {
             tx.execute(
                 "INSERT INTO commune_targets (commune_id, indicator_id, target, updated_at) VALUES (?1, ?2, ?3, ?4)
@@ -459,7 +561,12 @@ impl Storage for SqliteStorage {
         })
     }
 
-    fn put_province_target(&self, province: &str, indicator_id: &str, target: &TargetOverride) -> StoreResult<()> {
+    fn put_province_target(
+        &self,
+        province: &str,
+        indicator_id: &str,
+        target: &TargetOverride,
+    ) -> StoreResult<()> {
         self.write(|tx| {
             tx.execute(
                 "INSERT INTO province_targets (province, indicator_id, target, updated_at) VALUES (?1, ?2, ?3, ?4)
@@ -547,23 +654,39 @@ impl Storage for SqliteStorage {
 
     fn set_password(&self, username: &str, password_hash: &str) -> StoreResult<()> {
         self.write(|tx| {
-            let n = tx.execute("UPDATE users SET password_hash = ?1 WHERE username = ?2", params![password_hash, username])?;
+            let n = tx.execute(
+                "UPDATE users SET password_hash = ?1 WHERE username = ?2",
+                params![password_hash, username],
+            )?;
             if n == 0 {
                 return Err(StoreError::NotFound(format!("user {username}")));
             }
             // A new password ends every session of the old one.
-            tx.execute("DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = ?1)", params![username])?;
+            tx.execute(
+                "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = ?1)",
+                params![username],
+            )?;
             Ok(())
         })
     }
 
     fn count_users(&self) -> StoreResult<u64> {
-        self.read(|c| Ok(c.query_row("SELECT COUNT(*) FROM users", [], |r| r.get::<_, i64>(0))? as u64))
+        self.read(|c| {
+            Ok(c.query_row("SELECT COUNT(*) FROM users", [], |r| r.get::<_, i64>(0))? as u64)
+        })
     }
 
-    fn create_session(&self, token_hash: &str, user_id: i64, expires_at: DateTime<Utc>) -> StoreResult<()> {
+    fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
         self.write(|tx| {
-            tx.execute("DELETE FROM sessions WHERE expires_at < ?1", params![ts(Utc::now())])?;
+            tx.execute(
+                "DELETE FROM sessions WHERE expires_at < ?1",
+                params![ts(Utc::now())],
+            )?;
             tx.execute(
                 "INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
                 params![token_hash, user_id, ts(expires_at)],
@@ -595,7 +718,12 @@ impl Storage for SqliteStorage {
         })
     }
 
-    fn redeem_enrollment(&self, code_hash: &str, now: DateTime<Utc>, d: &NewDevice) -> StoreResult<Result<Device, RedeemRefusal>> {
+    fn redeem_enrollment(
+        &self,
+        code_hash: &str,
+        now: DateTime<Utc>,
+        d: &NewDevice,
+    ) -> StoreResult<Result<Device, RedeemRefusal>> {
         self.write(|tx| {
             let row = tx
                 .query_row(
@@ -654,9 +782,14 @@ impl Storage for SqliteStorage {
 
     fn list_devices(&self, commune: &Slug) -> StoreResult<Vec<Device>> {
         self.read(|c| {
-            let sql = format!("SELECT {} FROM devices WHERE commune_id = ?1 ORDER BY enrolled_at", Self::DEVICE_COLUMNS);
+            let sql = format!(
+                "SELECT {} FROM devices WHERE commune_id = ?1 ORDER BY enrolled_at",
+                Self::DEVICE_COLUMNS
+            );
             c.prepare(&sql)?
-                .query_map(params![commune.as_str()], |r| Ok((Self::device_of(r)?, r.get::<_, i64>(8)?)))?
+                .query_map(params![commune.as_str()], |r| {
+                    Ok((Self::device_of(r)?, r.get::<_, i64>(8)?))
+                })?
                 .map(|row| {
                     let (cols, hw) = row?;
                     Self::device_from(cols, hw)
@@ -678,7 +811,12 @@ impl Storage for SqliteStorage {
         })
     }
 
-    fn ensure_seed_device(&self, device_id: Uuid, commune: &Slug, name: &str) -> StoreResult<Device> {
+    fn ensure_seed_device(
+        &self,
+        device_id: Uuid,
+        commune: &Slug,
+        name: &str,
+    ) -> StoreResult<Device> {
         self.write(|tx| {
             tx.execute(
                 "INSERT INTO devices (device_id, token_hash, commune_id, role, name, platform, enrolled_at, high_water)
@@ -688,7 +826,8 @@ impl Storage for SqliteStorage {
             )?;
             Ok(())
         })?;
-        self.device(device_id)?.ok_or_else(|| StoreError::NotFound(format!("device {device_id}")))
+        self.device(device_id)?
+            .ok_or_else(|| StoreError::NotFound(format!("device {device_id}")))
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(device = %batch.device_id, first_seq = batch.first_seq, n = batch.items.len()))]
@@ -696,7 +835,9 @@ impl Storage for SqliteStorage {
         let device_key = batch.device_id.to_string();
         // Outside the writer's lock (so concurrent pushes do it in parallel): each valid
         // version's stored content, and its fact as a new entity, the common case.
-        let device = self.device(batch.device_id)?.ok_or_else(|| StoreError::NotFound(format!("device {}", batch.device_id)))?;
+        let device = self
+            .device(batch.device_id)?
+            .ok_or_else(|| StoreError::NotFound(format!("device {}", batch.device_id)))?;
         let author = device.author();
         let prepared = batch
             .items
@@ -708,8 +849,13 @@ impl Storage for SqliteStorage {
                     v.server_seq = None;
                     v.flags = Vec::new();
                     let content = serde_json::to_string(&v)?;
-                    let alone = ntm_field::heads::EntityHeads { head: &v, heads: vec![&v] };
-                    let fact = EntityFact::of(v.entity_id, &alone, &self.filter).map(|f| serde_json::to_string(&f)).transpose()?;
+                    let alone = ntm_field::heads::EntityHeads {
+                        head: &v,
+                        heads: vec![&v],
+                    };
+                    let fact = EntityFact::of(v.entity_id, &alone, &self.filter)
+                        .map(|f| serde_json::to_string(&f))
+                        .transpose()?;
                     Ok(Some((v, content, fact)))
                 }
                 PushItem::Invalid { .. } => Ok(None),
@@ -719,9 +865,15 @@ impl Storage for SqliteStorage {
         let mut conn = lock(&self.writer);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let row = tx
-            .prepare_cached("SELECT commune_id, high_water, last_captured_at FROM devices WHERE device_id = ?1")?
+            .prepare_cached(
+                "SELECT commune_id, high_water, last_captured_at FROM devices WHERE device_id = ?1",
+            )?
             .query_row(params![device_key], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, Option<String>>(2)?))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                ))
             })
             .optional()?;
         let Some((commune, high_water, last_captured)) = row else {
@@ -730,13 +882,19 @@ impl Storage for SqliteStorage {
         let commune = parse_slug(&commune)?;
         let high_water = high_water as u64;
         if batch.first_seq > high_water + 1 {
-            return Ok(PushOutcome::Gap { expected_seq: high_water + 1 });
+            return Ok(PushOutcome::Gap {
+                expected_seq: high_water + 1,
+            });
         }
         let mut previous: Option<DateTime<FixedOffset>> = last_captured
             .as_deref()
-            .map(|s| DateTime::parse_from_rfc3339(s).map_err(|e| StoreError::Backend(e.to_string())))
+            .map(|s| {
+                DateTime::parse_from_rfc3339(s).map_err(|e| StoreError::Backend(e.to_string()))
+            })
             .transpose()?;
-        let mut next_seq: i64 = tx.prepare_cached("SELECT COALESCE(MAX(server_seq), 0) + 1 FROM versions")?.query_row([], |r| r.get(0))?;
+        let mut next_seq: i64 = tx
+            .prepare_cached("SELECT COALESCE(MAX(server_seq), 0) + 1 FROM versions")?
+            .query_row([], |r| r.get(0))?;
         let mut latest: Option<NaiveDate> = None;
         let mut results = Vec::with_capacity(batch.items.len());
         let received = ts(batch.received_at);
@@ -750,19 +908,32 @@ impl Storage for SqliteStorage {
                     })
                     .optional()?;
                 let (version_id, status, reason) = recorded.ok_or_else(|| {
-                    StoreError::Backend(format!("no recorded outcome for device {} seq {seq}", batch.device_id))
+                    StoreError::Backend(format!(
+                        "no recorded outcome for device {} seq {seq}",
+                        batch.device_id
+                    ))
                 })?;
-                results.push(PushResult { version_id, status: parse_status(&status)?, reason });
+                results.push(PushResult {
+                    version_id,
+                    status: parse_status(&status)?,
+                    reason,
+                });
                 continue;
             }
             let result = match (item, prepared) {
                 (PushItem::Valid { digest, .. }, Some((v, content, fact))) => {
                     let flags = if batch.check_clocks {
-                        ntm_field::record::VersionFlag::clock_flags(v.captured_at, batch.received_at, previous)
+                        ntm_field::record::VersionFlag::clock_flags(
+                            v.captured_at,
+                            batch.received_at,
+                            previous,
+                        )
                     } else {
                         Vec::new()
                     };
-                    let flags = (!flags.is_empty()).then(|| serde_json::to_string(&flags)).transpose()?;
+                    let flags = (!flags.is_empty())
+                        .then(|| serde_json::to_string(&flags))
+                        .transpose()?;
                     let digest_hex = hex::encode(digest);
                     let version_key = v.version_id.to_string();
                     let entity_key = v.entity_id.to_string();
@@ -814,13 +985,23 @@ impl Storage for SqliteStorage {
                         if v.kind() != Kind::Assessment {
                             latest = latest.max(Some(local_date(&v.captured_at)));
                         }
-                        PushResult { version_id: version_key, status: PushStatus::Stored, reason: None }
+                        PushResult {
+                            version_id: version_key,
+                            status: PushStatus::Stored,
+                            reason: None,
+                        }
                     } else {
                         let (known_digest, known_seq): (String, i64) = tx
-                            .prepare_cached("SELECT digest, server_seq FROM versions WHERE version_id = ?1")?
+                            .prepare_cached(
+                                "SELECT digest, server_seq FROM versions WHERE version_id = ?1",
+                            )?
                             .query_row(params![version_key], |r| Ok((r.get(0)?, r.get(1)?)))?;
                         if known_digest == digest_hex {
-                            PushResult { version_id: version_key, status: PushStatus::Duplicate, reason: None }
+                            PushResult {
+                                version_id: version_key,
+                                status: PushStatus::Duplicate,
+                                reason: None,
+                            }
                         } else {
                             PushResult {
                                 version_id: version_key.clone(),
@@ -833,9 +1014,11 @@ impl Storage for SqliteStorage {
                         }
                     }
                 }
-                (PushItem::Invalid { version_id, reason }, _) => {
-                    PushResult { version_id: version_id.clone(), status: PushStatus::Rejected, reason: Some(reason.clone()) }
-                }
+                (PushItem::Invalid { version_id, reason }, _) => PushResult {
+                    version_id: version_id.clone(),
+                    status: PushStatus::Rejected,
+                    reason: Some(reason.clone()),
+                },
                 (PushItem::Valid { .. }, None) => unreachable!("every valid item is prepared"),
             };
             tx.prepare_cached(
@@ -846,7 +1029,10 @@ impl Storage for SqliteStorage {
         }
         let last_seq = batch.first_seq + batch.items.len() as u64;
         let acked = high_water.max(last_seq.saturating_sub(1));
-        tx.prepare_cached("UPDATE devices SET high_water = ?1, last_captured_at = ?2 WHERE device_id = ?3")?.execute(params![
+        tx.prepare_cached(
+            "UPDATE devices SET high_water = ?1, last_captured_at = ?2 WHERE device_id = ?3",
+        )?
+        .execute(params![
             acked as i64,
             previous.map(|p| p.to_rfc3339()),
             device_key
@@ -858,13 +1044,24 @@ impl Storage for SqliteStorage {
             .execute(params![date.to_string(), commune.as_str()])?;
         }
         let server_head: i64 = tx
-            .prepare_cached("SELECT COALESCE(MAX(server_seq), 0) FROM versions WHERE commune_id = ?1")?
+            .prepare_cached(
+                "SELECT COALESCE(MAX(server_seq), 0) FROM versions WHERE commune_id = ?1",
+            )?
             .query_row(params![commune.as_str()], |r| r.get(0))?;
         tx.commit()?;
-        Ok(PushOutcome::Done(PushResponse { acked_through_seq: acked, results, server_head: server_head as u64 }))
+        Ok(PushOutcome::Done(PushResponse {
+            acked_through_seq: acked,
+            results,
+            server_head: server_head as u64,
+        }))
     }
 
-    fn versions_after(&self, commune: &Slug, cursor: u64, limit: usize) -> StoreResult<VersionPage> {
+    fn versions_after(
+        &self,
+        commune: &Slug,
+        cursor: u64,
+        limit: usize,
+    ) -> StoreResult<VersionPage> {
         self.read(|c| {
             let rows = c
                 .prepare_cached(
@@ -894,7 +1091,9 @@ impl Storage for SqliteStorage {
                     |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
                 )
                 .optional()?;
-            let Some((hw, commune)) = row else { return Ok(None) };
+            let Some((hw, commune)) = row else {
+                return Ok(None);
+            };
             let head: i64 = c.query_row(
                 "SELECT COALESCE(MAX(server_seq), 0) FROM versions WHERE commune_id = ?1",
                 params![commune],
@@ -906,12 +1105,18 @@ impl Storage for SqliteStorage {
 
     fn server_head(&self, commune: &Slug) -> StoreResult<u64> {
         self.read(|c| {
-            Ok(c.prepare_cached("SELECT COALESCE(MAX(server_seq), 0) FROM versions WHERE commune_id = ?1")?
-                .query_row(params![commune.as_str()], |r| r.get::<_, i64>(0))? as u64)
+            Ok(c.prepare_cached(
+                "SELECT COALESCE(MAX(server_seq), 0) FROM versions WHERE commune_id = ?1",
+            )?
+            .query_row(params![commune.as_str()], |r| r.get::<_, i64>(0))? as u64)
         })
     }
 
-    fn list_records(&self, commune: &Slug, f: &RecordFilter) -> StoreResult<(Vec<Version>, Option<u64>)> {
+    fn list_records(
+        &self,
+        commune: &Slug,
+        f: &RecordFilter,
+    ) -> StoreResult<(Vec<Version>, Option<u64>)> {
         self.read(|c| {
             let mut sql = String::from("SELECT server_seq, content, flags FROM versions WHERE commune_id = ?1 AND server_seq > ?2");
             let mut args: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(commune.as_str().to_owned()), Box::new(f.cursor as i64)];
@@ -959,7 +1164,9 @@ impl Storage for SqliteStorage {
             c.execute_batch("BEGIN")?;
             let out = (|| {
                 let head: i64 = c
-                    .prepare_cached("SELECT COALESCE(MAX(server_seq), 0) FROM versions WHERE commune_id = ?1")?
+                    .prepare_cached(
+                        "SELECT COALESCE(MAX(server_seq), 0) FROM versions WHERE commune_id = ?1",
+                    )?
                     .query_row(params![commune.as_str()], |r| r.get(0))?;
                 if let Some((h, g, snap)) = lock(&self.facts_cache).get(commune) {
                     if *h == head && *g == generation {
@@ -969,19 +1176,29 @@ impl Storage for SqliteStorage {
                 let mut conflicts = 0usize;
                 let mut facts = Vec::new();
                 {
-                    let mut stmt = c.prepare_cached("SELECT in_conflict, fact FROM entity_facts WHERE commune_id = ?1")?;
+                    let mut stmt = c.prepare_cached(
+                        "SELECT in_conflict, fact FROM entity_facts WHERE commune_id = ?1",
+                    )?;
                     let mut rows = stmt.query(params![commune.as_str()])?;
                     while let Some(r) = rows.next()? {
                         if r.get::<_, i64>(0)? != 0 {
                             conflicts += 1;
                         }
-                        if let Some(text) = r.get_ref(1)?.as_str_or_null().map_err(|e| StoreError::Backend(e.to_string()))? {
+                        if let Some(text) = r
+                            .get_ref(1)?
+                            .as_str_or_null()
+                            .map_err(|e| StoreError::Backend(e.to_string()))?
+                        {
                             facts.push(serde_json::from_str::<EntityFact>(text)?);
                         }
                     }
                 }
                 let latest: Option<String> = c
-                    .query_row("SELECT latest_capture_date FROM communes WHERE id = ?1", params![commune.as_str()], |r| r.get(0))
+                    .query_row(
+                        "SELECT latest_capture_date FROM communes WHERE id = ?1",
+                        params![commune.as_str()],
+                        |r| r.get(0),
+                    )
                     .optional()?
                     .flatten();
                 let mut facts = CommuneFacts::from_entity_facts(facts);
@@ -989,7 +1206,10 @@ impl Storage for SqliteStorage {
                 let snap = Arc::new(FactsSnapshot {
                     facts,
                     latest_capture: latest
-                        .map(|d| d.parse().map_err(|e| StoreError::Backend(format!("stored date: {e}"))))
+                        .map(|d| {
+                            d.parse()
+                                .map_err(|e| StoreError::Backend(format!("stored date: {e}")))
+                        })
                         .transpose()?,
                 });
                 let mut cache = lock(&self.facts_cache);
@@ -1042,9 +1262,11 @@ impl Storage for SqliteStorage {
 
     fn photo_exists(&self, photo: &PhotoId) -> StoreResult<Option<(u64, String)>> {
         self.read(|c| {
-            Ok(c.query_row("SELECT length, content_type FROM photos WHERE sha256 = ?1", params![photo.to_hex()], |r| {
-                Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?))
-            })
+            Ok(c.query_row(
+                "SELECT length, content_type FROM photos WHERE sha256 = ?1",
+                params![photo.to_hex()],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?)),
+            )
             .optional()?)
         })
     }
@@ -1058,7 +1280,13 @@ impl Storage for SqliteStorage {
         })
     }
 
-    fn insert_photo(&self, photo: &PhotoId, length: u64, content_type: &str, now: DateTime<Utc>) -> StoreResult<()> {
+    fn insert_photo(
+        &self,
+        photo: &PhotoId,
+        length: u64,
+        content_type: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
         self.write(|tx| {
             tx.execute(
                 "INSERT INTO photos (sha256, length, content_type, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
@@ -1101,7 +1329,12 @@ impl Storage for SqliteStorage {
         })
     }
 
-    fn set_upload_offset(&self, id: Uuid, offset: u64, expires_at: DateTime<Utc>) -> StoreResult<()> {
+    fn set_upload_offset(
+        &self,
+        id: Uuid,
+        offset: u64,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
         self.write(|tx| {
             tx.execute(
                 "UPDATE uploads SET upload_offset = ?1, expires_at = ?2 WHERE id = ?3",
@@ -1113,7 +1346,10 @@ impl Storage for SqliteStorage {
 
     fn complete_upload(&self, id: Uuid) -> StoreResult<()> {
         self.write(|tx| {
-            tx.execute("UPDATE uploads SET completed = 1, upload_offset = length WHERE id = ?1", params![id.to_string()])?;
+            tx.execute(
+                "UPDATE uploads SET completed = 1, upload_offset = length WHERE id = ?1",
+                params![id.to_string()],
+            )?;
             Ok(())
         })
     }
@@ -1146,7 +1382,10 @@ impl Storage for SqliteStorage {
     }
     fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
         self.write(|tx| {
-            tx.execute("DELETE FROM sessions WHERE token_hash = ?1", params![token_hash])?;
+            tx.execute(
+                "DELETE FROM sessions WHERE token_hash = ?1",
+                params![token_hash],
+            )?;
             Ok(())
         })
     }
@@ -1154,9 +1393,15 @@ impl Storage for SqliteStorage {
     fn put_responsibility(&self, commune: &Slug, key: &str, people: &str) -> StoreResult<()> {
         self.write(|tx| {
             let text: Option<String> = tx
-                .query_row("SELECT responsibilities FROM communes WHERE id = ?1", params![commune.as_str()], |r| r.get(0))
+                .query_row(
+                    "SELECT responsibilities FROM communes WHERE id = ?1",
+                    params![commune.as_str()],
+                    |r| r.get(0),
+                )
                 .optional()?;
-            let Some(text) = text else { return Err(StoreError::NotFound(format!("commune {commune}"))) };
+            let Some(text) = text else {
+                return Err(StoreError::NotFound(format!("commune {commune}")));
+            };
             let mut map: BTreeMap<String, String> = serde_json::from_str(&text)?;
             if people.trim().is_empty() {
                 map.remove(key);

@@ -8,7 +8,9 @@ use axum::Json;
 use chrono::Utc;
 use ntm_field::protocol::{CreateUserRequest, LoginRequest, LoginResponse, Role, UserView};
 
-use crate::auth::{hash_password, new_token, token_hash, verify_password, UserAuth, USER_TOKEN_PREFIX};
+use crate::auth::{
+    hash_password, new_token, token_hash, verify_password, UserAuth, USER_TOKEN_PREFIX,
+};
 use crate::body::ApiBody;
 use crate::error::{ApiError, ApiResult};
 use crate::serve::ClientAddr;
@@ -35,20 +37,38 @@ pub async fn login(
     let limits = &state.limits;
     let user_key = format!("login-user:{}", req.username.to_lowercase());
     let ip_key = format!("login-ip:{}", addr.ip());
-    state.rate.check(&user_key, limits.login_failures_per_user, limits.attempt_window, "failed logins for this user")?;
-    state.rate.check(&ip_key, limits.login_failures_per_ip, limits.attempt_window, "failed logins from this address")?;
+    state.rate.check(
+        &user_key,
+        limits.login_failures_per_user,
+        limits.attempt_window,
+        "failed logins for this user",
+    )?;
+    state.rate.check(
+        &ip_key,
+        limits.login_failures_per_ip,
+        limits.attempt_window,
+        "failed logins from this address",
+    )?;
     let storage = state.storage.clone();
     let username = req.username.clone();
     let user: Option<User> = blocking(move || {
         let user = storage.user_by_name(&username)?;
-        let ok = verify_password(&req.password, user.as_ref().map_or(DUMMY_HASH.as_str(), |u| &u.password_hash));
+        let ok = verify_password(
+            &req.password,
+            user.as_ref()
+                .map_or(DUMMY_HASH.as_str(), |u| &u.password_hash),
+        );
         Ok(user.filter(|_| ok))
     })
     .await?;
     let Some(user) = user else {
         state.rate.record(&user_key);
         state.rate.record(&ip_key);
-        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "bad_credentials", "wrong user name or password; check both and try again"));
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "bad_credentials",
+            "wrong user name or password; check both and try again",
+        ));
     };
     state.rate.clear(&user_key);
     let token = new_token(USER_TOKEN_PREFIX);
@@ -62,21 +82,40 @@ pub async fn login(
 
 pub(crate) fn check_new_user(req: &CreateUserRequest) -> ApiResult<()> {
     let name_ok = (1..=64).contains(&req.username.chars().count())
-        && req.username.chars().all(|c| c.is_alphanumeric() || "._-@".contains(c));
+        && req
+            .username
+            .chars()
+            .all(|c| c.is_alphanumeric() || "._-@".contains(c));
     if !name_ok {
-        return Err(ApiError::bad_request("invalid", "a user name is 1 to 64 letters, digits or . _ - @").with_field("username"));
+        return Err(ApiError::bad_request(
+            "invalid",
+            "a user name is 1 to 64 letters, digits or . _ - @",
+        )
+        .with_field("username"));
     }
     if req.password.chars().count() < 8 || req.password.len() > 1024 {
-        return Err(ApiError::bad_request("invalid", "a password needs at least 8 characters").with_field("password"));
+        return Err(
+            ApiError::bad_request("invalid", "a password needs at least 8 characters")
+                .with_field("password"),
+        );
     }
     match (req.role, &req.commune_id, &req.province) {
         (Role::Admin, None, None) => Ok(()),
-        (Role::Admin, _, _) => Err(ApiError::bad_request("invalid", "an administrator is not scoped; leave commune_id and province out")),
-        (Role::Enumerator, _, _) => {
-            Err(ApiError::bad_request("invalid", "enumerators use enrolled devices, not accounts; create an enrollment code").with_field("role"))
-        }
+        (Role::Admin, _, _) => Err(ApiError::bad_request(
+            "invalid",
+            "an administrator is not scoped; leave commune_id and province out",
+        )),
+        (Role::Enumerator, _, _) => Err(ApiError::bad_request(
+            "invalid",
+            "enumerators use enrolled devices, not accounts; create an enrollment code",
+        )
+        .with_field("role")),
         (_, Some(_), None) | (_, None, Some(_)) => Ok(()),
-        _ => Err(ApiError::bad_request("invalid", "give exactly one of commune_id or province for an officer or viewer").with_field("commune_id")),
+        _ => Err(ApiError::bad_request(
+            "invalid",
+            "give exactly one of commune_id or province for an officer or viewer",
+        )
+        .with_field("commune_id")),
     }
 }
 
@@ -90,7 +129,9 @@ pub async fn create_user(
     ApiBody(req): ApiBody<CreateUserRequest>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
     if !p.is_admin() {
-        return Err(ApiError::forbidden("only an administrator creates accounts"));
+        return Err(ApiError::forbidden(
+            "only an administrator creates accounts",
+        ));
     }
     check_new_user(&req)?;
     let storage = state.storage.clone();
@@ -111,7 +152,10 @@ pub async fn create_user(
 /// `GET /api/v1/users` (admin).
 #[utoipa::path(get, path = "/api/v1/users", tag = "accounts", security(("bearer" = [])),
     responses((status = 200, description = "every account", body = Object)))]
-pub async fn list_users(State(state): State<Arc<AppState>>, UserAuth(p, _): UserAuth) -> ApiResult<Json<Vec<UserView>>> {
+pub async fn list_users(
+    State(state): State<Arc<AppState>>,
+    UserAuth(p, _): UserAuth,
+) -> ApiResult<Json<Vec<UserView>>> {
     if !p.is_admin() {
         return Err(ApiError::forbidden("only an administrator lists accounts"));
     }
@@ -121,5 +165,10 @@ pub async fn list_users(State(state): State<Arc<AppState>>, UserAuth(p, _): User
 }
 
 pub(crate) fn view(u: &User) -> UserView {
-    UserView { username: u.username.clone(), role: u.role, commune_id: u.commune_id.clone(), province: u.province.clone() }
+    UserView {
+        username: u.username.clone(),
+        role: u.role,
+        commune_id: u.commune_id.clone(),
+        province: u.province.clone(),
+    }
 }

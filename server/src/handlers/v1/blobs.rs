@@ -29,10 +29,20 @@ pub const TUS_EXTENSIONS: &str = "creation,checksum,termination,expiration";
 pub const TUS_CHECKSUMS: &str = "sha1,sha256";
 const UPLOADS_PATH: &str = "/api/v1/blobs/uploads";
 /// Photo types served back as they were declared; anything else could be a page in disguise.
-const PHOTO_TYPES: &[&str] = &["image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"];
+const PHOTO_TYPES: &[&str] = &[
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "image/heic",
+    "image/heif",
+];
 
 fn checksum_mismatch(message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::from_u16(460).expect("460 is a valid status"), "checksum_mismatch", message)
+    ApiError::new(
+        StatusCode::from_u16(460).expect("460 is a valid status"),
+        "checksum_mismatch",
+        message,
+    )
 }
 
 fn tus(e: ApiError) -> ApiError {
@@ -44,7 +54,10 @@ fn http_date(t: DateTime<Utc>) -> String {
 }
 
 fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim)
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
 }
 
 fn check_tus_resumable(headers: &HeaderMap) -> ApiResult<()> {
@@ -90,7 +103,10 @@ pub async fn options(State(state): State<Arc<AppState>>) -> Response {
 /// `sha256 <b64>,content_type <b64>` -> (photo id, content type).
 fn parse_metadata(value: Option<&str>) -> ApiResult<(PhotoId, String)> {
     let value = value.ok_or_else(|| {
-        ApiError::bad_request("missing_metadata", "send Upload-Metadata: sha256 <base64 of the hex SHA-256>,content_type <base64>")
+        ApiError::bad_request(
+            "missing_metadata",
+            "send Upload-Metadata: sha256 <base64 of the hex SHA-256>,content_type <base64>",
+        )
     })?;
     let mut sha = None;
     let mut content_type = None;
@@ -99,11 +115,20 @@ fn parse_metadata(value: Option<&str>) -> ApiResult<(PhotoId, String)> {
         let key = it.next().unwrap_or("");
         let decoded = match it.next() {
             Some(b64) => {
-                let bytes = base64::engine::general_purpose::STANDARD.decode(b64.trim()).map_err(|_| {
-                    ApiError::bad_request("bad_metadata", format!("the value of {key:?} in Upload-Metadata is not base64"))
-                })?;
-                String::from_utf8(bytes)
-                    .map_err(|_| ApiError::bad_request("bad_metadata", format!("the value of {key:?} is not UTF-8 text")))?
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(b64.trim())
+                    .map_err(|_| {
+                        ApiError::bad_request(
+                            "bad_metadata",
+                            format!("the value of {key:?} in Upload-Metadata is not base64"),
+                        )
+                    })?;
+                String::from_utf8(bytes).map_err(|_| {
+                    ApiError::bad_request(
+                        "bad_metadata",
+                        format!("the value of {key:?} is not UTF-8 text"),
+                    )
+                })?
             }
             None => String::new(),
         };
@@ -113,11 +138,23 @@ fn parse_metadata(value: Option<&str>) -> ApiResult<(PhotoId, String)> {
             _ => {}
         }
     }
-    let sha = sha.ok_or_else(|| ApiError::bad_request("missing_metadata", "Upload-Metadata must carry sha256 <base64 of the hex digest>"))?;
-    let id = PhotoId::parse(&sha).map_err(|e| ApiError::bad_request("bad_photo_id", format!("sha256 {e}")).with_field("sha256"))?;
-    let content_type = content_type.unwrap_or_else(|| "image/jpeg".to_owned()).to_ascii_lowercase();
+    let sha = sha.ok_or_else(|| {
+        ApiError::bad_request(
+            "missing_metadata",
+            "Upload-Metadata must carry sha256 <base64 of the hex digest>",
+        )
+    })?;
+    let id = PhotoId::parse(&sha).map_err(|e| {
+        ApiError::bad_request("bad_photo_id", format!("sha256 {e}")).with_field("sha256")
+    })?;
+    let content_type = content_type
+        .unwrap_or_else(|| "image/jpeg".to_owned())
+        .to_ascii_lowercase();
     if !PHOTO_TYPES.contains(&content_type.as_str()) {
-        return Err(ApiError::unsupported_media(format!("photos are {}; got {content_type:?}", PHOTO_TYPES.join(", "))));
+        return Err(ApiError::unsupported_media(format!(
+            "photos are {}; got {content_type:?}",
+            PHOTO_TYPES.join(", ")
+        )));
     }
     Ok((id, content_type))
 }
@@ -138,18 +175,33 @@ fn may_upload(p: &Principal) -> ApiResult<()> {
     responses((status = 201, description = "Location of the upload; Upload-Offset equals Upload-Length when the photo already exists"),
               (status = 400, description = "missing or bad Upload-Length or metadata (e.g. sha256 not 64 hex)", body = Object),
               (status = 413, description = "larger than Tus-Max-Size", body = Object)))]
-pub async fn create(State(state): State<Arc<AppState>>, AnyAuth(p): AnyAuth, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    AnyAuth(p): AnyAuth,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let run = async {
         check_tus_resumable(&headers)?;
         may_upload(&p)?;
         if headers.contains_key("upload-defer-length") {
-            return Err(ApiError::bad_request("unsupported", "send Upload-Length; deferred lengths are not supported"));
+            return Err(ApiError::bad_request(
+                "unsupported",
+                "send Upload-Length; deferred lengths are not supported",
+            ));
         }
         let length: u64 = header_str(&headers, "upload-length")
             .and_then(|v| v.parse().ok())
-            .ok_or_else(|| ApiError::bad_request("missing_length", "send Upload-Length: the photo's size in bytes"))?;
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "missing_length",
+                    "send Upload-Length: the photo's size in bytes",
+                )
+            })?;
         if length == 0 {
-            return Err(ApiError::bad_request("empty_upload", "a photo cannot be empty"));
+            return Err(ApiError::bad_request(
+                "empty_upload",
+                "a photo cannot be empty",
+            ));
         }
         if length > state.limits.max_photo_bytes {
             return Err(ApiError::too_large(format!(
@@ -174,13 +226,19 @@ pub async fn create(State(state): State<Arc<AppState>>, AnyAuth(p): AnyAuth, hea
             completed: existing.is_some(),
         };
         if existing.is_none() {
-            state.photos.create_partial(id).map_err(|e| ApiError::internal(format!("cannot create the upload file: {e}")))?;
+            state
+                .photos
+                .create_partial(id)
+                .map_err(|e| ApiError::internal(format!("cannot create the upload file: {e}")))?;
         }
         let storage = state.storage.clone();
         let offset = upload.offset;
         blocking(move || Ok(storage.create_upload(&upload)?)).await?;
         tracing::debug!(upload = %id, photo = %sha256, length, existing = existing.is_some(), "upload created");
-        let mut extra = vec![("Location", format!("{UPLOADS_PATH}/{id}")), ("Upload-Offset", offset.to_string())];
+        let mut extra = vec![
+            ("Location", format!("{UPLOADS_PATH}/{id}")),
+            ("Upload-Offset", offset.to_string()),
+        ];
         if existing.is_none() {
             extra.push(("Upload-Expires", http_date(expires_at)));
         }
@@ -190,7 +248,8 @@ pub async fn create(State(state): State<Arc<AppState>>, AnyAuth(p): AnyAuth, hea
 }
 
 fn upload_id(s: &str) -> ApiResult<Uuid> {
-    Uuid::parse_str(s).map_err(|_| ApiError::not_found("no such upload; create one with POST /api/v1/blobs"))
+    Uuid::parse_str(s)
+        .map_err(|_| ApiError::not_found("no such upload; create one with POST /api/v1/blobs"))
 }
 
 /// Loads an upload the caller owns that has not expired.
@@ -200,13 +259,19 @@ async fn owned_upload(state: &Arc<AppState>, id: Uuid, owner: &str) -> ApiResult
         .await?
         .ok_or_else(|| ApiError::not_found("no such upload; create one with POST /api/v1/blobs"))?;
     if upload.owner != owner {
-        return Err(ApiError::forbidden("this upload was started by someone else"));
+        return Err(ApiError::forbidden(
+            "this upload was started by someone else",
+        ));
     }
     if !upload.completed && upload.expires_at < Utc::now() {
         let storage = state.storage.clone();
         blocking(move || Ok(storage.delete_upload(id)?)).await?;
         state.photos.remove_partial(id);
-        return Err(ApiError::new(StatusCode::GONE, "upload_expired", "this upload expired; start it again with POST /api/v1/blobs"));
+        return Err(ApiError::new(
+            StatusCode::GONE,
+            "upload_expired",
+            "this upload expired; start it again with POST /api/v1/blobs",
+        ));
     }
     Ok(upload)
 }
@@ -215,7 +280,12 @@ async fn owned_upload(state: &Arc<AppState>, id: Uuid, owner: &str) -> ApiResult
 #[utoipa::path(head, path = "/api/v1/blobs/uploads/{id}", tag = "photos", security(("bearer" = [])),
     params(("id" = String, Path, description = "upload id from Location")),
     responses((status = 200, description = "Upload-Offset and Upload-Length"), (status = 404, description = "unknown"), (status = 410, description = "expired")))]
-pub async fn head(State(state): State<Arc<AppState>>, AnyAuth(p): AnyAuth, Path(id): Path<String>, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn head(
+    State(state): State<Arc<AppState>>,
+    AnyAuth(p): AnyAuth,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let run = async {
         check_tus_resumable(&headers)?;
         let id = upload_id(&id)?;
@@ -257,17 +327,29 @@ impl ChunkHasher {
 }
 
 fn parse_checksum(headers: &HeaderMap) -> ApiResult<Option<(ChunkHasher, Vec<u8>)>> {
-    let Some(value) = header_str(headers, "upload-checksum") else { return Ok(None) };
-    let (algo, b64) = value
-        .split_once(' ')
-        .ok_or_else(|| ApiError::bad_request("bad_checksum", "Upload-Checksum is `<sha1|sha256> <base64 digest>`"))?;
+    let Some(value) = header_str(headers, "upload-checksum") else {
+        return Ok(None);
+    };
+    let (algo, b64) = value.split_once(' ').ok_or_else(|| {
+        ApiError::bad_request(
+            "bad_checksum",
+            "Upload-Checksum is `<sha1|sha256> <base64 digest>`",
+        )
+    })?;
     let expected = base64::engine::general_purpose::STANDARD
         .decode(b64.trim())
-        .map_err(|_| ApiError::bad_request("bad_checksum", "the Upload-Checksum digest is not base64"))?;
+        .map_err(|_| {
+            ApiError::bad_request("bad_checksum", "the Upload-Checksum digest is not base64")
+        })?;
     let hasher = match algo {
         "sha1" => ChunkHasher::Sha1(sha1::Sha1::new()),
         "sha256" => ChunkHasher::Sha256(sha2::Sha256::new()),
-        other => return Err(ApiError::bad_request("bad_checksum", format!("checksum algorithm {other:?} is not supported; use sha1 or sha256"))),
+        other => {
+            return Err(ApiError::bad_request(
+                "bad_checksum",
+                format!("checksum algorithm {other:?} is not supported; use sha1 or sha256"),
+            ))
+        }
     };
     Ok(Some((hasher, expected)))
 }
@@ -292,18 +374,34 @@ pub async fn patch(
         let id = upload_id(&id)?;
         let ct = header_str(&headers, "content-type").unwrap_or("");
         if !ct.eq_ignore_ascii_case("application/offset+octet-stream") {
-            return Err(ApiError::unsupported_media("send Content-Type: application/offset+octet-stream"));
+            return Err(ApiError::unsupported_media(
+                "send Content-Type: application/offset+octet-stream",
+            ));
         }
         let offset: u64 = header_str(&headers, "upload-offset")
             .and_then(|v| v.parse().ok())
-            .ok_or_else(|| ApiError::bad_request("missing_offset", "send Upload-Offset (HEAD the upload to learn it)"))?;
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "missing_offset",
+                    "send Upload-Offset (HEAD the upload to learn it)",
+                )
+            })?;
         Ok((id, offset, parse_checksum(&headers)?))
     })();
     let (id, offset, checksum) = prepared.map_err(tus)?;
     // In its own task: when the client disconnects, hyper drops this handler, but the bytes
     // that arrived are still made durable and recorded.
-    let task = tokio::spawn(patch_upload(state, p.owner_key(), id, offset, checksum, body));
-    task.await.map_err(|e| ApiError::internal(format!("the upload task failed: {e}")))?.map_err(tus)
+    let task = tokio::spawn(patch_upload(
+        state,
+        p.owner_key(),
+        id,
+        offset,
+        checksum,
+        body,
+    ));
+    task.await
+        .map_err(|e| ApiError::internal(format!("the upload task failed: {e}")))?
+        .map_err(tus)
 }
 
 async fn patch_upload(
@@ -320,17 +418,27 @@ async fn patch_upload(
     let offset_header = |o: u64| vec![("Upload-Offset", o.to_string())];
     if upload.completed || offset != upload.offset {
         if upload.completed && offset == upload.length {
-            return Ok(tus_response(StatusCode::NO_CONTENT, &offset_header(upload.length)));
+            return Ok(tus_response(
+                StatusCode::NO_CONTENT,
+                &offset_header(upload.length),
+            ));
         }
         let mut e = ApiError::conflict(
             "offset_mismatch",
-            format!("the server holds {} bytes of this upload; resume from Upload-Offset {}", upload.offset, upload.offset),
+            format!(
+                "the server holds {} bytes of this upload; resume from Upload-Offset {}",
+                upload.offset, upload.offset
+            ),
         );
         e.headers.push(("Upload-Offset", upload.offset.to_string()));
         return Err(e);
     }
     let io = |e: std::io::Error| ApiError::internal(format!("cannot write the upload: {e}"));
-    let mut file = tokio::fs::OpenOptions::new().write(true).open(state.photos.upload_path(id)).await.map_err(io)?;
+    let mut file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .open(state.photos.upload_path(id))
+        .await
+        .map_err(io)?;
     file.set_len(offset).await.map_err(io)?;
     file.seek(SeekFrom::Start(offset)).await.map_err(io)?;
     let remaining = upload.length - offset;
@@ -381,9 +489,14 @@ async fn patch_upload(
     }
     if !sum_ok {
         if interrupted {
-            return Err(ApiError::bad_request("body_interrupted", "the chunk was cut short, so its checksum cannot be checked; send it again"));
+            return Err(ApiError::bad_request(
+                "body_interrupted",
+                "the chunk was cut short, so its checksum cannot be checked; send it again",
+            ));
         }
-        return Err(checksum_mismatch("this chunk does not match Upload-Checksum and was discarded; send it again"));
+        return Err(checksum_mismatch(
+            "this chunk does not match Upload-Checksum and was discarded; send it again",
+        ));
     }
     let new_offset = offset + received;
     let expires_at = Utc::now() + chrono::Duration::hours(state.limits.upload_expiry_hours);
@@ -395,9 +508,14 @@ async fn patch_upload(
         let content_type = upload.content_type.clone();
         let length = upload.length;
         let finished = blocking(move || {
-            match st.photos.finish(id, &sha).map_err(|e| ApiError::internal(format!("cannot store the photo: {e}")))? {
+            match st
+                .photos
+                .finish(id, &sha)
+                .map_err(|e| ApiError::internal(format!("cannot store the photo: {e}")))?
+            {
                 Ok(()) => {
-                    st.storage.insert_photo(&sha, length, &content_type, Utc::now())?;
+                    st.storage
+                        .insert_photo(&sha, length, &content_type, Utc::now())?;
                     st.storage.complete_upload(id)?;
                     Ok(Ok(()))
                 }
@@ -418,7 +536,10 @@ async fn patch_upload(
         tracing::info!(photo = %upload.sha256, length, "photo stored");
     }
     if interrupted {
-        return Err(ApiError::bad_request("body_interrupted", format!("the body was cut short; {new_offset} bytes are kept, resume from there")));
+        return Err(ApiError::bad_request(
+            "body_interrupted",
+            format!("the body was cut short; {new_offset} bytes are kept, resume from there"),
+        ));
     }
     let mut extra = offset_header(new_offset);
     if new_offset < upload.length {
@@ -431,7 +552,12 @@ async fn patch_upload(
 #[utoipa::path(delete, path = "/api/v1/blobs/uploads/{id}", tag = "photos", security(("bearer" = [])),
     params(("id" = String, Path, description = "upload id")),
     responses((status = 204, description = "terminated"), (status = 404, description = "unknown", body = Object)))]
-pub async fn terminate(State(state): State<Arc<AppState>>, AnyAuth(p): AnyAuth, Path(id): Path<String>, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn terminate(
+    State(state): State<Arc<AppState>>,
+    AnyAuth(p): AnyAuth,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let run = async {
         check_tus_resumable(&headers)?;
         let id = upload_id(&id)?;
@@ -454,11 +580,19 @@ pub async fn terminate(State(state): State<Arc<AppState>>, AnyAuth(p): AnyAuth, 
     params(("sha256" = String, Path, description = "64 lowercase hex characters")),
     responses((status = 200, description = "the photo", content_type = "image/jpeg"), (status = 400, description = "not a SHA-256", body = Object),
               (status = 403, description = "no record of the caller's commune references it", body = Object), (status = 404, description = "not stored", body = Object)))]
-pub async fn get_photo(State(state): State<Arc<AppState>>, AnyAuth(p): AnyAuth, Path(sha): Path<String>) -> ApiResult<Response> {
-    let id = PhotoId::parse(&sha).map_err(|e| ApiError::bad_request("bad_photo_id", format!("the photo id {e}")).with_field("sha256"))?;
+pub async fn get_photo(
+    State(state): State<Arc<AppState>>,
+    AnyAuth(p): AnyAuth,
+    Path(sha): Path<String>,
+) -> ApiResult<Response> {
+    let id = PhotoId::parse(&sha).map_err(|e| {
+        ApiError::bad_request("bad_photo_id", format!("the photo id {e}")).with_field("sha256")
+    })?;
     let storage = state.storage.clone();
     let (stored, visible) = blocking(move || {
-        let Some(stored) = storage.photo_exists(&id)? else { return Ok((None, false)) };
+        let Some(stored) = storage.photo_exists(&id)? else {
+            return Ok((None, false));
+        };
         let mut visible = p.is_admin();
         for commune in storage.photo_communes(&id)? {
             if visible {
@@ -472,18 +606,37 @@ pub async fn get_photo(State(state): State<Arc<AppState>>, AnyAuth(p): AnyAuth, 
     })
     .await?;
     let Some((length, content_type)) = stored else {
-        return Err(ApiError::not_found(format!("photo {id} is not stored (yet); the phone uploads it after its record")));
+        return Err(ApiError::not_found(format!(
+            "photo {id} is not stored (yet); the phone uploads it after its record"
+        )));
     };
     if !visible {
-        return Err(ApiError::forbidden("no record of your commune uses this photo"));
+        return Err(ApiError::forbidden(
+            "no record of your commune uses this photo",
+        ));
     }
-    let data = tokio::fs::read(state.photos.photo_path(&id)).await.map_err(|e| ApiError::internal(format!("cannot read the photo: {e}")))?;
+    let data = tokio::fs::read(state.photos.photo_path(&id))
+        .await
+        .map_err(|e| ApiError::internal(format!("cannot read the photo: {e}")))?;
     let mut r = Body::from(data).into_response();
     let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&content_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=31536000, immutable"));
-    h.insert(header::ETAG, HeaderValue::from_str(&format!("\"{id}\"")).expect("hex is a valid header"));
-    h.insert("X-Content-Type-Options", HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=31536000, immutable"),
+    );
+    h.insert(
+        header::ETAG,
+        HeaderValue::from_str(&format!("\"{id}\"")).expect("hex is a valid header"),
+    );
+    h.insert(
+        "X-Content-Type-Options",
+        HeaderValue::from_static("nosniff"),
+    );
     Ok(r)
 }

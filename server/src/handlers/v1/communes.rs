@@ -11,11 +11,14 @@ use ntm_field::admin::Commune;
 use ntm_field::catalog::{Catalog, Confidence, IndicatorType, TargetOverride};
 use ntm_field::config::{CommuneConfig, MeasureId, Quota};
 use ntm_field::protocol::{
-    CommuneDetail, ConfigUpdated, DeviceView, EnrollmentRequest, EnrollmentResponse, QuotaPut, Role, TargetPut,
+    CommuneDetail, ConfigUpdated, DeviceView, EnrollmentRequest, EnrollmentResponse, QuotaPut,
+    Role, TargetPut,
 };
 
 use super::slug;
-use crate::auth::{authorize, new_enrollment_code, normalize_code, token_hash, Access, AnyAuth, UserAuth};
+use crate::auth::{
+    authorize, new_enrollment_code, normalize_code, token_hash, Access, AnyAuth, UserAuth,
+};
 use crate::body::ApiBody;
 use crate::error::{ApiError, ApiResult};
 use crate::storage::NewEnrollment;
@@ -37,7 +40,11 @@ pub(crate) fn detail(config: CommuneConfig) -> CommuneDetail {
 fn check_commune(c: &Commune) -> ApiResult<()> {
     let text = |v: &str, field: &str, max: usize| -> ApiResult<()> {
         if v.trim().is_empty() || v.chars().count() > max {
-            return Err(ApiError::bad_request("invalid", format!("{field} must be 1 to {max} characters")).with_field(field.to_owned()));
+            return Err(ApiError::bad_request(
+                "invalid",
+                format!("{field} must be 1 to {max} characters"),
+            )
+            .with_field(field.to_owned()));
         }
         Ok(())
     };
@@ -47,13 +54,20 @@ fn check_commune(c: &Commune) -> ApiResult<()> {
         text(d, "district", 200)?;
     }
     if c.villages.is_empty() || c.villages.len() > 500 {
-        return Err(ApiError::bad_request("invalid", "a commune needs 1 to 500 villages").with_field("villages"));
+        return Err(
+            ApiError::bad_request("invalid", "a commune needs 1 to 500 villages")
+                .with_field("villages"),
+        );
     }
     let mut seen = std::collections::HashSet::new();
     for (i, v) in c.villages.iter().enumerate() {
         text(&v.name, &format!("villages[{i}].name"), 200)?;
         if !seen.insert(&v.id) {
-            return Err(ApiError::bad_request("invalid", format!("village {} is listed twice", v.id)).with_field(format!("villages[{i}].id")));
+            return Err(ApiError::bad_request(
+                "invalid",
+                format!("village {} is listed twice", v.id),
+            )
+            .with_field(format!("villages[{i}].id")));
         }
     }
     Ok(())
@@ -70,13 +84,17 @@ pub async fn create_commune(
     ApiBody(commune): ApiBody<Commune>,
 ) -> ApiResult<(StatusCode, Json<CommuneDetail>)> {
     if !p.is_admin() {
-        return Err(ApiError::forbidden("only an administrator creates communes"));
+        return Err(ApiError::forbidden(
+            "only an administrator creates communes",
+        ));
     }
     check_commune(&commune)?;
     let storage = state.storage.clone();
     let config = blocking(move || {
         storage.create_commune(&commune, &Default::default())?;
-        storage.commune_config(&commune.id)?.ok_or_else(|| ApiError::internal("the commune vanished"))
+        storage
+            .commune_config(&commune.id)?
+            .ok_or_else(|| ApiError::internal("the commune vanished"))
     })
     .await?;
     tracing::info!(commune = %config.commune.id, by = %p.name(), "commune created");
@@ -101,32 +119,64 @@ pub async fn get_commune(
 /// `GET /api/v1/communes`: the communes the caller may see.
 #[utoipa::path(get, path = "/api/v1/communes", tag = "communes", security(("bearer" = [])),
     responses((status = 200, description = "communes with their villages", body = Object)))]
-pub async fn list_communes(State(state): State<Arc<AppState>>, AnyAuth(p): AnyAuth) -> ApiResult<Json<Vec<Commune>>> {
+pub async fn list_communes(
+    State(state): State<Arc<AppState>>,
+    AnyAuth(p): AnyAuth,
+) -> ApiResult<Json<Vec<Commune>>> {
     let storage = state.storage.clone();
     let all = blocking(move || Ok(storage.list_communes()?)).await?;
-    Ok(Json(all.into_iter().filter(|c| p.covers(&c.id, &c.province)).collect()))
+    Ok(Json(
+        all.into_iter()
+            .filter(|c| p.covers(&c.id, &c.province))
+            .collect(),
+    ))
 }
 
 fn target_override(indicator_id: &str, put: TargetPut) -> ApiResult<TargetOverride> {
     let indicator = Catalog::builtin().indicator(indicator_id).ok_or_else(|| {
-        ApiError::not_found(format!("{indicator_id} is not an indicator of the criteria catalog (e.g. 2.4, 17.6)"))
-            .with_field("indicator_id")
+        ApiError::not_found(format!(
+            "{indicator_id} is not an indicator of the criteria catalog (e.g. 2.4, 17.6)"
+        ))
+        .with_field("indicator_id")
     })?;
     if indicator.indicator_type == IndicatorType::Bool {
-        return Err(ApiError::bad_request("invalid", format!("{indicator_id} is a yes/no indicator; it has no numeric threshold")));
+        return Err(ApiError::bad_request(
+            "invalid",
+            format!("{indicator_id} is a yes/no indicator; it has no numeric threshold"),
+        ));
     }
-    let is_pct = matches!(indicator.indicator_type, IndicatorType::PctMin | IndicatorType::PctMax | IndicatorType::PctMinNested);
+    let is_pct = matches!(
+        indicator.indicator_type,
+        IndicatorType::PctMin | IndicatorType::PctMax | IndicatorType::PctMinNested
+    );
     let in_range = |v: f64| v.is_finite() && v >= 0.0 && (!is_pct || v <= 100.0);
     if !in_range(put.threshold) {
-        return Err(ApiError::bad_request("invalid", "threshold must be 0 or more (a percentage at most 100)").with_field("threshold"));
+        return Err(ApiError::bad_request(
+            "invalid",
+            "threshold must be 0 or more (a percentage at most 100)",
+        )
+        .with_field("threshold"));
     }
     if put.inner.is_some_and(|v| !in_range(v)) {
-        return Err(ApiError::bad_request("invalid", "inner must be a percentage between 0 and 100").with_field("inner"));
+        return Err(ApiError::bad_request(
+            "invalid",
+            "inner must be a percentage between 0 and 100",
+        )
+        .with_field("inner"));
     }
     if put.source.trim().is_empty() || put.source.chars().count() > 500 {
-        return Err(ApiError::bad_request("invalid", "say where the threshold comes from (the decision), at most 500 characters").with_field("source"));
+        return Err(ApiError::bad_request(
+            "invalid",
+            "say where the threshold comes from (the decision), at most 500 characters",
+        )
+        .with_field("source"));
     }
-    Ok(TargetOverride { threshold: put.threshold, inner: put.inner, source: put.source, confidence: Confidence::Confirmed })
+    Ok(TargetOverride {
+        threshold: put.threshold,
+        inner: put.inner,
+        source: put.source,
+        confidence: Confidence::Confirmed,
+    })
 }
 
 /// `PUT /api/v1/communes/{id}/targets/{indicator_id}`: the commune's own threshold.
@@ -146,7 +196,9 @@ pub async fn put_commune_target(
     let storage = state.storage.clone();
     let etag = blocking(move || {
         storage.put_commune_target(&id, &indicator_id, &target)?;
-        Ok(config_etag(&storage.commune_config(&id)?.ok_or_else(|| ApiError::internal("the commune vanished"))?))
+        Ok(config_etag(&storage.commune_config(&id)?.ok_or_else(
+            || ApiError::internal("the commune vanished"),
+        )?))
     })
     .await?;
     Ok(Json(ConfigUpdated { config_etag: etag }))
@@ -165,9 +217,12 @@ pub async fn put_province_target(
     Path((province, indicator_id)): Path<(String, String)>,
     ApiBody(put): ApiBody<TargetPut>,
 ) -> ApiResult<Json<ConfigUpdated>> {
-    let allowed = p.is_admin() || (p.role == Role::Officer && p.scope == crate::auth::Scope::Province(province.clone()));
+    let allowed = p.is_admin()
+        || (p.role == Role::Officer && p.scope == crate::auth::Scope::Province(province.clone()));
     if !allowed {
-        return Err(ApiError::forbidden(format!("only an administrator or an officer of {province} sets its targets")));
+        return Err(ApiError::forbidden(format!(
+            "only an administrator or an officer of {province} sets its targets"
+        )));
     }
     if province.trim().is_empty() || province.chars().count() > 200 {
         return Err(ApiError::bad_request("invalid", "name the province").with_field("province"));
@@ -175,7 +230,9 @@ pub async fn put_province_target(
     let target = target_override(&indicator_id, put)?;
     let storage = state.storage.clone();
     blocking(move || Ok(storage.put_province_target(&province, &indicator_id, &target)?)).await?;
-    Ok(Json(ConfigUpdated { config_etag: String::new() }))
+    Ok(Json(ConfigUpdated {
+        config_etag: String::new(),
+    }))
 }
 
 /// `PUT /api/v1/communes/{id}/quotas/{village_id}/{measure}`: a village's quota for a measure.
@@ -194,26 +251,44 @@ pub async fn put_quota(
     let village_id = slug(&village_id, "village_id")?;
     let config = authorize(&state, &p, &id, Access::Manage).await?;
     if config.commune.village(&village_id).is_none() {
-        return Err(ApiError::not_found(format!("{village_id} is not a village of commune {id}")).with_field("village_id"));
+        return Err(
+            ApiError::not_found(format!("{village_id} is not a village of commune {id}"))
+                .with_field("village_id"),
+        );
     }
-    let measure: MeasureId = serde_json::from_value(serde_json::Value::String(measure.clone())).map_err(|_| {
-        ApiError::not_found(format!(
-            "{measure:?} is not a measure; use one of {}",
-            MeasureId::ALL.map(|m| m.as_str()).join(", ")
-        ))
-        .with_field("measure")
-    })?;
+    let measure: MeasureId = serde_json::from_value(serde_json::Value::String(measure.clone()))
+        .map_err(|_| {
+            ApiError::not_found(format!(
+                "{measure:?} is not a measure; use one of {}",
+                MeasureId::ALL.map(|m| m.as_str()).join(", ")
+            ))
+            .with_field("measure")
+        })?;
     if !put.target.is_finite() || put.target < 0.0 || put.target > 1e6 {
-        return Err(ApiError::bad_request("invalid", "target must be 0 or more").with_field("target"));
+        return Err(
+            ApiError::bad_request("invalid", "target must be 0 or more").with_field("target")
+        );
     }
-    if put.since < NaiveDate::from_ymd_opt(2000, 1, 1).expect("date") || put.since > NaiveDate::from_ymd_opt(2100, 1, 1).expect("date") {
-        return Err(ApiError::bad_request("invalid", "since must be a date between 2000 and 2100").with_field("since"));
+    if put.since < NaiveDate::from_ymd_opt(2000, 1, 1).expect("date")
+        || put.since > NaiveDate::from_ymd_opt(2100, 1, 1).expect("date")
+    {
+        return Err(
+            ApiError::bad_request("invalid", "since must be a date between 2000 and 2100")
+                .with_field("since"),
+        );
     }
-    let quota = Quota { measure, village_id, target: put.target, since: put.since };
+    let quota = Quota {
+        measure,
+        village_id,
+        target: put.target,
+        since: put.since,
+    };
     let storage = state.storage.clone();
     let etag = blocking(move || {
         storage.put_quota(&id, &quota)?;
-        Ok(config_etag(&storage.commune_config(&id)?.ok_or_else(|| ApiError::internal("the commune vanished"))?))
+        Ok(config_etag(&storage.commune_config(&id)?.ok_or_else(
+            || ApiError::internal("the commune vanished"),
+        )?))
     })
     .await?;
     Ok(Json(ConfigUpdated { config_etag: etag }))
@@ -234,19 +309,36 @@ pub async fn create_enrollment(
     let id = slug(&id, "id")?;
     authorize(&state, &p, &id, Access::Manage).await?;
     if req.role == Role::Admin {
-        return Err(ApiError::bad_request("invalid", "devices enroll as enumerator, officer or viewer").with_field("role"));
+        return Err(ApiError::bad_request(
+            "invalid",
+            "devices enroll as enumerator, officer or viewer",
+        )
+        .with_field("role"));
     }
     if !(1..=24 * 30).contains(&req.expires_in_hours) {
-        return Err(ApiError::bad_request("invalid", "expires_in_hours must be 1 to 720 (30 days)").with_field("expires_in_hours"));
+        return Err(ApiError::bad_request(
+            "invalid",
+            "expires_in_hours must be 1 to 720 (30 days)",
+        )
+        .with_field("expires_in_hours"));
     }
     if let Some(h) = &req.holder {
         if h.trim().is_empty() || h.chars().count() > 200 {
-            return Err(ApiError::bad_request("invalid", "holder is the person's name, 1 to 200 characters").with_field("holder"));
+            return Err(ApiError::bad_request(
+                "invalid",
+                "holder is the person's name, 1 to 200 characters",
+            )
+            .with_field("holder"));
         }
     }
     let key = format!("codes:{}", p.owner_key());
     let limits = &state.limits;
-    state.rate.check(&key, limits.codes_per_user, limits.attempt_window, "enrollment codes created")?;
+    state.rate.check(
+        &key,
+        limits.codes_per_user,
+        limits.attempt_window,
+        "enrollment codes created",
+    )?;
     state.rate.record(&key);
     let code = new_enrollment_code();
     let expires_at = Utc::now() + chrono::Duration::hours(i64::from(req.expires_in_hours));
@@ -260,7 +352,14 @@ pub async fn create_enrollment(
     };
     let storage = state.storage.clone();
     blocking(move || Ok(storage.create_enrollment(&enrollment)?)).await?;
-    Ok((StatusCode::CREATED, Json(EnrollmentResponse { code, expires_at, role: req.role })))
+    Ok((
+        StatusCode::CREATED,
+        Json(EnrollmentResponse {
+            code,
+            expires_at,
+            role: req.role,
+        }),
+    ))
 }
 
 /// `GET /api/v1/communes/{id}/devices`: the commune's enrolled devices.

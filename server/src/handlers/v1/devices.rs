@@ -9,7 +9,9 @@ use chrono::Utc;
 use ntm_field::protocol::{EnrollRequest, EnrollResponse};
 use uuid::Uuid;
 
-use crate::auth::{authorize, new_token, normalize_code, token_hash, Access, UserAuth, DEVICE_TOKEN_PREFIX};
+use crate::auth::{
+    authorize, new_token, normalize_code, token_hash, Access, UserAuth, DEVICE_TOKEN_PREFIX,
+};
 use crate::body::ApiBody;
 use crate::error::{ApiError, ApiResult};
 use crate::serve::ClientAddr;
@@ -30,18 +32,34 @@ pub async fn enroll(
 ) -> ApiResult<(StatusCode, Json<EnrollResponse>)> {
     let limits = &state.limits;
     let ip_key = format!("enroll-ip:{}", addr.ip());
-    state.rate.check(&ip_key, limits.enroll_failures_per_ip, limits.attempt_window, "failed enrollments from this address")?;
+    state.rate.check(
+        &ip_key,
+        limits.enroll_failures_per_ip,
+        limits.attempt_window,
+        "failed enrollments from this address",
+    )?;
     let name_ok = |s: &str| !s.trim().is_empty() && s.chars().count() <= 100;
     if !name_ok(&req.device_name) {
-        return Err(ApiError::bad_request("invalid", "give the device a name of 1 to 100 characters").with_field("device_name"));
+        return Err(ApiError::bad_request(
+            "invalid",
+            "give the device a name of 1 to 100 characters",
+        )
+        .with_field("device_name"));
     }
     if !name_ok(&req.platform) {
-        return Err(ApiError::bad_request("invalid", "platform is e.g. android, ios, desktop").with_field("platform"));
+        return Err(
+            ApiError::bad_request("invalid", "platform is e.g. android, ios, desktop")
+                .with_field("platform"),
+        );
     }
     let code = normalize_code(&req.code);
     if code.is_empty() || code.len() > 64 {
         state.rate.record(&ip_key);
-        return Err(ApiError::bad_request("invalid_code", "type the enrollment code an officer gave you").with_field("code"));
+        return Err(ApiError::bad_request(
+            "invalid_code",
+            "type the enrollment code an officer gave you",
+        )
+        .with_field("code"));
     }
     let token = new_token(DEVICE_TOKEN_PREFIX);
     let device = NewDevice {
@@ -55,7 +73,9 @@ pub async fn enroll(
         let redeemed = storage.redeem_enrollment(&token_hash(&code), Utc::now(), &device)?;
         Ok(match redeemed {
             Ok(d) => {
-                let config = storage.commune_config(&d.commune_id)?.ok_or_else(|| ApiError::internal("the commune vanished"))?;
+                let config = storage
+                    .commune_config(&d.commune_id)?
+                    .ok_or_else(|| ApiError::internal("the commune vanished"))?;
                 Ok((d, config))
             }
             Err(refusal) => Err(refusal),
@@ -67,9 +87,15 @@ pub async fn enroll(
         Err(refusal) => {
             state.rate.record(&ip_key);
             let message = match refusal {
-                RedeemRefusal::Unknown => "this enrollment code is not known; check it or ask an officer for a new one",
-                RedeemRefusal::AlreadyUsed => "this enrollment code was already used; ask an officer for a new one",
-                RedeemRefusal::Expired => "this enrollment code has expired; ask an officer for a new one",
+                RedeemRefusal::Unknown => {
+                    "this enrollment code is not known; check it or ask an officer for a new one"
+                }
+                RedeemRefusal::AlreadyUsed => {
+                    "this enrollment code was already used; ask an officer for a new one"
+                }
+                RedeemRefusal::Expired => {
+                    "this enrollment code has expired; ask an officer for a new one"
+                }
             };
             return Err(ApiError::bad_request("invalid_code", message).with_field("code"));
         }
@@ -77,7 +103,12 @@ pub async fn enroll(
     tracing::info!(device = %device.device_id, commune = %device.commune_id, role = ?device.role, "device enrolled");
     Ok((
         StatusCode::CREATED,
-        Json(EnrollResponse { device_id: device.device_id, token, role: device.role, commune: config.commune }),
+        Json(EnrollResponse {
+            device_id: device.device_id,
+            token,
+            role: device.role,
+            commune: config.commune,
+        }),
     ))
 }
 
@@ -91,12 +122,15 @@ pub async fn revoke(
     UserAuth(p, _): UserAuth,
     Path(device_id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let device_id = Uuid::parse_str(&device_id)
-        .map_err(|_| ApiError::bad_request("invalid_id", "device_id must be a UUID").with_field("device_id"))?;
+    let device_id = Uuid::parse_str(&device_id).map_err(|_| {
+        ApiError::bad_request("invalid_id", "device_id must be a UUID").with_field("device_id")
+    })?;
     let storage = state.storage.clone();
     let device = blocking(move || Ok(storage.device(device_id)?)).await?;
     let Some(device) = device else {
-        return Err(ApiError::not_found(format!("device {device_id} is not enrolled here")));
+        return Err(ApiError::not_found(format!(
+            "device {device_id} is not enrolled here"
+        )));
     };
     authorize(&state, &p, &device.commune_id, Access::Manage).await?;
     let storage = state.storage.clone();

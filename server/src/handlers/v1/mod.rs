@@ -13,5 +13,7 @@ use crate::error::{ApiError, ApiResult};
 
 /// A commune or village id from the path.
 pub(crate) fn slug(s: &str, field: &str) -> ApiResult<Slug> {
-    Slug::parse(s).map_err(|e| ApiError::bad_request("invalid_id", format!("{field} {e}")).with_field(field.to_owned()))
+    Slug::parse(s).map_err(|e| {
+        ApiError::bad_request("invalid_id", format!("{field} {e}")).with_field(field.to_owned())
+    })
 }

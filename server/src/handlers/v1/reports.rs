@@ -28,8 +28,13 @@ pub struct ScorecardQuery {
 }
 
 fn date(s: &str, field: &str) -> ApiResult<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| ApiError::bad_request("invalid_query", format!("{field} must be a date YYYY-MM-DD")).with_field(field.to_owned()))
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+        ApiError::bad_request(
+            "invalid_query",
+            format!("{field} must be a date YYYY-MM-DD"),
+        )
+        .with_field(field.to_owned())
+    })
 }
 
 /// Today in Vietnam.
@@ -51,21 +56,34 @@ pub async fn get_scorecard(
 ) -> ApiResult<Response> {
     let Query(q) = query?;
     let id = slug(&id, "id")?;
-    let as_of = q.as_of.as_deref().map(|s| date(s, "as_of")).transpose()?.unwrap_or_else(local_today);
+    let as_of = q
+        .as_of
+        .as_deref()
+        .map(|s| date(s, "as_of"))
+        .transpose()?
+        .unwrap_or_else(local_today);
     let config = authorize(&state, &p, &id, Access::Read).await?;
     let storage = state.storage.clone();
     let (card, source) = blocking(move || {
         let snapshot = storage.commune_facts(&id)?;
         if snapshot.latest_capture.is_none_or(|latest| as_of >= latest) {
-            Ok((scorecard_from_facts(Catalog::builtin(), &config, &snapshot.facts, as_of), "incremental"))
+            Ok((
+                scorecard_from_facts(Catalog::builtin(), &config, &snapshot.facts, as_of),
+                "incremental",
+            ))
         } else {
             let versions = storage.commune_versions(&id)?;
-            Ok((scorecard(Catalog::builtin(), &config, &versions, as_of), "recompute"))
+            Ok((
+                scorecard(Catalog::builtin(), &config, &versions, as_of),
+                "recompute",
+            ))
         }
     })
     .await?;
     let mut response = Json(card).into_response();
-    response.headers_mut().insert("X-Scorecard-Source", HeaderValue::from_static(source));
+    response
+        .headers_mut()
+        .insert("X-Scorecard-Source", HeaderValue::from_static(source));
     Ok(response)
 }
 
@@ -90,10 +108,17 @@ fn instant(s: &str, field: &str) -> ApiResult<DateTime<Utc>> {
         return Ok(t.with_timezone(&Utc));
     }
     let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-        ApiError::bad_request("invalid_query", format!("{field} must be YYYY-MM-DD or an RFC 3339 time")).with_field(field.to_owned())
+        ApiError::bad_request(
+            "invalid_query",
+            format!("{field} must be YYYY-MM-DD or an RFC 3339 time"),
+        )
+        .with_field(field.to_owned())
     })?;
     let local = d.and_hms_opt(0, 0, 0).expect("midnight exists");
-    Ok(DateTime::<Utc>::from_naive_utc_and_offset(local - chrono::Duration::hours(7), Utc))
+    Ok(DateTime::<Utc>::from_naive_utc_and_offset(
+        local - chrono::Duration::hours(7),
+        Utc,
+    ))
 }
 
 /// `GET /api/v1/communes/{id}/records?kind=&village_id=&since=&until=&limit=&cursor=`.
@@ -118,21 +143,38 @@ pub async fn list_records(
             })
         })
         .transpose()?;
-    let village_id: Option<Slug> = q.village_id.as_deref().map(|v| slug(v, "village_id")).transpose()?;
+    let village_id: Option<Slug> = q
+        .village_id
+        .as_deref()
+        .map(|v| slug(v, "village_id"))
+        .transpose()?;
     let limit = q.limit.unwrap_or(100);
     if limit == 0 || limit > 1000 {
-        return Err(ApiError::bad_request("invalid_query", "limit must be 1 to 1000").with_field("limit"));
+        return Err(
+            ApiError::bad_request("invalid_query", "limit must be 1 to 1000").with_field("limit"),
+        );
     }
     let filter = RecordFilter {
         kind,
         village_id,
-        since: q.since.as_deref().map(|s| instant(s, "since")).transpose()?,
-        until: q.until.as_deref().map(|s| instant(s, "until")).transpose()?,
+        since: q
+            .since
+            .as_deref()
+            .map(|s| instant(s, "since"))
+            .transpose()?,
+        until: q
+            .until
+            .as_deref()
+            .map(|s| instant(s, "until"))
+            .transpose()?,
         cursor: q.cursor,
         limit,
     };
     authorize(&state, &p, &id, Access::Read).await?;
     let storage = state.storage.clone();
     let (records, next_cursor) = blocking(move || Ok(storage.list_records(&id, &filter)?)).await?;
-    Ok(Json(RecordsResponse { records, next_cursor }))
+    Ok(Json(RecordsResponse {
+        records,
+        next_cursor,
+    }))
 }

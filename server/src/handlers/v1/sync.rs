@@ -33,7 +33,9 @@ pub async fn push(
     body: Body,
 ) -> ApiResult<Json<PushResponse>> {
     if device.role == Role::Viewer {
-        return Err(ApiError::forbidden("a viewer device cannot send records; enroll it as an enumerator or officer"));
+        return Err(ApiError::forbidden(
+            "a viewer device cannot send records; enroll it as an enumerator or officer",
+        ));
     }
     let (format, encoding) = negotiate(&headers)?;
     let config = authorize(&state, &p, &device.commune_id, Access::Collect).await?;
@@ -43,7 +45,13 @@ pub async fn push(
         let plain = decompress(encoding, &bytes, st.limits.max_decompressed)?;
         let request: PushRequest<serde_json::Value> = decode(format, &plain)?;
         drop(plain);
-        let batch = prepare_push(&device, &config.commune, request, st.limits.max_versions_per_push, Utc::now())?;
+        let batch = prepare_push(
+            &device,
+            &config.commune,
+            request,
+            st.limits.max_versions_per_push,
+            Utc::now(),
+        )?;
         Ok(st.storage.store_versions(&batch)?)
     })
     .await?;
@@ -84,7 +92,11 @@ pub async fn pull(
     let Query(q) = query?;
     let limit = q.limit.unwrap_or(500);
     if limit == 0 || limit > state.limits.max_pull_limit {
-        return Err(ApiError::bad_request("invalid_query", format!("limit must be 1 to {}", state.limits.max_pull_limit)).with_field("limit"));
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            format!("limit must be 1 to {}", state.limits.max_pull_limit),
+        )
+        .with_field("limit"));
     }
     let config = authorize(&state, &p, &device.commune_id, Access::Read).await?;
     let storage = state.storage.clone();
@@ -104,11 +116,25 @@ pub async fn pull(
 /// `GET /api/v1/sync/status`: what the server has from this device.
 #[utoipa::path(get, path = "/api/v1/sync/status", tag = "sync", security(("bearer" = [])),
     responses((status = 200, description = "`{\"device_id\", \"commune_id\", \"acked_through_seq\", \"server_head\"}`", body = Object)))]
-pub async fn status(State(state): State<Arc<AppState>>, DeviceAuth(_, device): DeviceAuth) -> ApiResult<Json<StatusResponse>> {
+pub async fn status(
+    State(state): State<Arc<AppState>>,
+    DeviceAuth(_, device): DeviceAuth,
+) -> ApiResult<Json<StatusResponse>> {
     let storage = state.storage.clone();
     let id = device.device_id;
     let (acked, head) = blocking(move || Ok(storage.device_status(id)?))
         .await?
-        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "this device is not enrolled"))?;
-    Ok(Json(StatusResponse { device_id: device.device_id, commune_id: device.commune_id, acked_through_seq: acked, server_head: head }))
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "this device is not enrolled",
+            )
+        })?;
+    Ok(Json(StatusResponse {
+        device_id: device.device_id,
+        commune_id: device.commune_id,
+        acked_through_seq: acked,
+        server_head: head,
+    }))
 }
