@@ -2,7 +2,7 @@
 //! and the lists the app shows (households with their latest check, my records with their state,
 //! conflicts, needs attention, the offline scorecard).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
@@ -165,6 +165,10 @@ impl Cache {
         entity_heads(self.entity(entity_id)).remove(entity_id)
     }
 
+    fn references_photo(&self, photo: &PhotoId) -> bool {
+        self.versions.values().any(|v| v.photos.contains(photo))
+    }
+
     fn all(&self) -> impl Iterator<Item = &Version> {
         self.versions.values()
     }
@@ -242,6 +246,12 @@ impl Store {
                 ids
             }
         };
+        // A photo is either taken on this phone (in `photos`) or already part of a record the
+        // phone holds (an edit of another phone's record keeps its photos).
+        let pulled_photos: HashSet<PhotoId> = {
+            let cache = inner.cache()?;
+            draft.photos.iter().filter(|p| cache.references_photo(p)).copied().collect()
+        };
         let tx = inner.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let Some(enrollment) = current_enrollment(&tx)? else {
             let any: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM identities)", [], |r| r.get(0))?;
@@ -274,7 +284,7 @@ impl Store {
         for p in &version.photos {
             let known: bool =
                 tx.query_row("SELECT EXISTS (SELECT 1 FROM photos WHERE photo_id = ?1)", [p.to_hex()], |r| r.get(0))?;
-            if !known {
+            if !known && !pulled_photos.contains(p) {
                 return Err(SaveError::UnknownPhoto(p.to_hex()));
             }
         }

@@ -386,6 +386,20 @@ fn photos_are_stored_by_hash_with_evidence_and_uploaded_only_once_saved_with_a_r
     assert_eq!((p.upload_url.as_deref(), p.uploaded_bytes), (Some("http://x/api/v1/blobs/1"), 1000));
     store.sync_photo_done(&id).unwrap();
     assert!(store.sync_photos_pending().unwrap().is_empty());
+    // Another phone's record with a photo this phone never had: editing it keeps the photo.
+    let theirs_photo = crate::ids::PhotoId::of_bytes(b"taken on another phone");
+    let mut theirs = store.create(household("TK03-009")).unwrap();
+    theirs.version_id = Uuid::now_v7();
+    theirs.entity_id = Uuid::now_v7();
+    theirs.device_id = Uuid::from_u128(42);
+    theirs.photos = vec![theirs_photo];
+    store.sync_apply_pull(&page(vec![theirs.clone()], 1)).unwrap();
+    let mut edit = Draft::from_version(&theirs);
+    if let Body::Household(h) = &mut edit.body {
+        h.members = 5;
+    }
+    assert_eq!(store.edit(theirs.entity_id, edit).unwrap().photos, vec![theirs_photo]);
+    assert!(store.sync_photos_pending().unwrap().is_empty(), "a photo the phone does not have is not uploaded");
     let mut unknown = household("TK03-002");
     unknown.photos = vec![crate::ids::PhotoId::of_bytes(b"never taken")];
     assert!(matches!(store.create(unknown), Err(SaveError::UnknownPhoto(_))));

@@ -1,0 +1,278 @@
+//! R6: a model-based property test. Three simulated phones (each its own store file and sync
+//! engine) do random creates, edits, deletes, conflict resolutions, photos, syncs, syncs broken
+//! by the fault-injecting proxy, and server restarts, against one real server. After everyone
+//! syncs to the end:
+//!
+//! - the server holds exactly the union of the phones' versions, each once;
+//! - every phone has the same heads, and they are the heads of the server's versions;
+//! - every concurrent edit (two versions of an entity that no later version joins) is a
+//!   flagged conflict on every phone and in the server's scorecard;
+//! - the server's incremental totals equal a recompute (`ntm-server recompute`), and its
+//!   scorecard equals the core's over the union (each phone's offline scorecard);
+//! - every photo the server serves hashes to its id.
+//!
+//! The heads are checked against a model kept by this test (leaves of the parent graph), not
+//! against the core's `heads` function that the store and server both use.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Duration;
+
+use ntm_field::ids::PhotoId;
+use ntm_field::protocol::Role;
+use ntm_field::record::{Body, SignCondition, Version};
+use ntm_field::store::{Draft, HouseholdFilter};
+use ntm_tests::phone::*;
+use ntm_tests::proxy::{Fault, Proxy};
+use ntm_tests::server::{Api, TestServer};
+use proptest::prelude::*;
+use uuid::Uuid;
+
+const PHONES: usize = 3;
+const VILLAGES: [&str; 3] = ["thien-ke-01", "thien-ke-03", "thien-ke-07"];
+
+#[derive(Debug, Clone)]
+enum Op {
+    /// 0: household, 1: check of a known household, 2: sign, 3: road.
+    Create { phone: usize, kind: u8, village: usize, photo: bool },
+    Edit { phone: usize, pick: usize },
+    Delete { phone: usize, pick: usize },
+    Resolve { phone: usize, pick: usize },
+    Sync { phone: usize },
+    /// 0: cut a push mid-request, 1: lose a push's answer after COMMIT, 2: cut a photo chunk,
+    /// 3: cut a pull's answer.
+    SyncWithFault { phone: usize, fault: u8, after: usize },
+    RestartServer,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let phone = 0..PHONES;
+    prop_oneof![
+        6 => (phone.clone(), 0u8..4, 0..VILLAGES.len(), prop::bool::weighted(0.25))
+            .prop_map(|(phone, kind, village, photo)| Op::Create { phone, kind, village, photo }),
+        4 => (phone.clone(), any::<usize>()).prop_map(|(phone, pick)| Op::Edit { phone, pick }),
+        1 => (phone.clone(), any::<usize>()).prop_map(|(phone, pick)| Op::Delete { phone, pick }),
+        1 => (phone.clone(), any::<usize>()).prop_map(|(phone, pick)| Op::Resolve { phone, pick }),
+        4 => phone.clone().prop_map(|phone| Op::Sync { phone }),
+        2 => (phone, 0u8..4, 0usize..3000).prop_map(|(phone, fault, after)| Op::SyncWithFault { phone, fault, after }),
+        1 => Just(Op::RestartServer),
+    ]
+}
+
+struct World {
+    server: TestServer,
+    proxy: Proxy,
+    phones: Vec<TestPhone>,
+    photo_seed: u64,
+}
+
+impl World {
+    async fn new() -> World {
+        let server = TestServer::start();
+        let proxy = Proxy::start(server.addr().parse().unwrap()).await;
+        let admin = Api::admin(&server).await;
+        create_demo_commune(&admin).await;
+        let mut phones = Vec::new();
+        for _ in 0..PHONES {
+            let code = enrollment_code(&admin, "thien-ke", Role::Enumerator).await;
+            phones.push(TestPhone::enroll(&proxy.url(), &code, test_options()).await);
+        }
+        World { server, proxy, phones, photo_seed: 0 }
+    }
+
+    /// Live entities a phone can edit (households, checks, signs, roads), in a stable order.
+    fn live(&self, phone: usize) -> Vec<Version> {
+        let store = &self.phones[phone].store;
+        let mut heads: Vec<Version> = store
+            .all_heads()
+            .unwrap()
+            .keys()
+            .filter_map(|e| store.current(*e).unwrap())
+            .filter(|v| !v.deleted)
+            .collect();
+        heads.sort_by_key(|v| v.entity_id);
+        heads
+    }
+
+    async fn apply(&mut self, op: &Op) {
+        match *op {
+            Op::Create { phone, kind, village, photo } => {
+                let p = &self.phones[phone];
+                let now = p.clock.as_ref();
+                let at = ntm_field::store::Clock::now(now);
+                let mut draft = match kind {
+                    1 => {
+                        let households = p.store.households(&HouseholdFilter::default()).unwrap();
+                        match households.first() {
+                            Some(h) => {
+                                let hh = p.store.current(h.entity_id).unwrap().unwrap();
+                                check_draft(&hh, village % 2 == 0)
+                            }
+                            None => household_draft(&format!("H{}", self.photo_seed), VILLAGES[village]),
+                        }
+                    }
+                    2 => sign_draft(VILLAGES[village], at),
+                    3 => road_draft(VILLAGES[village], 120.0 + 40.0 * village as f64, at),
+                    _ => household_draft(&format!("TK-{}-{}", phone, self.photo_seed), VILLAGES[village]),
+                };
+                self.photo_seed += 1;
+                if photo {
+                    let picture = ntm_field::photo::intake(&camera_jpeg(160, 120, self.photo_seed), 1600).unwrap();
+                    draft.photos.push(p.store.add_photo(&picture).unwrap());
+                }
+                p.store.create(draft).unwrap();
+            }
+            Op::Edit { phone, pick } => {
+                let live = self.live(phone);
+                if live.is_empty() {
+                    return;
+                }
+                let head = &live[pick % live.len()];
+                let mut draft = Draft::from_version(head);
+                match &mut draft.body {
+                    Body::Household(h) => h.members = h.members % 9 + 1,
+                    Body::HouseholdCheck(c) => c.bathroom_hygienic = !c.bathroom_hygienic,
+                    Body::TrashSign(s) => {
+                        s.condition = if s.condition == SignCondition::Good { SignCondition::Damaged } else { SignCondition::Good }
+                    }
+                    Body::RoadSegment(r) => r.width_m = if r.width_m > 3.0 { 3.0 } else { 3.5 },
+                    Body::Assessment(a) => a.note.push('.'),
+                }
+                self.phones[phone].store.edit(head.entity_id, draft).unwrap();
+            }
+            Op::Delete { phone, pick } => {
+                let live = self.live(phone);
+                if !live.is_empty() {
+                    self.phones[phone].store.delete(live[pick % live.len()].entity_id).unwrap();
+                }
+            }
+            Op::Resolve { phone, pick } => {
+                let store = &self.phones[phone].store;
+                let conflicts = store.conflicts().unwrap();
+                if !conflicts.is_empty() {
+                    let c = &conflicts[pick % conflicts.len()];
+                    let chosen = &c.heads[pick % c.heads.len()];
+                    store.resolve(c.entity_id, Draft::from_version(chosen)).unwrap();
+                }
+            }
+            Op::Sync { phone } => {
+                // May fail only if a restart is in progress; the final sync must not.
+                let _ = self.phones[phone].sync().await;
+            }
+            Op::SyncWithFault { phone, fault, after } => {
+                let f = match fault {
+                    0 => Fault::CutRequest { marker: "POST /api/v1/sync/push".into(), after },
+                    1 => Fault::SwallowResponse { marker: "POST /api/v1/sync/push".into() },
+                    2 => Fault::CutRequest { marker: "PATCH /api/v1/blobs".into(), after: after * 4 },
+                    _ => Fault::CutResponse { marker: "GET /api/v1/sync/pull".into(), after: after / 4 },
+                };
+                self.proxy.arm(f);
+                let _ = self.phones[phone].sync().await;
+                self.proxy.disarm();
+            }
+            Op::RestartServer => {
+                self.server.restart();
+                self.proxy.set_target(self.server.addr().parse().unwrap());
+            }
+        }
+    }
+
+    async fn check_invariants(&self) {
+        // Everyone syncs to the end, twice, so every phone pulls what the others pushed last.
+        for _ in 0..2 {
+            for p in &self.phones {
+                p.sync_until_done(10).await;
+            }
+        }
+        let token = self.phones[0].store.enrollment().unwrap().unwrap().token;
+        let server = server_versions(&self.server.base, &token).await;
+
+        // The server holds exactly the union, once.
+        let mut on_server: BTreeMap<Uuid, Version> = BTreeMap::new();
+        for v in &server {
+            assert!(on_server.insert(v.version_id, v.clone()).is_none(), "{} stored twice", v.version_id);
+        }
+        let mut union = BTreeSet::new();
+        for p in &self.phones {
+            assert!(p.store.outbox().unwrap().is_empty());
+            assert!(p.store.needs_attention().unwrap().is_empty(), "valid records are never rejected");
+            union.extend(p.store.own_version_states().unwrap().keys().copied());
+        }
+        assert_eq!(on_server.keys().copied().collect::<BTreeSet<_>>(), union, "the server holds the union");
+
+        // The model's heads: versions of an entity no version of it names as a parent.
+        let mut parents_of: HashMap<Uuid, BTreeSet<Uuid>> = HashMap::new();
+        for v in on_server.values() {
+            parents_of.entry(v.entity_id).or_default().extend(v.parents.iter().copied());
+        }
+        let mut model_heads: BTreeMap<Uuid, BTreeSet<Uuid>> = BTreeMap::new();
+        for v in on_server.values() {
+            if !parents_of[&v.entity_id].contains(&v.version_id) {
+                model_heads.entry(v.entity_id).or_default().insert(v.version_id);
+            }
+        }
+        let expected_conflicts: BTreeSet<Uuid> =
+            model_heads.iter().filter(|(_, h)| h.len() > 1).map(|(e, _)| *e).collect();
+        for (i, p) in self.phones.iter().enumerate() {
+            assert_eq!(p.store.all_heads().unwrap(), model_heads, "phone {i} has the model's heads");
+            let conflicts: BTreeSet<Uuid> = p.store.conflicts().unwrap().into_iter().map(|c| c.entity_id).collect();
+            assert_eq!(conflicts, expected_conflicts, "phone {i}: every concurrent edit is a conflict");
+        }
+
+        // Incremental totals equal a recompute; the server's scorecard equals the core's.
+        let out = self.server.cli(&["recompute"]);
+        assert!(out.status.success(), "recompute found differences: {}", String::from_utf8_lossy(&out.stdout));
+        let admin = Api::admin(&self.server).await;
+        let as_of = (chrono::Utc::now() + chrono::Duration::days(1)).date_naive();
+        let remote = server_scorecard(&admin, "thien-ke", &as_of.to_string()).await;
+        let local = self.phones[0].store.scorecard(as_of).unwrap().unwrap();
+        assert_same_scorecard(&local, &remote);
+        assert_eq!(local.conflicts, expected_conflicts.len());
+
+        eprintln!(
+            "case: {} versions, {} entities, {} in conflict, {} photos, {} faults fired",
+            on_server.len(),
+            model_heads.len(),
+            expected_conflicts.len(),
+            on_server.values().map(|v| v.photos.len()).sum::<usize>(),
+            self.proxy.fired()
+        );
+        // Every photo hashes to its id.
+        let photos: BTreeSet<PhotoId> = on_server.values().flat_map(|v| v.photos.iter().copied()).collect();
+        server_photo_hashes_match(&self.server.base, &token, &photos.into_iter().collect::<Vec<_>>()).await;
+        for p in &self.phones {
+            assert!(p.store.sync_photos_pending().unwrap().is_empty());
+        }
+    }
+}
+
+/// Compares the figures of a local scorecard with the server's JSON.
+fn assert_same_scorecard(local: &ntm_field::scorecard::Scorecard, remote: &serde_json::Value) {
+    let local_json = serde_json::to_value(local).unwrap();
+    assert_eq!(local_json["criteria_met"], remote["criteria_met"]);
+    for (lc, rc) in local_json["criteria"].as_array().unwrap().iter().zip(remote["criteria"].as_array().unwrap()) {
+        for (li, ri) in lc["indicators"].as_array().unwrap().iter().zip(rc["indicators"].as_array().unwrap()) {
+            for key in ["id", "numerator", "denominator", "value", "met", "gap", "coverage", "conflicts"] {
+                assert_eq!(li[key], ri[key], "indicator {} field {key}", li["id"]);
+            }
+        }
+    }
+    for (lm, rm) in local_json["measures"].as_array().unwrap().iter().zip(remote["measures"].as_array().unwrap()) {
+        assert_eq!(lm["value"], rm["value"], "measure {}", lm["id"]);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, max_shrink_iters: 20, ..ProptestConfig::default() })]
+
+    #[test]
+    fn phones_converge_on_the_union_with_every_concurrent_edit_a_conflict(ops in prop::collection::vec(op(), 10..60)) {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        rt.block_on(async {
+            let mut world = World::new().await;
+            for op in &ops {
+                world.apply(op).await;
+            }
+            tokio::time::timeout(Duration::from_secs(120), world.check_invariants()).await.expect("invariants checked in time");
+        });
+    }
+}
