@@ -248,9 +248,12 @@ pub struct PhotoCheck {
     pub late: bool,
 }
 
+/// What a photo's EXIF says: when it was taken and where (latitude, longitude).
+pub type ExifFacts = (Option<DateTime<FixedOffset>>, Option<(f64, f64)>);
+
 /// Reads a JPEG's EXIF: the original time (in its own offset, else Vietnam time) and the GPS
 /// position. `None` when the file has no EXIF.
-pub fn read_exif(bytes: &[u8]) -> Option<(Option<DateTime<FixedOffset>>, Option<(f64, f64)>)> {
+pub fn read_exif(bytes: &[u8]) -> Option<ExifFacts> {
     let exif = exif::Reader::new()
         .read_from_container(&mut std::io::Cursor::new(bytes))
         .ok()?;
@@ -638,7 +641,7 @@ pub async fn conflicts_page(
     let heads = entity_heads(all.iter());
     let mut conflicts: Vec<(&Uuid, &EntityHeads)> =
         heads.iter().filter(|(_, h)| h.in_conflict()).collect();
-    conflicts.sort_by(|a, b| b.1.head.captured_at.cmp(&a.1.head.captured_at));
+    conflicts.sort_by_key(|(_, h)| std::cmp::Reverse(h.head.captured_at));
     let commune = config.commune.id.as_str();
     let body = html! {
         p { (lang.t("cf.explain")) }

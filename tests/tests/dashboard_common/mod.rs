@@ -248,7 +248,7 @@ pub async fn world() -> World {
         "2020-03-20T09:00:00+07:00",
         sign_body(SignCondition::Damaged),
     );
-    a.push_ok(&[edit_a.clone()]).await;
+    a.push_ok(std::slice::from_ref(&edit_a)).await;
     let edit_b = b.write(
         conflicted.entity_id,
         vec![conflicted.version_id],
@@ -256,7 +256,7 @@ pub async fn world() -> World {
         "2020-03-21T09:00:00+07:00",
         sign_body(SignCondition::Missing),
     );
-    b.push_ok(&[edit_b.clone()]).await;
+    b.push_ok(std::slice::from_ref(&edit_b)).await;
 
     // A household check on a registered household.
     let households = admin
@@ -501,7 +501,7 @@ impl Sheet {
     pub fn column(&self, header_row: usize, name: &str) -> usize {
         self.rows[header_row]
             .iter()
-            .position(|c| c.to_string() == name)
+            .position(|c| text_is(c, name))
             .unwrap_or_else(|| panic!("no column {name:?} in {:?}", self.rows[header_row]))
     }
 
@@ -509,7 +509,7 @@ impl Sheet {
     pub fn row_where(&self, col: usize, value: &str) -> &Vec<calamine::Data> {
         self.rows
             .iter()
-            .find(|r| r.get(col).is_some_and(|c| c.to_string() == value))
+            .find(|r| r.get(col).is_some_and(|c| text_is(c, value)))
             .unwrap_or_else(|| panic!("no row with {value:?}"))
     }
 
@@ -517,9 +517,14 @@ impl Sheet {
     pub fn header(&self, first: &str) -> usize {
         self.rows
             .iter()
-            .position(|r| r.first().is_some_and(|c| c.to_string() == first))
+            .position(|r| r.first().is_some_and(|c| text_is(c, first)))
             .unwrap_or_else(|| panic!("no header {first:?}"))
     }
+}
+
+/// Whether a cell is the text `expected`.
+pub fn text_is(c: &calamine::Data, expected: &str) -> bool {
+    matches!(c, calamine::Data::String(s) if s == expected)
 }
 
 pub fn number(c: &calamine::Data) -> f64 {
@@ -658,7 +663,7 @@ pub fn check_q1_2020_report(bytes: &[u8], criteria_met_end: u64) {
     assert_eq!(
         signs.rows[1..]
             .iter()
-            .filter(|r| r[signs.column(0, "Đang xung đột")].to_string() == "Có")
+            .filter(|r| text_is(&r[signs.column(0, "Đang xung đột")], "Có"))
             .count(),
         1
     );
