@@ -13,7 +13,8 @@
 
 use ntm_field::protocol::{EnrollResponse, PullResponse, PushRequest, Role};
 use ntm_field::record::{
-    Body, ChildrenUnder5, HealthInsurance, HouseholdCheck, Livestock, ThreeCleans, Toilet, ToiletType, Version, Water,
+    Body, ChildrenUnder5, HealthInsurance, HouseholdCheck, Livestock, ThreeCleans, Toilet,
+    ToiletType, Version, Water,
 };
 use ntm_field::store::{Draft, HouseholdFilter, Store};
 use ntm_field::sync::client::{encode_push, WireFormat};
@@ -27,23 +28,52 @@ const RECORDS: usize = 100;
 const APP_HEADERS: usize = "POST /api/v1/sync/push HTTP/1.1\r\nhost: ntm.example.vn\r\nauthorization: Bearer 0123456789012345678901234567890123456789012\r\ncontent-type: application/cbor\r\ncontent-encoding: zstd\r\naccept: application/cbor, application/json;q=0.9\r\nuser-agent: ntm-field/0.1.0\r\ncontent-length: 8000\r\n\r\n".len();
 
 fn check_body(rng: &mut StdRng, household_id: Uuid) -> HouseholdCheck {
-    let toilet_type = [ToiletType::Septic, ToiletType::DoubleVault, ToiletType::PourFlush, ToiletType::None][rng.random_range(0..4)];
+    let toilet_type = [
+        ToiletType::Septic,
+        ToiletType::DoubleVault,
+        ToiletType::PourFlush,
+        ToiletType::None,
+    ][rng.random_range(0..4)];
     let meets = toilet_type.can_meet_standard() && rng.random_bool(0.7);
     let raises = rng.random_bool(0.6);
     let members = rng.random_range(2..8);
     let measured = rng.random_range(0..3);
     HouseholdCheck {
         household_id,
-        toilet: Toilet { toilet_type, meets_standard: meets, checklist: Default::default() },
+        toilet: Toilet {
+            toilet_type,
+            meets_standard: meets,
+            checklist: Default::default(),
+        },
         bathroom_hygienic: rng.random_bool(0.8),
         water_tank_hygienic: rng.random_bool(0.8),
-        three_cleans: ThreeCleans { house: rng.random_bool(0.9), kitchen: rng.random_bool(0.9), lane: rng.random_bool(0.8) },
-        water: Water { hygienic: true, clean: rng.random_bool(0.6) },
-        livestock: Livestock { raises, pen_hygienic: raises.then(|| rng.random_bool(0.6)) },
+        three_cleans: ThreeCleans {
+            house: rng.random_bool(0.9),
+            kitchen: rng.random_bool(0.9),
+            lane: rng.random_bool(0.8),
+        },
+        water: Water {
+            hygienic: true,
+            clean: rng.random_bool(0.6),
+        },
+        livestock: Livestock {
+            raises,
+            pen_hygienic: raises.then(|| rng.random_bool(0.6)),
+        },
         waste_handled: rng.random_bool(0.8),
         drainage_ok: rng.random_bool(0.8),
-        health_insurance: HealthInsurance { members, insured: rng.random_range(0..=members) },
-        children_under5: ChildrenUnder5 { measured, stunted: if measured > 0 { rng.random_range(0..=1) } else { 0 } },
+        health_insurance: HealthInsurance {
+            members,
+            insured: rng.random_range(0..=members),
+        },
+        children_under5: ChildrenUnder5 {
+            measured,
+            stunted: if measured > 0 {
+                rng.random_range(0..=1)
+            } else {
+                0
+            },
+        },
         note: String::new(),
     }
 }
@@ -126,23 +156,39 @@ fn main() {
         })
         .unwrap();
     let households = store.households(&HouseholdFilter::default()).unwrap();
-    assert!(households.len() >= RECORDS, "the demo registry has {} households", households.len());
+    assert!(
+        households.len() >= RECORDS,
+        "the demo registry has {} households",
+        households.len()
+    );
     let mut rng = StdRng::seed_from_u64(1);
     let mut checks = Vec::new();
     for h in households.iter().take(RECORDS) {
         let body = check_body(&mut rng, h.entity_id);
-        let v = store.create(Draft::new(Body::HouseholdCheck(body.clone()), Some(h.village_id.clone()))).unwrap();
+        let v = store
+            .create(Draft::new(
+                Body::HouseholdCheck(body.clone()),
+                Some(h.village_id.clone()),
+            ))
+            .unwrap();
         checks.push((v, body));
     }
     let device_id = enrolled.device_id;
     let batch = store.sync_batch(device_id, 1, RECORDS).unwrap();
     assert_eq!(batch.len(), RECORDS);
-    let request = PushRequest { device_id, first_seq: 1, versions: batch.into_iter().map(|e| e.version).collect() };
+    let request = PushRequest {
+        device_id,
+        first_seq: 1,
+        versions: batch.into_iter().map(|e| e.version).collect(),
+    };
     let (cbor_zstd, _, _) = encode_push(&request, WireFormat::CborZstd);
     let (json, _, _) = encode_push(&request, WireFormat::Json);
     let cbor = zstd::stream::decode_all(&cbor_zstd[..]).unwrap();
 
-    let odk: Vec<Vec<u8>> = checks.iter().map(|(v, c)| openrosa_multipart(&openrosa_xml(v, c))).collect();
+    let odk: Vec<Vec<u8>> = checks
+        .iter()
+        .map(|(v, c)| openrosa_multipart(&openrosa_xml(v, c)))
+        .collect();
     let odk_body: usize = odk.iter().map(Vec::len).sum();
     let n = RECORDS as f64;
 
@@ -151,15 +197,47 @@ fn main() {
     let odk_per = odk_body as f64 / n;
     let odk_wire = (odk_body + OPENROSA_HEADERS * RECORDS) as f64 / n;
     println!("P1 bytes per household check, {RECORDS}-record push");
-    println!("  app JSON (uncompressed)          {:>8.1} B/record", json.len() as f64 / n);
-    println!("  app CBOR (uncompressed)          {:>8.1} B/record", cbor.len() as f64 / n);
-    println!("  app CBOR + zstd body (as sent)   {:>8.1} B/record  ({} B for the batch)", app_per, cbor_zstd.len());
-    println!("  app body + request headers       {:>8.1} B/record", app_wire);
-    println!("  ODK/OpenRosa multipart XML body  {:>8.1} B/record", odk_per);
-    println!("  ODK body + request headers       {:>8.1} B/record", odk_wire);
-    println!("  ratio ODK/app, bodies            {:>8.1}x", odk_per / app_per);
-    println!("  ratio ODK/app, with headers      {:>8.1}x", odk_wire / app_wire);
+    println!(
+        "  app JSON (uncompressed)          {:>8.1} B/record",
+        json.len() as f64 / n
+    );
+    println!(
+        "  app CBOR (uncompressed)          {:>8.1} B/record",
+        cbor.len() as f64 / n
+    );
+    println!(
+        "  app CBOR + zstd body (as sent)   {:>8.1} B/record  ({} B for the batch)",
+        app_per,
+        cbor_zstd.len()
+    );
+    println!(
+        "  app body + request headers       {:>8.1} B/record",
+        app_wire
+    );
+    println!(
+        "  ODK/OpenRosa multipart XML body  {:>8.1} B/record",
+        odk_per
+    );
+    println!(
+        "  ODK body + request headers       {:>8.1} B/record",
+        odk_wire
+    );
+    println!(
+        "  ratio ODK/app, bodies            {:>8.1}x",
+        odk_per / app_per
+    );
+    println!(
+        "  ratio ODK/app, with headers      {:>8.1}x",
+        odk_wire / app_wire
+    );
     let pass = |ok: bool| if ok { "PASS" } else { "FAIL" };
-    println!("P1 bar <= 100 B/record (body as sent): {app_per:.1} B {}", pass(app_per <= 100.0));
-    println!("P1 bar >= 5x fewer than OpenRosa (bodies): {:.1}x {}", odk_per / app_per, pass(odk_per / app_per >= 5.0));
+    println!(
+        "P1 bar <= 100 B/record (body as sent): {app_per:.1} B {}",
+        pass(app_per <= 100.0)
+    );
+    println!(
+        "P1 bar >= 5x fewer than OpenRosa (bodies): {:.1}x {}",
+        odk_per / app_per,
+        pass(odk_per / app_per >= 5.0)
+    );
 }

@@ -19,8 +19,8 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use image::{DynamicImage, Rgb, RgbImage};
 use ntm_field::protocol::{EnrollResponse, PullResponse, Role};
 use ntm_field::record::{
-    Body, ChildrenUnder5, HealthInsurance, Household, HouseholdCheck, Livestock, ThreeCleans, Toilet, ToiletType, Version,
-    Water,
+    Body, ChildrenUnder5, HealthInsurance, Household, HouseholdCheck, Livestock, ThreeCleans,
+    Toilet, ToiletType, Version, Water,
 };
 use ntm_field::store::{Draft, Store};
 use rand::rngs::StdRng;
@@ -34,16 +34,36 @@ fn check(rng: &mut StdRng, household_id: Uuid) -> HouseholdCheck {
     let raises = rng.random_bool(0.6);
     HouseholdCheck {
         household_id,
-        toilet: Toilet { toilet_type: ToiletType::Septic, meets_standard: rng.random_bool(0.7), checklist: Default::default() },
+        toilet: Toilet {
+            toilet_type: ToiletType::Septic,
+            meets_standard: rng.random_bool(0.7),
+            checklist: Default::default(),
+        },
         bathroom_hygienic: rng.random_bool(0.8),
         water_tank_hygienic: rng.random_bool(0.8),
-        three_cleans: ThreeCleans { house: true, kitchen: rng.random_bool(0.9), lane: true },
-        water: Water { hygienic: true, clean: rng.random_bool(0.6) },
-        livestock: Livestock { raises, pen_hygienic: raises.then(|| rng.random_bool(0.5)) },
+        three_cleans: ThreeCleans {
+            house: true,
+            kitchen: rng.random_bool(0.9),
+            lane: true,
+        },
+        water: Water {
+            hygienic: true,
+            clean: rng.random_bool(0.6),
+        },
+        livestock: Livestock {
+            raises,
+            pen_hygienic: raises.then(|| rng.random_bool(0.5)),
+        },
         waste_handled: true,
         drainage_ok: true,
-        health_insurance: HealthInsurance { members: 4, insured: rng.random_range(0..=4) },
-        children_under5: ChildrenUnder5 { measured: 1, stunted: rng.random_range(0..=1) },
+        health_insurance: HealthInsurance {
+            members: 4,
+            insured: rng.random_range(0..=4),
+        },
+        children_under5: ChildrenUnder5 {
+            measured: 1,
+            stunted: rng.random_range(0..=1),
+        },
         note: String::new(),
     }
 }
@@ -58,14 +78,25 @@ fn ms(d: Duration) -> f64 {
 
 fn main() {
     let demo = ntm_field::demo::thien_ke().unwrap();
-    let villages: Vec<_> = demo.config.commune.villages.iter().map(|v| v.id.clone()).collect();
+    let villages: Vec<_> = demo
+        .config
+        .commune
+        .villages
+        .iter()
+        .map(|v| v.id.clone())
+        .collect();
     let dir = tempfile::tempdir().unwrap();
     let device_id = Uuid::now_v7();
     let store = Store::open(dir.path()).unwrap();
     store
         .enroll(
             "https://ntm.example.vn",
-            &EnrollResponse { device_id, token: "t".into(), role: Role::Enumerator, commune: demo.config.commune.clone() },
+            &EnrollResponse {
+                device_id,
+                token: "t".into(),
+                role: Role::Enumerator,
+                commune: demo.config.commune.clone(),
+            },
         )
         .unwrap();
 
@@ -99,13 +130,23 @@ fn main() {
     for i in 0..HOUSEHOLDS {
         let id = Uuid::now_v7();
         household_ids.push((id, i));
-        let body = Body::Household(Household { code: format!("H{i:05}"), head_name: format!("Chủ hộ {i}"), members: 4, address: String::new() });
+        let body = Body::Household(Household {
+            code: format!("H{i:05}"),
+            head_name: format!("Chủ hộ {i}"),
+            members: 4,
+            address: String::new(),
+        });
         versions.push(version(id, i, t0, body));
     }
     for j in 0..CHECKS {
         let (hh, village) = household_ids[rng.random_range(0..HOUSEHOLDS)];
         let at = t0 + chrono::Duration::minutes(j as i64 * 7);
-        versions.push(version(Uuid::now_v7(), village, at, Body::HouseholdCheck(check(&mut rng, hh))));
+        versions.push(version(
+            Uuid::now_v7(),
+            village,
+            at,
+            Body::HouseholdCheck(check(&mut rng, hh)),
+        ));
     }
     let mut cursor = 0;
     for chunk in versions.chunks(500) {
@@ -142,7 +183,10 @@ fn main() {
     let mut saves: Vec<Duration> = (0..1000)
         .map(|i| {
             let (hh, village) = household_ids[i % HOUSEHOLDS];
-            let draft = Draft::new(Body::HouseholdCheck(check(&mut rng, hh)), Some(villages[village % villages.len()].clone()));
+            let draft = Draft::new(
+                Body::HouseholdCheck(check(&mut rng, hh)),
+                Some(villages[village % villages.len()].clone()),
+            );
             let start = Instant::now();
             store.create(draft).unwrap();
             start.elapsed()
@@ -154,7 +198,11 @@ fn main() {
     let (w, h) = (4000u32, 3000u32);
     let img = RgbImage::from_fn(w, h, |x, y| {
         let n = ((x.wrapping_mul(2_654_435_761) ^ y.wrapping_mul(40_503)) >> 13) as u8 & 0x1f;
-        Rgb([((x * 200 / w) as u8).wrapping_add(n), ((y * 180 / h) as u8).wrapping_add(n / 2), (((x + y) / 40) as u8).wrapping_add(n)])
+        Rgb([
+            ((x * 200 / w) as u8).wrapping_add(n),
+            ((y * 180 / h) as u8).wrapping_add(n / 2),
+            (((x + y) / 40) as u8).wrapping_add(n),
+        ])
     });
     let mut original = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut original, 92)
@@ -163,7 +211,8 @@ fn main() {
     let mut photos: Vec<Duration> = (0..5)
         .map(|_| {
             let start = Instant::now();
-            let p = ntm_field::photo::intake(&original, ntm_field::photo::DEFAULT_LONG_EDGE).unwrap();
+            let p =
+                ntm_field::photo::intake(&original, ntm_field::photo::DEFAULT_LONG_EDGE).unwrap();
             let d = start.elapsed();
             assert_eq!(p.width, 1600);
             d
@@ -173,9 +222,22 @@ fn main() {
     let stored = ntm_field::photo::intake(&original, 1600).unwrap();
 
     let pass = |ok: bool| if ok { "PASS" } else { "FAIL" };
-    println!("P5 phone-side ({HOUSEHOLDS} households, {CHECKS} checks in the store; {} checked)", coverage.checked);
-    println!("  save a record          p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms  (1000 saves)", ms(percentile(&saves, 0.5)), ms(percentile(&saves, 0.99)), ms(saves[saves.len() - 1]));
-    println!("  offline scorecard      first after open {:.1} ms; warm p50 {:.1} ms  p99 {:.1} ms", ms(cold), ms(percentile(&warm, 0.5)), ms(percentile(&warm, 0.99)));
+    println!(
+        "P5 phone-side ({HOUSEHOLDS} households, {CHECKS} checks in the store; {} checked)",
+        coverage.checked
+    );
+    println!(
+        "  save a record          p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms  (1000 saves)",
+        ms(percentile(&saves, 0.5)),
+        ms(percentile(&saves, 0.99)),
+        ms(saves[saves.len() - 1])
+    );
+    println!(
+        "  offline scorecard      first after open {:.1} ms; warm p50 {:.1} ms  p99 {:.1} ms",
+        ms(cold),
+        ms(percentile(&warm, 0.5)),
+        ms(percentile(&warm, 0.99))
+    );
     println!(
         "  12 MP photo -> 1600 px median {:.0} ms  max {:.0} ms  ({} KB in, {} KB stored, {} KB thumbnail)",
         ms(percentile(&photos, 0.5)),
@@ -184,8 +246,23 @@ fn main() {
         stored.jpeg.len() / 1024,
         stored.thumbnail.len() / 1024
     );
-    println!("P5 bar save p99 <= 5 ms: {:.2} ms {}", ms(percentile(&saves, 0.99)), pass(percentile(&saves, 0.99) <= Duration::from_millis(5)));
-    println!("P5 bar scorecard <= 50 ms (warm p99): {:.1} ms {}", ms(percentile(&warm, 0.99)), pass(percentile(&warm, 0.99) <= Duration::from_millis(50)));
-    println!("P5 (no bar) scorecard first call after opening the store, reading every record: {:.1} ms", ms(cold));
-    println!("P5 bar 12 MP photo <= 1.5 s (median): {:.0} ms {}", ms(percentile(&photos, 0.5)), pass(percentile(&photos, 0.5) <= Duration::from_millis(1500)));
+    println!(
+        "P5 bar save p99 <= 5 ms: {:.2} ms {}",
+        ms(percentile(&saves, 0.99)),
+        pass(percentile(&saves, 0.99) <= Duration::from_millis(5))
+    );
+    println!(
+        "P5 bar scorecard <= 50 ms (warm p99): {:.1} ms {}",
+        ms(percentile(&warm, 0.99)),
+        pass(percentile(&warm, 0.99) <= Duration::from_millis(50))
+    );
+    println!(
+        "P5 (no bar) scorecard first call after opening the store, reading every record: {:.1} ms",
+        ms(cold)
+    );
+    println!(
+        "P5 bar 12 MP photo <= 1.5 s (median): {:.0} ms {}",
+        ms(percentile(&photos, 0.5)),
+        pass(percentile(&photos, 0.5) <= Duration::from_millis(1500))
+    );
 }

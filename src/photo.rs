@@ -65,21 +65,22 @@ pub fn read_exif(bytes: &[u8]) -> ExifEvidence {
         Some(Value::Ascii(v)) => v.first().cloned(),
         _ => None,
     };
-    let taken_at = ascii(Tag::DateTimeOriginal).or_else(|| ascii(Tag::DateTime)).and_then(|raw| {
-        let mut dt = exif::DateTime::from_ascii(&raw).ok()?;
-        if let Some(offset) = ascii(Tag::OffsetTimeOriginal) {
-            let _ = dt.parse_offset(&offset);
-        }
-        let offset = FixedOffset::east_opt(i32::from(dt.offset.unwrap_or(7 * 60)) * 60)?;
-        let naive = NaiveDate::from_ymd_opt(dt.year.into(), dt.month.into(), dt.day.into())?.and_hms_opt(
-            dt.hour.into(),
-            dt.minute.into(),
-            dt.second.into(),
-        )?;
-        offset.from_local_datetime(&naive).single()
-    });
+    let taken_at = ascii(Tag::DateTimeOriginal)
+        .or_else(|| ascii(Tag::DateTime))
+        .and_then(|raw| {
+            let mut dt = exif::DateTime::from_ascii(&raw).ok()?;
+            if let Some(offset) = ascii(Tag::OffsetTimeOriginal) {
+                let _ = dt.parse_offset(&offset);
+            }
+            let offset = FixedOffset::east_opt(i32::from(dt.offset.unwrap_or(7 * 60)) * 60)?;
+            let naive = NaiveDate::from_ymd_opt(dt.year.into(), dt.month.into(), dt.day.into())?
+                .and_hms_opt(dt.hour.into(), dt.minute.into(), dt.second.into())?;
+            offset.from_local_datetime(&naive).single()
+        });
     let degrees = |tag: Tag, ref_tag: Tag, negative: u8| -> Option<f64> {
-        let Value::Rational(parts) = &exif.get_field(tag, In::PRIMARY)?.value else { return None };
+        let Value::Rational(parts) = &exif.get_field(tag, In::PRIMARY)?.value else {
+            return None;
+        };
         if parts.len() < 3 {
             return None;
         }
@@ -90,20 +91,22 @@ pub fn read_exif(bytes: &[u8]) -> ExifEvidence {
         };
         value.is_finite().then_some(sign * value)
     };
-    let altitude_m = exif.get_field(Tag::GPSAltitude, In::PRIMARY).and_then(|f| match &f.value {
-        Value::Rational(v) => v.first().map(|r| {
-            let below = exif
-                .get_field(Tag::GPSAltitudeRef, In::PRIMARY)
-                .and_then(|f| f.value.get_uint(0))
-                .is_some_and(|r| r == 1);
-            if below {
-                -r.to_f64()
-            } else {
-                r.to_f64()
-            }
-        }),
-        _ => None,
-    });
+    let altitude_m = exif
+        .get_field(Tag::GPSAltitude, In::PRIMARY)
+        .and_then(|f| match &f.value {
+            Value::Rational(v) => v.first().map(|r| {
+                let below = exif
+                    .get_field(Tag::GPSAltitudeRef, In::PRIMARY)
+                    .and_then(|f| f.value.get_uint(0))
+                    .is_some_and(|r| r == 1);
+                if below {
+                    -r.to_f64()
+                } else {
+                    r.to_f64()
+                }
+            }),
+            _ => None,
+        });
     ExifEvidence {
         taken_at,
         lat: degrees(Tag::GPSLatitude, Tag::GPSLatitudeRef, b'S'),
@@ -113,8 +116,13 @@ pub fn read_exif(bytes: &[u8]) -> ExifEvidence {
 }
 
 fn exif_orientation(bytes: &[u8]) -> Option<u8> {
-    let exif = exif::Reader::new().read_from_container(&mut Cursor::new(bytes)).ok()?;
-    let o = exif.get_field(Tag::Orientation, In::PRIMARY)?.value.get_uint(0)?;
+    let exif = exif::Reader::new()
+        .read_from_container(&mut Cursor::new(bytes))
+        .ok()?;
+    let o = exif
+        .get_field(Tag::Orientation, In::PRIMARY)?
+        .value
+        .get_uint(0)?;
     u8::try_from(o).ok()
 }
 
@@ -130,17 +138,33 @@ pub fn intake(original: &[u8], long_edge: u32) -> Result<ProcessedPhoto, PhotoEr
     limits.max_image_height = Some(MAX_DIMENSION);
     limits.max_alloc = Some(MAX_DECODE_BYTES);
     reader.limits(limits);
-    let mut img = reader.decode().map_err(|e| PhotoError::Decode(e.to_string()))?;
+    let mut img = reader
+        .decode()
+        .map_err(|e| PhotoError::Decode(e.to_string()))?;
     if let Some(o) = exif_orientation(original).and_then(Orientation::from_exif) {
         img.apply_orientation(o);
     }
     let long_edge = long_edge.max(1);
-    let resized = if img.width().max(img.height()) > long_edge { img.thumbnail(long_edge, long_edge) } else { img };
+    let resized = if img.width().max(img.height()) > long_edge {
+        img.thumbnail(long_edge, long_edge)
+    } else {
+        img
+    };
     let (width, height) = (resized.width(), resized.height());
     let encoded = encode_jpeg(&resized, JPEG_QUALITY)?;
     let jpeg = with_exif(&encoded, &evidence);
-    let thumbnail = encode_jpeg(&resized.thumbnail(THUMBNAIL_LONG_EDGE, THUMBNAIL_LONG_EDGE), THUMBNAIL_QUALITY)?;
-    Ok(ProcessedPhoto { id: PhotoId::of_bytes(&jpeg), jpeg, thumbnail, width, height, evidence })
+    let thumbnail = encode_jpeg(
+        &resized.thumbnail(THUMBNAIL_LONG_EDGE, THUMBNAIL_LONG_EDGE),
+        THUMBNAIL_QUALITY,
+    )?;
+    Ok(ProcessedPhoto {
+        id: PhotoId::of_bytes(&jpeg),
+        jpeg,
+        thumbnail,
+        width,
+        height,
+        evidence,
+    })
 }
 
 fn encode_jpeg(img: &DynamicImage, quality: u8) -> Result<Vec<u8>, PhotoError> {
@@ -155,7 +179,9 @@ fn encode_jpeg(img: &DynamicImage, quality: u8) -> Result<Vec<u8>, PhotoError> {
 /// `jpeg` with an EXIF segment carrying `evidence` (time, offset, GPS) right after its start
 /// marker. Without evidence the JPEG is returned as it is.
 pub fn with_exif(jpeg: &[u8], evidence: &ExifEvidence) -> Vec<u8> {
-    let Some(tiff) = exif_tiff(evidence) else { return jpeg.to_vec() };
+    let Some(tiff) = exif_tiff(evidence) else {
+        return jpeg.to_vec();
+    };
     if jpeg.len() < 2 || jpeg[..2] != [0xFF, 0xD8] || tiff.len() + 8 > usize::from(u16::MAX) {
         return jpeg.to_vec();
     }
@@ -170,9 +196,16 @@ pub fn with_exif(jpeg: &[u8], evidence: &ExifEvidence) -> Vec<u8> {
 
 fn exif_tiff(e: &ExifEvidence) -> Option<Vec<u8>> {
     let mut fields = Vec::new();
-    let ascii = |tag, s: String| Field { tag, ifd_num: In::PRIMARY, value: Value::Ascii(vec![s.into_bytes()]) };
+    let ascii = |tag, s: String| Field {
+        tag,
+        ifd_num: In::PRIMARY,
+        value: Value::Ascii(vec![s.into_bytes()]),
+    };
     if let Some(t) = e.taken_at {
-        fields.push(ascii(Tag::DateTimeOriginal, t.format("%Y:%m:%d %H:%M:%S").to_string()));
+        fields.push(ascii(
+            Tag::DateTimeOriginal,
+            t.format("%Y:%m:%d %H:%M:%S").to_string(),
+        ));
         fields.push(ascii(Tag::OffsetTimeOriginal, t.format("%:z").to_string()));
     }
     let dms = |v: f64| {
@@ -181,23 +214,53 @@ fn exif_tiff(e: &ExifEvidence) -> Option<Vec<u8>> {
         let m = ((v - d) * 60.0).trunc();
         let s = (v - d - m / 60.0) * 3600.0;
         Value::Rational(vec![
-            Rational { num: d as u32, denom: 1 },
-            Rational { num: m as u32, denom: 1 },
-            Rational { num: (s * 10_000.0).round() as u32, denom: 10_000 },
+            Rational {
+                num: d as u32,
+                denom: 1,
+            },
+            Rational {
+                num: m as u32,
+                denom: 1,
+            },
+            Rational {
+                num: (s * 10_000.0).round() as u32,
+                denom: 10_000,
+            },
         ])
     };
     if let (Some(lat), Some(lon)) = (e.lat, e.lon) {
-        fields.push(ascii(Tag::GPSLatitudeRef, if lat < 0.0 { "S" } else { "N" }.to_owned()));
-        fields.push(Field { tag: Tag::GPSLatitude, ifd_num: In::PRIMARY, value: dms(lat) });
-        fields.push(ascii(Tag::GPSLongitudeRef, if lon < 0.0 { "W" } else { "E" }.to_owned()));
-        fields.push(Field { tag: Tag::GPSLongitude, ifd_num: In::PRIMARY, value: dms(lon) });
+        fields.push(ascii(
+            Tag::GPSLatitudeRef,
+            if lat < 0.0 { "S" } else { "N" }.to_owned(),
+        ));
+        fields.push(Field {
+            tag: Tag::GPSLatitude,
+            ifd_num: In::PRIMARY,
+            value: dms(lat),
+        });
+        fields.push(ascii(
+            Tag::GPSLongitudeRef,
+            if lon < 0.0 { "W" } else { "E" }.to_owned(),
+        ));
+        fields.push(Field {
+            tag: Tag::GPSLongitude,
+            ifd_num: In::PRIMARY,
+            value: dms(lon),
+        });
     }
     if let Some(alt) = e.altitude_m {
-        fields.push(Field { tag: Tag::GPSAltitudeRef, ifd_num: In::PRIMARY, value: Value::Byte(vec![u8::from(alt < 0.0)]) });
+        fields.push(Field {
+            tag: Tag::GPSAltitudeRef,
+            ifd_num: In::PRIMARY,
+            value: Value::Byte(vec![u8::from(alt < 0.0)]),
+        });
         fields.push(Field {
             tag: Tag::GPSAltitude,
             ifd_num: In::PRIMARY,
-            value: Value::Rational(vec![Rational { num: (alt.abs() * 100.0).round() as u32, denom: 100 }]),
+            value: Value::Rational(vec![Rational {
+                num: (alt.abs() * 100.0).round() as u32,
+                denom: 100,
+            }]),
         });
     }
     if fields.is_empty() {
@@ -218,7 +281,13 @@ mod tests {
     use image::{Rgb, RgbImage};
 
     fn camera_jpeg(w: u32, h: u32) -> Vec<u8> {
-        let img = RgbImage::from_fn(w, h, |x, y| Rgb([(x * 255 / w) as u8, (y * 255 / h) as u8, ((x ^ y) & 0xff) as u8]));
+        let img = RgbImage::from_fn(w, h, |x, y| {
+            Rgb([
+                (x * 255 / w) as u8,
+                (y * 255 / h) as u8,
+                ((x ^ y) & 0xff) as u8,
+            ])
+        });
         encode_jpeg(&DynamicImage::ImageRgb8(img), 90).unwrap()
     }
 
@@ -266,24 +335,35 @@ mod tests {
     #[test]
     fn the_same_picture_gets_the_same_id() {
         let original = camera_jpeg(900, 700);
-        assert_eq!(intake(&original, 800).unwrap().id, intake(&original, 800).unwrap().id);
+        assert_eq!(
+            intake(&original, 800).unwrap().id,
+            intake(&original, 800).unwrap().id
+        );
     }
 
     #[test]
     fn a_png_is_taken_in_as_jpeg_and_garbage_is_refused() {
         let img = DynamicImage::ImageRgb8(RgbImage::from_pixel(50, 40, Rgb([10, 200, 30])));
         let mut png = Vec::new();
-        img.write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+        img.write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
         let photo = intake(&png, 1600).unwrap();
         assert_eq!(&photo.jpeg[..2], &[0xFF, 0xD8]);
-        assert!(matches!(intake(b"not a picture", 1600), Err(PhotoError::Decode(_))));
+        assert!(matches!(
+            intake(b"not a picture", 1600),
+            Err(PhotoError::Decode(_))
+        ));
     }
 
     #[test]
     fn exif_orientation_turns_the_picture_upright() {
         // Orientation 6: the camera was held sideways; the stored picture is portrait.
         let mut writer = exif::experimental::Writer::new();
-        let f = Field { tag: Tag::Orientation, ifd_num: In::PRIMARY, value: Value::Short(vec![6]) };
+        let f = Field {
+            tag: Tag::Orientation,
+            ifd_num: In::PRIMARY,
+            value: Value::Short(vec![6]),
+        };
         writer.push_field(&f);
         let mut tiff = Cursor::new(Vec::new());
         writer.write(&mut tiff, false).unwrap();

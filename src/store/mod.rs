@@ -49,8 +49,8 @@ use crate::protocol::{EnrollResponse, Role};
 use crate::record::{ValidationErrors, Version};
 
 pub use records::{
-    CheckStatus, ConflictedEntity, Draft, HouseholdFilter, HouseholdRow, RecordState, RecordSummary, RejectedVersion,
-    VillageProgress,
+    CheckStatus, ConflictedEntity, Draft, HouseholdFilter, HouseholdRow, RecordState,
+    RecordSummary, RejectedVersion, VillageProgress,
 };
 pub use sync_state::{OutboxEntry, PhotoUpload, PushIdentity, SyncCounts};
 
@@ -83,12 +83,17 @@ pub enum SaveError {
     #[error("this phone is not enrolled yet")]
     NotEnrolled,
     /// The database was restored or copied: enroll again before saving (module documentation).
-    #[error("this phone's data was restored from a copy; enroll it again before saving new records")]
+    #[error(
+        "this phone's data was restored from a copy; enroll it again before saving new records"
+    )]
     IdentityRetired,
     #[error("no such record {0}")]
     UnknownEntity(Uuid),
     #[error("the record is a {existing}, not a {given}")]
-    KindChanged { existing: &'static str, given: &'static str },
+    KindChanged {
+        existing: &'static str,
+        given: &'static str,
+    },
     #[error("photo {0} is not on this phone")]
     UnknownPhoto(String),
     #[error("record {0} has no conflict to resolve")]
@@ -186,7 +191,10 @@ impl Store {
 
     /// Opens the store in `files_dir` with the install marker at `marker` (on Android: a file in
     /// `noBackupFilesDir`, so that a backup never restores it).
-    pub fn open_with_marker(files_dir: impl AsRef<Path>, marker: &Path) -> Result<Store, StoreError> {
+    pub fn open_with_marker(
+        files_dir: impl AsRef<Path>,
+        marker: &Path,
+    ) -> Result<Store, StoreError> {
         let dir = files_dir.as_ref().to_path_buf();
         std::fs::create_dir_all(dir.join(PHOTO_DIR))?;
         let mut conn = Connection::open(dir.join(DB_FILE))?;
@@ -294,7 +302,11 @@ impl Store {
         let inner = self.lock();
         let current: Option<String> = inner
             .conn
-            .query_row("SELECT device_id FROM identities WHERE retired_at IS NULL", [], |r| r.get(0))
+            .query_row(
+                "SELECT device_id FROM identities WHERE retired_at IS NULL",
+                [],
+                |r| r.get(0),
+            )
             .optional()?;
         if current.is_some() {
             return Ok(None);
@@ -334,13 +346,16 @@ impl Store {
     /// When the last complete sync round ended.
     pub fn last_sync_at(&self) -> Result<Option<DateTime<FixedOffset>>, StoreError> {
         let inner = self.lock();
-        Ok(meta_get(&inner.conn, "last_sync_at")?.and_then(|s| DateTime::parse_from_rfc3339(&s).ok()))
+        Ok(meta_get(&inner.conn, "last_sync_at")?
+            .and_then(|s| DateTime::parse_from_rfc3339(&s).ok()))
     }
 
     /// `PRAGMA integrity_check`, `ok` when the file is sound.
     pub fn integrity_check(&self) -> Result<String, StoreError> {
         let inner = self.lock();
-        Ok(inner.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+        Ok(inner
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
     }
 
     /// Path of a photo's stored JPEG.
@@ -392,7 +407,9 @@ fn json_text<T: Serialize + ?Sized>(value: &T) -> Result<String, StoreError> {
 }
 
 fn meta_get(conn: &Connection, key: &str) -> Result<Option<String>, StoreError> {
-    Ok(conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?)
 }
 
 fn meta_set(conn: &Connection, key: &str, value: &str) -> Result<(), StoreError> {
@@ -427,17 +444,24 @@ fn current_enrollment(conn: &Connection) -> Result<Option<Enrollment>, StoreErro
     let corrupt = |e: String| StoreError::Corrupt(e);
     Ok(Some(Enrollment {
         server_url,
-        device_id: device_id.parse().map_err(|e: uuid::Error| corrupt(e.to_string()))?,
+        device_id: device_id
+            .parse()
+            .map_err(|e: uuid::Error| corrupt(e.to_string()))?,
         token,
         role: serde_json::from_str(&role).map_err(|e| corrupt(e.to_string()))?,
         commune: serde_json::from_str(&commune).map_err(|e| corrupt(e.to_string()))?,
-        enrolled_at: DateTime::parse_from_rfc3339(&enrolled_at).map_err(|e| corrupt(e.to_string()))?,
+        enrolled_at: DateTime::parse_from_rfc3339(&enrolled_at)
+            .map_err(|e| corrupt(e.to_string()))?,
     }))
 }
 
 fn commune_config(conn: &Connection) -> Result<Option<CommuneConfig>, StoreError> {
     let row: Option<(String, Option<String>)> = conn
-        .query_row("SELECT commune, config FROM commune WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(
+            "SELECT commune, config FROM commune WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?;
     let corrupt = |e: serde_json::Error| StoreError::Corrupt(e.to_string());
     Ok(match row {
@@ -458,5 +482,6 @@ fn parse_version(json: &str) -> Result<Version, StoreError> {
 }
 
 fn parse_uuid(s: &str) -> Result<Uuid, StoreError> {
-    s.parse().map_err(|e: uuid::Error| StoreError::Corrupt(e.to_string()))
+    s.parse()
+        .map_err(|e: uuid::Error| StoreError::Corrupt(e.to_string()))
 }

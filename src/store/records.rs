@@ -31,12 +31,22 @@ pub struct Draft {
 
 impl Draft {
     pub fn new(body: Body, village_id: Option<Slug>) -> Self {
-        Draft { body, village_id, location: None, photos: Vec::new() }
+        Draft {
+            body,
+            village_id,
+            location: None,
+            photos: Vec::new(),
+        }
     }
 
     /// The draft that re-saves `v`'s content (a starting point for an edit form).
     pub fn from_version(v: &Version) -> Self {
-        Draft { body: v.body.clone(), village_id: v.village_id.clone(), location: v.location, photos: v.photos.clone() }
+        Draft {
+            body: v.body.clone(),
+            village_id: v.village_id.clone(),
+            location: v.location,
+            photos: v.photos.clone(),
+        }
     }
 }
 
@@ -145,7 +155,10 @@ impl Cache {
             }
             return;
         }
-        self.by_entity.entry(v.entity_id).or_default().push(v.version_id);
+        self.by_entity
+            .entry(v.entity_id)
+            .or_default()
+            .push(v.version_id);
         self.versions.insert(v.version_id, v);
     }
 
@@ -158,7 +171,11 @@ impl Cache {
     }
 
     fn entity(&self, entity_id: &Uuid) -> impl Iterator<Item = &Version> {
-        self.by_entity.get(entity_id).into_iter().flatten().filter_map(|id| self.versions.get(id))
+        self.by_entity
+            .get(entity_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.versions.get(id))
     }
 
     fn heads_of(&self, entity_id: &Uuid) -> Option<EntityHeads<'_>> {
@@ -178,7 +195,9 @@ impl super::Inner {
     pub(super) fn cache(&mut self) -> Result<&mut Cache, StoreError> {
         if self.cache.is_none() {
             let mut cache = Cache::default();
-            let mut stmt = self.conn.prepare("SELECT json FROM versions WHERE state <> 'rejected'")?;
+            let mut stmt = self
+                .conn
+                .prepare("SELECT json FROM versions WHERE state <> 'rejected'")?;
             let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
             for json in rows {
                 cache.insert(parse_version(&json?)?);
@@ -193,7 +212,11 @@ impl super::Inner {
 /// A UUIDv7 made from the phone's clock, as a phone makes it.
 fn version_id_at(t: &DateTime<FixedOffset>) -> Uuid {
     let secs = u64::try_from(t.timestamp()).unwrap_or(0);
-    Uuid::new_v7(uuid::Timestamp::from_unix(uuid::NoContext, secs, t.timestamp_subsec_nanos()))
+    Uuid::new_v7(uuid::Timestamp::from_unix(
+        uuid::NoContext,
+        secs,
+        t.timestamp_subsec_nanos(),
+    ))
 }
 
 impl Store {
@@ -206,24 +229,53 @@ impl Store {
     /// Saves an edit: a new version of `entity_id` whose parents are its current heads (an edit
     /// of an entity in conflict therefore also resolves it).
     pub fn edit(&self, entity_id: Uuid, draft: Draft) -> Result<Version, SaveError> {
-        self.save(entity_id, draft, false, Parents::Heads { must_conflict: false })
+        self.save(
+            entity_id,
+            draft,
+            false,
+            Parents::Heads {
+                must_conflict: false,
+            },
+        )
     }
 
     /// Deletes an entity: a tombstone version naming its current heads.
     pub fn delete(&self, entity_id: Uuid) -> Result<Version, SaveError> {
-        let head = self.current(entity_id)?.ok_or(SaveError::UnknownEntity(entity_id))?;
+        let head = self
+            .current(entity_id)?
+            .ok_or(SaveError::UnknownEntity(entity_id))?;
         let mut draft = Draft::from_version(&head);
         draft.photos.clear();
-        self.save(entity_id, draft, true, Parents::Heads { must_conflict: false })
+        self.save(
+            entity_id,
+            draft,
+            true,
+            Parents::Heads {
+                must_conflict: false,
+            },
+        )
     }
 
     /// Resolves a conflict with a merge version whose parents are all the entity's heads; the
     /// draft holds the content the person chose.
     pub fn resolve(&self, entity_id: Uuid, draft: Draft) -> Result<Version, SaveError> {
-        self.save(entity_id, draft, false, Parents::Heads { must_conflict: true })
+        self.save(
+            entity_id,
+            draft,
+            false,
+            Parents::Heads {
+                must_conflict: true,
+            },
+        )
     }
 
-    fn save(&self, entity_id: Uuid, draft: Draft, deleted: bool, parents: Parents) -> Result<Version, SaveError> {
+    fn save(
+        &self,
+        entity_id: Uuid,
+        draft: Draft,
+        deleted: bool,
+        parents: Parents,
+    ) -> Result<Version, SaveError> {
         let now = self.now();
         let mut guard = self.lock();
         let inner = &mut *guard;
@@ -231,7 +283,9 @@ impl Store {
             Parents::New => Vec::new(),
             Parents::Heads { must_conflict } => {
                 let cache = inner.cache()?;
-                let heads = cache.heads_of(&entity_id).ok_or(SaveError::UnknownEntity(entity_id))?;
+                let heads = cache
+                    .heads_of(&entity_id)
+                    .ok_or(SaveError::UnknownEntity(entity_id))?;
                 if heads.head.kind() != draft.body.kind() {
                     return Err(SaveError::KindChanged {
                         existing: heads.head.kind().as_str(),
@@ -250,12 +304,24 @@ impl Store {
         // phone holds (an edit of another phone's record keeps its photos).
         let pulled_photos: HashSet<PhotoId> = {
             let cache = inner.cache()?;
-            draft.photos.iter().filter(|p| cache.references_photo(p)).copied().collect()
+            draft
+                .photos
+                .iter()
+                .filter(|p| cache.references_photo(p))
+                .copied()
+                .collect()
         };
-        let tx = inner.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = inner
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let Some(enrollment) = current_enrollment(&tx)? else {
-            let any: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM identities)", [], |r| r.get(0))?;
-            return Err(if any { SaveError::IdentityRetired } else { SaveError::NotEnrolled });
+            let any: bool =
+                tx.query_row("SELECT EXISTS (SELECT 1 FROM identities)", [], |r| r.get(0))?;
+            return Err(if any {
+                SaveError::IdentityRetired
+            } else {
+                SaveError::NotEnrolled
+            });
         };
         let last_seq: i64 = tx.query_row(
             "SELECT last_seq FROM identities WHERE device_id = ?1",
@@ -280,10 +346,15 @@ impl Store {
             body: draft.body,
         };
         version.validate().map_err(SaveError::Invalid)?;
-        version.validate_in(&enrollment.commune, self.catalog).map_err(SaveError::Invalid)?;
+        version
+            .validate_in(&enrollment.commune, self.catalog)
+            .map_err(SaveError::Invalid)?;
         for p in &version.photos {
-            let known: bool =
-                tx.query_row("SELECT EXISTS (SELECT 1 FROM photos WHERE photo_id = ?1)", [p.to_hex()], |r| r.get(0))?;
+            let known: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM photos WHERE photo_id = ?1)",
+                [p.to_hex()],
+                |r| r.get(0),
+            )?;
             if !known && !pulled_photos.contains(p) {
                 return Err(SaveError::UnknownPhoto(p.to_hex()));
             }
@@ -295,7 +366,11 @@ impl Store {
         insert_version(&tx, &version, true, "pending", &now)?;
         tx.execute(
             "INSERT INTO outbox (device_id, device_seq, version_id) VALUES (?1, ?2, ?3)",
-            params![version.device_id.to_string(), version.device_seq as i64, version.version_id.to_string()],
+            params![
+                version.device_id.to_string(),
+                version.device_seq as i64,
+                version.version_id.to_string()
+            ],
         )?;
         for p in &version.photos {
             tx.execute(
@@ -313,7 +388,11 @@ impl Store {
         let inner = self.lock();
         let json: Option<String> = inner
             .conn
-            .query_row("SELECT json FROM versions WHERE version_id = ?1", [version_id.to_string()], |r| r.get(0))
+            .query_row(
+                "SELECT json FROM versions WHERE version_id = ?1",
+                [version_id.to_string()],
+                |r| r.get(0),
+            )
             .optional()?;
         json.map(|j| parse_version(&j)).transpose()
     }
@@ -380,7 +459,12 @@ impl Store {
             .cloned()
             .collect();
         // The scorecard's facts decide which check is a household's latest: one rule for both.
-        let facts = CommuneFacts::from_versions(&commune, &relevant, NaiveDate::MAX, &TrackFilter::default());
+        let facts = CommuneFacts::from_versions(
+            &commune,
+            &relevant,
+            NaiveDate::MAX,
+            &TrackFilter::default(),
+        );
         let heads = entity_heads(relevant.iter());
         let search = filter.search.as_ref().map(|s| s.to_lowercase());
         let mut rows: Vec<HouseholdRow> = facts
@@ -388,7 +472,9 @@ impl Store {
             .iter()
             .filter_map(|h| {
                 let head = heads.get(&h.entity_id)?.head;
-                let Body::Household(body) = &head.body else { return None };
+                let Body::Household(body) = &head.body else {
+                    return None;
+                };
                 let latest_check = h.latest.as_ref().map(|c| CheckStatus {
                     captured_at: c.recency.captured_at,
                     version_id: c.recency.version_id,
@@ -405,7 +491,12 @@ impl Store {
                     latest_check,
                 })
             })
-            .filter(|r| filter.village_id.as_ref().is_none_or(|v| &r.village_id == v))
+            .filter(|r| {
+                filter
+                    .village_id
+                    .as_ref()
+                    .is_none_or(|v| &r.village_id == v)
+            })
             .filter(|r| filter.checked.is_none_or(|c| r.latest_check.is_some() == c))
             .filter(|r| {
                 search.as_ref().is_none_or(|s| {
@@ -433,10 +524,14 @@ impl Store {
         for (json, state, reason) in rows {
             let v = parse_version(&json)?;
             let heads = cache.heads_of(&v.entity_id);
-            let is_head = heads.as_ref().is_some_and(|h| h.heads.iter().any(|x| x.version_id == v.version_id));
+            let is_head = heads
+                .as_ref()
+                .is_some_and(|h| h.heads.iter().any(|x| x.version_id == v.version_id));
             let conflict = is_head && heads.as_ref().is_some_and(|h| h.in_conflict());
             let state = match state.as_str() {
-                "rejected" => RecordState::Rejected { reason: reason.unwrap_or_default() },
+                "rejected" => RecordState::Rejected {
+                    reason: reason.unwrap_or_default(),
+                },
                 _ if conflict => RecordState::Conflict,
                 "pending" => RecordState::Pending,
                 _ => RecordState::Synced,
@@ -461,11 +556,16 @@ impl Store {
         let mut stmt = inner.conn.prepare(
             "SELECT json, reason FROM versions WHERE state = 'rejected' AND attention = 1 ORDER BY device_id, device_seq",
         )?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+        })?;
         let mut out = Vec::new();
         for row in rows {
             let (json, reason) = row?;
-            out.push(RejectedVersion { version: parse_version(&json)?, reason: reason.unwrap_or_default() });
+            out.push(RejectedVersion {
+                version: parse_version(&json)?,
+                reason: reason.unwrap_or_default(),
+            });
         }
         Ok(out)
     }
@@ -484,15 +584,23 @@ impl Store {
     /// `None` before enrollment.
     pub fn scorecard(&self, as_of: NaiveDate) -> Result<Option<Scorecard>, StoreError> {
         let mut inner = self.lock();
-        let Some(config) = commune_config(&inner.conn)? else { return Ok(None) };
+        let Some(config) = commune_config(&inner.conn)? else {
+            return Ok(None);
+        };
         let cache = inner.cache()?;
         let versions: Vec<Version> = cache.all().cloned().collect();
         Ok(Some(scorecard(self.catalog, &config, &versions, as_of)))
     }
 
     /// One village's figures from the offline scorecard.
-    pub fn village_progress(&self, village_id: &Slug, as_of: NaiveDate) -> Result<Option<VillageProgress>, StoreError> {
-        let Some(card) = self.scorecard(as_of)? else { return Ok(None) };
+    pub fn village_progress(
+        &self,
+        village_id: &Slug,
+        as_of: NaiveDate,
+    ) -> Result<Option<VillageProgress>, StoreError> {
+        let Some(card) = self.scorecard(as_of)? else {
+            return Ok(None);
+        };
         Ok(Some(village_progress(&card, village_id)))
     }
 }
@@ -503,14 +611,28 @@ pub fn village_progress(card: &Scorecard, village_id: &Slug) -> VillageProgress 
         .criteria
         .iter()
         .flat_map(|c| &c.indicators)
-        .filter_map(|i| i.villages.iter().find(|v| &v.village_id == village_id).map(|v| (i.id.clone(), v.clone())))
+        .filter_map(|i| {
+            i.villages
+                .iter()
+                .find(|v| &v.village_id == village_id)
+                .map(|v| (i.id.clone(), v.clone()))
+        })
         .collect();
     let measures = card
         .measures
         .iter()
-        .filter_map(|m| m.villages.iter().find(|v| &v.village_id == village_id).map(|v| (m.id, v.clone())))
+        .filter_map(|m| {
+            m.villages
+                .iter()
+                .find(|v| &v.village_id == village_id)
+                .map(|v| (m.id, v.clone()))
+        })
         .collect();
-    VillageProgress { village_id: village_id.clone(), indicators, measures }
+    VillageProgress {
+        village_id: village_id.clone(),
+        indicators,
+        measures,
+    }
 }
 
 enum Parents {

@@ -76,12 +76,24 @@ impl Store {
              ORDER BY enrolled_at, rowid",
         )?;
         let rows = stmt.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, i64>(4)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get::<_, i64>(4)?,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {
             let (device_id, server_url, token, retired, last_seq) = row?;
-            out.push(PushIdentity { device_id: parse_uuid(&device_id)?, server_url, token, retired, last_seq: last_seq as u64 });
+            out.push(PushIdentity {
+                device_id: parse_uuid(&device_id)?,
+                server_url,
+                token,
+                retired,
+                last_seq: last_seq as u64,
+            });
         }
         Ok(out)
     }
@@ -100,39 +112,59 @@ impl Store {
     /// Up to `max` of this device's own versions from `from_seq` on, contiguous, in sequence
     /// order. Read from the versions (not only the outbox) so that a server that asks again
     /// for what it acknowledged before (`409 expected_seq`) can be given it.
-    pub fn sync_batch(&self, device_id: Uuid, from_seq: u64, max: usize) -> Result<Vec<OutboxEntry>, StoreError> {
+    pub fn sync_batch(
+        &self,
+        device_id: Uuid,
+        from_seq: u64,
+        max: usize,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
         let inner = self.lock();
         let mut stmt = inner.conn.prepare(
             "SELECT device_seq, json FROM versions WHERE own = 1 AND device_id = ?1 AND device_seq >= ?2
              ORDER BY device_seq LIMIT ?3",
         )?;
-        let rows = stmt.query_map(params![device_id.to_string(), from_seq as i64, max as i64], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-        })?;
+        let rows = stmt.query_map(
+            params![device_id.to_string(), from_seq as i64, max as i64],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+        )?;
         let mut out: Vec<OutboxEntry> = Vec::new();
         for row in rows {
             let (seq, json) = row?;
             let seq = seq as u64;
-            if out.last().map_or(seq != from_seq, |l| seq != l.device_seq + 1) {
+            if out
+                .last()
+                .map_or(seq != from_seq, |l| seq != l.device_seq + 1)
+            {
                 break; // never send a gap
             }
-            out.push(OutboxEntry { device_seq: seq, version: parse_version(&json)? });
+            out.push(OutboxEntry {
+                device_seq: seq,
+                version: parse_version(&json)?,
+            });
         }
         Ok(out)
     }
 
     /// Applies a push answer: every result's state, then removes the outbox entries up to
     /// `acked_through_seq` (never more), in one transaction.
-    pub fn sync_apply_push(&self, device_id: Uuid, response: &PushResponse) -> Result<AckSummary, StoreError> {
+    pub fn sync_apply_push(
+        &self,
+        device_id: Uuid,
+        response: &PushResponse,
+    ) -> Result<AckSummary, StoreError> {
         let mut guard = self.lock();
         let inner = &mut *guard;
-        let tx = inner.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = inner
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let dev = device_id.to_string();
         let acked = response.acked_through_seq as i64;
         let mut summary = AckSummary::default();
         let mut rejected_ids = Vec::new();
         for r in &response.results {
-            let Ok(id) = r.version_id.parse::<Uuid>() else { continue };
+            let Ok(id) = r.version_id.parse::<Uuid>() else {
+                continue;
+            };
             // Only a result for a version this device sent and the server acknowledged counts.
             let seq: Option<i64> = tx
                 .query_row(
@@ -169,8 +201,10 @@ impl Store {
              WHERE own = 1 AND device_id = ?1 AND device_seq <= ?2 AND state = 'pending'",
             params![dev, acked],
         )?;
-        summary.removed =
-            tx.execute("DELETE FROM outbox WHERE device_id = ?1 AND device_seq <= ?2", params![dev, acked])?;
+        summary.removed = tx.execute(
+            "DELETE FROM outbox WHERE device_id = ?1 AND device_seq <= ?2",
+            params![dev, acked],
+        )?;
         summary.identity_retired = record_server_ack(&tx, &dev, acked, &self.now())?;
         tx.commit()?;
         if let Some(cache) = inner.cache.as_mut() {
@@ -183,10 +217,21 @@ impl Store {
 
     /// Takes in `sync/status`: retires the identity when the server holds sequence numbers this
     /// store never handed out. Returns whether it did.
-    pub fn sync_apply_status(&self, device_id: Uuid, acked_through_seq: u64) -> Result<bool, StoreError> {
+    pub fn sync_apply_status(
+        &self,
+        device_id: Uuid,
+        acked_through_seq: u64,
+    ) -> Result<bool, StoreError> {
         let mut inner = self.lock();
-        let tx = inner.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let retired = record_server_ack(&tx, &device_id.to_string(), acked_through_seq as i64, &self.now())?;
+        let tx = inner
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let retired = record_server_ack(
+            &tx,
+            &device_id.to_string(),
+            acked_through_seq as i64,
+            &self.now(),
+        )?;
         tx.commit()?;
         Ok(retired)
     }
@@ -194,10 +239,14 @@ impl Store {
     /// The pull cursor and the configuration etag to send with the next pull.
     pub fn sync_pull_state(&self) -> Result<(u64, Option<String>), StoreError> {
         let inner = self.lock();
-        let cursor = meta_get(&inner.conn, "pull_cursor")?.and_then(|s| s.parse().ok()).unwrap_or(0);
+        let cursor = meta_get(&inner.conn, "pull_cursor")?
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
         let etag: Option<String> = inner
             .conn
-            .query_row("SELECT config_etag FROM commune WHERE id = 1", [], |r| r.get(0))
+            .query_row("SELECT config_etag FROM commune WHERE id = 1", [], |r| {
+                r.get(0)
+            })
             .optional()?
             .flatten();
         Ok((cursor, etag))
@@ -209,7 +258,9 @@ impl Store {
         let now = self.now();
         let mut guard = self.lock();
         let inner = &mut *guard;
-        let tx = inner.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = inner
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let own_devices: Vec<String> = {
             let mut stmt = tx.prepare("SELECT device_id FROM identities")?;
             let rows = stmt.query_map([], |r| r.get(0))?;
@@ -246,7 +297,10 @@ impl Store {
         if let Some(config) = &page.config {
             tx.execute(
                 "UPDATE commune SET config = ?1, config_etag = ?2 WHERE id = 1",
-                params![serde_json::to_string(config).expect("a config serialises"), page.config_etag],
+                params![
+                    serde_json::to_string(config).expect("a config serialises"),
+                    page.config_etag
+                ],
             )?;
         }
         meta_set(&tx, "pull_cursor", &page.next_cursor.to_string())?;
@@ -293,7 +347,10 @@ impl Store {
     }
 
     /// The EXIF evidence kept for a photo.
-    pub fn photo_evidence(&self, id: &PhotoId) -> Result<Option<crate::photo::ExifEvidence>, StoreError> {
+    pub fn photo_evidence(
+        &self,
+        id: &PhotoId,
+    ) -> Result<Option<crate::photo::ExifEvidence>, StoreError> {
         let inner = self.lock();
         Ok(inner
             .conn
@@ -323,7 +380,12 @@ impl Store {
              ORDER BY added_at, photo_id",
         )?;
         let rows = stmt.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, i64>(3)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {
@@ -354,9 +416,10 @@ impl Store {
     /// Records the offset the server confirmed.
     pub fn sync_set_uploaded_bytes(&self, id: &PhotoId, offset: u64) -> Result<(), StoreError> {
         let inner = self.lock();
-        inner
-            .conn
-            .execute("UPDATE photos SET uploaded_bytes = ?2 WHERE photo_id = ?1", params![id.to_hex(), offset as i64])?;
+        inner.conn.execute(
+            "UPDATE photos SET uploaded_bytes = ?2 WHERE photo_id = ?1",
+            params![id.to_hex(), offset as i64],
+        )?;
         Ok(())
     }
 
@@ -380,17 +443,24 @@ impl Store {
     pub fn sync_counts(&self) -> Result<SyncCounts, StoreError> {
         let pending_photos = self.sync_photos_pending()?;
         let inner = self.lock();
-        let pending_records: i64 = inner.conn.query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))?;
+        let pending_records: i64 =
+            inner
+                .conn
+                .query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))?;
         let needs_attention: i64 = inner.conn.query_row(
             "SELECT COUNT(*) FROM versions WHERE state = 'rejected' AND attention = 1",
             [],
             |r| r.get(0),
         )?;
-        let last_sync_at = meta_get(&inner.conn, "last_sync_at")?.and_then(|s| DateTime::parse_from_rfc3339(&s).ok());
+        let last_sync_at = meta_get(&inner.conn, "last_sync_at")?
+            .and_then(|s| DateTime::parse_from_rfc3339(&s).ok());
         Ok(SyncCounts {
             pending_records: pending_records as u64,
             pending_photos: pending_photos.len() as u64,
-            pending_photo_bytes: pending_photos.iter().map(|p| p.bytes - p.uploaded_bytes.min(p.bytes)).sum(),
+            pending_photo_bytes: pending_photos
+                .iter()
+                .map(|p| p.bytes - p.uploaded_bytes.min(p.bytes))
+                .sum(),
             needs_attention: needs_attention as u64,
             last_sync_at,
         })
@@ -399,8 +469,16 @@ impl Store {
     /// Every outbox entry as (device_id, device_seq, version_id), for checks and tests.
     pub fn outbox(&self) -> Result<Vec<(Uuid, u64, Uuid)>, StoreError> {
         let inner = self.lock();
-        let mut stmt = inner.conn.prepare("SELECT device_id, device_seq, version_id FROM outbox ORDER BY device_id, device_seq")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)))?;
+        let mut stmt = inner.conn.prepare(
+            "SELECT device_id, device_seq, version_id FROM outbox ORDER BY device_id, device_seq",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
         let mut out = Vec::new();
         for row in rows {
             let (d, s, v) = row?;
@@ -412,7 +490,9 @@ impl Store {
     /// Own versions with their state (`pending`, `synced`, `rejected`), for checks and tests.
     pub fn own_version_states(&self) -> Result<HashMap<Uuid, String>, StoreError> {
         let inner = self.lock();
-        let mut stmt = inner.conn.prepare("SELECT version_id, state FROM versions WHERE own = 1")?;
+        let mut stmt = inner
+            .conn
+            .prepare("SELECT version_id, state FROM versions WHERE own = 1")?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
         let mut out = HashMap::new();
         for row in rows {
@@ -425,7 +505,12 @@ impl Store {
 
 /// Keeps the highest acknowledgement; retires the identity when the server acknowledged more
 /// than this store ever numbered.
-fn record_server_ack(tx: &rusqlite::Transaction<'_>, device_id: &str, acked: i64, now: &DateTime<FixedOffset>) -> Result<bool, StoreError> {
+fn record_server_ack(
+    tx: &rusqlite::Transaction<'_>,
+    device_id: &str,
+    acked: i64,
+    now: &DateTime<FixedOffset>,
+) -> Result<bool, StoreError> {
     tx.execute(
         "UPDATE identities SET acked_seq = MAX(acked_seq, ?2) WHERE device_id = ?1",
         params![device_id, acked],

@@ -6,11 +6,12 @@ use uuid::Uuid;
 
 use super::*;
 use crate::catalog::Catalog;
-use crate::ids::Slug;
 use crate::demo;
+use crate::ids::Slug;
 use crate::protocol::{PullResponse, PushResponse, PushResult, PushStatus};
 use crate::record::{
-    ChildrenUnder5, HealthInsurance, Household, HouseholdCheck, Livestock, ThreeCleans, Toilet, ToiletType, Water,
+    ChildrenUnder5, HealthInsurance, Household, HouseholdCheck, Livestock, ThreeCleans, Toilet,
+    ToiletType, Water,
 };
 use crate::scorecard::scorecard;
 
@@ -19,7 +20,9 @@ pub(crate) struct TestClock(AtomicI64);
 
 impl TestClock {
     pub(crate) fn at(s: &str) -> Arc<TestClock> {
-        Arc::new(TestClock(AtomicI64::new(DateTime::parse_from_rfc3339(s).unwrap().timestamp_millis())))
+        Arc::new(TestClock(AtomicI64::new(
+            DateTime::parse_from_rfc3339(s).unwrap().timestamp_millis(),
+        )))
     }
     pub(crate) fn advance(&self, d: Duration) {
         self.0.fetch_add(d.num_milliseconds(), Ordering::SeqCst);
@@ -28,7 +31,9 @@ impl TestClock {
 
 impl Clock for TestClock {
     fn now(&self) -> DateTime<FixedOffset> {
-        DateTime::from_timestamp_millis(self.0.load(Ordering::SeqCst)).unwrap().with_timezone(&vietnam_offset())
+        DateTime::from_timestamp_millis(self.0.load(Ordering::SeqCst))
+            .unwrap()
+            .with_timezone(&vietnam_offset())
     }
 }
 
@@ -44,7 +49,9 @@ fn enroll_response() -> EnrollResponse {
 fn enrolled(dir: &std::path::Path) -> (Store, Arc<TestClock>) {
     let clock = TestClock::at("2020-03-05T09:00:00+07:00");
     let store = Store::open(dir).unwrap().with_clock(clock.clone());
-    store.enroll("http://127.0.0.1:1", &enroll_response()).unwrap();
+    store
+        .enroll("http://127.0.0.1:1", &enroll_response())
+        .unwrap();
     (store, clock)
 }
 
@@ -54,7 +61,12 @@ fn slug(s: &str) -> Slug {
 
 fn household(code: &str) -> Draft {
     Draft::new(
-        Body::Household(Household { code: code.into(), head_name: format!("Chủ hộ {code}"), members: 4, address: String::new() }),
+        Body::Household(Household {
+            code: code.into(),
+            head_name: format!("Chủ hộ {code}"),
+            members: 4,
+            address: String::new(),
+        }),
         Some(slug("thien-ke-03")),
     )
 }
@@ -63,16 +75,36 @@ fn check(household_id: Uuid, passes: bool) -> Draft {
     Draft::new(
         Body::HouseholdCheck(HouseholdCheck {
             household_id,
-            toilet: Toilet { toilet_type: ToiletType::Septic, meets_standard: passes, checklist: Default::default() },
+            toilet: Toilet {
+                toilet_type: ToiletType::Septic,
+                meets_standard: passes,
+                checklist: Default::default(),
+            },
             bathroom_hygienic: true,
             water_tank_hygienic: true,
-            three_cleans: ThreeCleans { house: true, kitchen: true, lane: true },
-            water: Water { hygienic: true, clean: true },
-            livestock: Livestock { raises: false, pen_hygienic: None },
+            three_cleans: ThreeCleans {
+                house: true,
+                kitchen: true,
+                lane: true,
+            },
+            water: Water {
+                hygienic: true,
+                clean: true,
+            },
+            livestock: Livestock {
+                raises: false,
+                pen_hygienic: None,
+            },
             waste_handled: true,
             drainage_ok: true,
-            health_insurance: HealthInsurance { members: 4, insured: 3 },
-            children_under5: ChildrenUnder5 { measured: 0, stunted: 0 },
+            health_insurance: HealthInsurance {
+                members: 4,
+                insured: 3,
+            },
+            children_under5: ChildrenUnder5 {
+                measured: 0,
+                stunted: 0,
+            },
             note: String::new(),
         }),
         Some(slug("thien-ke-03")),
@@ -82,7 +114,12 @@ fn check(household_id: Uuid, passes: bool) -> Draft {
 use crate::record::Body;
 
 /// A version as another phone would have written it, delivered by a pull.
-fn foreign_edit(of: &Version, seq: u64, server_seq: u64, change: impl FnOnce(&mut Body)) -> Version {
+fn foreign_edit(
+    of: &Version,
+    seq: u64,
+    server_seq: u64,
+    change: impl FnOnce(&mut Body),
+) -> Version {
     let mut v = of.clone();
     v.version_id = Uuid::now_v7();
     v.parents = vec![of.version_id];
@@ -95,7 +132,13 @@ fn foreign_edit(of: &Version, seq: u64, server_seq: u64, change: impl FnOnce(&mu
 }
 
 fn page(versions: Vec<Version>, next_cursor: u64) -> PullResponse {
-    PullResponse { versions, next_cursor, up_to_date: true, config: None, config_etag: "e1".into() }
+    PullResponse {
+        versions,
+        next_cursor,
+        up_to_date: true,
+        config: None,
+        config_etag: "e1".into(),
+    }
 }
 
 #[test]
@@ -132,14 +175,21 @@ fn an_invalid_record_is_refused_with_its_field_and_nothing_is_written() {
         c.health_insurance.insured = 9;
     }
     let err = store.create(bad).unwrap_err();
-    let SaveError::Invalid(errors) = err else { panic!("{err}") };
+    let SaveError::Invalid(errors) = err else {
+        panic!("{err}")
+    };
     let paths: Vec<&str> = errors.0.iter().map(|e| e.path.as_str()).collect();
     assert!(paths.contains(&"body.toilet.meets_standard"), "{paths:?}");
-    assert!(paths.contains(&"body.health_insurance.insured"), "{paths:?}");
+    assert!(
+        paths.contains(&"body.health_insurance.insured"),
+        "{paths:?}"
+    );
     // A village of another commune is refused by the commune check.
     let mut elsewhere = household("X-1");
     elsewhere.village_id = Some(slug("another-village"));
-    let SaveError::Invalid(errors) = store.create(elsewhere).unwrap_err() else { panic!() };
+    let SaveError::Invalid(errors) = store.create(elsewhere).unwrap_err() else {
+        panic!()
+    };
     assert_eq!(errors.first_path(), Some("village_id"));
     assert!(store.outbox().unwrap().is_empty());
     // The refused saves used no sequence number.
@@ -150,7 +200,10 @@ fn an_invalid_record_is_refused_with_its_field_and_nothing_is_written() {
 fn saves_need_an_enrollment() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    assert!(matches!(store.create(household("A")), Err(SaveError::NotEnrolled)));
+    assert!(matches!(
+        store.create(household("A")),
+        Err(SaveError::NotEnrolled)
+    ));
     assert!(store.needs_enrollment().unwrap());
 }
 
@@ -162,8 +215,14 @@ fn delete_writes_a_tombstone_naming_the_head() {
     let d = store.delete(h.entity_id).unwrap();
     assert!(d.deleted);
     assert_eq!(d.parents, vec![h.version_id]);
-    assert!(store.households(&HouseholdFilter::default()).unwrap().is_empty());
-    assert!(matches!(store.delete(Uuid::now_v7()), Err(SaveError::UnknownEntity(_))));
+    assert!(store
+        .households(&HouseholdFilter::default())
+        .unwrap()
+        .is_empty());
+    assert!(matches!(
+        store.delete(Uuid::now_v7()),
+        Err(SaveError::UnknownEntity(_))
+    ));
 }
 
 #[test]
@@ -178,25 +237,44 @@ fn a_concurrent_edit_pulled_from_another_phone_is_a_conflict_resolved_by_a_merge
             x.members = 6;
         }
     });
-    store.sync_apply_pull(&page(vec![h.clone(), theirs.clone()], 7)).unwrap();
+    store
+        .sync_apply_pull(&page(vec![h.clone(), theirs.clone()], 7))
+        .unwrap();
     // The server and the phone find the same heads with the same core function.
     let all = store.versions().unwrap();
     let expected = crate::heads::entity_heads(all.iter());
     let conflicts = store.conflicts().unwrap();
     assert_eq!(conflicts.len(), 1);
     assert_eq!(conflicts[0].heads.len(), 2);
-    assert_eq!(conflicts[0].heads[0].version_id, expected[&h.entity_id].head.version_id);
+    assert_eq!(
+        conflicts[0].heads[0].version_id,
+        expected[&h.entity_id].head.version_id
+    );
     assert!(store.households(&HouseholdFilter::default()).unwrap()[0].conflict);
-    let mine_state = store.my_records(10).unwrap().into_iter().find(|r| r.version_id == mine.version_id).unwrap();
+    let mine_state = store
+        .my_records(10)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.version_id == mine.version_id)
+        .unwrap();
     assert_eq!(mine_state.state, RecordState::Conflict);
-    assert!(matches!(store.resolve(Uuid::now_v7(), household("x")), Err(SaveError::UnknownEntity(_))));
+    assert!(matches!(
+        store.resolve(Uuid::now_v7(), household("x")),
+        Err(SaveError::UnknownEntity(_))
+    ));
     let merged = store.resolve(h.entity_id, household("TK03-001")).unwrap();
     let mut parents = vec![mine.version_id, theirs.version_id];
     parents.sort();
     assert_eq!(merged.parents, parents);
     assert!(store.conflicts().unwrap().is_empty());
-    assert!(matches!(store.resolve(h.entity_id, household("y")), Err(SaveError::NotInConflict(_))));
-    assert!(matches!(store.edit(h.entity_id, check(h.entity_id, true)), Err(SaveError::KindChanged { .. })));
+    assert!(matches!(
+        store.resolve(h.entity_id, household("y")),
+        Err(SaveError::NotInConflict(_))
+    ));
+    assert!(matches!(
+        store.edit(h.entity_id, check(h.entity_id, true)),
+        Err(SaveError::KindChanged { .. })
+    ));
 }
 
 #[test]
@@ -204,9 +282,14 @@ fn acks_remove_only_what_the_server_acknowledged_and_rejections_need_attention()
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = enrolled(dir.path());
     let device = store.enrollment().unwrap().unwrap().device_id;
-    let v: Vec<Version> = (0..4).map(|i| store.create(household(&format!("TK03-{i:03}"))).unwrap()).collect();
+    let v: Vec<Version> = (0..4)
+        .map(|i| store.create(household(&format!("TK03-{i:03}"))).unwrap())
+        .collect();
     let batch = store.sync_batch(device, 1, 10).unwrap();
-    assert_eq!(batch.iter().map(|e| e.device_seq).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
+    assert_eq!(
+        batch.iter().map(|e| e.device_seq).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4]
+    );
     let result = |v: &Version, status, reason: Option<&str>| PushResult {
         version_id: v.version_id.to_string(),
         status,
@@ -224,11 +307,28 @@ fn acks_remove_only_what_the_server_acknowledged_and_rejections_need_attention()
         server_head: 9,
     };
     let ack = store.sync_apply_push(device, &response).unwrap();
-    assert_eq!((ack.removed, ack.rejected, ack.identity_retired), (3, 1, false));
-    assert_eq!(store.outbox().unwrap().iter().map(|o| o.1).collect::<Vec<_>>(), vec![4]);
+    assert_eq!(
+        (ack.removed, ack.rejected, ack.identity_retired),
+        (3, 1, false)
+    );
+    assert_eq!(
+        store
+            .outbox()
+            .unwrap()
+            .iter()
+            .map(|o| o.1)
+            .collect::<Vec<_>>(),
+        vec![4]
+    );
     let attention = store.needs_attention().unwrap();
     assert_eq!(attention.len(), 1);
-    assert_eq!((attention[0].version.version_id, attention[0].reason.as_str()), (v[1].version_id, "bad"));
+    assert_eq!(
+        (
+            attention[0].version.version_id,
+            attention[0].reason.as_str()
+        ),
+        (v[1].version_id, "bad")
+    );
     // A rejected version is not part of the shared history: no head, not counted.
     assert!(store.current(v[1].entity_id).unwrap().is_none());
     let states = store.own_version_states().unwrap();
@@ -271,28 +371,56 @@ fn households_list_with_their_latest_check_and_the_offline_scorecard_equals_the_
     let mut p = page(demo.versions.clone(), 100);
     p.config = Some(demo.config.clone());
     store.sync_apply_pull(&p).unwrap();
-    let hh = store.households(&HouseholdFilter { village_id: Some(slug("thien-ke-03")), ..Default::default() }).unwrap();
+    let hh = store
+        .households(&HouseholdFilter {
+            village_id: Some(slug("thien-ke-03")),
+            ..Default::default()
+        })
+        .unwrap();
     assert!(hh.len() > 2);
     assert!(hh.iter().all(|h| h.latest_check.is_none()));
     let target = hh[0].entity_id;
     store.create(check(target, false)).unwrap();
     clock.advance(Duration::hours(2));
     let latest = store.create(check(target, true)).unwrap();
-    let checked = store.households(&HouseholdFilter { checked: Some(true), ..Default::default() }).unwrap();
+    let checked = store
+        .households(&HouseholdFilter {
+            checked: Some(true),
+            ..Default::default()
+        })
+        .unwrap();
     assert_eq!(checked.len(), 1);
     let status = checked[0].latest_check.as_ref().unwrap();
-    assert_eq!((status.version_id, status.sanitation), (latest.version_id, true));
-    let found = store.households(&HouseholdFilter { search: Some(hh[1].code.to_lowercase()), ..Default::default() }).unwrap();
+    assert_eq!(
+        (status.version_id, status.sanitation),
+        (latest.version_id, true)
+    );
+    let found = store
+        .households(&HouseholdFilter {
+            search: Some(hh[1].code.to_lowercase()),
+            ..Default::default()
+        })
+        .unwrap();
     assert!(found.iter().any(|h| h.entity_id == hh[1].entity_id));
 
     let as_of = NaiveDate::from_ymd_opt(2020, 6, 30).unwrap();
     let offline = store.scorecard(as_of).unwrap().unwrap();
     let all = store.versions().unwrap();
-    assert_eq!(offline, scorecard(Catalog::builtin(), &demo.config, &all, as_of));
+    assert_eq!(
+        offline,
+        scorecard(Catalog::builtin(), &demo.config, &all, as_of)
+    );
     let sanitation = offline.indicator("17.6").unwrap();
     assert_eq!(sanitation.coverage.unwrap().checked, 1);
-    let village = store.village_progress(&slug("thien-ke-03"), as_of).unwrap().unwrap();
-    let (_, v176) = village.indicators.iter().find(|(id, _)| id == "17.6").unwrap();
+    let village = store
+        .village_progress(&slug("thien-ke-03"), as_of)
+        .unwrap()
+        .unwrap();
+    let (_, v176) = village
+        .indicators
+        .iter()
+        .find(|(id, _)| id == "17.6")
+        .unwrap();
     assert_eq!(v176.numerator, Some(1.0));
 }
 
@@ -308,14 +436,23 @@ fn a_restored_database_gets_a_new_identity_and_never_reuses_a_sequence_number() 
     std::fs::remove_file(dir.path().join(MARKER_FILE)).unwrap();
     let store = Store::open(dir.path()).unwrap();
     assert!(store.enrollment().unwrap().is_none());
-    assert!(store.retired_reason().unwrap().unwrap().contains("restored"));
-    assert!(matches!(store.create(household("TK03-003")), Err(SaveError::IdentityRetired)));
+    assert!(store
+        .retired_reason()
+        .unwrap()
+        .unwrap()
+        .contains("restored"));
+    assert!(matches!(
+        store.create(household("TK03-003")),
+        Err(SaveError::IdentityRetired)
+    ));
     // Its unsent records are still delivered under the old identity.
     let ids = store.sync_identities().unwrap();
     assert_eq!(ids.len(), 1);
     assert!(ids[0].retired && ids[0].device_id == first.device_id);
     // Enrolling again brings a new device id whose sequence starts at 1.
-    store.enroll("http://127.0.0.1:1", &enroll_response()).unwrap();
+    store
+        .enroll("http://127.0.0.1:1", &enroll_response())
+        .unwrap();
     let second = store.enrollment().unwrap().unwrap();
     assert_ne!(second.device_id, first.device_id);
     let v = store.create(household("TK03-003")).unwrap();
@@ -333,7 +470,10 @@ fn a_server_holding_more_than_this_copy_wrote_retires_the_identity() {
     assert!(store.enrollment().unwrap().is_some());
     // The original phone went on to seq 5 after the backup this copy came from.
     assert!(store.sync_apply_status(device, 5).unwrap());
-    assert!(matches!(store.create(household("TK03-002")), Err(SaveError::IdentityRetired)));
+    assert!(matches!(
+        store.create(household("TK03-002")),
+        Err(SaveError::IdentityRetired)
+    ));
 }
 
 #[test]
@@ -349,7 +489,10 @@ fn the_store_reopens_with_everything_and_passes_integrity_check() {
     assert_eq!(store.integrity_check().unwrap(), "ok");
     assert_eq!(store.current(h.entity_id).unwrap().unwrap(), h);
     assert_eq!(store.settings().unwrap().photo_long_edge, 1280);
-    assert!(store.enrollment().unwrap().is_some(), "the marker beside the database is the same");
+    assert!(
+        store.enrollment().unwrap().is_some(),
+        "the marker beside the database is the same"
+    );
 }
 
 #[test]
@@ -357,9 +500,15 @@ fn photos_are_stored_by_hash_with_evidence_and_uploaded_only_once_saved_with_a_r
     use image::{DynamicImage, Rgb, RgbImage};
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = enrolled(dir.path());
-    let img = DynamicImage::ImageRgb8(RgbImage::from_fn(1000, 800, |x, y| Rgb([x as u8, y as u8, 7])));
+    let img = DynamicImage::ImageRgb8(RgbImage::from_fn(1000, 800, |x, y| {
+        Rgb([x as u8, y as u8, 7])
+    }));
     let mut jpeg = Vec::new();
-    img.write_to(&mut std::io::Cursor::new(&mut jpeg), image::ImageFormat::Jpeg).unwrap();
+    img.write_to(
+        &mut std::io::Cursor::new(&mut jpeg),
+        image::ImageFormat::Jpeg,
+    )
+    .unwrap();
     let evidence = crate::photo::ExifEvidence {
         taken_at: Some(DateTime::parse_from_rfc3339("2020-03-05T08:59:00+07:00").unwrap()),
         lat: Some(21.78),
@@ -372,18 +521,29 @@ fn photos_are_stored_by_hash_with_evidence_and_uploaded_only_once_saved_with_a_r
     let stored = std::fs::read(store.photo_path(&id)).unwrap();
     assert_eq!(crate::ids::PhotoId::of_bytes(&stored), id);
     assert!(store.thumbnail_path(&id).exists());
-    assert_eq!(store.photo_evidence(&id).unwrap().unwrap().taken_at, evidence.taken_at);
-    assert!(store.sync_photos_pending().unwrap().is_empty(), "not attached to a saved record yet");
+    assert_eq!(
+        store.photo_evidence(&id).unwrap().unwrap().taken_at,
+        evidence.taken_at
+    );
+    assert!(
+        store.sync_photos_pending().unwrap().is_empty(),
+        "not attached to a saved record yet"
+    );
     let mut draft = household("TK03-001");
     draft.photos = vec![id];
     store.create(draft).unwrap();
     let pending = store.sync_photos_pending().unwrap();
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].bytes, stored.len() as u64);
-    store.sync_set_upload_url(&id, Some("http://x/api/v1/blobs/1")).unwrap();
+    store
+        .sync_set_upload_url(&id, Some("http://x/api/v1/blobs/1"))
+        .unwrap();
     store.sync_set_uploaded_bytes(&id, 1000).unwrap();
     let p = &store.sync_photos_pending().unwrap()[0];
-    assert_eq!((p.upload_url.as_deref(), p.uploaded_bytes), (Some("http://x/api/v1/blobs/1"), 1000));
+    assert_eq!(
+        (p.upload_url.as_deref(), p.uploaded_bytes),
+        (Some("http://x/api/v1/blobs/1"), 1000)
+    );
     store.sync_photo_done(&id).unwrap();
     assert!(store.sync_photos_pending().unwrap().is_empty());
     // Another phone's record with a photo this phone never had: editing it keeps the photo.
@@ -393,14 +553,25 @@ fn photos_are_stored_by_hash_with_evidence_and_uploaded_only_once_saved_with_a_r
     theirs.entity_id = Uuid::now_v7();
     theirs.device_id = Uuid::from_u128(42);
     theirs.photos = vec![theirs_photo];
-    store.sync_apply_pull(&page(vec![theirs.clone()], 1)).unwrap();
+    store
+        .sync_apply_pull(&page(vec![theirs.clone()], 1))
+        .unwrap();
     let mut edit = Draft::from_version(&theirs);
     if let Body::Household(h) = &mut edit.body {
         h.members = 5;
     }
-    assert_eq!(store.edit(theirs.entity_id, edit).unwrap().photos, vec![theirs_photo]);
-    assert!(store.sync_photos_pending().unwrap().is_empty(), "a photo the phone does not have is not uploaded");
+    assert_eq!(
+        store.edit(theirs.entity_id, edit).unwrap().photos,
+        vec![theirs_photo]
+    );
+    assert!(
+        store.sync_photos_pending().unwrap().is_empty(),
+        "a photo the phone does not have is not uploaded"
+    );
     let mut unknown = household("TK03-002");
     unknown.photos = vec![crate::ids::PhotoId::of_bytes(b"never taken")];
-    assert!(matches!(store.create(unknown), Err(SaveError::UnknownPhoto(_))));
+    assert!(matches!(
+        store.create(unknown),
+        Err(SaveError::UnknownPhoto(_))
+    ));
 }

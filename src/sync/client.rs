@@ -13,7 +13,8 @@ use sha2::{Digest, Sha256};
 
 use crate::ids::PhotoId;
 use crate::protocol::{
-    EnrollRequest, EnrollResponse, ErrorBody, PullResponse, PushRequest, PushResponse, StatusResponse, API_V1,
+    EnrollRequest, EnrollResponse, ErrorBody, PullResponse, PushRequest, PushResponse,
+    StatusResponse, API_V1,
 };
 use crate::record::Version;
 
@@ -40,7 +41,12 @@ pub enum ClientError {
     Network(String),
     /// The server answered with an error.
     #[error("server answered {status}: {code}: {message}")]
-    Status { status: u16, code: String, message: String, expected_seq: Option<u64> },
+    Status {
+        status: u16,
+        code: String,
+        message: String,
+        expected_seq: Option<u64>,
+    },
     /// The answer did not read.
     #[error("unreadable answer: {0}")]
     Protocol(String),
@@ -51,7 +57,9 @@ impl ClientError {
     pub fn is_transient(&self) -> bool {
         match self {
             ClientError::Network(_) => true,
-            ClientError::Status { status, .. } => *status >= 500 || *status == 408 || *status == 429,
+            ClientError::Status { status, .. } => {
+                *status >= 500 || *status == 408 || *status == 429
+            }
             ClientError::Protocol(_) => true,
         }
     }
@@ -73,7 +81,9 @@ fn network(e: reqwest::Error) -> ClientError {
 pub enum PushOutcome {
     Acked(PushResponse),
     /// `409`: the server expects this sequence number next.
-    Gap { expected_seq: u64 },
+    Gap {
+        expected_seq: u64,
+    },
 }
 
 /// Encodes a push body; returns the bytes, the content type and the content encoding.
@@ -82,7 +92,11 @@ pub fn encode_push(
     format: WireFormat,
 ) -> (Vec<u8>, &'static str, Option<&'static str>) {
     match format {
-        WireFormat::Json => (serde_json::to_vec(request).expect("a push serialises"), "application/json", None),
+        WireFormat::Json => (
+            serde_json::to_vec(request).expect("a push serialises"),
+            "application/json",
+            None,
+        ),
         WireFormat::CborZstd => {
             // The JSON document in CBOR (ids as text, as Appendix A shows them): one data model
             // for both encodings, so a server reads either the same way.
@@ -105,7 +119,11 @@ pub struct Client {
 
 impl Client {
     /// A client for `server_url` (e.g. `https://ntm.example.vn`); `timeout` bounds each request.
-    pub fn new(server_url: &str, token: Option<String>, timeout: Duration) -> Result<Self, ClientError> {
+    pub fn new(
+        server_url: &str,
+        token: Option<String>,
+        timeout: Duration,
+    ) -> Result<Self, ClientError> {
         let base = Url::parse(&format!("{}/", server_url.trim_end_matches('/')))
             .map_err(|e| ClientError::Protocol(format!("server address {server_url:?}: {e}")))?;
         let http = reqwest::Client::builder()
@@ -118,7 +136,9 @@ impl Client {
     }
 
     fn url(&self, path: &str) -> Url {
-        self.base.join(path.trim_start_matches('/')).expect("API paths are valid")
+        self.base
+            .join(path.trim_start_matches('/'))
+            .expect("API paths are valid")
     }
 
     fn auth(&self, rb: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
@@ -130,12 +150,22 @@ impl Client {
 
     /// `POST /api/v1/devices/enroll`.
     pub async fn enroll(&self, request: &EnrollRequest) -> Result<EnrollResponse, ClientError> {
-        let resp = self.http.post(self.url(&format!("{API_V1}/devices/enroll"))).json(request).send().await.map_err(network)?;
+        let resp = self
+            .http
+            .post(self.url(&format!("{API_V1}/devices/enroll")))
+            .json(request)
+            .send()
+            .await
+            .map_err(network)?;
         read(resp).await
     }
 
     /// `POST /api/v1/sync/push`.
-    pub async fn push(&self, request: &PushRequest<Version>, format: WireFormat) -> Result<PushOutcome, ClientError> {
+    pub async fn push(
+        &self,
+        request: &PushRequest<Version>,
+        format: WireFormat,
+    ) -> Result<PushOutcome, ClientError> {
         let (body, content_type, encoding) = encode_push(request, format);
         self.push_raw(body, content_type, encoding).await
     }
@@ -157,15 +187,26 @@ impl Client {
         let resp = rb.body(body).send().await.map_err(network)?;
         match read::<PushResponse>(resp).await {
             Ok(r) => Ok(PushOutcome::Acked(r)),
-            Err(ClientError::Status { status: 409, expected_seq: Some(e), .. }) => Ok(PushOutcome::Gap { expected_seq: e }),
+            Err(ClientError::Status {
+                status: 409,
+                expected_seq: Some(e),
+                ..
+            }) => Ok(PushOutcome::Gap { expected_seq: e }),
             Err(e) => Err(e),
         }
     }
 
     /// `GET /api/v1/sync/pull`.
-    pub async fn pull(&self, cursor: u64, limit: u32, config_etag: Option<&str>) -> Result<PullResponse, ClientError> {
+    pub async fn pull(
+        &self,
+        cursor: u64,
+        limit: u32,
+        config_etag: Option<&str>,
+    ) -> Result<PullResponse, ClientError> {
         let mut url = self.url(&format!("{API_V1}/sync/pull"));
-        url.query_pairs_mut().append_pair("cursor", &cursor.to_string()).append_pair("limit", &limit.to_string());
+        url.query_pairs_mut()
+            .append_pair("cursor", &cursor.to_string())
+            .append_pair("limit", &limit.to_string());
         if let Some(etag) = config_etag {
             url.query_pairs_mut().append_pair("config_etag", etag);
         }
@@ -180,14 +221,26 @@ impl Client {
 
     /// `GET /api/v1/sync/status`.
     pub async fn status(&self) -> Result<StatusResponse, ClientError> {
-        let resp = self.auth(self.http.get(self.url(&format!("{API_V1}/sync/status")))).send().await.map_err(network)?;
+        let resp = self
+            .auth(self.http.get(self.url(&format!("{API_V1}/sync/status"))))
+            .send()
+            .await
+            .map_err(network)?;
         read(resp).await
     }
 
     /// tus creation: `POST /api/v1/blobs`. Returns the upload URL and, when the server already
     /// has the photo or part of it, its offset.
-    pub async fn tus_create(&self, length: u64, id: &PhotoId) -> Result<(Url, Option<u64>), ClientError> {
-        let metadata = format!("sha256 {},content_type {}", B64.encode(id.to_hex()), B64.encode("image/jpeg"));
+    pub async fn tus_create(
+        &self,
+        length: u64,
+        id: &PhotoId,
+    ) -> Result<(Url, Option<u64>), ClientError> {
+        let metadata = format!(
+            "sha256 {},content_type {}",
+            B64.encode(id.to_hex()),
+            B64.encode("image/jpeg")
+        );
         let resp = self
             .auth(self.http.post(self.url(&format!("{API_V1}/blobs"))))
             .header("Tus-Resumable", TUS_VERSION)
@@ -202,15 +255,25 @@ impl Client {
             .get(LOCATION)
             .and_then(|v| v.to_str().ok())
             .ok_or_else(|| ClientError::Protocol("tus creation without Location".into()))?;
-        let url = resp.url().join(location).map_err(|e| ClientError::Protocol(format!("Location {location:?}: {e}")))?;
+        let url = resp
+            .url()
+            .join(location)
+            .map_err(|e| ClientError::Protocol(format!("Location {location:?}: {e}")))?;
         Ok((url, upload_offset(resp.headers())))
     }
 
     /// tus `HEAD`: the server's offset, or `None` when the upload is gone (404, 410: expired).
     pub async fn tus_offset(&self, url: &str) -> Result<Option<u64>, ClientError> {
-        let url = self.base.join(url).map_err(|e| ClientError::Protocol(e.to_string()))?;
-        let resp =
-            self.auth(self.http.head(url)).header("Tus-Resumable", TUS_VERSION).send().await.map_err(network)?;
+        let url = self
+            .base
+            .join(url)
+            .map_err(|e| ClientError::Protocol(e.to_string()))?;
+        let resp = self
+            .auth(self.http.head(url))
+            .header("Tus-Resumable", TUS_VERSION)
+            .send()
+            .await
+            .map_err(network)?;
         if matches!(resp.status(), StatusCode::NOT_FOUND | StatusCode::GONE) {
             return Ok(None);
         }
@@ -221,8 +284,16 @@ impl Client {
     }
 
     /// tus `PATCH` of one chunk at `offset`, with its SHA-256 checksum. Returns the new offset.
-    pub async fn tus_patch(&self, url: &str, offset: u64, chunk: &[u8]) -> Result<u64, ClientError> {
-        let url = self.base.join(url).map_err(|e| ClientError::Protocol(e.to_string()))?;
+    pub async fn tus_patch(
+        &self,
+        url: &str,
+        offset: u64,
+        chunk: &[u8],
+    ) -> Result<u64, ClientError> {
+        let url = self
+            .base
+            .join(url)
+            .map_err(|e| ClientError::Protocol(e.to_string()))?;
         let checksum = format!("sha256 {}", B64.encode(Sha256::digest(chunk)));
         let resp = self
             .auth(self.http.patch(url))
@@ -235,12 +306,16 @@ impl Client {
             .await
             .map_err(network)?;
         let resp = check(resp).await?;
-        upload_offset(resp.headers()).ok_or_else(|| ClientError::Protocol("tus PATCH without Upload-Offset".into()))
+        upload_offset(resp.headers())
+            .ok_or_else(|| ClientError::Protocol("tus PATCH without Upload-Offset".into()))
     }
 }
 
 fn upload_offset(headers: &HeaderMap) -> Option<u64> {
-    headers.get("Upload-Offset").and_then(|v| v.to_str().ok()).and_then(|s| s.trim().parse().ok())
+    headers
+        .get("Upload-Offset")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|s| s.trim().parse().ok())
 }
 
 /// Turns an error status into [`ClientError::Status`] with the server's error body.
@@ -253,7 +328,12 @@ async fn check(resp: Response) -> Result<Response, ClientError> {
     let bytes = resp.bytes().await.map_err(network)?;
     let body: Option<ErrorBody> = decode(&headers, &bytes).ok();
     Err(match body {
-        Some(b) => ClientError::Status { status, code: b.error.code, message: b.error.message, expected_seq: b.expected_seq },
+        Some(b) => ClientError::Status {
+            status,
+            code: b.error.code,
+            message: b.error.message,
+            expected_seq: b.expected_seq,
+        },
         None => ClientError::Status {
             status,
             code: String::new(),
@@ -272,11 +352,19 @@ async fn read<T: DeserializeOwned>(resp: Response) -> Result<T, ClientError> {
 
 /// Reads a body in the format its headers name (JSON or CBOR, plain, zstd or gzip).
 fn decode<T: DeserializeOwned>(headers: &HeaderMap, bytes: &[u8]) -> Result<T, ClientError> {
-    let header = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let header = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase()
+    };
     let encoding = header(CONTENT_ENCODING);
     let plain: std::borrow::Cow<[u8]> = match encoding.as_str() {
         "" | "identity" => bytes.into(),
-        "zstd" => zstd::stream::decode_all(bytes).map_err(|e| ClientError::Protocol(format!("zstd: {e}")))?.into(),
+        "zstd" => zstd::stream::decode_all(bytes)
+            .map_err(|e| ClientError::Protocol(format!("zstd: {e}")))?
+            .into(),
         "gzip" => {
             use std::io::Read;
             let mut out = Vec::new();
@@ -285,7 +373,11 @@ fn decode<T: DeserializeOwned>(headers: &HeaderMap, bytes: &[u8]) -> Result<T, C
                 .map_err(|e| ClientError::Protocol(format!("gzip: {e}")))?;
             out.into()
         }
-        other => return Err(ClientError::Protocol(format!("unknown Content-Encoding {other}"))),
+        other => {
+            return Err(ClientError::Protocol(format!(
+                "unknown Content-Encoding {other}"
+            )))
+        }
     };
     if header(CONTENT_TYPE).contains("cbor") {
         ciborium::from_reader(&plain[..]).map_err(|e| ClientError::Protocol(format!("CBOR: {e}")))

@@ -178,8 +178,11 @@ impl SyncEngine {
         platform: &str,
     ) -> Result<crate::protocol::EnrollResponse, SyncError> {
         let client = Client::new(server_url, None, Duration::from_secs(60))?;
-        let request =
-            EnrollRequest { code: code.to_owned(), device_name: device_name.to_owned(), platform: platform.to_owned() };
+        let request = EnrollRequest {
+            code: code.to_owned(),
+            device_name: device_name.to_owned(),
+            platform: platform.to_owned(),
+        };
         let response = client.enroll(&request).await?;
         store.enroll(server_url, &response)?;
         Ok(response)
@@ -240,26 +243,46 @@ impl SyncEngine {
     }
 
     fn client(&self, identity: &PushIdentity) -> Result<Client, SyncError> {
-        Ok(Client::new(&identity.server_url, Some(identity.token.clone()), self.options.request_timeout)?)
+        Ok(Client::new(
+            &identity.server_url,
+            Some(identity.token.clone()),
+            self.options.request_timeout,
+        )?)
     }
 
-    async fn push_identity(&self, identity: &PushIdentity, report: &mut SyncReport) -> Result<(), SyncError> {
+    async fn push_identity(
+        &self,
+        identity: &PushIdentity,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
         let client = self.client(identity)?;
         let device_id = identity.device_id;
-        let checked = self.status_checked.lock().unwrap_or_else(|p| p.into_inner()).contains(&device_id);
+        let checked = self
+            .status_checked
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&device_id);
         if !checked && !identity.retired {
             // The second witness of a restored database (store module documentation).
             let status = client.status().await?;
-            self.store.sync_apply_status(device_id, status.acked_through_seq)?;
-            self.status_checked.lock().unwrap_or_else(|p| p.into_inner()).insert(device_id);
+            self.store
+                .sync_apply_status(device_id, status.acked_through_seq)?;
+            self.status_checked
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(device_id);
         }
         let mut batch_size = self.options.batch_size.max(1);
-        let Some(mut from) = self.store.sync_outbox_start(device_id)? else { return Ok(()) };
+        let Some(mut from) = self.store.sync_outbox_start(device_id)? else {
+            return Ok(());
+        };
         let mut gaps = 0;
         loop {
             let batch = self.store.sync_batch(device_id, from, batch_size)?;
             if batch.is_empty() {
-                return Err(SyncError::Protocol(format!("nothing to send from sequence {from}")));
+                return Err(SyncError::Protocol(format!(
+                    "nothing to send from sequence {from}"
+                )));
             }
             let last = batch.last().map(|e| e.device_seq).unwrap_or(from);
             let request = PushRequest {
@@ -317,11 +340,17 @@ impl SyncEngine {
         }
     }
 
-    async fn pull_all(&self, identity: &PushIdentity, report: &mut SyncReport) -> Result<(), SyncError> {
+    async fn pull_all(
+        &self,
+        identity: &PushIdentity,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
         let client = self.client(identity)?;
         loop {
             let (cursor, etag) = self.store.sync_pull_state()?;
-            let page = client.pull(cursor, self.options.pull_limit, etag.as_deref()).await?;
+            let page = client
+                .pull(cursor, self.options.pull_limit, etag.as_deref())
+                .await?;
             let new = self.store.sync_apply_pull(&page)?;
             report.pulled += new as u64;
             self.update(|p| p.pulled += new as u64);
@@ -329,12 +358,18 @@ impl SyncEngine {
                 return Ok(());
             }
             if page.next_cursor <= cursor {
-                return Err(SyncError::Protocol(format!("pull cursor did not advance from {cursor}")));
+                return Err(SyncError::Protocol(format!(
+                    "pull cursor did not advance from {cursor}"
+                )));
             }
         }
     }
 
-    async fn upload_photos(&self, identity: &PushIdentity, report: &mut SyncReport) -> Result<(), SyncError> {
+    async fn upload_photos(
+        &self,
+        identity: &PushIdentity,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
         let client = self.client(identity)?;
         for photo in self.store.sync_photos_pending()? {
             match self.upload_photo(&client, &photo).await {
@@ -374,13 +409,22 @@ impl SyncEngine {
         while offset < length {
             let size = self.chunk_size();
             let end = (offset as usize + size).min(data.len());
-            match client.tus_patch(&url, offset, &data[offset as usize..end]).await {
+            match client
+                .tus_patch(&url, offset, &data[offset as usize..end])
+                .await
+            {
                 Ok(new_offset) => {
-                    self.chunk.lock().unwrap_or_else(|p| p.into_inner()).success();
+                    self.chunk
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .success();
                     if new_offset <= offset || new_offset > length {
-                        return Err(SyncError::Protocol(format!("tus offset went from {offset} to {new_offset}")));
+                        return Err(SyncError::Protocol(format!(
+                            "tus offset went from {offset} to {new_offset}"
+                        )));
                     }
-                    self.store.sync_set_uploaded_bytes(&photo.photo_id, new_offset)?;
+                    self.store
+                        .sync_set_uploaded_bytes(&photo.photo_id, new_offset)?;
                     self.update(|p| p.bytes_done += new_offset - offset);
                     offset = new_offset;
                 }
@@ -396,7 +440,10 @@ impl SyncEngine {
                     }
                 }
                 Err(e) => {
-                    self.chunk.lock().unwrap_or_else(|p| p.into_inner()).failure();
+                    self.chunk
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .failure();
                     if matches!(e.status(), Some(404 | 410)) {
                         self.store.sync_set_upload_url(&photo.photo_id, None)?;
                     }
@@ -408,9 +455,15 @@ impl SyncEngine {
         Ok(())
     }
 
-    async fn create_upload(&self, client: &Client, photo: &PhotoUpload, length: u64) -> Result<(String, u64), SyncError> {
+    async fn create_upload(
+        &self,
+        client: &Client,
+        photo: &PhotoUpload,
+        length: u64,
+    ) -> Result<(String, u64), SyncError> {
         let (url, offset) = client.tus_create(length, &photo.photo_id).await?;
-        self.store.sync_set_upload_url(&photo.photo_id, Some(url.as_str()))?;
+        self.store
+            .sync_set_upload_url(&photo.photo_id, Some(url.as_str()))?;
         Ok((url.to_string(), offset.unwrap_or(0)))
     }
 
@@ -419,7 +472,11 @@ impl SyncEngine {
         let (tx, rx) = mpsc::unbounded_channel();
         let progress = self.progress();
         let task = tokio::spawn(background(self, rx));
-        SyncHandle { commands: tx, task, progress }
+        SyncHandle {
+            commands: tx,
+            task,
+            progress,
+        }
     }
 }
 

@@ -16,7 +16,10 @@ pub struct Backoff {
 
 impl Default for Backoff {
     fn default() -> Self {
-        Backoff { base: Duration::from_secs(2), cap: Duration::from_secs(600) }
+        Backoff {
+            base: Duration::from_secs(2),
+            cap: Duration::from_secs(600),
+        }
     }
 }
 
@@ -51,7 +54,13 @@ impl Default for ChunkSizer {
 
 impl ChunkSizer {
     pub fn new(start: usize, min: usize, max: usize) -> Self {
-        ChunkSizer { size: start.clamp(min, max), min, max, successes: 0, grow_after: 3 }
+        ChunkSizer {
+            size: start.clamp(min, max),
+            min,
+            max,
+            successes: 0,
+            grow_after: 3,
+        }
     }
 
     pub fn size(&self) -> usize {
@@ -83,10 +92,16 @@ mod tests {
         let b = Backoff::default();
         let mut rng = StdRng::seed_from_u64(7);
         for attempt in 1..=40 {
-            let full = Duration::from_secs(2).saturating_mul(1 << (attempt - 1).min(30)).min(b.cap);
+            let full = Duration::from_secs(2)
+                .saturating_mul(1 << (attempt - 1).min(30))
+                .min(b.cap);
             for _ in 0..50 {
                 let d = b.delay(attempt, &mut rng);
-                assert!(d >= full / 2 && d <= full, "attempt {attempt}: {d:?} not in [{:?}, {full:?}]", full / 2);
+                assert!(
+                    d >= full / 2 && d <= full,
+                    "attempt {attempt}: {d:?} not in [{:?}, {full:?}]",
+                    full / 2
+                );
                 assert!(d <= Duration::from_secs(600));
             }
         }

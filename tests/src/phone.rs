@@ -10,9 +10,9 @@ use image::{DynamicImage, Rgb, RgbImage};
 use ntm_field::ids::Slug;
 use ntm_field::protocol::{EnrollmentRequest, Role};
 use ntm_field::record::{
-    Body, ChildrenUnder5, HealthInsurance, Household, HouseholdCheck, Livestock, Location, LocationSource, RoadClass,
-    RoadSegment, RoadStatus, SignCondition, SignType, Surface, ThreeCleans, Toilet, ToiletType, TrashSign, Version, Water,
-    Works,
+    Body, ChildrenUnder5, HealthInsurance, Household, HouseholdCheck, Livestock, Location,
+    LocationSource, RoadClass, RoadSegment, RoadStatus, SignCondition, SignType, Surface,
+    ThreeCleans, Toilet, ToiletType, TrashSign, Version, Water, Works,
 };
 use ntm_field::store::{Clock, Draft, Store};
 use ntm_field::sync::{Client, SyncEngine, SyncError, SyncOptions, SyncReport};
@@ -27,12 +27,15 @@ pub struct SkewedClock {
 
 impl SkewedClock {
     pub fn new() -> Arc<Self> {
-        Arc::new(SkewedClock { offset_ms: AtomicI64::new(0) })
+        Arc::new(SkewedClock {
+            offset_ms: AtomicI64::new(0),
+        })
     }
 
     /// Sets the clock `offset` away from the real time.
     pub fn set_offset(&self, offset: chrono::Duration) {
-        self.offset_ms.store(offset.num_milliseconds(), Ordering::SeqCst);
+        self.offset_ms
+            .store(offset.num_milliseconds(), Ordering::SeqCst);
     }
 }
 
@@ -50,7 +53,12 @@ fn slug(s: &str) -> Slug {
 /// A household registration form.
 pub fn household_draft(code: &str, village: &str) -> Draft {
     Draft::new(
-        Body::Household(Household { code: code.into(), head_name: format!("Chủ hộ {code}"), members: 4, address: String::new() }),
+        Body::Household(Household {
+            code: code.into(),
+            head_name: format!("Chủ hộ {code}"),
+            members: 4,
+            address: String::new(),
+        }),
         Some(slug(village)),
     )
 }
@@ -59,26 +67,56 @@ pub fn household_draft(code: &str, village: &str) -> Draft {
 pub fn household_check_body(household_id: Uuid, passes: bool) -> HouseholdCheck {
     HouseholdCheck {
         household_id,
-        toilet: Toilet { toilet_type: ToiletType::Septic, meets_standard: passes, checklist: Default::default() },
+        toilet: Toilet {
+            toilet_type: ToiletType::Septic,
+            meets_standard: passes,
+            checklist: Default::default(),
+        },
         bathroom_hygienic: true,
         water_tank_hygienic: true,
-        three_cleans: ThreeCleans { house: true, kitchen: true, lane: passes },
-        water: Water { hygienic: true, clean: passes },
-        livestock: Livestock { raises: true, pen_hygienic: Some(passes) },
+        three_cleans: ThreeCleans {
+            house: true,
+            kitchen: true,
+            lane: passes,
+        },
+        water: Water {
+            hygienic: true,
+            clean: passes,
+        },
+        livestock: Livestock {
+            raises: true,
+            pen_hygienic: Some(passes),
+        },
         waste_handled: true,
         drainage_ok: true,
-        health_insurance: HealthInsurance { members: 4, insured: if passes { 4 } else { 2 } },
-        children_under5: ChildrenUnder5 { measured: 1, stunted: u32::from(!passes) },
+        health_insurance: HealthInsurance {
+            members: 4,
+            insured: if passes { 4 } else { 2 },
+        },
+        children_under5: ChildrenUnder5 {
+            measured: 1,
+            stunted: u32::from(!passes),
+        },
         note: String::new(),
     }
 }
 
 pub fn check_draft(household: &Version, passes: bool) -> Draft {
-    Draft::new(Body::HouseholdCheck(household_check_body(household.entity_id, passes)), household.village_id.clone())
+    Draft::new(
+        Body::HouseholdCheck(household_check_body(household.entity_id, passes)),
+        household.village_id.clone(),
+    )
 }
 
 fn location(at: DateTime<FixedOffset>) -> Location {
-    Location { lat: 21.78, lon: 105.33, accuracy_m: 4.5, altitude_m: None, fix_at: at, source: LocationSource::Gps }
+    Location {
+        lat: 21.78,
+        lon: 105.33,
+        accuracy_m: 4.5,
+        altitude_m: None,
+        fix_at: at,
+        source: LocationSource::Gps,
+    }
 }
 
 /// A completed concrete field road of about `metres`, walked east at 1 fix a second.
@@ -128,11 +166,20 @@ pub fn sign_draft(village: &str, at: DateTime<FixedOffset>) -> Draft {
 /// A camera-like JPEG (gradient plus noise), different for each `seed`.
 pub fn camera_jpeg(w: u32, h: u32, seed: u64) -> Vec<u8> {
     let img = RgbImage::from_fn(w, h, |x, y| {
-        let n = ((x as u64).wrapping_mul(2_654_435_761) ^ (y as u64).wrapping_mul(40_503) ^ seed.wrapping_mul(97)) >> 7;
-        Rgb([(x * 255 / w) as u8 ^ (n as u8 & 0x0f), (y * 255 / h) as u8, (seed as u8).wrapping_add((n >> 8) as u8 & 0x3f)])
+        let n = ((x as u64).wrapping_mul(2_654_435_761)
+            ^ (y as u64).wrapping_mul(40_503)
+            ^ seed.wrapping_mul(97))
+            >> 7;
+        Rgb([
+            (x * 255 / w) as u8 ^ (n as u8 & 0x0f),
+            (y * 255 / h) as u8,
+            (seed as u8).wrapping_add((n >> 8) as u8 & 0x3f),
+        ])
     });
     let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(&DynamicImage::ImageRgb8(img)).unwrap();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+        .encode_image(&DynamicImage::ImageRgb8(img))
+        .unwrap();
     out
 }
 
@@ -148,7 +195,10 @@ pub struct TestPhone {
 pub fn test_options() -> SyncOptions {
     SyncOptions {
         request_timeout: Duration::from_secs(10),
-        backoff: ntm_field::sync::Backoff { base: Duration::from_millis(20), cap: Duration::from_millis(400) },
+        backoff: ntm_field::sync::Backoff {
+            base: Duration::from_millis(20),
+            cap: Duration::from_millis(400),
+        },
         ..SyncOptions::default()
     }
 }
@@ -159,9 +209,16 @@ impl TestPhone {
         let dir = tempfile::tempdir().unwrap();
         let clock = SkewedClock::new();
         let store = Arc::new(Store::open(dir.path()).unwrap().with_clock(clock.clone()));
-        SyncEngine::enroll(&store, server_url, code, "test phone", "test").await.expect("enrollment");
+        SyncEngine::enroll(&store, server_url, code, "test phone", "test")
+            .await
+            .expect("enrollment");
         let engine = Arc::new(SyncEngine::new(store.clone(), options));
-        TestPhone { dir, store, engine, clock }
+        TestPhone {
+            dir,
+            store,
+            engine,
+            clock,
+        }
     }
 
     pub async fn sync(&self) -> Result<SyncReport, SyncError> {
@@ -192,23 +249,88 @@ impl TestPhone {
 /// Creates the Thiện Kế demo commune (its villages; no records) as the administrator.
 pub async fn create_demo_commune(admin: &Api) {
     let commune = ntm_field::demo::thien_ke().unwrap().config.commune;
-    let r = admin.post("/api/v1/communes", &serde_json::to_value(&commune).unwrap()).await;
-    assert!(r.status == 201 || r.status == 200 || r.status == 409, "create commune: {} {:?}", r.status, r.body);
+    let r = admin
+        .post("/api/v1/communes", &serde_json::to_value(&commune).unwrap())
+        .await;
+    assert!(
+        r.status == 201 || r.status == 200 || r.status == 409,
+        "create commune: {} {:?}",
+        r.status,
+        r.body
+    );
 }
 
 /// A one-time enrollment code for `commune`.
 pub async fn enrollment_code(admin: &Api, commune: &str, role: Role) -> String {
-    let request = EnrollmentRequest { role, expires_in_hours: 2, holder: Some("Cán bộ thôn".into()) };
-    let r = admin.post(&format!("/api/v1/communes/{commune}/enrollments"), &serde_json::to_value(&request).unwrap()).await;
-    assert!(r.status == 200 || r.status == 201, "enrollment: {} {:?}", r.status, r.body);
+    let request = EnrollmentRequest {
+        role,
+        expires_in_hours: 2,
+        holder: Some("Cán bộ thôn".into()),
+    };
+    let r = admin
+        .post(
+            &format!("/api/v1/communes/{commune}/enrollments"),
+            &serde_json::to_value(&request).unwrap(),
+        )
+        .await;
+    assert!(
+        r.status == 200 || r.status == 201,
+        "enrollment: {} {:?}",
+        r.status,
+        r.body
+    );
     r.body["code"].as_str().expect("a code").to_owned()
 }
 
 /// The server's scorecard as JSON.
 pub async fn server_scorecard(admin: &Api, commune: &str, as_of: &str) -> serde_json::Value {
-    let r = admin.get(&format!("/api/v1/communes/{commune}/scorecard?as_of={as_of}")).await;
+    let r = admin
+        .get(&format!(
+            "/api/v1/communes/{commune}/scorecard?as_of={as_of}"
+        ))
+        .await;
     assert_eq!(r.status, 200, "scorecard: {:?}", r.body);
     r.body
+}
+
+/// Asserts that a phone's offline scorecard has the server's figures, indicator by indicator
+/// and measure by measure (the server's JSON may carry more fields).
+pub fn assert_same_scorecard(local: &ntm_field::scorecard::Scorecard, remote: &serde_json::Value) {
+    let local_json = serde_json::to_value(local).unwrap();
+    assert_eq!(local_json["criteria_met"], remote["criteria_met"]);
+    let list = |v: &serde_json::Value, key: &str| v[key].as_array().cloned().unwrap_or_default();
+    assert_eq!(
+        list(&local_json, "criteria").len(),
+        list(remote, "criteria").len()
+    );
+    for (lc, rc) in list(&local_json, "criteria")
+        .iter()
+        .zip(list(remote, "criteria").iter())
+    {
+        for (li, ri) in list(lc, "indicators")
+            .iter()
+            .zip(list(rc, "indicators").iter())
+        {
+            for key in [
+                "id",
+                "numerator",
+                "denominator",
+                "value",
+                "met",
+                "gap",
+                "coverage",
+                "conflicts",
+            ] {
+                assert_eq!(li[key], ri[key], "indicator {} field {key}", li["id"]);
+            }
+        }
+    }
+    for (lm, rm) in list(&local_json, "measures")
+        .iter()
+        .zip(list(remote, "measures").iter())
+    {
+        assert_eq!(lm["value"], rm["value"], "measure {}", lm["id"]);
+    }
 }
 
 /// Everything the server holds for a commune, as a device sees it: every pulled version, in
@@ -229,13 +351,26 @@ pub async fn server_versions(server_url: &str, token: &str) -> Vec<Version> {
 }
 
 /// The SHA-256 of every photo the server serves, checked against its id.
-pub async fn server_photo_hashes_match(server_url: &str, token: &str, ids: &[ntm_field::ids::PhotoId]) {
+pub async fn server_photo_hashes_match(
+    server_url: &str,
+    token: &str,
+    ids: &[ntm_field::ids::PhotoId],
+) {
     use sha2::Digest;
     let http = reqwest::Client::new();
     for id in ids {
-        let resp = http.get(format!("{server_url}/api/v1/blobs/{id}")).bearer_auth(token).send().await.unwrap();
+        let resp = http
+            .get(format!("{server_url}/api/v1/blobs/{id}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
         assert!(resp.status().is_success(), "photo {id}: {}", resp.status());
         let bytes = resp.bytes().await.unwrap();
-        assert_eq!(hex::encode(sha2::Sha256::digest(&bytes)), id.to_hex(), "photo {id} hashes to its id");
+        assert_eq!(
+            hex::encode(sha2::Sha256::digest(&bytes)),
+            id.to_hex(),
+            "photo {id} hashes to its id"
+        );
     }
 }

@@ -67,7 +67,9 @@ pub struct Proxy {
 impl Proxy {
     /// Starts a proxy on a free loopback port in front of `target`.
     pub async fn start(target: SocketAddr) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a loopback port");
         let addr = listener.local_addr().unwrap();
         let shared = Arc::new(Shared {
             target: Mutex::new(target),
@@ -145,7 +147,10 @@ impl Proxy {
 
     /// Bytes forwarded towards the server and back.
     pub fn bytes(&self) -> (u64, u64) {
-        (self.shared.up.load(Ordering::SeqCst), self.shared.down.load(Ordering::SeqCst))
+        (
+            self.shared.up.load(Ordering::SeqCst),
+            self.shared.down.load(Ordering::SeqCst),
+        )
     }
 }
 
@@ -161,7 +166,11 @@ async fn relay(client: TcpStream, server: TcpStream, s: Arc<Shared>) {
     let _ = server.set_nodelay(true);
     let (mut cr, mut cw) = client.into_split();
     let (mut sr, mut sw) = server.into_split();
-    let conn = Arc::new(Conn { swallow: AtomicBool::new(false), cut_response_after: Mutex::new(None), closed: Notify::new() });
+    let conn = Arc::new(Conn {
+        swallow: AtomicBool::new(false),
+        cut_response_after: Mutex::new(None),
+        closed: Notify::new(),
+    });
 
     let up = {
         let s = s.clone();

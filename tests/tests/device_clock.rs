@@ -25,12 +25,24 @@ async fn clocks_a_year_off_or_stepping_back_lose_nothing_and_are_flagged() {
     ahead.clock.set_offset(Duration::days(366));
     behind.clock.set_offset(-Duration::days(400));
 
-    let h_ahead = ahead.store.create(household_draft("TK03-001", "thien-ke-03")).unwrap();
-    let h_behind = behind.store.create(household_draft("TK03-002", "thien-ke-03")).unwrap();
-    let first = stepping.store.create(household_draft("TK03-003", "thien-ke-03")).unwrap();
+    let h_ahead = ahead
+        .store
+        .create(household_draft("TK03-001", "thien-ke-03"))
+        .unwrap();
+    let h_behind = behind
+        .store
+        .create(household_draft("TK03-002", "thien-ke-03"))
+        .unwrap();
+    let first = stepping
+        .store
+        .create(household_draft("TK03-003", "thien-ke-03"))
+        .unwrap();
     // The stepping phone's clock jumps two days back mid-session (a dead battery, a bad NTP).
     stepping.clock.set_offset(-Duration::days(2));
-    let after_step = stepping.store.create(household_draft("TK03-004", "thien-ke-03")).unwrap();
+    let after_step = stepping
+        .store
+        .create(household_draft("TK03-004", "thien-ke-03"))
+        .unwrap();
     assert!(after_step.captured_at < first.captured_at);
     for p in &phones {
         p.sync_until_done(3).await;
@@ -62,8 +74,18 @@ async fn clocks_a_year_off_or_stepping_back_lose_nothing_and_are_flagged() {
 
     let heads = phones[0].store.all_heads().unwrap();
     for p in &phones {
-        assert_eq!(p.store.all_heads().unwrap(), heads, "every phone has the same heads");
-        let conflicts: BTreeSet<_> = p.store.conflicts().unwrap().into_iter().map(|c| c.entity_id).collect();
+        assert_eq!(
+            p.store.all_heads().unwrap(),
+            heads,
+            "every phone has the same heads"
+        );
+        let conflicts: BTreeSet<_> = p
+            .store
+            .conflicts()
+            .unwrap()
+            .into_iter()
+            .map(|c| c.entity_id)
+            .collect();
         assert_eq!(conflicts, BTreeSet::from([h_ahead.entity_id]));
     }
     let token = ahead.store.enrollment().unwrap().unwrap().token;
@@ -76,12 +98,23 @@ async fn clocks_a_year_off_or_stepping_back_lose_nothing_and_are_flagged() {
     }
     assert_eq!(ids, own, "nothing lost");
 
-    let flags_of = |id| on_server.iter().find(|v| v.version_id == id).unwrap().flags.clone();
+    let flags_of = |id| {
+        on_server
+            .iter()
+            .find(|v| v.version_id == id)
+            .unwrap()
+            .flags
+            .clone()
+    };
     assert!(flags_of(h_ahead.version_id).contains(&VersionFlag::ClockAhead));
     assert!(flags_of(h_behind.version_id).contains(&VersionFlag::ClockFarBehind));
     assert!(flags_of(after_step.version_id).contains(&VersionFlag::ClockWentBack));
     assert!(flags_of(first.version_id).is_empty());
     // The phones see the flags too, on what they pulled.
-    let pulled = phones[1].store.version(h_ahead.version_id).unwrap().unwrap();
+    let pulled = phones[1]
+        .store
+        .version(h_ahead.version_id)
+        .unwrap()
+        .unwrap();
     assert!(pulled.flags.contains(&VersionFlag::ClockAhead));
 }

@@ -47,22 +47,43 @@ fn a_save_killed_midway_is_either_complete_with_its_outbox_entry_or_absent() {
         assert_eq!(store.integrity_check().unwrap(), "ok", "round {round}");
         let states = store.own_version_states().unwrap();
         for id in &reported {
-            assert!(states.contains_key(id), "round {round}: a save reported to the user is missing");
+            assert!(
+                states.contains_key(id),
+                "round {round}: a save reported to the user is missing"
+            );
         }
         let outbox = store.outbox().unwrap();
         let in_outbox: HashSet<Uuid> = outbox.iter().map(|o| o.2).collect();
         let own: HashSet<Uuid> = states.keys().copied().collect();
-        assert_eq!(in_outbox, own, "round {round}: every version has its outbox entry and no entry lacks its version");
+        assert_eq!(
+            in_outbox, own,
+            "round {round}: every version has its outbox entry and no entry lacks its version"
+        );
         let seqs: Vec<u64> = outbox.iter().map(|o| o.1).collect();
-        assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>(), "round {round}: dense sequence numbers");
+        assert_eq!(
+            seqs,
+            (1..=seqs.len() as u64).collect::<Vec<_>>(),
+            "round {round}: dense sequence numbers"
+        );
         let versions = store.versions().unwrap();
-        let photos: HashSet<PhotoId> = versions.iter().flat_map(|v| v.photos.iter().copied()).collect();
+        let photos: HashSet<PhotoId> = versions
+            .iter()
+            .flat_map(|v| v.photos.iter().copied())
+            .collect();
         assert!(!photos.is_empty() || versions.len() < 10);
         for p in photos {
-            let bytes = std::fs::read(store.photo_path(&p)).expect("a saved record's photo file exists");
-            assert_eq!(PhotoId::of_bytes(&bytes), p, "round {round}: photo file hashes to its id");
+            let bytes =
+                std::fs::read(store.photo_path(&p)).expect("a saved record's photo file exists");
+            assert_eq!(
+                PhotoId::of_bytes(&bytes),
+                p,
+                "round {round}: photo file hashes to its id"
+            );
         }
-        assert!(store.enrollment().unwrap().is_some(), "the same install keeps its identity");
+        assert!(
+            store.enrollment().unwrap().is_some(),
+            "the same install keeps its identity"
+        );
     }
     assert!(reported.len() >= 150);
 }

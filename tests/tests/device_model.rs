@@ -33,14 +33,34 @@ const VILLAGES: [&str; 3] = ["thien-ke-01", "thien-ke-03", "thien-ke-07"];
 #[derive(Debug, Clone)]
 enum Op {
     /// 0: household, 1: check of a known household, 2: sign, 3: road.
-    Create { phone: usize, kind: u8, village: usize, photo: bool },
-    Edit { phone: usize, pick: usize },
-    Delete { phone: usize, pick: usize },
-    Resolve { phone: usize, pick: usize },
-    Sync { phone: usize },
+    Create {
+        phone: usize,
+        kind: u8,
+        village: usize,
+        photo: bool,
+    },
+    Edit {
+        phone: usize,
+        pick: usize,
+    },
+    Delete {
+        phone: usize,
+        pick: usize,
+    },
+    Resolve {
+        phone: usize,
+        pick: usize,
+    },
+    Sync {
+        phone: usize,
+    },
     /// 0: cut a push mid-request, 1: lose a push's answer after COMMIT, 2: cut a photo chunk,
     /// 3: cut a pull's answer.
-    SyncWithFault { phone: usize, fault: u8, after: usize },
+    SyncWithFault {
+        phone: usize,
+        fault: u8,
+        after: usize,
+    },
     RestartServer,
 }
 
@@ -76,7 +96,12 @@ impl World {
             let code = enrollment_code(&admin, "thien-ke", Role::Enumerator).await;
             phones.push(TestPhone::enroll(&proxy.url(), &code, test_options()).await);
         }
-        World { server, proxy, phones, photo_seed: 0 }
+        World {
+            server,
+            proxy,
+            phones,
+            photo_seed: 0,
+        }
     }
 
     /// Live entities a phone can edit (households, checks, signs, roads), in a stable order.
@@ -95,7 +120,12 @@ impl World {
 
     async fn apply(&mut self, op: &Op) {
         match *op {
-            Op::Create { phone, kind, village, photo } => {
+            Op::Create {
+                phone,
+                kind,
+                village,
+                photo,
+            } => {
                 let p = &self.phones[phone];
                 let now = p.clock.as_ref();
                 let at = ntm_field::store::Clock::now(now);
@@ -107,16 +137,23 @@ impl World {
                                 let hh = p.store.current(h.entity_id).unwrap().unwrap();
                                 check_draft(&hh, village % 2 == 0)
                             }
-                            None => household_draft(&format!("H{}", self.photo_seed), VILLAGES[village]),
+                            None => {
+                                household_draft(&format!("H{}", self.photo_seed), VILLAGES[village])
+                            }
                         }
                     }
                     2 => sign_draft(VILLAGES[village], at),
                     3 => road_draft(VILLAGES[village], 120.0 + 40.0 * village as f64, at),
-                    _ => household_draft(&format!("TK-{}-{}", phone, self.photo_seed), VILLAGES[village]),
+                    _ => household_draft(
+                        &format!("TK-{}-{}", phone, self.photo_seed),
+                        VILLAGES[village],
+                    ),
                 };
                 self.photo_seed += 1;
                 if photo {
-                    let picture = ntm_field::photo::intake(&camera_jpeg(160, 120, self.photo_seed), 1600).unwrap();
+                    let picture =
+                        ntm_field::photo::intake(&camera_jpeg(160, 120, self.photo_seed), 1600)
+                            .unwrap();
                     draft.photos.push(p.store.add_photo(&picture).unwrap());
                 }
                 p.store.create(draft).unwrap();
@@ -132,17 +169,27 @@ impl World {
                     Body::Household(h) => h.members = h.members % 9 + 1,
                     Body::HouseholdCheck(c) => c.bathroom_hygienic = !c.bathroom_hygienic,
                     Body::TrashSign(s) => {
-                        s.condition = if s.condition == SignCondition::Good { SignCondition::Damaged } else { SignCondition::Good }
+                        s.condition = if s.condition == SignCondition::Good {
+                            SignCondition::Damaged
+                        } else {
+                            SignCondition::Good
+                        }
                     }
                     Body::RoadSegment(r) => r.width_m = if r.width_m > 3.0 { 3.0 } else { 3.5 },
                     Body::Assessment(a) => a.note.push('.'),
                 }
-                self.phones[phone].store.edit(head.entity_id, draft).unwrap();
+                self.phones[phone]
+                    .store
+                    .edit(head.entity_id, draft)
+                    .unwrap();
             }
             Op::Delete { phone, pick } => {
                 let live = self.live(phone);
                 if !live.is_empty() {
-                    self.phones[phone].store.delete(live[pick % live.len()].entity_id).unwrap();
+                    self.phones[phone]
+                        .store
+                        .delete(live[pick % live.len()].entity_id)
+                        .unwrap();
                 }
             }
             Op::Resolve { phone, pick } => {
@@ -151,19 +198,36 @@ impl World {
                 if !conflicts.is_empty() {
                     let c = &conflicts[pick % conflicts.len()];
                     let chosen = &c.heads[pick % c.heads.len()];
-                    store.resolve(c.entity_id, Draft::from_version(chosen)).unwrap();
+                    store
+                        .resolve(c.entity_id, Draft::from_version(chosen))
+                        .unwrap();
                 }
             }
             Op::Sync { phone } => {
                 // May fail only if a restart is in progress; the final sync must not.
                 let _ = self.phones[phone].sync().await;
             }
-            Op::SyncWithFault { phone, fault, after } => {
+            Op::SyncWithFault {
+                phone,
+                fault,
+                after,
+            } => {
                 let f = match fault {
-                    0 => Fault::CutRequest { marker: "POST /api/v1/sync/push".into(), after },
-                    1 => Fault::SwallowResponse { marker: "POST /api/v1/sync/push".into() },
-                    2 => Fault::CutRequest { marker: "PATCH /api/v1/blobs".into(), after: after * 4 },
-                    _ => Fault::CutResponse { marker: "GET /api/v1/sync/pull".into(), after: after / 4 },
+                    0 => Fault::CutRequest {
+                        marker: "POST /api/v1/sync/push".into(),
+                        after,
+                    },
+                    1 => Fault::SwallowResponse {
+                        marker: "POST /api/v1/sync/push".into(),
+                    },
+                    2 => Fault::CutRequest {
+                        marker: "PATCH /api/v1/blobs".into(),
+                        after: after * 4,
+                    },
+                    _ => Fault::CutResponse {
+                        marker: "GET /api/v1/sync/pull".into(),
+                        after: after / 4,
+                    },
                 };
                 self.proxy.arm(f);
                 let _ = self.phones[phone].sync().await;
@@ -189,38 +253,75 @@ impl World {
         // The server holds exactly the union, once.
         let mut on_server: BTreeMap<Uuid, Version> = BTreeMap::new();
         for v in &server {
-            assert!(on_server.insert(v.version_id, v.clone()).is_none(), "{} stored twice", v.version_id);
+            assert!(
+                on_server.insert(v.version_id, v.clone()).is_none(),
+                "{} stored twice",
+                v.version_id
+            );
         }
         let mut union = BTreeSet::new();
         for p in &self.phones {
             assert!(p.store.outbox().unwrap().is_empty());
-            assert!(p.store.needs_attention().unwrap().is_empty(), "valid records are never rejected");
+            assert!(
+                p.store.needs_attention().unwrap().is_empty(),
+                "valid records are never rejected"
+            );
             union.extend(p.store.own_version_states().unwrap().keys().copied());
         }
-        assert_eq!(on_server.keys().copied().collect::<BTreeSet<_>>(), union, "the server holds the union");
+        assert_eq!(
+            on_server.keys().copied().collect::<BTreeSet<_>>(),
+            union,
+            "the server holds the union"
+        );
 
         // The model's heads: versions of an entity no version of it names as a parent.
         let mut parents_of: HashMap<Uuid, BTreeSet<Uuid>> = HashMap::new();
         for v in on_server.values() {
-            parents_of.entry(v.entity_id).or_default().extend(v.parents.iter().copied());
+            parents_of
+                .entry(v.entity_id)
+                .or_default()
+                .extend(v.parents.iter().copied());
         }
         let mut model_heads: BTreeMap<Uuid, BTreeSet<Uuid>> = BTreeMap::new();
         for v in on_server.values() {
             if !parents_of[&v.entity_id].contains(&v.version_id) {
-                model_heads.entry(v.entity_id).or_default().insert(v.version_id);
+                model_heads
+                    .entry(v.entity_id)
+                    .or_default()
+                    .insert(v.version_id);
             }
         }
-        let expected_conflicts: BTreeSet<Uuid> =
-            model_heads.iter().filter(|(_, h)| h.len() > 1).map(|(e, _)| *e).collect();
+        let expected_conflicts: BTreeSet<Uuid> = model_heads
+            .iter()
+            .filter(|(_, h)| h.len() > 1)
+            .map(|(e, _)| *e)
+            .collect();
         for (i, p) in self.phones.iter().enumerate() {
-            assert_eq!(p.store.all_heads().unwrap(), model_heads, "phone {i} has the model's heads");
-            let conflicts: BTreeSet<Uuid> = p.store.conflicts().unwrap().into_iter().map(|c| c.entity_id).collect();
-            assert_eq!(conflicts, expected_conflicts, "phone {i}: every concurrent edit is a conflict");
+            assert_eq!(
+                p.store.all_heads().unwrap(),
+                model_heads,
+                "phone {i} has the model's heads"
+            );
+            let conflicts: BTreeSet<Uuid> = p
+                .store
+                .conflicts()
+                .unwrap()
+                .into_iter()
+                .map(|c| c.entity_id)
+                .collect();
+            assert_eq!(
+                conflicts, expected_conflicts,
+                "phone {i}: every concurrent edit is a conflict"
+            );
         }
 
         // Incremental totals equal a recompute; the server's scorecard equals the core's.
         let out = self.server.cli(&["recompute"]);
-        assert!(out.status.success(), "recompute found differences: {}", String::from_utf8_lossy(&out.stdout));
+        assert!(
+            out.status.success(),
+            "recompute found differences: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
         let admin = Api::admin(&self.server).await;
         let as_of = (chrono::Utc::now() + chrono::Duration::days(1)).date_naive();
         let remote = server_scorecard(&admin, "thien-ke", &as_of.to_string()).await;
@@ -237,27 +338,19 @@ impl World {
             self.proxy.fired()
         );
         // Every photo hashes to its id.
-        let photos: BTreeSet<PhotoId> = on_server.values().flat_map(|v| v.photos.iter().copied()).collect();
-        server_photo_hashes_match(&self.server.base, &token, &photos.into_iter().collect::<Vec<_>>()).await;
+        let photos: BTreeSet<PhotoId> = on_server
+            .values()
+            .flat_map(|v| v.photos.iter().copied())
+            .collect();
+        server_photo_hashes_match(
+            &self.server.base,
+            &token,
+            &photos.into_iter().collect::<Vec<_>>(),
+        )
+        .await;
         for p in &self.phones {
             assert!(p.store.sync_photos_pending().unwrap().is_empty());
         }
-    }
-}
-
-/// Compares the figures of a local scorecard with the server's JSON.
-fn assert_same_scorecard(local: &ntm_field::scorecard::Scorecard, remote: &serde_json::Value) {
-    let local_json = serde_json::to_value(local).unwrap();
-    assert_eq!(local_json["criteria_met"], remote["criteria_met"]);
-    for (lc, rc) in local_json["criteria"].as_array().unwrap().iter().zip(remote["criteria"].as_array().unwrap()) {
-        for (li, ri) in lc["indicators"].as_array().unwrap().iter().zip(rc["indicators"].as_array().unwrap()) {
-            for key in ["id", "numerator", "denominator", "value", "met", "gap", "coverage", "conflicts"] {
-                assert_eq!(li[key], ri[key], "indicator {} field {key}", li["id"]);
-            }
-        }
-    }
-    for (lm, rm) in local_json["measures"].as_array().unwrap().iter().zip(remote["measures"].as_array().unwrap()) {
-        assert_eq!(lm["value"], rm["value"], "measure {}", lm["id"]);
     }
 }
 

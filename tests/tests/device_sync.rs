@@ -30,7 +30,11 @@ async fn env() -> Env {
     let proxy = Proxy::start(server.addr().parse().unwrap()).await;
     let admin = Api::admin(&server).await;
     create_demo_commune(&admin).await;
-    Env { server, proxy, admin }
+    Env {
+        server,
+        proxy,
+        admin,
+    }
 }
 
 impl Env {
@@ -53,14 +57,23 @@ impl Env {
         let mut out = BTreeMap::new();
         for v in all {
             let id = v.version_id;
-            assert!(out.insert(id, v).is_none(), "version {id} is stored twice on the server");
+            assert!(
+                out.insert(id, v).is_none(),
+                "version {id} is stored twice on the server"
+            );
         }
         out
     }
 }
 
 fn own_ids(phone: &TestPhone) -> BTreeSet<Uuid> {
-    phone.store.own_version_states().unwrap().keys().copied().collect()
+    phone
+        .store
+        .own_version_states()
+        .unwrap()
+        .keys()
+        .copied()
+        .collect()
 }
 
 fn all_synced(phone: &TestPhone) {
@@ -80,7 +93,10 @@ async fn records_and_photos_go_up_and_come_down_to_another_phone_with_the_same_s
     let env = env().await;
     let a = env.phone().await;
     let b = env.phone().await;
-    let h = a.store.create(household_draft("TK03-001", "thien-ke-03")).unwrap();
+    let h = a
+        .store
+        .create(household_draft("TK03-001", "thien-ke-03"))
+        .unwrap();
     let mut check = check_draft(&h, true);
     check.photos.push(photo(&a, 900, 700, 1));
     let c = a.store.create(check).unwrap();
@@ -90,12 +106,23 @@ async fn records_and_photos_go_up_and_come_down_to_another_phone_with_the_same_s
     a.store.create(road).unwrap();
     a.store.create(sign_draft("thien-ke-05", at)).unwrap();
     let report = a.sync().await.unwrap();
-    assert_eq!((report.pushed, report.rejected, report.photos_uploaded), (4, 0, 2));
+    assert_eq!(
+        (report.pushed, report.rejected, report.photos_uploaded),
+        (4, 0, 2)
+    );
     all_synced(&a);
     assert!(a.store.sync_photos_pending().unwrap().is_empty());
     assert!(a.store.last_sync_at().unwrap().is_some());
     let progress = a.engine.progress().borrow().clone();
-    assert_eq!((progress.records_done, progress.records_total, progress.photos_done, progress.photos_total), (4, 4, 2, 2));
+    assert_eq!(
+        (
+            progress.records_done,
+            progress.records_total,
+            progress.photos_done,
+            progress.photos_total
+        ),
+        (4, 4, 2, 2)
+    );
     assert_eq!(progress.bytes_done, progress.bytes_total);
     assert_eq!(progress.phase, Phase::Idle);
 
@@ -103,14 +130,20 @@ async fn records_and_photos_go_up_and_come_down_to_another_phone_with_the_same_s
     assert_eq!(b.store.all_heads().unwrap(), a.store.all_heads().unwrap());
     let households = b.store.households(&HouseholdFilter::default()).unwrap();
     assert_eq!(households.len(), 1);
-    assert_eq!(households[0].latest_check.as_ref().unwrap().version_id, c.version_id);
+    assert_eq!(
+        households[0].latest_check.as_ref().unwrap().version_id,
+        c.version_id
+    );
     // Pulled versions carry the server's annotations.
     let pulled = b.store.version(c.version_id).unwrap().unwrap();
     assert!(pulled.server_seq.is_some() && pulled.author.is_some());
 
     let server = env.server_versions_once(&a).await;
     assert_eq!(server.keys().copied().collect::<BTreeSet<_>>(), own_ids(&a));
-    let photos: Vec<_> = server.values().flat_map(|v| v.photos.iter().copied()).collect();
+    let photos: Vec<_> = server
+        .values()
+        .flat_map(|v| v.photos.iter().copied())
+        .collect();
     assert_eq!(photos.len(), 2);
     let token = a.store.enrollment().unwrap().unwrap().token;
     server_photo_hashes_match(&env.server.base, &token, &photos).await;
@@ -123,33 +156,39 @@ async fn records_and_photos_go_up_and_come_down_to_another_phone_with_the_same_s
     assert!(local.indicator("17.6").unwrap().coverage.unwrap().checked == 1);
 }
 
-/// Compares the figures of a local scorecard with the server's JSON.
-pub fn assert_same_scorecard(local: &ntm_field::scorecard::Scorecard, remote: &serde_json::Value) {
-    let local_json = serde_json::to_value(local).unwrap();
-    assert_eq!(local_json["criteria_met"], remote["criteria_met"]);
-    for (lc, rc) in local_json["criteria"].as_array().unwrap().iter().zip(remote["criteria"].as_array().unwrap()) {
-        for (li, ri) in lc["indicators"].as_array().unwrap().iter().zip(rc["indicators"].as_array().unwrap()) {
-            for key in ["id", "numerator", "denominator", "value", "met", "gap", "coverage", "conflicts"] {
-                assert_eq!(li[key], ri[key], "indicator {} field {key}", li["id"]);
-            }
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_push_cut_mid_request_or_answered_after_commit_but_lost_is_stored_once_on_retry() {
     let env = env().await;
     let a = env.phone().await;
-    let h = a.store.create(household_draft("TK03-001", "thien-ke-03")).unwrap();
+    let h = a
+        .store
+        .create(household_draft("TK03-001", "thien-ke-03"))
+        .unwrap();
     let mut expected = 1;
     // Cut inside the request line, the headers, and the body.
     for (i, fault) in [
-        Fault::CutRequest { marker: PUSH.into(), after: 10 },
-        Fault::CutRequest { marker: PUSH.into(), after: 200 },
-        Fault::CutRequest { marker: PUSH.into(), after: 400 },
-        Fault::SwallowResponse { marker: PUSH.into() },
-        Fault::CutResponse { marker: PUSH.into(), after: 30 },
-        Fault::SwallowResponse { marker: PUSH.into() },
+        Fault::CutRequest {
+            marker: PUSH.into(),
+            after: 10,
+        },
+        Fault::CutRequest {
+            marker: PUSH.into(),
+            after: 200,
+        },
+        Fault::CutRequest {
+            marker: PUSH.into(),
+            after: 400,
+        },
+        Fault::SwallowResponse {
+            marker: PUSH.into(),
+        },
+        Fault::CutResponse {
+            marker: PUSH.into(),
+            after: 30,
+        },
+        Fault::SwallowResponse {
+            marker: PUSH.into(),
+        },
     ]
     .into_iter()
     .enumerate()
@@ -163,12 +202,19 @@ async fn a_push_cut_mid_request_or_answered_after_commit_but_lost_is_stored_once
         let err = a.sync().await.expect_err("the cut round fails");
         assert!(err.is_transient(), "{fault:?}: {err}");
         assert_eq!(env.proxy.fired(), fired_before + 1, "{fault:?} fired");
-        assert!(!a.store.outbox().unwrap().is_empty(), "{fault:?}: nothing is dropped without an ack");
+        assert!(
+            !a.store.outbox().unwrap().is_empty(),
+            "{fault:?}: nothing is dropped without an ack"
+        );
         a.sync().await.unwrap();
         all_synced(&a);
         let server = env.server_versions_once(&a).await;
         assert_eq!(server.len(), expected, "{fault:?}");
-        assert_eq!(server.keys().copied().collect::<BTreeSet<_>>(), own_ids(&a), "{fault:?}");
+        assert_eq!(
+            server.keys().copied().collect::<BTreeSet<_>>(),
+            own_ids(&a),
+            "{fault:?}"
+        );
     }
 }
 
@@ -176,7 +222,10 @@ async fn a_push_cut_mid_request_or_answered_after_commit_but_lost_is_stored_once
 async fn a_photo_upload_cut_midway_resumes_from_the_servers_offset_even_after_an_app_restart() {
     let env = env().await;
     let a = env.phone().await;
-    let h = a.store.create(household_draft("TK03-001", "thien-ke-03")).unwrap();
+    let h = a
+        .store
+        .create(household_draft("TK03-001", "thien-ke-03"))
+        .unwrap();
     let mut check = check_draft(&h, true);
     // A large, noisy picture: a few hundred KB after intake.
     let id = photo(&a, 2400, 1800, 9);
@@ -187,25 +236,50 @@ async fn a_photo_upload_cut_midway_resumes_from_the_servers_offset_even_after_an
     let chunk_before = a.engine.chunk_size();
 
     // The third chunk is cut 20 KB in.
-    env.proxy.arm_after(Fault::CutRequest { marker: PATCH.into(), after: 20_000 }, 2);
+    env.proxy.arm_after(
+        Fault::CutRequest {
+            marker: PATCH.into(),
+            after: 20_000,
+        },
+        2,
+    );
     let err = a.sync().await.expect_err("the upload is cut");
     assert_eq!(env.proxy.fired(), 1);
     assert!(err.is_transient(), "{err}");
     let pending = a.store.sync_photos_pending().unwrap();
     assert_eq!(pending.len(), 1);
-    let url = pending[0].upload_url.clone().expect("the upload URL is kept");
-    assert!(pending[0].uploaded_bytes > 0, "chunks before the cut were confirmed");
-    assert!(a.engine.chunk_size() < chunk_before, "the chunk halves after a failure");
+    let url = pending[0]
+        .upload_url
+        .clone()
+        .expect("the upload URL is kept");
+    assert!(
+        pending[0].uploaded_bytes > 0,
+        "chunks before the cut were confirmed"
+    );
+    assert!(
+        a.engine.chunk_size() < chunk_before,
+        "the chunk halves after a failure"
+    );
 
     // The app is killed and started again: a new store handle and engine on the same files.
     let dir = a.dir.path().to_path_buf();
     let offset_before = pending[0].uploaded_bytes;
-    let TestPhone { dir: tmp, store, engine, clock } = a;
+    let TestPhone {
+        dir: tmp,
+        store,
+        engine,
+        clock,
+    } = a;
     drop(engine);
     drop(store);
     let store = std::sync::Arc::new(Store::open(&dir).unwrap().with_clock(clock.clone()));
     let engine = std::sync::Arc::new(SyncEngine::new(store.clone(), test_options()));
-    let a = TestPhone { dir: tmp, store, engine, clock };
+    let a = TestPhone {
+        dir: tmp,
+        store,
+        engine,
+        clock,
+    };
     let resumed = a.store.sync_photos_pending().unwrap();
     assert_eq!(resumed[0].upload_url.as_deref(), Some(url.as_str()));
     let (up_before, _) = env.proxy.bytes();
@@ -227,7 +301,10 @@ async fn a_photo_upload_cut_midway_resumes_from_the_servers_offset_even_after_an
 async fn a_server_restored_from_a_backup_asks_for_the_missing_sequence_and_gets_it() {
     let mut env = env().await;
     let a = env.phone().await;
-    let h = a.store.create(household_draft("TK03-001", "thien-ke-03")).unwrap();
+    let h = a
+        .store
+        .create(household_draft("TK03-001", "thien-ke-03"))
+        .unwrap();
     for _ in 0..3 {
         a.store.create(check_draft(&h, true)).unwrap();
     }
@@ -280,15 +357,26 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 async fn a_phone_restored_from_a_backup_retires_its_identity_and_delivers_its_outbox_once() {
     let env = env().await;
     let a = env.phone().await;
-    let h = a.store.create(household_draft("TK03-001", "thien-ke-03")).unwrap();
+    let h = a
+        .store
+        .create(household_draft("TK03-001", "thien-ke-03"))
+        .unwrap();
     a.sync().await.unwrap();
     let pending_in_backup = a.store.create(check_draft(&h, true)).unwrap();
     // A backup of the phone's files (database and marker alike), taken with one record unsent.
     let backup = tempfile::tempdir().unwrap();
     {
         // A consistent copy: SQLite's own backup of the live database, plus the marker.
-        rusqlite_backup(&a.dir.path().join(ntm_field::store::DB_FILE), &backup.path().join(ntm_field::store::DB_FILE)).unwrap();
-        std::fs::copy(a.dir.path().join(ntm_field::store::MARKER_FILE), backup.path().join(ntm_field::store::MARKER_FILE)).unwrap();
+        rusqlite_backup(
+            &a.dir.path().join(ntm_field::store::DB_FILE),
+            &backup.path().join(ntm_field::store::DB_FILE),
+        )
+        .unwrap();
+        std::fs::copy(
+            a.dir.path().join(ntm_field::store::MARKER_FILE),
+            backup.path().join(ntm_field::store::MARKER_FILE),
+        )
+        .unwrap();
         std::fs::create_dir_all(backup.path().join(ntm_field::store::PHOTO_DIR)).unwrap();
     }
     // The phone goes on: two more records, all sent.
@@ -302,7 +390,10 @@ async fn a_phone_restored_from_a_backup_retires_its_identity_and_delivers_its_ou
     assert!(restored.enrollment().unwrap().is_some());
     let engine = SyncEngine::new(restored.clone(), test_options());
     engine.sync_once().await.unwrap();
-    assert!(restored.enrollment().unwrap().is_none(), "the identity is retired");
+    assert!(
+        restored.enrollment().unwrap().is_none(),
+        "the identity is retired"
+    );
     assert!(matches!(
         restored.create(check_draft(&h, true)),
         Err(ntm_field::store::SaveError::IdentityRetired)
@@ -314,7 +405,9 @@ async fn a_phone_restored_from_a_backup_retires_its_identity_and_delivers_its_ou
     assert_eq!(server.len(), 4);
     // Enrolling again gives a new device id; its sequence starts at 1.
     let code = enrollment_code(&env.admin, COMMUNE, Role::Enumerator).await;
-    SyncEngine::enroll(&restored, &env.proxy.url(), &code, "restored phone", "test").await.unwrap();
+    SyncEngine::enroll(&restored, &env.proxy.url(), &code, "restored phone", "test")
+        .await
+        .unwrap();
     let v = restored.create(check_draft(&h, false)).unwrap();
     assert_ne!(v.device_id, first_device);
     assert_eq!(v.device_seq, 1);
@@ -334,7 +427,10 @@ fn rusqlite_backup(from: &std::path::Path, to: &std::path::Path) -> rusqlite::Re
 async fn the_background_engine_syncs_when_the_network_returns_and_backs_off_while_it_fails() {
     let env = env().await;
     let a = env.phone().await;
-    let h = a.store.create(household_draft("TK03-001", "thien-ke-03")).unwrap();
+    let h = a
+        .store
+        .create(household_draft("TK03-001", "thien-ke-03"))
+        .unwrap();
     env.proxy.set_offline(true);
     let handle = a.engine.clone().spawn();
     let mut progress = handle.progress();

@@ -15,13 +15,23 @@ fn main() {
     let store = Store::open(&dir).expect("open the store");
     if store.enrollment().unwrap().is_none() {
         let commune = ntm_field::demo::thien_ke().unwrap().config.commune;
-        let response = EnrollResponse { device_id: uuid::Uuid::now_v7(), token: "t".into(), role: Role::Enumerator, commune };
+        let response = EnrollResponse {
+            device_id: uuid::Uuid::now_v7(),
+            token: "t".into(),
+            role: Role::Enumerator,
+            commune,
+        };
         store.enroll("http://127.0.0.1:9", &response).unwrap();
     }
-    let household = store.create(household_draft("TK03-LOOP", "thien-ke-03")).unwrap();
+    let household = store
+        .create(household_draft("TK03-LOOP", "thien-ke-03"))
+        .unwrap();
     let stdout = std::io::stdout();
     for i in 0u64.. {
-        let mut draft = Draft::new(Body::HouseholdCheck(household_check_body(household.entity_id, i % 3 == 0)), household.village_id.clone());
+        let mut draft = Draft::new(
+            Body::HouseholdCheck(household_check_body(household.entity_id, i % 3 == 0)),
+            household.village_id.clone(),
+        );
         if i % 10 == 0 {
             let photo = ntm_field::photo::intake(&camera_jpeg(320, 240, i), 256).unwrap();
             draft.photos.push(store.add_photo(&photo).unwrap());
