@@ -98,6 +98,35 @@ fn parse_version(content: &str) -> StoreResult<Version> {
     Ok(serde_json::from_str(content)?)
 }
 
+/// Maps `f` over chunks of `items` on the machine's cores (a whole commune's versions are
+/// thousands of JSON documents to read), keeping the order.
+fn parallel_chunks<T: Sync, R: Send>(
+    items: &[T],
+    f: impl Fn(&[T]) -> StoreResult<R> + Sync,
+) -> StoreResult<Vec<R>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    if threads == 1 || items.len() < 1000 {
+        return Ok(vec![f(items)?]);
+    }
+    let size = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(size)
+            .map(|chunk| scope.spawn(|| f(chunk)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(StoreError::Backend("a reading thread panicked".into()))
+                })
+            })
+            .collect()
+    })
+}
+
 /// A stored version: its content with `server_seq` and `flags` from their columns.
 fn row_version(server_seq: i64, content: &str, flags: Option<&str>) -> StoreResult<Version> {
     let mut v = parse_version(content)?;
@@ -443,25 +472,37 @@ impl SqliteStorage {
         commune: &Slug,
         versions: &[Version],
     ) -> StoreResult<HashMap<String, (bool, Option<String>)>> {
-        entity_heads(versions.iter().filter(|v| &v.commune_id == commune))
-            .iter()
-            .map(|(id, h)| {
-                let fact = EntityFact::of(*id, h, &self.filter)
-                    .map(|f| serde_json::to_string(&f))
-                    .transpose()?;
-                Ok((id.to_string(), (h.in_conflict(), fact)))
-            })
-            .collect()
+        let heads: Vec<_> = entity_heads(versions.iter().filter(|v| &v.commune_id == commune))
+            .into_iter()
+            .collect();
+        let chunks = parallel_chunks(&heads, |chunk| {
+            chunk
+                .iter()
+                .map(|(id, h)| {
+                    let fact = EntityFact::of(*id, h, &self.filter)
+                        .map(|f| serde_json::to_string(&f))
+                        .transpose()?;
+                    Ok((id.to_string(), (h.in_conflict(), fact)))
+                })
+                .collect::<StoreResult<Vec<_>>>()
+        })?;
+        Ok(chunks.into_iter().flatten().collect())
     }
 
     fn load_versions(conn: &Connection, commune: &Slug) -> StoreResult<Vec<Version>> {
-        conn.prepare_cached("SELECT server_seq, content, flags FROM versions WHERE commune_id = ?1 ORDER BY server_seq")?
-            .query_map(params![commune.as_str()], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?)))?
-            .map(|row| {
-                let (seq, content, flags) = row?;
-                row_version(seq, &content, flags.as_deref())
-            })
-            .collect()
+        let rows = conn
+            .prepare_cached("SELECT server_seq, content, flags FROM versions WHERE commune_id = ?1 ORDER BY server_seq")?
+            .query_map(params![commune.as_str()], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let chunks = parallel_chunks(&rows, |chunk| {
+            chunk
+                .iter()
+                .map(|(seq, content, flags)| row_version(*seq, content, flags.as_deref()))
+                .collect::<StoreResult<Vec<_>>>()
+        })?;
+        Ok(chunks.into_iter().flatten().collect())
     }
 
     fn stored_facts(
