@@ -2,6 +2,12 @@
 //! `photos/ab/cdef…` (the SHA-256 hex split after two characters), unfinished tus uploads at
 //! `uploads/<id>.part`. A photo file only ever appears, by rename, after its whole-file SHA-256
 //! was checked, so every stored photo hashes to its id.
+//!
+//! Finished photos sit behind the small [`PhotoObjects`] trait (contains, read, put a verified
+//! file), implemented here on a directory ([`FsPhotoObjects`]); an S3-compatible object store can
+//! implement the same three calls with keys `ab/cdef…`. Unfinished uploads stay files in
+//! `uploads/`, since tus appends at an offset, which object stores do not do; servers that share
+//! one database share this directory (e.g. an NFS mount given by `--photos`).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
@@ -13,9 +19,62 @@ use uuid::Uuid;
 
 use crate::storage::Storage;
 
+/// Where finished, verified photos live, by id. Immutable: a photo is only ever added.
+pub trait PhotoObjects: Send + Sync + 'static {
+    fn contains(&self, id: &PhotoId) -> std::io::Result<bool>;
+    fn read(&self, id: &PhotoId) -> std::io::Result<Vec<u8>>;
+    /// Stores the file at `verified` (whose SHA-256 is `id`) durably, taking it: the file is
+    /// gone afterwards. Storing an id that exists keeps the existing photo.
+    fn put_file(&self, id: &PhotoId, verified: &Path) -> std::io::Result<()>;
+}
+
+/// [`PhotoObjects`] in a directory: `ab/cdef…`.
+pub struct FsPhotoObjects {
+    root: PathBuf,
+}
+
+impl FsPhotoObjects {
+    pub fn open(root: &Path) -> std::io::Result<Self> {
+        fs::create_dir_all(root)?;
+        Ok(FsPhotoObjects { root: root.to_owned() })
+    }
+
+    pub fn path(&self, id: &PhotoId) -> PathBuf {
+        let hex = id.to_hex();
+        self.root.join(&hex[..2]).join(&hex[2..])
+    }
+}
+
+impl PhotoObjects for FsPhotoObjects {
+    fn contains(&self, id: &PhotoId) -> std::io::Result<bool> {
+        self.path(id).try_exists()
+    }
+
+    fn read(&self, id: &PhotoId) -> std::io::Result<Vec<u8>> {
+        fs::read(self.path(id))
+    }
+
+    fn put_file(&self, id: &PhotoId, verified: &Path) -> std::io::Result<()> {
+        let target = self.path(id);
+        let dir = target.parent().expect("photo paths have a parent");
+        fs::create_dir_all(dir)?;
+        if target.exists() {
+            fs::remove_file(verified)?;
+        } else {
+            fs::rename(verified, &target)?;
+            sync_dir(dir);
+        }
+        if let Some(from) = verified.parent() {
+            sync_dir(from);
+        }
+        Ok(())
+    }
+}
+
 pub struct PhotoStore {
     photos: PathBuf,
     uploads: PathBuf,
+    objects: Box<dyn PhotoObjects>,
 }
 
 fn sync_dir(dir: &Path) {
@@ -27,15 +86,29 @@ fn sync_dir(dir: &Path) {
 
 impl PhotoStore {
     pub fn open(root: &Path) -> anyhow::Result<Self> {
-        let store = PhotoStore {
-            photos: root.join("photos"),
-            uploads: root.join("uploads"),
-        };
-        fs::create_dir_all(&store.photos)?;
+        let objects = FsPhotoObjects::open(&root.join("photos"))?;
+        Self::with_objects(root, Box::new(objects))
+    }
+
+    /// Unfinished uploads in `root/uploads`, finished photos in `objects`.
+    pub fn with_objects(root: &Path, objects: Box<dyn PhotoObjects>) -> anyhow::Result<Self> {
+        let store = PhotoStore { photos: root.join("photos"), uploads: root.join("uploads"), objects };
         fs::create_dir_all(&store.uploads)?;
         Ok(store)
     }
 
+    /// A stored photo's bytes.
+    pub fn read(&self, id: &PhotoId) -> std::io::Result<Vec<u8>> {
+        self.objects.read(id)
+    }
+
+    /// Whether a photo is stored.
+    pub fn contains(&self, id: &PhotoId) -> std::io::Result<bool> {
+        self.objects.contains(id)
+    }
+
+    /// Where the directory store keeps a photo; prefer [`PhotoStore::read`], which works with
+    /// any [`PhotoObjects`].
     pub fn photo_path(&self, id: &PhotoId) -> PathBuf {
         let hex = id.to_hex();
         self.photos.join(&hex[..2]).join(&hex[2..])
@@ -82,32 +155,21 @@ impl PhotoStore {
             self.remove_partial(id);
             return Ok(Err(actual));
         }
-        let target = self.photo_path(expected);
-        let dir = target.parent().expect("photo paths have a parent");
-        fs::create_dir_all(dir)?;
-        if target.exists() {
-            self.remove_partial(id);
-        } else {
-            fs::rename(&path, &target)?;
-            sync_dir(dir);
-            sync_dir(&self.uploads);
-        }
+        drop(file);
+        self.objects.put_file(expected, &path)?;
         Ok(Ok(()))
     }
 
     /// Stores bytes directly (the demo and tests); the id is their SHA-256.
     pub fn put(&self, data: &[u8]) -> std::io::Result<PhotoId> {
         let id = PhotoId::of_bytes(data);
-        let target = self.photo_path(&id);
-        if !target.exists() {
-            let dir = target.parent().expect("photo paths have a parent");
-            fs::create_dir_all(dir)?;
+        if !self.objects.contains(&id)? {
             let tmp = self.uploads.join(format!("{}.put", Uuid::now_v7()));
             let mut f = File::create(&tmp)?;
             f.write_all(data)?;
             f.sync_all()?;
-            fs::rename(&tmp, &target)?;
-            sync_dir(dir);
+            drop(f);
+            self.objects.put_file(&id, &tmp)?;
         }
         Ok(id)
     }

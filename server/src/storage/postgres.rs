@@ -238,10 +238,41 @@ enum Known {
     Planned { index: usize },
 }
 
+/// Runs `f` where the synchronous client may block: it drives each connection with a runtime of
+/// its own, which panics on a thread that is running async tasks. The server calls storage from
+/// `spawn_blocking` threads, where `f` simply runs; from an async task of a multi-threaded
+/// runtime `block_in_place` hands the thread's tasks to others first; from a single-threaded
+/// runtime `f` runs on a short-lived thread of its own.
+fn outside_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        Ok(_) => std::thread::scope(|s| {
+            s.spawn(f)
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p))
+        }),
+        Err(_) => f(),
+    }
+}
+
 /// The PostgreSQL storage: a small pool of connections to one database.
 pub struct PostgresStorage {
-    pool: Pool<PostgresConnectionManager<NoTls>>,
+    /// `None` only while being dropped (see `Drop`).
+    pool: Option<Pool<PostgresConnectionManager<NoTls>>>,
     filter: TrackFilter,
+}
+
+impl Drop for PostgresStorage {
+    fn drop(&mut self) {
+        // Closing a connection blocks on the client's own runtime: do it on a thread of its own,
+        // since the last handle may go while a runtime shuts down (the server's state is dropped
+        // with its tasks).
+        if let Some(pool) = self.pool.take() {
+            let _ = std::thread::spawn(move || drop(pool)).join();
+        }
+    }
 }
 
 impl PostgresStorage {
@@ -265,16 +296,19 @@ impl PostgresStorage {
             .build(manager)
             .map_err(|e| StoreError::Backend(format!("cannot connect to PostgreSQL: {e}")))?;
         let storage = PostgresStorage {
-            pool,
+            pool: Some(pool),
             filter: TrackFilter::default(),
         };
-        storage.migrate()?;
+        outside_runtime(|| storage.migrate())?;
         Ok(storage)
     }
 
     fn connection(&self) -> StoreResult<PooledConnection<PostgresConnectionManager<NoTls>>> {
-        self.pool
-            .get()
+        let pool = self
+            .pool
+            .as_ref()
+            .expect("the pool lives as long as the storage");
+        pool.get()
             .map_err(|e| StoreError::Backend(format!("no PostgreSQL connection: {e}")))
     }
 
@@ -306,19 +340,31 @@ impl PostgresStorage {
         })
     }
 
-    fn read<T>(&self, f: impl FnOnce(&mut Client) -> Fallible<T>) -> StoreResult<T> {
-        let mut conn = self.connection()?;
-        match f(&mut conn) {
-            Ok(v) => Ok(v),
-            Err(Fail::Store(e)) => Err(e),
-            Err(Fail::Db(e)) => Err(db_error(&e)),
-            Err(Fail::Retry(why)) => Err(StoreError::Backend(why.into())),
-        }
+    fn read<T: Send>(&self, f: impl FnOnce(&mut Client) -> Fallible<T> + Send) -> StoreResult<T> {
+        outside_runtime(|| {
+            let mut conn = self.connection()?;
+            match f(&mut conn) {
+                Ok(v) => Ok(v),
+                Err(Fail::Store(e)) => Err(e),
+                Err(Fail::Db(e)) => Err(db_error(&e)),
+                Err(Fail::Retry(why)) => Err(StoreError::Backend(why.into())),
+            }
+        })
     }
 
     /// Runs `f` in one READ COMMITTED transaction and commits; runs it again (from the start,
     /// in a new transaction) after a serialization failure, a deadlock or a [`Fail::Retry`].
-    fn write<T>(&self, mut f: impl FnMut(&mut Transaction<'_>) -> Fallible<T>) -> StoreResult<T> {
+    fn write<T: Send>(
+        &self,
+        f: impl FnMut(&mut Transaction<'_>) -> Fallible<T> + Send,
+    ) -> StoreResult<T> {
+        outside_runtime(|| self.write_here(f))
+    }
+
+    fn write_here<T>(
+        &self,
+        mut f: impl FnMut(&mut Transaction<'_>) -> Fallible<T>,
+    ) -> StoreResult<T> {
         let mut conn = self.connection()?;
         let mut attempt = 0;
         loop {
@@ -351,18 +397,20 @@ impl PostgresStorage {
 
     /// Runs `f` in one transaction on a pooled connection (benchmarks and seeding use it to
     /// write straight into the schema).
-    pub fn with_write_transaction<T>(
+    pub fn with_write_transaction<T: Send>(
         &self,
-        f: impl FnOnce(&mut Transaction<'_>) -> Result<T, ::postgres::Error>,
+        f: impl FnOnce(&mut Transaction<'_>) -> Result<T, ::postgres::Error> + Send,
     ) -> StoreResult<T> {
-        let mut conn = self.connection()?;
-        let run = || -> Result<T, ::postgres::Error> {
-            let mut tx = conn.transaction()?;
-            let out = f(&mut tx)?;
-            tx.commit()?;
-            Ok(out)
-        };
-        run().map_err(|e| db_error(&e))
+        outside_runtime(|| {
+            let mut conn = self.connection()?;
+            let run = || -> Result<T, ::postgres::Error> {
+                let mut tx = conn.transaction()?;
+                let out = f(&mut tx)?;
+                tx.commit()?;
+                Ok(out)
+            };
+            run().map_err(|e| db_error(&e))
+        })
     }
 
     fn load_config(c: &mut impl GenericClient, id: &Slug) -> Fallible<Option<CommuneConfig>> {
@@ -890,6 +938,144 @@ impl PostgresStorage {
             )?;
         }
         Ok(())
+    }
+}
+
+/// One CSV field for `COPY ... (FORMAT csv)`: quoted, or empty (NULL) for `None`.
+fn csv_field(out: &mut String, value: Option<&str>) {
+    if let Some(v) = value {
+        out.push('"');
+        out.push_str(&v.replace('"', "\"\""));
+        out.push('"');
+    }
+}
+
+fn csv_line(out: &mut String, fields: &[Option<&str>]) {
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        csv_field(out, *f);
+    }
+    out.push('\n');
+}
+
+fn copy_in(tx: &mut Transaction<'_>, sql: &str, data: &str) -> Result<(), ::postgres::Error> {
+    use std::io::Write;
+    let mut writer = tx.copy_in(sql)?;
+    // A write error of the copy stream surfaces again, as a database error, from finish().
+    let _ = writer.write_all(data.as_bytes());
+    writer.finish()?;
+    Ok(())
+}
+
+impl PostgresStorage {
+    /// Loads prepared rows (see [`super::bulk`]) with `COPY`, in one transaction, for generators,
+    /// benchmarks and imports into an empty store: the versions (and a `stored` outcome for each
+    /// when `outcomes`), their facts, each commune's head and latest capture date, the devices'
+    /// high-water marks, and the `server_seq` sequence moved past the loaded numbers. Checks
+    /// nothing, like the SQLite loader.
+    pub fn bulk_load(
+        &self,
+        rows: &super::bulk::Rows,
+        outcomes: bool,
+        high_water: &[(Uuid, u64)],
+    ) -> StoreResult<()> {
+        let mut versions = String::new();
+        let mut outcome_lines = String::new();
+        let mut heads: HashMap<&str, i64> = HashMap::new();
+        for r in &rows.versions {
+            let seq = r.server_seq.to_string();
+            let device_seq = r.device_seq.to_string();
+            let digest = format!("\\x{}", r.digest);
+            csv_line(
+                &mut versions,
+                &[
+                    Some(&seq),
+                    Some(&r.version_id),
+                    Some(&r.entity_id),
+                    Some(&r.commune_id),
+                    r.village_id.as_deref(),
+                    Some(r.kind),
+                    Some(&r.device_id),
+                    Some(&device_seq),
+                    Some(&r.captured_utc),
+                    Some(&digest),
+                    Some(&r.content),
+                    Some(&r.received_at),
+                ],
+            );
+            if outcomes {
+                csv_line(
+                    &mut outcome_lines,
+                    &[
+                        Some(&r.device_id),
+                        Some(&device_seq),
+                        Some(&r.version_id),
+                        Some("stored"),
+                    ],
+                );
+            }
+            let head = heads.entry(r.commune_id.as_str()).or_insert(0);
+            *head = (*head).max(r.server_seq);
+        }
+        let mut facts = String::new();
+        for f in &rows.facts {
+            csv_line(
+                &mut facts,
+                &[
+                    Some(&f.commune_id),
+                    Some(&f.entity_id),
+                    Some(if f.in_conflict { "t" } else { "f" }),
+                    f.fact.as_deref(),
+                ],
+            );
+        }
+        self.with_write_transaction(|tx| {
+            copy_in(
+                tx,
+                "COPY versions (server_seq, version_id, entity_id, commune_id, village_id, kind, device_id, device_seq,
+                                captured_utc, digest, content, received_at) FROM STDIN (FORMAT csv)",
+                &versions,
+            )?;
+            if outcomes {
+                copy_in(tx, "COPY push_outcomes (device_id, device_seq, version_id, status) FROM STDIN (FORMAT csv)", &outcome_lines)?;
+            }
+            copy_in(tx, "COPY entity_facts (commune_id, entity_id, in_conflict, fact) FROM STDIN (FORMAT csv)", &facts)?;
+            for (commune, head) in &heads {
+                let latest = rows.latest_capture.get(*commune).copied();
+                tx.execute(
+                    "UPDATE commune_sync SET server_head = GREATEST(server_head, $2),
+                         latest_capture_date = GREATEST(latest_capture_date, $3) WHERE commune_id = $1",
+                    &[commune, head, &latest],
+                )?;
+            }
+            for (device, hw) in high_water {
+                tx.execute("UPDATE devices SET high_water = $2 WHERE device_id = $1", &[device, &int(*hw)])?;
+            }
+            tx.execute("SELECT setval('server_seq', GREATEST((SELECT max(server_seq) FROM versions), 1))", &[])?;
+            Ok(())
+        })
+    }
+
+    /// The next `server_seq` a bulk load may use.
+    pub fn next_server_seq(&self) -> StoreResult<i64> {
+        self.read(|c| {
+            Ok(
+                c.query_one("SELECT COALESCE(max(server_seq), 0) + 1 FROM versions", &[])?
+                    .get(0),
+            )
+        })
+    }
+
+    /// The database's size on disk, bytes.
+    pub fn database_size(&self) -> StoreResult<u64> {
+        self.read(|c| {
+            Ok(
+                c.query_one("SELECT pg_database_size(current_database())", &[])?
+                    .get::<_, i64>(0) as u64,
+            )
+        })
     }
 }
 

@@ -615,9 +615,8 @@ pub async fn get_photo(
             "no record of your commune uses this photo",
         ));
     }
-    let data = tokio::fs::read(state.photos.photo_path(&id))
-        .await
-        .map_err(|e| ApiError::internal(format!("cannot read the photo: {e}")))?;
+    let st = state.clone();
+    let data = blocking(move || st.photos.read(&id).map_err(|e| ApiError::internal(format!("cannot read the photo: {e}")))).await?;
     let mut r = Body::from(data).into_response();
     let h = r.headers_mut();
     h.insert(
