@@ -535,7 +535,9 @@ fn a_conflict_from_another_phone_is_resolved_by_keeping_one_version() {
     theirs.parents = vec![original.version_id];
     theirs.server_seq = Some(10_000);
     theirs.author = Some("chi-ha".into());
-    let Body::HouseholdCheck(check) = &mut theirs.body else { panic!() };
+    let Body::HouseholdCheck(check) = &mut theirs.body else {
+        panic!()
+    };
     check.note = "Sửa trên máy khác".into();
     h.store
         .sync_apply_pull(&ntm_field::protocol::PullResponse {
@@ -549,12 +551,19 @@ fn a_conflict_from_another_phone_is_resolved_by_keeping_one_version() {
     h.store_changed();
 
     h.go(Screen::Records);
-    assert!(h.text_of("records-tab-conflict").contains("(1)"), "{}", h.html());
+    assert!(
+        h.text_of("records-tab-conflict").contains("(1)"),
+        "{}",
+        h.html()
+    );
     h.click("records-tab-conflict");
     h.click(&format!("resolve-{}", first.entity_id));
     assert_eq!(h.screen(), "resolve");
     assert!(h.has("head-0") && h.has("head-1"));
-    assert!(h.html().contains("chi-ha"), "the other phone's version names its author");
+    assert!(
+        h.html().contains("chi-ha"),
+        "the other phone's version names its author"
+    );
     let kept = h.store.heads(first.entity_id).unwrap()[0].clone();
     h.click("keep-0");
     assert_eq!(h.text_of("toast"), "Đã giải quyết xung đột.");
@@ -563,4 +572,55 @@ fn a_conflict_from_another_phone_is_resolved_by_keeping_one_version() {
     assert_eq!(heads[0].parents.len(), 2, "the merge names both heads");
     assert_eq!(heads[0].body, kept.body, "the chosen content is kept");
     assert!(h.store.conflicts().unwrap().is_empty());
+}
+
+#[test]
+fn the_accuracy_gate_of_the_settings_decides_which_sign_fixes_count() {
+    let mut h = Harness::enrolled();
+    h.click("go-settings");
+    h.click("gate-10");
+    assert_eq!(h.store.settings().unwrap().gps_accuracy_gate_m, 10.0);
+    h.click("back");
+    h.click("go-sign");
+    assert!(h
+        .text_of("screen-sign")
+        .contains("Cần sai số không quá ± 10 m"));
+    h.click("sign-take-position");
+    h.settle();
+    for i in 0..10 {
+        h.fake.emit(fix(21.74, 105.32, 15.0, i));
+    }
+    h.settle();
+    assert_eq!(
+        h.text_of("sign-position"),
+        "10 lần đo, chưa lần nào đủ chính xác",
+        "15 m fixes fail a 10 m gate"
+    );
+}
+
+#[test]
+fn home_follows_the_network_the_phone_reports() {
+    let mut h = Harness::enrolled();
+    assert_eq!(h.text_of("home-link"), "● Chưa đồng bộ lần nào");
+    h.fake
+        .set_connectivity(ntm_mobile::platform::Connectivity::Offline);
+    h.settle();
+    assert_eq!(
+        h.text_of("home-link"),
+        "● Không có mạng — vẫn ghi bình thường"
+    );
+    // Back online, the app tries at once; this test's server address answers nothing.
+    h.fake
+        .set_connectivity(ntm_mobile::platform::Connectivity::Online);
+    h.settle();
+    assert_eq!(
+        h.text_of("home-link"),
+        "● Không có mạng — vẫn ghi bình thường",
+        "{}",
+        h.html()
+    );
+    h.click("go-sync");
+    assert!(h
+        .text_of("sync-error")
+        .starts_with("Chưa gửi được. Dữ liệu vẫn an toàn trên máy"));
 }

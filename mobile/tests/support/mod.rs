@@ -205,6 +205,8 @@ impl Harness {
             rt,
         };
         h.dom.rebuild(&mut h.ids);
+        // Let the app's long-lived futures start (OS events, sync progress), as a launcher would.
+        h.settle();
         h
     }
 
@@ -238,7 +240,7 @@ impl Harness {
         let ids = &mut self.ids;
         self.rt.block_on(async {
             for _ in 0..50 {
-                if tokio::time::timeout(Duration::from_millis(30), dom.wait_for_work())
+                if tokio::time::timeout(Duration::from_millis(150), dom.wait_for_work())
                     .await
                     .is_err()
                 {
