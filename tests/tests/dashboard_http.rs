@@ -1,16 +1,15 @@
 //! The dashboard over plain HTTP against the real server: sessions and cookies, CSRF, roles and
 //! commune scope, the plan's figures on the scorecard, household import and conflict merges.
-//! (The same pages in a real browser: `dashboard_browser.rs`.)
+//! Each runs on SQLite and on PostgreSQL. (The same pages in a real browser: `dashboard_browser.rs`.)
 
 mod dashboard_common;
 
-use dashboard_common::{commune_targets, world, Browser, OFFICER, OTHER, PROVINCE, VIEWER};
-use ntm_tests::server::ADMIN_USER;
+use dashboard_common::{commune_targets, world_on, Browser, OFFICER, OTHER, PROVINCE, VIEWER};
+use ntm_tests::server::{Backend, ADMIN_USER};
 use serde_json::json;
 
-#[tokio::test(flavor = "multi_thread")]
-async fn login_rotates_the_session_and_sets_strict_http_only_cookies() {
-    let w = world().await;
+async fn login_rotates_the_session_and_sets_strict_http_only_cookies(backend: Backend) {
+    let w = world_on(backend).await;
     let mut b = Browser::new(&w.server.base);
     // A session id planted by someone else never becomes a session.
     b.cookies
@@ -93,9 +92,8 @@ async fn login_rotates_the_session_and_sets_strict_http_only_cookies() {
     assert_eq!(replay.get("/dashboard/c/thien-ke").await.status, 303);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn wrong_passwords_are_refused_and_the_login_form_needs_its_token() {
-    let w = world().await;
+async fn wrong_passwords_are_refused_and_the_login_form_needs_its_token(backend: Backend) {
+    let w = world_on(backend).await;
     let mut b = Browser::new(&w.server.base);
     let csrf = b.get("/dashboard/login").await.csrf();
     let r = b
@@ -135,9 +133,8 @@ async fn wrong_passwords_are_refused_and_the_login_form_needs_its_token() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_form_without_its_csrf_token_is_refused_and_changes_nothing() {
-    let w = world().await;
+async fn a_form_without_its_csrf_token_is_refused_and_changes_nothing(backend: Backend) {
+    let w = world_on(backend).await;
     let mut b = Browser::login(&w.server.base, OFFICER).await;
     let settings = b.get("/dashboard/c/thien-ke/settings").await;
     assert_eq!(settings.status, 200);
@@ -205,9 +202,8 @@ async fn a_form_without_its_csrf_token_is_refused_and_changes_nothing() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_viewer_cannot_change_targets_quotas_or_devices() {
-    let w = world().await;
+async fn a_viewer_cannot_change_targets_quotas_or_devices(backend: Backend) {
+    let w = world_on(backend).await;
     let mut v = Browser::login(&w.server.base, VIEWER).await;
     let settings = v.get("/dashboard/c/thien-ke/settings").await;
     assert_eq!(settings.status, 200, "a viewer reads the settings");
@@ -257,9 +253,8 @@ async fn a_viewer_cannot_change_targets_quotas_or_devices() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn another_communes_pages_answer_403_and_unknown_ones_404() {
-    let w = world().await;
+async fn another_communes_pages_answer_403_and_unknown_ones_404(backend: Backend) {
+    let w = world_on(backend).await;
     let mut b = Browser::login(&w.server.base, OTHER).await;
     for path in [
         "/dashboard/c/thien-ke",
@@ -318,9 +313,8 @@ async fn another_communes_pages_answer_403_and_unknown_ones_404() {
     assert_eq!(p.get("/dashboard/c/lung-cu").await.status, 403);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_scorecard_shows_the_plans_figures_in_vietnamese_and_english() {
-    let w = world().await;
+async fn the_scorecard_shows_the_plans_figures_in_vietnamese_and_english(backend: Backend) {
+    let w = world_on(backend).await;
     let mut b = Browser::login(&w.server.base, OFFICER).await;
     let page = b.get("/dashboard/c/thien-ke?as_of=2020-02-15").await;
     assert_eq!(page.status, 200);
@@ -373,9 +367,8 @@ async fn the_scorecard_shows_the_plans_figures_in_vietnamese_and_english() {
     assert!(english.body.contains("lang=\"en\""));
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn household_csv_import_reports_errors_by_line_or_imports_every_line() {
-    let w = world().await;
+async fn household_csv_import_reports_errors_by_line_or_imports_every_line(backend: Backend) {
+    let w = world_on(backend).await;
     let mut b = Browser::login(&w.server.base, OFFICER).await;
     let page = b.get("/dashboard/c/thien-ke/households").await;
     assert!(page.element_text("id=\"registered\"").contains("140"));
@@ -447,9 +440,8 @@ async fn household_csv_import_reports_errors_by_line_or_imports_every_line() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn resolving_a_conflict_writes_a_merge_version_whose_parents_are_all_heads() {
-    let w = world().await;
+async fn resolving_a_conflict_writes_a_merge_version_whose_parents_are_all_heads(backend: Backend) {
+    let w = world_on(backend).await;
     let mut b = Browser::login(&w.server.base, OFFICER).await;
     let list = b.get("/dashboard/c/thien-ke/conflicts").await;
     assert!(list.body.contains(&w.conflict_entity.to_string()));
@@ -556,9 +548,8 @@ async fn resolving_a_conflict_writes_a_merge_version_whose_parents_are_all_heads
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_photo_taken_far_from_its_sign_is_flagged_on_the_record() {
-    let w = world().await;
+async fn a_photo_taken_far_from_its_sign_is_flagged_on_the_record(backend: Backend) {
+    let w = world_on(backend).await;
     let mut b = Browser::login(&w.server.base, OFFICER).await;
     let far = b
         .get(&format!(
@@ -614,9 +605,8 @@ async fn a_photo_taken_far_from_its_sign_is_flagged_on_the_record() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_province_official_sets_the_provinces_threshold_for_its_communes_only() {
-    let w = world().await;
+async fn a_province_official_sets_the_provinces_threshold_for_its_communes_only(backend: Backend) {
+    let w = world_on(backend).await;
     let mut p = Browser::login(&w.server.base, PROVINCE).await;
     let overview = p.get("/dashboard/overview").await;
     assert_eq!(overview.status, 200);
@@ -705,9 +695,8 @@ async fn a_province_official_sets_the_provinces_threshold_for_its_communes_only(
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn cookies_are_secure_behind_a_tls_proxy() {
-    let w = world().await;
+async fn cookies_are_secure_behind_a_tls_proxy(backend: Backend) {
+    let w = world_on(backend).await;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -737,9 +726,8 @@ async fn cookies_are_secure_behind_a_tls_proxy() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_scorecard_follows_new_pushes_and_settings_at_once() {
-    let mut w = world().await;
+async fn the_scorecard_follows_new_pushes_and_settings_at_once(backend: Backend) {
+    let mut w = world_on(backend).await;
     let mut b = Browser::login(&w.server.base, OFFICER).await;
     let page = b.get("/dashboard/c/thien-ke?as_of=2020-03-31").await;
     assert!(page.element_text("id=\"ind-2.4\"").contains("26,54 %"));
@@ -787,3 +775,137 @@ async fn the_scorecard_follows_new_pushes_and_settings_at_once() {
         .element_text("data-village=\"thien-ke-08\"")
         .contains("1 / 0,5"));
 }
+
+async fn an_officer_renames_and_adds_villages_and_removes_a_commune_threshold(backend: Backend) {
+    let w = world_on(backend).await;
+    let mut b = Browser::login(&w.server.base, OFFICER).await;
+    let csrf = b.get("/dashboard/c/thien-ke/settings").await.csrf();
+    let saved = Some("/dashboard/c/thien-ke/settings?ok=set.saved");
+    let r = b
+        .post(
+            "/dashboard/c/thien-ke/settings/village",
+            &[
+                ("csrf", &csrf),
+                ("village_id", "thien-ke-03"),
+                ("name", "Thôn Đồng Bèn"),
+            ],
+        )
+        .await;
+    assert_eq!(r.location.as_deref(), saved);
+    let r = b
+        .post(
+            "/dashboard/c/thien-ke/settings/village",
+            &[
+                ("csrf", &csrf),
+                ("village_id", "thien-ke-15"),
+                ("name", "Thôn Mới"),
+            ],
+        )
+        .await;
+    assert_eq!(r.location.as_deref(), saved);
+    let r = b
+        .post(
+            "/dashboard/c/thien-ke/settings/village",
+            &[("csrf", &csrf), ("village_id", "Thôn 16"), ("name", "x")],
+        )
+        .await;
+    assert!(
+        r.location.as_deref().unwrap().contains("?err="),
+        "a village id is a slug"
+    );
+    let commune = w.admin.get("/api/v1/communes/thien-ke").await;
+    let villages: Vec<(String, String)> = commune.body["villages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["id"].as_str().unwrap().to_owned(),
+                v["name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(villages.len(), 15);
+    assert_eq!(
+        villages[2],
+        ("thien-ke-03".to_owned(), "Thôn Đồng Bèn".to_owned()),
+        "renamed in place"
+    );
+    assert_eq!(
+        villages[14],
+        ("thien-ke-15".to_owned(), "Thôn Mới".to_owned()),
+        "added at the end"
+    );
+    let r = b
+        .post(
+            "/dashboard/c/thien-ke/settings/responsibility",
+            &[
+                ("csrf", &csrf),
+                ("key", "17"),
+                ("people", "đ/c Diệp Thanh Trường; Đoàn Thanh niên"),
+            ],
+        )
+        .await;
+    assert_eq!(r.location.as_deref(), saved);
+    let card = w.admin.get("/api/v1/communes/thien-ke/scorecard").await;
+    assert_eq!(
+        card.body["criteria"][16]["responsible"],
+        "đ/c Diệp Thanh Trường; Đoàn Thanh niên"
+    );
+
+    let r = b
+        .post(
+            "/dashboard/c/thien-ke/settings/target",
+            &[
+                ("csrf", &csrf),
+                ("indicator", "17.6"),
+                ("threshold", "60"),
+                ("source", "NQ xã"),
+            ],
+        )
+        .await;
+    assert_eq!(r.location.as_deref(), saved);
+    assert_eq!(
+        commune_targets(&w.admin, "thien-ke").await["17.6"]["threshold"],
+        json!(60.0)
+    );
+    let r = b
+        .post(
+            "/dashboard/c/thien-ke/settings/target/remove",
+            &[("csrf", &csrf), ("indicator", "17.6")],
+        )
+        .await;
+    assert_eq!(r.location.as_deref(), saved);
+    assert_eq!(commune_targets(&w.admin, "thien-ke").await, json!({}));
+    let r = b
+        .post(
+            "/dashboard/c/thien-ke/settings/target",
+            &[
+                ("csrf", &csrf),
+                ("indicator", "2.4"),
+                ("threshold", "150"),
+                ("source", "x"),
+            ],
+        )
+        .await;
+    assert!(
+        r.location.as_deref().unwrap().contains("?err="),
+        "a percentage above 100 is refused by the API's rule"
+    );
+}
+
+ntm_tests::on_both_backends!(
+    an_officer_renames_and_adds_villages_and_removes_a_commune_threshold,
+    login_rotates_the_session_and_sets_strict_http_only_cookies,
+    wrong_passwords_are_refused_and_the_login_form_needs_its_token,
+    a_form_without_its_csrf_token_is_refused_and_changes_nothing,
+    a_viewer_cannot_change_targets_quotas_or_devices,
+    another_communes_pages_answer_403_and_unknown_ones_404,
+    the_scorecard_shows_the_plans_figures_in_vietnamese_and_english,
+    household_csv_import_reports_errors_by_line_or_imports_every_line,
+    resolving_a_conflict_writes_a_merge_version_whose_parents_are_all_heads,
+    a_photo_taken_far_from_its_sign_is_flagged_on_the_record,
+    a_province_official_sets_the_provinces_threshold_for_its_communes_only,
+    cookies_are_secure_behind_a_tls_proxy,
+    the_scorecard_follows_new_pushes_and_settings_at_once,
+);

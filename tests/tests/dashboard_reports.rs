@@ -1,10 +1,10 @@
 //! The period report (XLSX, read back with calamine), CSV per kind and GeoJSON, downloaded from
-//! the real server's API with a bearer token or a dashboard session.
+//! the real server's API with a bearer token or a dashboard session, on SQLite and on PostgreSQL.
 
 mod dashboard_common;
 
-use dashboard_common::{check_q1_2020_report, read_xlsx, world, Browser, OFFICER, OTHER};
-use ntm_tests::server::Api;
+use dashboard_common::{check_q1_2020_report, read_xlsx, world_on, Browser, OFFICER, OTHER};
+use ntm_tests::server::{Api, Backend};
 use serde_json::Value;
 
 async fn download(api: &Api, path: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
@@ -18,9 +18,8 @@ async fn download(api: &Api, path: &str) -> (u16, reqwest::header::HeaderMap, Ve
     (status, headers, resp.bytes().await.unwrap().to_vec())
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn quarterly_xlsx_report_is_in_vietnamese_with_the_change_over_the_period() {
-    let w = world().await;
+async fn quarterly_xlsx_report_is_in_vietnamese_with_the_change_over_the_period(backend: Backend) {
+    let w = world_on(backend).await;
     let (status, headers, bytes) = download(
         &w.admin,
         "/api/v1/communes/thien-ke/export/xlsx?period=2020-Q1",
@@ -92,9 +91,8 @@ fn csv_rows(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
     (header, rows)
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn csv_per_kind_lists_the_current_records() {
-    let w = world().await;
+async fn csv_per_kind_lists_the_current_records(backend: Backend) {
+    let w = world_on(backend).await;
     let get = |kind: &'static str| {
         let api = w.admin.clone();
         async move {
@@ -141,9 +139,8 @@ async fn csv_per_kind_lists_the_current_records() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn geojson_has_tracks_as_linestrings_and_signs_as_points_in_lon_lat_order() {
-    let w = world().await;
+async fn geojson_has_tracks_as_linestrings_and_signs_as_points_in_lon_lat_order(backend: Backend) {
+    let w = world_on(backend).await;
     let (status, headers, bytes) =
         download(&w.admin, "/api/v1/communes/thien-ke/export/geojson").await;
     assert_eq!(status, 200);
@@ -200,9 +197,8 @@ async fn geojson_has_tracks_as_linestrings_and_signs_as_points_in_lon_lat_order(
     assert_eq!(sign["properties"]["photos"], 1);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn exports_need_a_token_or_a_session_and_stay_in_scope() {
-    let w = world().await;
+async fn exports_need_a_token_or_a_session_and_stay_in_scope(backend: Backend) {
+    let w = world_on(backend).await;
     let anonymous = Api::new(&w.server.base);
     assert_eq!(
         anonymous
@@ -248,9 +244,8 @@ async fn exports_need_a_token_or_a_session_and_stay_in_scope() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_exports_are_described_in_the_openapi_document() {
-    let w = world().await;
+async fn the_exports_are_described_in_the_openapi_document(backend: Backend) {
+    let w = world_on(backend).await;
     let doc = Api::new(&w.server.base).get("/api/openapi.json").await;
     assert_eq!(doc.status, 200);
     for path in [
@@ -264,3 +259,11 @@ async fn the_exports_are_described_in_the_openapi_document() {
         );
     }
 }
+
+ntm_tests::on_both_backends!(
+    quarterly_xlsx_report_is_in_vietnamese_with_the_change_over_the_period,
+    csv_per_kind_lists_the_current_records,
+    geojson_has_tracks_as_linestrings_and_signs_as_points_in_lon_lat_order,
+    exports_need_a_token_or_a_session_and_stay_in_scope,
+    the_exports_are_described_in_the_openapi_document,
+);

@@ -16,7 +16,7 @@ use ntm_field::ids::PhotoId;
 use ntm_field::protocol::Role;
 use ntm_field::record::*;
 use ntm_tests::phone::{camera_jpeg, enrollment_code};
-use ntm_tests::server::{Api, TestServer};
+use ntm_tests::server::{Api, Backend, TestServer};
 use ntm_tests::server_records::{commune_json, tus_upload, FieldDevice};
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -127,13 +127,93 @@ fn sign_body(condition: SignCondition) -> Body {
     })
 }
 
-/// Loads the demo commune into the server's data directory through the server's own seeding
-/// (the same `store_versions` path as `ntm-server demo`).
-fn load_demo(server: &TestServer) {
-    let storage =
-        ntm_server::storage::sqlite::SqliteStorage::open(&server.data.path().join("ntm.sqlite3"))
-            .expect("the database opens");
-    ntm_server::seed::load_demo(&storage).expect("the demo loads");
+/// Loads the Thiện Kế demo commune through the API, as an administrator would, so that it works
+/// on either storage backend: the commune, its province's threshold, its quotas, the
+/// responsibilities (through the dashboard's own form) and the plan's records (pushed by an
+/// enrolled device, re-numbered as that device's).
+async fn load_demo(server: &TestServer, admin: &Api) {
+    let demo = ntm_field::demo::thien_ke().expect("the demo loads");
+    let config = &demo.config;
+    let id = config.commune.id.as_str();
+    let r = admin
+        .post(
+            "/api/v1/communes",
+            &serde_json::to_value(&config.commune).unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, 201, "create the demo commune: {:?}", r.body);
+    for (indicator, target) in &config.province_targets {
+        let province = urlencode(&config.commune.province);
+        let r = admin
+            .put(
+                &format!("/api/v1/provinces/{province}/targets/{indicator}"),
+                &json!({"threshold": target.threshold, "source": target.source}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "province target: {:?}", r.body);
+    }
+    for q in &config.quotas {
+        let path = format!(
+            "/api/v1/communes/{id}/quotas/{}/{}",
+            q.village_id.as_str(),
+            q.measure.as_str()
+        );
+        let r = admin
+            .put(&path, &json!({"target": q.target, "since": q.since}))
+            .await;
+        assert_eq!(r.status, 200, "quota: {:?}", r.body);
+    }
+    let mut b = Browser::login(
+        &server.base,
+        (
+            ntm_tests::server::ADMIN_USER,
+            ntm_tests::server::ADMIN_PASSWORD,
+        ),
+    )
+    .await;
+    let csrf = b.get(&format!("/dashboard/c/{id}/settings")).await.csrf();
+    for (key, people) in &config.responsibilities {
+        let r = b
+            .post(
+                &format!("/dashboard/c/{id}/settings/responsibility"),
+                &[("csrf", &csrf), ("key", key), ("people", people)],
+            )
+            .await;
+        assert_eq!(
+            r.location.as_deref(),
+            Some(format!("/dashboard/c/{id}/settings?ok=set.saved").as_str())
+        );
+    }
+    let mut loader = FieldDevice::enroll(
+        &server.base,
+        &enrollment_code(admin, id, Role::Officer).await,
+        "demo",
+    )
+    .await;
+    let versions: Vec<Version> = demo
+        .versions
+        .into_iter()
+        .map(|mut v| {
+            loader.seq += 1;
+            v.device_id = loader.device_id;
+            v.device_seq = loader.seq;
+            v.author = None;
+            v
+        })
+        .collect();
+    loader.push_ok(&versions).await;
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 async fn create_user(
@@ -154,10 +234,15 @@ async fn create_user(
     assert_eq!(r.status, 201, "create user {username}: {:?}", r.body);
 }
 
+/// The world on SQLite.
 pub async fn world() -> World {
-    let server = TestServer::start();
-    load_demo(&server);
+    world_on(Backend::Sqlite).await
+}
+
+pub async fn world_on(backend: Backend) -> World {
+    let server = TestServer::start_on(backend);
     let admin = Api::admin(&server).await;
+    load_demo(&server, &admin).await;
     let mut vinh_loi = commune_json("vinh-loi", "Tuyên Quang");
     vinh_loi["name"] = json!("Vĩnh Lợi");
     assert_eq!(admin.post("/api/v1/communes", &vinh_loi).await.status, 201);
