@@ -708,6 +708,20 @@ impl SignForm {
     }
 }
 
+/// The wire name of an enum value (`septic`, `village_axis`), used as its option key and in its
+/// catalog message id.
+pub fn wire_key<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+/// The enum value of a wire name.
+pub fn from_wire_key<T: serde::de::DeserializeOwned>(key: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(key.to_owned())).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -761,18 +775,4 @@ mod tests {
         assert_eq!(parse_count("12"), Ok(Some(12)));
         assert_eq!(parse_count("-1"), Err(()));
     }
-}
-
-/// The wire name of an enum value (`septic`, `village_axis`), used as its option key and in its
-/// catalog message id.
-pub fn wire_key<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
-    }
-}
-
-/// The enum value of a wire name.
-pub fn from_wire_key<T: serde::de::DeserializeOwned>(key: &str) -> Option<T> {
-    serde_json::from_value(serde_json::Value::String(key.to_owned())).ok()
 }
