@@ -194,6 +194,54 @@ fn main() {
         .collect();
     saves.sort();
 
+    // Baselines measured in the same run (the machine is shared and noisy): the same row and
+    // outbox entry written straight into SQLite in one transaction with the store's pragmas,
+    // and the core scorecard over the same versions already in memory.
+    let raw_dir = tempfile::tempdir().unwrap();
+    let raw = rusqlite::Connection::open(raw_dir.path().join("raw.sqlite3")).unwrap();
+    raw.pragma_update(None, "journal_mode", "WAL").unwrap();
+    raw.pragma_update(None, "synchronous", "FULL").unwrap();
+    raw.execute_batch(
+        "CREATE TABLE v (id TEXT PRIMARY KEY, json TEXT NOT NULL);
+         CREATE TABLE o (seq INTEGER PRIMARY KEY, id TEXT NOT NULL);",
+    )
+    .unwrap();
+    let sample = serde_json::to_string(&versions[versions.len() - 1]).unwrap();
+    let mut raw_saves: Vec<Duration> = (0..1000)
+        .map(|i| {
+            let start = Instant::now();
+            let tx = raw.unchecked_transaction().unwrap();
+            tx.execute(
+                "INSERT INTO v (id, json) VALUES (?1, ?2)",
+                rusqlite::params![i.to_string(), sample],
+            )
+            .unwrap();
+            tx.execute(
+                "INSERT INTO o (seq, id) VALUES (?1, ?2)",
+                rusqlite::params![i, i.to_string()],
+            )
+            .unwrap();
+            tx.commit().unwrap();
+            start.elapsed()
+        })
+        .collect();
+    raw_saves.sort();
+    let all = store.versions().unwrap();
+    let config = store.config().unwrap().unwrap();
+    let mut core: Vec<Duration> = (0..20)
+        .map(|_| {
+            let start = Instant::now();
+            std::hint::black_box(ntm_field::scorecard::scorecard(
+                ntm_field::catalog::Catalog::builtin(),
+                &config,
+                &all,
+                as_of,
+            ));
+            start.elapsed()
+        })
+        .collect();
+    core.sort();
+
     // A 12-megapixel camera picture: smooth shading plus sensor-like noise, JPEG quality 92.
     let (w, h) = (4000u32, 3000u32);
     let img = RgbImage::from_fn(w, h, |x, y| {
@@ -237,6 +285,18 @@ fn main() {
         ms(cold),
         ms(percentile(&warm, 0.5)),
         ms(percentile(&warm, 0.99))
+    );
+    println!(
+        "  baselines (same run)   raw SQLite insert + outbox row p50 {:.2} ms p99 {:.2} ms; core scorecard in memory p50 {:.1} ms p99 {:.1} ms",
+        ms(percentile(&raw_saves, 0.5)),
+        ms(percentile(&raw_saves, 0.99)),
+        ms(percentile(&core, 0.5)),
+        ms(percentile(&core, 0.99))
+    );
+    println!(
+        "  ratios                 save p99 / raw p99 {:.2}; store scorecard p50 / core p50 {:.2}",
+        percentile(&saves, 0.99).as_secs_f64() / percentile(&raw_saves, 0.99).as_secs_f64(),
+        percentile(&warm, 0.5).as_secs_f64() / percentile(&core, 0.5).as_secs_f64()
     );
     println!(
         "  12 MP photo -> 1600 px median {:.0} ms  max {:.0} ms  ({} KB in, {} KB stored, {} KB thumbnail)",

@@ -137,17 +137,21 @@ pub struct VillageProgress {
     pub measures: Vec<(MeasureId, VillageMeasure)>,
 }
 
-/// The versions that count (not rejected), parsed once.
+/// The versions that count (not rejected), parsed once, in one vector so the scorecard can
+/// read them without copying.
 #[derive(Default)]
 pub(super) struct Cache {
-    versions: HashMap<Uuid, Version>,
+    versions: Vec<Version>,
+    /// version_id -> position in `versions`.
+    index: HashMap<Uuid, usize>,
     by_entity: HashMap<Uuid, Vec<Uuid>>,
 }
 
 impl Cache {
     pub(super) fn insert(&mut self, v: Version) {
-        if let Some(old) = self.versions.get_mut(&v.version_id) {
+        if let Some(&i) = self.index.get(&v.version_id) {
             // The same version again (a pull of our own): keep the server's annotations.
+            let old = &mut self.versions[i];
             old.author = v.author.or(old.author.take());
             old.server_seq = v.server_seq.or(old.server_seq);
             if !v.flags.is_empty() {
@@ -159,14 +163,20 @@ impl Cache {
             .entry(v.entity_id)
             .or_default()
             .push(v.version_id);
-        self.versions.insert(v.version_id, v);
+        self.index.insert(v.version_id, self.versions.len());
+        self.versions.push(v);
     }
 
     pub(super) fn remove(&mut self, version_id: &Uuid) {
-        if let Some(v) = self.versions.remove(version_id) {
-            if let Some(ids) = self.by_entity.get_mut(&v.entity_id) {
-                ids.retain(|id| id != version_id);
-            }
+        let Some(i) = self.index.remove(version_id) else {
+            return;
+        };
+        let v = self.versions.swap_remove(i);
+        if let Some(moved) = self.versions.get(i) {
+            self.index.insert(moved.version_id, i);
+        }
+        if let Some(ids) = self.by_entity.get_mut(&v.entity_id) {
+            ids.retain(|id| id != version_id);
         }
     }
 
@@ -175,7 +185,7 @@ impl Cache {
             .get(entity_id)
             .into_iter()
             .flatten()
-            .filter_map(|id| self.versions.get(id))
+            .filter_map(|id| self.index.get(id).map(|&i| &self.versions[i]))
     }
 
     fn heads_of(&self, entity_id: &Uuid) -> Option<EntityHeads<'_>> {
@@ -183,11 +193,11 @@ impl Cache {
     }
 
     fn references_photo(&self, photo: &PhotoId) -> bool {
-        self.versions.values().any(|v| v.photos.contains(photo))
+        self.versions.iter().any(|v| v.photos.contains(photo))
     }
 
     fn all(&self) -> impl Iterator<Item = &Version> {
-        self.versions.values()
+        self.versions.iter()
     }
 }
 
@@ -588,8 +598,12 @@ impl Store {
             return Ok(None);
         };
         let cache = inner.cache()?;
-        let versions: Vec<Version> = cache.all().cloned().collect();
-        Ok(Some(scorecard(self.catalog, &config, &versions, as_of)))
+        Ok(Some(scorecard(
+            self.catalog,
+            &config,
+            &cache.versions,
+            as_of,
+        )))
     }
 
     /// One village's figures from the offline scorecard.

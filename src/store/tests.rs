@@ -331,6 +331,10 @@ fn acks_remove_only_what_the_server_acknowledged_and_rejections_need_attention()
     );
     // A rejected version is not part of the shared history: no head, not counted.
     assert!(store.current(v[1].entity_id).unwrap().is_none());
+    for kept in [&v[0], &v[2], &v[3]] {
+        assert_eq!(store.current(kept.entity_id).unwrap().as_ref(), Some(kept));
+    }
+    assert_eq!(store.versions().unwrap().len(), 3);
     let states = store.own_version_states().unwrap();
     assert_eq!(states[&v[0].version_id], "synced");
     assert_eq!(states[&v[3].version_id], "pending");
