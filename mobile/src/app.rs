@@ -116,6 +116,3 @@ pub fn App() -> Element {
         }
     }
 }
-
-/// Props-less root; kept as a type so launchers can name it.
-pub type AppProps = ();

@@ -25,5 +25,5 @@ pub mod recorder;
 pub mod screens;
 pub mod services;
 
-pub use app::{App, AppProps};
+pub use app::App;
 pub use services::Services;
