@@ -553,7 +553,9 @@ fn main() {
     let summary = |noise: Noise| {
         let of: Vec<&&Outcome> = noisy.iter().filter(|o| o.noise == noise).collect();
         let worst_mean = of.iter().fold(0.0_f64, |m, o| m.max(o.filtered.mean_abs()));
-        let worst_trial = of.iter().fold(0.0_f64, |m, o| m.max(o.filtered.worst_abs()));
+        let worst_trial = of
+            .iter()
+            .fold(0.0_f64, |m, o| m.max(o.filtered.worst_abs()));
         let naive_worst_mean = of.iter().fold(0.0_f64, |m, o| m.max(o.naive.mean_abs()));
         (worst_mean, worst_trial, naive_worst_mean)
     };

@@ -75,7 +75,10 @@ pub enum FieldRule {
 impl FieldRule {
     const NAMES: [(&'static str, FieldRule); 9] = [
         ("roads.commune", FieldRule::Roads(RoadClass::Commune)),
-        ("roads.village_axis", FieldRule::Roads(RoadClass::VillageAxis)),
+        (
+            "roads.village_axis",
+            FieldRule::Roads(RoadClass::VillageAxis),
+        ),
         ("roads.alley", FieldRule::Roads(RoadClass::Alley)),
         ("roads.field_main", FieldRule::Roads(RoadClass::FieldMain)),
         ("households.sanitation", FieldRule::Sanitation),
@@ -225,8 +228,16 @@ impl Indicator {
         commune
             .map(|o| from_override(o, ThresholdSource::Commune))
             .or_else(|| province.map(|o| from_override(o, ThresholdSource::Province)))
-            .or_else(|| self.regions.get(&region).map(|e| from_entry(e, ThresholdSource::Region)))
-            .or_else(|| self.national.as_ref().map(|e| from_entry(e, ThresholdSource::National)))
+            .or_else(|| {
+                self.regions
+                    .get(&region)
+                    .map(|e| from_entry(e, ThresholdSource::Region))
+            })
+            .or_else(|| {
+                self.national
+                    .as_ref()
+                    .map(|e| from_entry(e, ThresholdSource::National))
+            })
     }
 }
 
@@ -234,7 +245,8 @@ impl Catalog {
     /// The catalog shipped in `assets/criteria.toml` (checked by this module's tests).
     pub fn builtin() -> &'static Catalog {
         static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
-            Catalog::from_toml(BUILTIN, BUILTIN_FILE).unwrap_or_else(|e| panic!("shipped catalog is invalid: {e}"))
+            Catalog::from_toml(BUILTIN, BUILTIN_FILE)
+                .unwrap_or_else(|e| panic!("shipped catalog is invalid: {e}"))
         });
         &CATALOG
     }
@@ -250,12 +262,16 @@ impl Catalog {
     }
 
     pub fn indicator(&self, id: &str) -> Option<&Indicator> {
-        self.index.get(id).map(|&(c, i)| &self.criteria[c].indicators[i])
+        self.index
+            .get(id)
+            .map(|&(c, i)| &self.criteria[c].indicators[i])
     }
 
     /// Every indicator, in catalog order, with its criterion.
     pub fn indicators(&self) -> impl Iterator<Item = (&Criterion, &Indicator)> {
-        self.criteria.iter().flat_map(|c| c.indicators.iter().map(move |i| (c, i)))
+        self.criteria
+            .iter()
+            .flat_map(|c| c.indicators.iter().map(move |i| (c, i)))
     }
 }
 
@@ -309,16 +325,29 @@ mod raw {
 
     impl Checker<'_> {
         fn err(&self, entry: impl fmt::Display, problem: impl Into<String>) -> CatalogError {
-            CatalogError { file: self.file.to_owned(), entry: entry.to_string(), problem: problem.into() }
+            CatalogError {
+                file: self.file.to_owned(),
+                entry: entry.to_string(),
+                problem: problem.into(),
+            }
         }
 
-        fn indicator(&self, criterion: &str, i: Indicator) -> Result<super::Indicator, CatalogError> {
+        fn indicator(
+            &self,
+            criterion: &str,
+            i: Indicator,
+        ) -> Result<super::Indicator, CatalogError> {
             let entry = format!("indicator {}", i.id);
-            let belongs = i.id == criterion || i.id.strip_prefix(criterion).is_some_and(|rest| {
-                rest.strip_prefix('.').is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-            });
+            let belongs = i.id == criterion
+                || i.id.strip_prefix(criterion).is_some_and(|rest| {
+                    rest.strip_prefix('.')
+                        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                });
             if !belongs {
-                return Err(self.err(&entry, format!("id does not belong to criterion {criterion}")));
+                return Err(self.err(
+                    &entry,
+                    format!("id does not belong to criterion {criterion}"),
+                ));
             }
             if i.name_vi.trim().is_empty() || i.name_en.trim().is_empty() {
                 return Err(self.err(&entry, "needs a Vietnamese and an English name"));
@@ -328,12 +357,20 @@ mod raw {
                 (Figure::Assessment, Some(_)) => {
                     return Err(self.err(&entry, "an assessed indicator takes no field rule"))
                 }
-                (_, None) => return Err(self.err(&entry, "a field or official indicator needs a rule")),
+                (_, None) => {
+                    return Err(self.err(&entry, "a field or official indicator needs a rule"))
+                }
                 (_, Some(name)) => {
                     let rule = FieldRule::parse(name)
                         .ok_or_else(|| self.err(&entry, format!("unknown rule {name:?}")))?;
                     if rule.produces() != i.indicator_type {
-                        return Err(self.err(&entry, format!("rule {name:?} does not produce a {:?} figure", i.indicator_type)));
+                        return Err(self.err(
+                            &entry,
+                            format!(
+                                "rule {name:?} does not produce a {:?} figure",
+                                i.indicator_type
+                            ),
+                        ));
                     }
                     Some(rule)
                 }
@@ -346,7 +383,9 @@ mod raw {
                 if key == "national" {
                     national = Some(cell);
                 } else {
-                    let region = key.parse::<Region>().map_err(|e| self.err(&cell_entry, e.to_string()))?;
+                    let region = key
+                        .parse::<Region>()
+                        .map_err(|e| self.err(&cell_entry, e.to_string()))?;
                     regions.insert(region, cell);
                 }
             }
@@ -370,7 +409,12 @@ mod raw {
             })
         }
 
-        fn threshold(&self, entry: &str, t: IndicatorType, cell: &ThresholdEntry) -> Result<(), CatalogError> {
+        fn threshold(
+            &self,
+            entry: &str,
+            t: IndicatorType,
+            cell: &ThresholdEntry,
+        ) -> Result<(), CatalogError> {
             for s in &cell.sources {
                 if !self.sources.contains_key(s) {
                     return Err(self.err(entry, format!("cites {s}, which is not in [sources]")));
@@ -380,7 +424,9 @@ mod raw {
             let ok = match (t, cell.value, cell.inner) {
                 (IndicatorType::Bool, None, None) => true,
                 (IndicatorType::PctMin | IndicatorType::PctMax, Some(v), None) => pct(v),
-                (IndicatorType::PctMinNested, Some(v), Some(inner)) => pct(v) && pct(inner) && inner <= v,
+                (IndicatorType::PctMinNested, Some(v), Some(inner)) => {
+                    pct(v) && pct(inner) && inner <= v
+                }
                 (IndicatorType::ValueMin, Some(v), None) => v.is_finite() && v > 0.0,
                 (IndicatorType::None, Some(v), None) => v == 0.0,
                 _ => false,
@@ -388,14 +434,23 @@ mod raw {
             if ok {
                 Ok(())
             } else {
-                Err(self.err(entry, format!("value {:?} / inner {:?} does not fit a {t:?} indicator", cell.value, cell.inner)))
+                Err(self.err(
+                    entry,
+                    format!(
+                        "value {:?} / inner {:?} does not fit a {t:?} indicator",
+                        cell.value, cell.inner
+                    ),
+                ))
             }
         }
     }
 
     impl Catalog {
         pub fn check(self, file: &str) -> Result<super::Catalog, CatalogError> {
-            let checker = Checker { file, sources: &self.sources };
+            let checker = Checker {
+                file,
+                sources: &self.sources,
+            };
             let mut criteria = Vec::with_capacity(self.criteria.len());
             let mut index = HashMap::new();
             for (ci, c) in self.criteria.into_iter().enumerate() {
@@ -430,9 +485,18 @@ mod raw {
                 }
             }
             if criteria.len() != 19 {
-                return Err(checker.err("catalog", format!("has {} criteria; 1980/QĐ-TTg has 19", criteria.len())));
+                return Err(checker.err(
+                    "catalog",
+                    format!("has {} criteria; 1980/QĐ-TTg has 19", criteria.len()),
+                ));
             }
-            Ok(super::Catalog { decision: self.decision, period: self.period, sources: self.sources, criteria, index })
+            Ok(super::Catalog {
+                decision: self.decision,
+                period: self.period,
+                sources: self.sources,
+                criteria,
+                index,
+            })
         }
     }
 }

@@ -90,8 +90,10 @@ fn time(s: &str) -> DateTime<FixedOffset> {
 
 /// Loads the embedded demo commune.
 pub fn thien_ke() -> Result<DemoCommune, DemoError> {
-    let file: DemoFile =
-        toml::from_str(CONFIG).map_err(|e| DemoError { file: CONFIG_FILE, problem: e.to_string() })?;
+    let file: DemoFile = toml::from_str(CONFIG).map_err(|e| DemoError {
+        file: CONFIG_FILE,
+        problem: e.to_string(),
+    })?;
     let config = CommuneConfig {
         commune: file.commune,
         province_targets: file.province_targets,
@@ -103,14 +105,22 @@ pub fn thien_ke() -> Result<DemoCommune, DemoError> {
     let registered = time(REGISTERED_AT);
     let mut reader = csv::Reader::from_reader(HOUSEHOLDS.as_bytes());
     for row in reader.deserialize::<HouseholdRow>() {
-        let row = row.map_err(|e| DemoError { file: HOUSEHOLDS_FILE, problem: e.to_string() })?;
+        let row = row.map_err(|e| DemoError {
+            file: HOUSEHOLDS_FILE,
+            problem: e.to_string(),
+        })?;
         let body = Body::Household(Household {
             code: row.code.clone(),
             head_name: row.head_name,
             members: row.members,
             address: row.address,
         });
-        bodies.push((Some(row.village_id), format!("household {}", row.code), registered, body));
+        bodies.push((
+            Some(row.village_id),
+            format!("household {}", row.code),
+            registered,
+            body,
+        ));
     }
     let reviewed = time(REVIEWED_AT);
     for a in file.assessments {
@@ -160,7 +170,10 @@ mod tests {
     fn demo_commune_is_thien_ke_with_14_villages() {
         let demo = thien_ke().unwrap();
         let c = &demo.config.commune;
-        assert_eq!((c.id.as_str(), c.name.as_str(), c.villages.len()), ("thien-ke", "Thiện Kế", 14));
+        assert_eq!(
+            (c.id.as_str(), c.name.as_str(), c.villages.len()),
+            ("thien-ke", "Thiện Kế", 14)
+        );
         assert_eq!(c.region, crate::ids::Region::Tdmnpb);
         assert_eq!(demo.config.province_targets["2.4"].threshold, 50.0);
         assert_eq!(demo.config.responsibilities.len(), 19);
@@ -171,9 +184,13 @@ mod tests {
         let demo = thien_ke().unwrap();
         for v in &demo.versions {
             v.validate().unwrap_or_else(|e| panic!("{e}"));
-            v.validate_in(&demo.config.commune, Catalog::builtin()).unwrap_or_else(|e| panic!("{e}"));
+            v.validate_in(&demo.config.commune, Catalog::builtin())
+                .unwrap_or_else(|e| panic!("{e}"));
         }
         let again = thien_ke().unwrap();
-        assert_eq!(demo.versions, again.versions, "demo ids are stable across loads");
+        assert_eq!(
+            demo.versions, again.versions,
+            "demo ids are stable across loads"
+        );
     }
 }

@@ -30,7 +30,9 @@ impl EntityHeads<'_> {
 
 /// The deterministic order of heads: later `captured_at` wins, then the greater `version_id`.
 pub fn head_order(a: &Version, b: &Version) -> Ordering {
-    a.captured_at.cmp(&b.captured_at).then(a.version_id.cmp(&b.version_id))
+    a.captured_at
+        .cmp(&b.captured_at)
+        .then(a.version_id.cmp(&b.version_id))
 }
 
 /// Groups versions by entity and finds each entity's heads: the versions no other version names
@@ -52,8 +54,10 @@ where
     by_entity
         .into_iter()
         .filter_map(|(entity, versions)| {
-            let mut heads: Vec<&Version> =
-                versions.into_iter().filter(|v| !replaced.contains(&(entity, v.version_id))).collect();
+            let mut heads: Vec<&Version> = versions
+                .into_iter()
+                .filter(|v| !replaced.contains(&(entity, v.version_id)))
+                .collect();
             heads.sort_by(|a, b| head_order(b, a));
             // Every version replaced by another of the same entity cannot happen without a cycle,
             // which valid data never has; such an entity has no head and is left out.

@@ -25,7 +25,8 @@ impl Slug {
     /// Checks `[a-z0-9-]{1,64}`.
     pub fn parse(s: &str) -> Result<Self, IdError> {
         let ok = (1..=64).contains(&s.len())
-            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if ok {
             Ok(Slug(s.to_owned()))
         } else {
@@ -46,7 +47,9 @@ impl PhotoId {
     /// Accepts exactly 64 lowercase hex characters; anything else (upper case, a path, `..`) is refused,
     /// which also keeps photo ids from ever naming a file outside the photo store.
     pub fn parse(s: &str) -> Result<Self, IdError> {
-        let lower_hex = s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        let lower_hex = s.len() == 64
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
         let mut bytes = [0u8; 32];
         if lower_hex && hex::decode_to_slice(s, &mut bytes).is_ok() {
             Ok(PhotoId(bytes))
@@ -167,7 +170,8 @@ macro_rules! string_serde {
 
 string_serde!(Slug, |s: &Slug| s.0.clone(), Slug::parse);
 string_serde!(PhotoId, PhotoId::to_hex, PhotoId::parse);
-string_serde!(Region, |r: &Region| r.code().to_owned(), |s: &str| s.parse::<Region>());
+string_serde!(Region, |r: &Region| r.code().to_owned(), |s: &str| s
+    .parse::<Region>());
 
 #[cfg(test)]
 mod tests {
@@ -176,7 +180,14 @@ mod tests {
     #[test]
     fn slugs_follow_the_wire_rule() {
         assert!(Slug::parse("thien-ke-03").is_ok());
-        for bad in ["", "Thien-Ke", "thien ke", "thiện-kế", "../x", &"a".repeat(65)] {
+        for bad in [
+            "",
+            "Thien-Ke",
+            "thien ke",
+            "thiện-kế",
+            "../x",
+            &"a".repeat(65),
+        ] {
             assert!(Slug::parse(bad).is_err(), "{bad:?}");
         }
     }

@@ -16,8 +16,14 @@ mod tests {
     #[test]
     fn local_date_uses_vietnam_time() {
         let utc_evening = DateTime::parse_from_rfc3339("2020-06-30T18:30:00Z").unwrap();
-        assert_eq!(local_date(&utc_evening), NaiveDate::from_ymd_opt(2020, 7, 1).unwrap());
+        assert_eq!(
+            local_date(&utc_evening),
+            NaiveDate::from_ymd_opt(2020, 7, 1).unwrap()
+        );
         let local = DateTime::parse_from_rfc3339("2020-06-30T23:59:59+07:00").unwrap();
-        assert_eq!(local_date(&local), NaiveDate::from_ymd_opt(2020, 6, 30).unwrap());
+        assert_eq!(
+            local_date(&local),
+            NaiveDate::from_ymd_opt(2020, 6, 30).unwrap()
+        );
     }
 }

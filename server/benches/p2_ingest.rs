@@ -28,7 +28,11 @@ const BATCH: usize = 500;
 
 fn arg(name: &str, default: usize) -> usize {
     let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// Enrolls a device straight through the storage; returns its id and token.
@@ -45,14 +49,25 @@ fn device(storage: &dyn Storage, commune: &ntm_field::ids::Slug, n: usize) -> (U
         })
         .unwrap();
     let token = new_token(DEVICE_TOKEN_PREFIX);
-    let d = NewDevice { device_id: Uuid::now_v7(), token_hash: token_hash(&token), name: format!("bench {n}"), platform: "bench".into() };
-    let device = storage.redeem_enrollment(&token_hash(&code), Utc::now(), &d).unwrap().unwrap();
+    let d = NewDevice {
+        device_id: Uuid::now_v7(),
+        token_hash: token_hash(&token),
+        name: format!("bench {n}"),
+        platform: "bench".into(),
+    };
+    let device = storage
+        .redeem_enrollment(&token_hash(&code), Utc::now(), &d)
+        .unwrap()
+        .unwrap();
     (device.device_id, token)
 }
 
 fn text_arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -71,7 +86,9 @@ fn main() {
         Some("postgres") => vec![Backend::Postgres],
         _ if postgres => vec![Backend::Sqlite, Backend::Postgres],
         _ => {
-            println!("(PostgreSQL skipped: {TEST_SERVER_VAR} is not set; `./dev bench` starts a server)");
+            println!(
+                "(PostgreSQL skipped: {TEST_SERVER_VAR} is not set; `./dev bench` starts a server)"
+            );
             vec![Backend::Sqlite]
         }
     };
@@ -83,16 +100,32 @@ fn main() {
 fn run(backend: Backend, batches: usize) {
     let demo = ntm_field::demo::thien_ke().unwrap();
     let commune = demo.config.commune.id.clone();
-    let villages: Vec<_> = demo.config.commune.villages.iter().map(|v| v.id.clone()).collect();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let villages: Vec<_> = demo
+        .config
+        .commune
+        .villages
+        .iter()
+        .map(|v| v.id.clone())
+        .collect();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
 
     // The server, with the demo commune and four enrolled devices.
     let http_dir = tempfile::tempdir().unwrap();
     let http_db = (backend == Backend::Postgres).then(ScratchDatabase::for_tests);
-    let data_dir = DataDir::create(http_dir.path()).unwrap().with_database(http_db.as_ref().map(|d| d.url.clone())).unwrap();
+    let data_dir = DataDir::create(http_dir.path())
+        .unwrap()
+        .with_database(http_db.as_ref().map(|d| d.url.clone()))
+        .unwrap();
     let (base, storage) = start_server(&runtime, &data_dir);
-    storage.create_commune(&demo.config.commune, &demo.config.responsibilities).unwrap();
-    let devices: Vec<(Uuid, String)> = (0..DEVICES).map(|n| device(&*storage, &commune, n)).collect();
+    storage
+        .create_commune(&demo.config.commune, &demo.config.responsibilities)
+        .unwrap();
+    let devices: Vec<(Uuid, String)> = (0..DEVICES)
+        .map(|n| device(&*storage, &commune, n))
+        .collect();
 
     // Every device's batches, built and encoded before the clock starts.
     let mut all_versions = Vec::new();
@@ -104,11 +137,26 @@ fn run(backend: Backend, batches: usize) {
             let versions: Vec<_> = (0..BATCH)
                 .map(|i| {
                     let n = (d * batches * BATCH + b * BATCH + i) as u64;
-                    let captured = at("2020-03-01T08:00:00+07:00") + chrono::Duration::seconds(n as i64);
-                    version(&commune, Some(&villages[i % villages.len()]), *device_id, first_seq + i as u64, captured, check(Uuid::now_v7(), n))
+                    let captured =
+                        at("2020-03-01T08:00:00+07:00") + chrono::Duration::seconds(n as i64);
+                    version(
+                        &commune,
+                        Some(&villages[i % villages.len()]),
+                        *device_id,
+                        first_seq + i as u64,
+                        captured,
+                        check(Uuid::now_v7(), n),
+                    )
                 })
                 .collect();
-            per_device.push(serde_json::to_vec(&PushRequest { device_id: *device_id, first_seq, versions: versions.clone() }).unwrap());
+            per_device.push(
+                serde_json::to_vec(&PushRequest {
+                    device_id: *device_id,
+                    first_seq,
+                    versions: versions.clone(),
+                })
+                .unwrap(),
+            );
             all_versions.extend(versions);
         }
         bodies.push(per_device);
@@ -138,7 +186,13 @@ fn run(backend: Backend, batches: usize) {
                             .unwrap();
                         assert_eq!(resp.status(), 200);
                         let answer: PushResponse = resp.json().await.unwrap();
-                        assert!(answer.results.iter().all(|r| r.status == PushStatus::Stored), "every check stored");
+                        assert!(
+                            answer
+                                .results
+                                .iter()
+                                .all(|r| r.status == PushStatus::Stored),
+                            "every check stored"
+                        );
                     }
                 })
             })
@@ -148,27 +202,44 @@ fn run(backend: Backend, batches: usize) {
         }
     });
     let http_secs = started.elapsed().as_secs_f64();
-    assert_eq!(storage.commune_versions(&commune).unwrap().len(), total, "the server holds every record once");
+    assert_eq!(
+        storage.commune_versions(&commune).unwrap().len(),
+        total,
+        "the server holds every record once"
+    );
     drop(storage);
     drop(runtime);
     if backend == Backend::Postgres {
-        return report_postgres(total, batches, wire_bytes, http_secs, &demo, &mut all_versions);
+        return report_postgres(
+            total,
+            batches,
+            wire_bytes,
+            http_secs,
+            &demo,
+            &mut all_versions,
+        );
     }
 
     // The same rows, straight into SQLite in one transaction: each version row with its push
     // outcome and its entity fact, serialised beforehand, as the server writes them.
     let direct_dir = tempfile::tempdir().unwrap();
     let direct = SqliteStorage::open(&direct_dir.path().join("ntm.sqlite3")).unwrap();
-    direct.create_commune(&demo.config.commune, &demo.config.responsibilities).unwrap();
+    direct
+        .create_commune(&demo.config.commune, &demo.config.responsibilities)
+        .unwrap();
     let rows = bulk::prepare_rows(&mut all_versions, 1, Utc::now());
     let started = Instant::now();
-    direct.with_write_transaction(|tx| bulk::insert_rows(tx, &rows, true)).unwrap();
+    direct
+        .with_write_transaction(|tx| bulk::insert_rows(tx, &rows, true))
+        .unwrap();
     let direct_secs = started.elapsed().as_secs_f64();
     // And the version rows alone.
     let versions_dir = tempfile::tempdir().unwrap();
     let versions_only = SqliteStorage::open(&versions_dir.path().join("ntm.sqlite3")).unwrap();
     let started = Instant::now();
-    versions_only.with_write_transaction(|tx| bulk::insert_versions(tx, &rows.versions, false)).unwrap();
+    versions_only
+        .with_write_transaction(|tx| bulk::insert_versions(tx, &rows.versions, false))
+        .unwrap();
     let versions_secs = started.elapsed().as_secs_f64();
 
     let http_rate = total as f64 / http_secs;
@@ -183,18 +254,33 @@ fn run(backend: Backend, batches: usize) {
 
 /// The PostgreSQL side: the same rows straight into a scratch database in one transaction, by
 /// `COPY` (the fastest way in), against the HTTP rate measured on PostgreSQL.
-fn report_postgres(total: usize, batches: usize, wire_bytes: usize, http_secs: f64, demo: &ntm_field::demo::DemoCommune, all_versions: &mut [ntm_field::record::Version]) {
+fn report_postgres(
+    total: usize,
+    batches: usize,
+    wire_bytes: usize,
+    http_secs: f64,
+    demo: &ntm_field::demo::DemoCommune,
+    all_versions: &mut [ntm_field::record::Version],
+) {
     let rows = bulk::prepare_rows(all_versions, 1, Utc::now());
     let direct_db = ScratchDatabase::for_tests();
     let direct = PostgresStorage::connect_with(&direct_db.url, 1).unwrap();
-    direct.create_commune(&demo.config.commune, &demo.config.responsibilities).unwrap();
+    direct
+        .create_commune(&demo.config.commune, &demo.config.responsibilities)
+        .unwrap();
     let started = Instant::now();
     direct.bulk_load(&rows, true, &[]).unwrap();
     let direct_secs = started.elapsed().as_secs_f64();
     let versions_db = ScratchDatabase::for_tests();
     let versions_only = PostgresStorage::connect_with(&versions_db.url, 1).unwrap();
-    versions_only.create_commune(&demo.config.commune, &demo.config.responsibilities).unwrap();
-    let just_versions = bulk::Rows { versions: rows.versions, facts: Vec::new(), latest_capture: Default::default() };
+    versions_only
+        .create_commune(&demo.config.commune, &demo.config.responsibilities)
+        .unwrap();
+    let just_versions = bulk::Rows {
+        versions: rows.versions,
+        facts: Vec::new(),
+        latest_capture: Default::default(),
+    };
     let started = Instant::now();
     versions_only.bulk_load(&just_versions, false, &[]).unwrap();
     let versions_secs = started.elapsed().as_secs_f64();

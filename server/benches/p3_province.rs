@@ -37,7 +37,11 @@ const VILLAGES: usize = 14;
 
 fn arg(name: &str, default: usize) -> usize {
     let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn commune(i: usize) -> Commune {
@@ -48,12 +52,22 @@ fn commune(i: usize) -> Commune {
         province: "Tuyên Quang".into(),
         district: None,
         region: Region::Tdmnpb,
-        villages: (1..=VILLAGES).map(|v| Village { id: slug(&format!("{id}-{v:02}")), name: format!("Thôn {v}") }).collect(),
+        villages: (1..=VILLAGES)
+            .map(|v| Village {
+                id: slug(&format!("{id}-{v:02}")),
+                name: format!("Thôn {v}"),
+            })
+            .collect(),
     }
 }
 
 /// One commune's records, from a seeded generator.
-fn commune_versions(c: &Commune, device: Uuid, rng: &mut rand::rngs::StdRng, geod: &Geodesic) -> Vec<Version> {
+fn commune_versions(
+    c: &Commune,
+    device: Uuid,
+    rng: &mut rand::rngs::StdRng,
+    geod: &Geodesic,
+) -> Vec<Version> {
     let mut out = Vec::with_capacity(HOUSEHOLDS * (1 + CHECKS_PER_HOUSEHOLD) + ROADS + 2);
     let mut seq = 0u64;
     let mut next = |out: &mut Vec<Version>, village: Option<&Slug>, captured, body| {
@@ -61,44 +75,77 @@ fn commune_versions(c: &Commune, device: Uuid, rng: &mut rand::rngs::StdRng, geo
         out.push(version(&c.id, village, device, seq, captured, body));
     };
     let registered = at("2020-01-05T08:00:00+07:00");
-    next(&mut out, None, at("2020-02-15T08:00:00+07:00"), Body::Assessment(Assessment {
-        indicator_id: "2.4".into(),
-        as_of: "2020-01-01".parse().unwrap(),
-        numerator: Some(40.0),
-        denominator: Some(120.0),
-        value: None,
-        met: None,
-        source: "baseline".into(),
-        note: String::new(),
-    }));
+    next(
+        &mut out,
+        None,
+        at("2020-02-15T08:00:00+07:00"),
+        Body::Assessment(Assessment {
+            indicator_id: "2.4".into(),
+            as_of: "2020-01-01".parse().unwrap(),
+            numerator: Some(40.0),
+            denominator: Some(120.0),
+            value: None,
+            met: None,
+            source: "baseline".into(),
+            note: String::new(),
+        }),
+    );
     let mut households = Vec::with_capacity(HOUSEHOLDS);
     for h in 0..HOUSEHOLDS {
         let village = &c.villages[h % VILLAGES].id;
-        let body = Body::Household(Household { code: format!("H{h:05}"), head_name: format!("Chủ hộ {h}"), members: rng.random_range(1..8), address: String::new() });
+        let body = Body::Household(Household {
+            code: format!("H{h:05}"),
+            head_name: format!("Chủ hộ {h}"),
+            members: rng.random_range(1..8),
+            address: String::new(),
+        });
         next(&mut out, Some(village), registered, body);
         households.push((out.last().unwrap().entity_id, village.clone()));
     }
     for round in 0..CHECKS_PER_HOUSEHOLD {
         for (h, (household, village)) in households.iter().enumerate() {
-            let captured = at("2020-03-01T08:00:00+07:00") + chrono::Duration::days(60 * round as i64) + chrono::Duration::minutes(h as i64);
-            next(&mut out, Some(village), captured, check(*household, rng.random()));
+            let captured = at("2020-03-01T08:00:00+07:00")
+                + chrono::Duration::days(60 * round as i64)
+                + chrono::Duration::minutes(h as i64);
+            next(
+                &mut out,
+                Some(village),
+                captured,
+                check(*household, rng.random()),
+            );
         }
     }
     for r in 0..ROADS {
         let captured = at("2020-04-01T08:00:00+07:00") + chrono::Duration::hours(r as i64);
-        let (lat0, lon0) = (21.7 + rng.random::<f64>() * 0.1, 105.3 + rng.random::<f64>() * 0.1);
+        let (lat0, lon0) = (
+            21.7 + rng.random::<f64>() * 0.1,
+            105.3 + rng.random::<f64>() * 0.1,
+        );
         let track: Vec<TrackPoint> = (0..TRACK_POINTS)
             .map(|i| {
                 let (lat, lon) = geod.direct(lat0, lon0, 45.0, i as f64 * 10.0);
-                TrackPoint { lat, lon, accuracy_m: 4.0, t: captured + chrono::Duration::seconds(2 * i as i64) }
+                TrackPoint {
+                    lat,
+                    lon,
+                    accuracy_m: 4.0,
+                    t: captured + chrono::Duration::seconds(2 * i as i64),
+                }
             })
             .collect();
         let body = Body::RoadSegment(RoadSegment {
             name: format!("Đường {r}"),
-            road_class: [RoadClass::FieldMain, RoadClass::Alley, RoadClass::VillageAxis][r % 3],
+            road_class: [
+                RoadClass::FieldMain,
+                RoadClass::Alley,
+                RoadClass::VillageAxis,
+            ][r % 3],
             surface: Surface::Concrete,
             width_m: 3.0,
-            status: if r % 5 == 0 { RoadStatus::Planned } else { RoadStatus::Completed },
+            status: if r % 5 == 0 {
+                RoadStatus::Planned
+            } else {
+                RoadStatus::Completed
+            },
             works: Works::Upgrade,
             track,
             manual_length_m: None,
@@ -121,13 +168,19 @@ fn main() {
     let communes = arg("--communes", if smoke { 1 } else { 200 });
     let samples = arg("--samples", if smoke { 10 } else { 200 });
     let args: Vec<String> = std::env::args().collect();
-    let choice = args.iter().position(|a| a == "--backend").and_then(|i| args.get(i + 1)).cloned();
+    let choice = args
+        .iter()
+        .position(|a| a == "--backend")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
     let backends = match choice.as_deref() {
         Some("sqlite") => vec![Backend::Sqlite],
         Some("postgres") => vec![Backend::Postgres],
         _ if std::env::var(TEST_SERVER_VAR).is_ok() => vec![Backend::Sqlite, Backend::Postgres],
         _ => {
-            println!("(PostgreSQL skipped: {TEST_SERVER_VAR} is not set; `./dev bench` starts a server)");
+            println!(
+                "(PostgreSQL skipped: {TEST_SERVER_VAR} is not set; `./dev bench` starts a server)"
+            );
             vec![Backend::Sqlite]
         }
     };
@@ -145,7 +198,10 @@ fn generate_postgres(storage: &PostgresStorage, communes: usize) -> (usize, usiz
     let mut next_seq = storage.next_server_seq().unwrap();
     for c in &all {
         storage.create_commune(c, &Default::default()).unwrap();
-        let device = storage.ensure_seed_device(Uuid::now_v7(), &c.id, "generator").unwrap().device_id;
+        let device = storage
+            .ensure_seed_device(Uuid::now_v7(), &c.id, "generator")
+            .unwrap()
+            .device_id;
         let mut versions = commune_versions(c, device, &mut rng, &geod);
         for v in &versions {
             match v.kind() {
@@ -157,7 +213,9 @@ fn generate_postgres(storage: &PostgresStorage, communes: usize) -> (usize, usiz
         }
         let rows = bulk::prepare_rows(&mut versions, next_seq, Utc::now());
         next_seq += versions.len() as i64;
-        storage.bulk_load(&rows, false, &[(device, versions.len() as u64)]).unwrap();
+        storage
+            .bulk_load(&rows, false, &[(device, versions.len() as u64)])
+            .unwrap();
     }
     (households, checks, roads)
 }
@@ -165,7 +223,10 @@ fn generate_postgres(storage: &PostgresStorage, communes: usize) -> (usize, usiz
 fn run(backend: Backend, communes: usize, samples: usize) {
     let dir = tempfile::tempdir().unwrap();
     let scratch = (backend == Backend::Postgres).then(ScratchDatabase::for_tests);
-    let data = DataDir::create(dir.path()).unwrap().with_database(scratch.as_ref().map(|d| d.url.clone())).unwrap();
+    let data = DataDir::create(dir.path())
+        .unwrap()
+        .with_database(scratch.as_ref().map(|d| d.url.clone()))
+        .unwrap();
 
     // Generate and load, straight into the storage: one transaction, prepared statements.
     let started = Instant::now();
@@ -173,10 +234,18 @@ fn run(backend: Backend, communes: usize, samples: usize) {
         let storage = PostgresStorage::connect_with(&db.url, 1).unwrap();
         let (households, checks, roads) = generate_postgres(&storage, communes);
         storage
-            .create_user(&NewUser { username: "admin".into(), password_hash: hash_password("bench-password").unwrap(), role: ntm_field::protocol::Role::Admin, commune_id: None, province: None })
+            .create_user(&NewUser {
+                username: "admin".into(),
+                password_hash: hash_password("bench-password").unwrap(),
+                role: ntm_field::protocol::Role::Admin,
+                commune_id: None,
+                province: None,
+            })
             .unwrap();
         // Fresh statistics, as autovacuum would have them on a database that grew over months.
-        storage.with_write_transaction(|tx| tx.batch_execute("ANALYZE")).unwrap();
+        storage
+            .with_write_transaction(|tx| tx.batch_execute("ANALYZE"))
+            .unwrap();
         println!(
             "P3 on PostgreSQL, generated {communes} communes: {households} households, {checks} checks, {roads} road segments in {:.1} s ({} MiB on disk)",
             started.elapsed().as_secs_f64(),
@@ -188,7 +257,12 @@ fn run(backend: Backend, communes: usize, samples: usize) {
         let mut devices = Vec::new();
         for c in &all {
             storage.create_commune(c, &Default::default()).unwrap();
-            devices.push(storage.ensure_seed_device(Uuid::now_v7(), &c.id, "generator").unwrap().device_id);
+            devices.push(
+                storage
+                    .ensure_seed_device(Uuid::now_v7(), &c.id, "generator")
+                    .unwrap()
+                    .device_id,
+            );
         }
         let mut rng = rand::rngs::StdRng::seed_from_u64(2020);
         let geod = Geodesic::wgs84();
@@ -215,19 +289,36 @@ fn run(backend: Backend, communes: usize, samples: usize) {
             })
             .unwrap();
         storage
-            .create_user(&NewUser { username: "admin".into(), password_hash: hash_password("bench-password").unwrap(), role: ntm_field::protocol::Role::Admin, commune_id: None, province: None })
+            .create_user(&NewUser {
+                username: "admin".into(),
+                password_hash: hash_password("bench-password").unwrap(),
+                role: ntm_field::protocol::Role::Admin,
+                commune_id: None,
+                province: None,
+            })
             .unwrap();
-        let size = std::fs::metadata(data.database()).map(|m| m.len()).unwrap_or(0)
-            + std::fs::metadata(dir.path().join("ntm.sqlite3-wal")).map(|m| m.len()).unwrap_or(0);
+        let size = std::fs::metadata(data.database())
+            .map(|m| m.len())
+            .unwrap_or(0)
+            + std::fs::metadata(dir.path().join("ntm.sqlite3-wal"))
+                .map(|m| m.len())
+                .unwrap_or(0);
         println!(
             "P3 generated {communes} communes: {households} households, {checks} checks, {roads} road segments in {:.1} s ({} MiB on disk)",
             started.elapsed().as_secs_f64(),
             size >> 20
         );
     }
-    let label = if backend == Backend::Postgres { "P3 on PostgreSQL" } else { "P3" };
+    let label = if backend == Backend::Postgres {
+        "P3 on PostgreSQL"
+    } else {
+        "P3"
+    };
 
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let (base, storage) = start_server(&runtime, &data);
     let client = reqwest::Client::new();
     let target = format!("xa-{:03}", communes / 2);
@@ -238,15 +329,26 @@ fn run(backend: Backend, communes: usize, samples: usize) {
             .send()
             .await
             .unwrap();
-        let token = login.json::<serde_json::Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+        let token = login.json::<serde_json::Value>().await.unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let get = |path: String| {
             let client = client.clone();
             let token = token.clone();
             let base = base.clone();
             async move {
                 let started = Instant::now();
-                let resp = client.get(format!("{base}{path}")).bearer_auth(&token).send().await.unwrap();
-                let source = resp.headers().get("x-scorecard-source").map(|v| v.to_str().unwrap().to_owned());
+                let resp = client
+                    .get(format!("{base}{path}"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .unwrap();
+                let source = resp
+                    .headers()
+                    .get("x-scorecard-source")
+                    .map(|v| v.to_str().unwrap().to_owned());
                 let body = resp.bytes().await.unwrap();
                 (started.elapsed().as_secs_f64() * 1000.0, source, body)
             }
@@ -265,13 +367,19 @@ fn run(backend: Backend, communes: usize, samples: usize) {
         }
         let mut past = Vec::new();
         for _ in 0..5 {
-            let (t, source, _) = get(format!("/api/v1/communes/{target}/scorecard?as_of=2020-04-15")).await;
+            let (t, source, _) = get(format!(
+                "/api/v1/communes/{target}/scorecard?as_of=2020-04-15"
+            ))
+            .await;
             ok &= source.as_deref() == Some("recompute");
             past.push(t);
         }
         ((first, ms, past), ok)
     });
-    assert!(card_ok, "the scorecards came from the incremental facts (and, for a past date, a recompute)");
+    assert!(
+        card_ok,
+        "the scorecards came from the incremental facts (and, for a past date, a recompute)"
+    );
     let (mut first, mut ms, mut past) = timings;
     for v in [&mut first, &mut ms, &mut past] {
         v.sort_by(|a, b| a.partial_cmp(b).unwrap());
@@ -286,8 +394,15 @@ fn run(backend: Backend, communes: usize, samples: usize) {
         assert!(report.agreed, "incremental facts equal a recompute for {c}");
     }
     recompute.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    println!("  first scorecard of 10 communes through HTTP: p50 {:.1} ms, max {:.1} ms", percentile(&first, 0.5), percentile(&first, 1.0));
-    println!("  scorecard as of a past date (recomputed from versions) through HTTP: p50 {:.0} ms", percentile(&past, 0.5));
+    println!(
+        "  first scorecard of 10 communes through HTTP: p50 {:.1} ms, max {:.1} ms",
+        percentile(&first, 0.5),
+        percentile(&first, 1.0)
+    );
+    println!(
+        "  scorecard as of a past date (recomputed from versions) through HTTP: p50 {:.0} ms",
+        percentile(&past, 0.5)
+    );
     println!("  recompute of one commune (load its versions, heads, facts, compare): p50 {:.0} ms, max {:.0} ms (bar <= 200 ms)", percentile(&recompute, 0.5), percentile(&recompute, 1.0));
     println!(
         "{label} scorecard of {target} through HTTP, {samples} requests: p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms (bar p95 <= 20 ms)",

@@ -44,7 +44,13 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(storage: Arc<dyn Storage>, photos: PhotoStore, limits: Limits) -> Self {
-        AppState { storage, photos, limits, rate: RateLimiter::default(), upload_locks: Mutex::new(HashMap::new()) }
+        AppState {
+            storage,
+            photos,
+            limits,
+            rate: RateLimiter::default(),
+            upload_locks: Mutex::new(HashMap::new()),
+        }
     }
 
     pub fn upload_lock(&self, id: Uuid) -> Arc<tokio::sync::Mutex<()>> {
@@ -70,9 +76,14 @@ pub struct DataDir {
 impl DataDir {
     /// Creates the directory if needed.
     pub fn create(root: &Path) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(root)
-            .map_err(|e| anyhow::anyhow!("cannot create the data directory {}: {e}", root.display()))?;
-        Ok(DataDir { root: root.to_owned(), database_url: None, photos: None })
+        std::fs::create_dir_all(root).map_err(|e| {
+            anyhow::anyhow!("cannot create the data directory {}: {e}", root.display())
+        })?;
+        Ok(DataDir {
+            root: root.to_owned(),
+            database_url: None,
+            photos: None,
+        })
     }
 
     /// Uses the PostgreSQL database at `url` (`postgres://` or `postgresql://`) instead of SQLite.
@@ -101,14 +112,19 @@ impl DataDir {
         let photos = PhotoStore::open(self.photos.as_deref().unwrap_or(&self.root))?;
         match &self.database_url {
             None => {
-                let storage = SqliteStorage::open(&self.database())
-                    .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", self.database().display()))?;
+                let storage = SqliteStorage::open(&self.database()).map_err(|e| {
+                    anyhow::anyhow!(
+                        "cannot open the database {}: {e}",
+                        self.database().display()
+                    )
+                })?;
                 let storage: Arc<dyn Storage> = Arc::new(storage);
                 photos.reconcile(&*storage)?;
                 Ok((storage, photos))
             }
             Some(url) => {
-                let storage = PostgresStorage::connect(url).map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
+                let storage = PostgresStorage::connect(url)
+                    .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
                 let storage: Arc<dyn Storage> = Arc::new(storage);
                 // Other servers may be writing to the shared photo directory right now: only
                 // expired uploads are cleaned up, nothing that is in progress elsewhere.
@@ -120,7 +136,9 @@ impl DataDir {
 }
 
 /// Runs blocking work (SQLite, hashing, decoding) off the async runtime.
-pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> ApiResult<T> + Send + 'static) -> ApiResult<T> {
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| ApiError::internal(format!("a server task failed ({e}); try again")))?

@@ -36,7 +36,9 @@ pub struct FsPhotoObjects {
 impl FsPhotoObjects {
     pub fn open(root: &Path) -> std::io::Result<Self> {
         fs::create_dir_all(root)?;
-        Ok(FsPhotoObjects { root: root.to_owned() })
+        Ok(FsPhotoObjects {
+            root: root.to_owned(),
+        })
     }
 
     pub fn path(&self, id: &PhotoId) -> PathBuf {
@@ -92,7 +94,11 @@ impl PhotoStore {
 
     /// Unfinished uploads in `root/uploads`, finished photos in `objects`.
     pub fn with_objects(root: &Path, objects: Box<dyn PhotoObjects>) -> anyhow::Result<Self> {
-        let store = PhotoStore { photos: root.join("photos"), uploads: root.join("uploads"), objects };
+        let store = PhotoStore {
+            photos: root.join("photos"),
+            uploads: root.join("uploads"),
+            objects,
+        };
         fs::create_dir_all(&store.uploads)?;
         Ok(store)
     }

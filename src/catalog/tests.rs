@@ -3,11 +3,15 @@ use std::collections::BTreeSet;
 use super::*;
 
 fn reference_indicator_ids() -> BTreeSet<String> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference/ntm-criteria.md");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/reference/ntm-criteria.md"
+    );
     let text = std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("the reference table {path} must sit beside the project: {e}"));
     // Section 1's tables start every indicator row with `| <criterion> | <indicator id> |`.
-    let section = &text[text.find("## 1.").expect("section 1")..text.find("### 1E").expect("section 1E")];
+    let section =
+        &text[text.find("## 1.").expect("section 1")..text.find("### 1E").expect("section 1E")];
     let mut ids = BTreeSet::new();
     for line in section.lines() {
         let cells: Vec<&str> = line.split('|').map(str::trim).collect();
@@ -33,7 +37,10 @@ fn reference_indicator_ids() -> BTreeSet<String> {
 fn catalog_holds_every_indicator_of_the_reference_table() {
     let expected = reference_indicator_ids();
     assert!(expected.len() >= 45, "parsed only {expected:?}");
-    let actual: BTreeSet<String> = Catalog::builtin().indicators().map(|(_, i)| i.id.clone()).collect();
+    let actual: BTreeSet<String> = Catalog::builtin()
+        .indicators()
+        .map(|(_, i)| i.id.clone())
+        .collect();
     assert_eq!(actual, expected);
 }
 
@@ -45,7 +52,10 @@ fn catalog_has_19_criteria_with_names_in_both_languages() {
         assert!(!c.name_vi.is_empty() && !c.name_en.is_empty());
         assert!(!i.name_vi.is_empty() && !i.name_en.is_empty(), "{}", i.id);
     }
-    assert_eq!(catalog.indicator("17.6").map(|i| i.rule), Some(Some(FieldRule::Sanitation)));
+    assert_eq!(
+        catalog.indicator("17.6").map(|i| i.rule),
+        Some(Some(FieldRule::Sanitation))
+    );
 }
 
 #[test]
@@ -59,12 +69,21 @@ fn thresholds_carry_the_reference_numbers_and_their_confidence() {
         }
     };
     let stunting = cell("15.3", Some(Region::Tdmnpb)).unwrap();
-    assert_eq!((stunting.value, stunting.confidence), (Some(26.7), Confidence::Confirmed));
-    assert_eq!(catalog.indicator("15.3").unwrap().indicator_type, IndicatorType::PctMax);
+    assert_eq!(
+        (stunting.value, stunting.confidence),
+        (Some(26.7), Confidence::Confirmed)
+    );
+    assert_eq!(
+        catalog.indicator("15.3").unwrap().indicator_type,
+        IndicatorType::PctMax
+    );
     assert_eq!(cell("10", Some(Region::Dnb)).unwrap().value, Some(59.0));
     assert_eq!(cell("15.1", None).unwrap().value, Some(85.0));
     let sanitation = cell("17.6", Some(Region::Tdmnpb)).unwrap();
-    assert_eq!((sanitation.value, sanitation.confidence), (Some(70.0), Confidence::Unconfirmed));
+    assert_eq!(
+        (sanitation.value, sanitation.confidence),
+        (Some(70.0), Confidence::Unconfirmed)
+    );
     let water = cell("17.1", Some(Region::Tdmnpb)).unwrap();
     assert_eq!((water.value, water.inner), (Some(90.0), Some(50.0)));
     let field_roads = catalog.indicator("2.4").unwrap();
@@ -84,11 +103,20 @@ fn threshold_resolves_commune_then_province_then_region_then_national() {
     let province = set(40.0, "QĐ tỉnh");
     let commune = set(42.0, "NQ xã");
 
-    let r = income.resolve_threshold(Region::Tdmnpb, Some(&province), Some(&commune)).unwrap();
-    assert_eq!((r.value, r.source, r.citation.as_str()), (Some(42.0), ThresholdSource::Commune, "NQ xã"));
-    let r = income.resolve_threshold(Region::Tdmnpb, Some(&province), None).unwrap();
+    let r = income
+        .resolve_threshold(Region::Tdmnpb, Some(&province), Some(&commune))
+        .unwrap();
+    assert_eq!(
+        (r.value, r.source, r.citation.as_str()),
+        (Some(42.0), ThresholdSource::Commune, "NQ xã")
+    );
+    let r = income
+        .resolve_threshold(Region::Tdmnpb, Some(&province), None)
+        .unwrap();
     assert_eq!((r.value, r.source), (Some(40.0), ThresholdSource::Province));
-    let r = income.resolve_threshold(Region::Tdmnpb, None, None).unwrap();
+    let r = income
+        .resolve_threshold(Region::Tdmnpb, None, None)
+        .unwrap();
     assert_eq!((r.value, r.source), (Some(36.0), ThresholdSource::Region));
 
     // A region with no column of its own falls back to the national column.
@@ -97,21 +125,37 @@ fn threshold_resolves_commune_then_province_then_region_then_national() {
     assert_eq!((r.value, r.source), (Some(80.0), ThresholdSource::National));
 
     // A province-set threshold the province has not entered resolves to nothing.
-    assert_eq!(catalog.indicator("2.4").unwrap().resolve_threshold(Region::Tdmnpb, None, None), None);
+    assert_eq!(
+        catalog
+            .indicator("2.4")
+            .unwrap()
+            .resolve_threshold(Region::Tdmnpb, None, None),
+        None
+    );
 }
 
 #[test]
 fn errors_name_the_file_the_entry_and_the_problem() {
-    let broken = BUILTIN.replacen("rule = \"households.stunting\"", "rule = \"households.sanitation\"", 1);
+    let broken = BUILTIN.replacen(
+        "rule = \"households.stunting\"",
+        "rule = \"households.sanitation\"",
+        1,
+    );
     let err = Catalog::from_toml(&broken, "custom.toml").unwrap_err();
     assert_eq!(err.file, "custom.toml");
     assert_eq!(err.entry, "indicator 15.3");
-    assert!(err.to_string().starts_with("custom.toml: indicator "), "{err}");
+    assert!(
+        err.to_string().starts_with("custom.toml: indicator "),
+        "{err}"
+    );
 
     let unknown_source = BUILTIN.replacen("sources = [\"S1\"", "sources = [\"S999\"", 1);
     let err = Catalog::from_toml(&unknown_source, "c.toml").unwrap_err();
     assert!(err.problem.contains("S999"), "{err}");
 
     let err = Catalog::from_toml("decision = 1", "bad.toml").unwrap_err();
-    assert_eq!((err.file.as_str(), err.entry.as_str()), ("bad.toml", "catalog"));
+    assert_eq!(
+        (err.file.as_str(), err.entry.as_str()),
+        ("bad.toml", "catalog")
+    );
 }

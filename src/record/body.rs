@@ -33,9 +33,15 @@ impl Body {
     }
 
     /// Reads the body of `kind`; errors carry paths under `body.`.
-    pub(super) fn from_value(kind: Kind, value: serde_json::Value) -> Result<Body, ValidationErrors> {
-        fn read<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, ValidationErrors> {
-            serde_path_to_error::deserialize(v).map_err(|e| ValidationErrors::from_serde(e).under("body"))
+    pub(super) fn from_value(
+        kind: Kind,
+        value: serde_json::Value,
+    ) -> Result<Body, ValidationErrors> {
+        fn read<T: serde::de::DeserializeOwned>(
+            v: serde_json::Value,
+        ) -> Result<T, ValidationErrors> {
+            serde_path_to_error::deserialize(v)
+                .map_err(|e| ValidationErrors::from_serde(e).under("body"))
         }
         Ok(match kind {
             Kind::Household => Body::Household(read(value)?),
@@ -219,7 +225,9 @@ impl HouseholdCheck {
     /// Indicator 17.7 for this household: `None` when it raises no livestock (it is then outside
     /// the indicator's denominator), else whether its pen is hygienic.
     pub fn livestock_pen_verdict(&self) -> Option<bool> {
-        self.livestock.raises.then(|| self.livestock.pen_hygienic == Some(true))
+        self.livestock
+            .raises
+            .then(|| self.livestock.pen_hygienic == Some(true))
     }
 }
 
@@ -287,7 +295,10 @@ impl Surface {
 
     /// Cứng hóa: crushed stone, brick, concrete or asphalt (TT 32/2014/TT-BGTVT).
     pub fn is_hardened(self) -> bool {
-        matches!(self, Surface::Asphalt | Surface::Concrete | Surface::CrushedStone | Surface::Brick)
+        matches!(
+            self,
+            Surface::Asphalt | Surface::Concrete | Surface::CrushedStone | Surface::Brick
+        )
     }
 }
 
@@ -337,8 +348,14 @@ impl RoadSegment {
     pub fn length(&self, filter: &TrackFilter) -> SegmentLength {
         let measured = geo::track_length(&self.track, filter);
         match self.manual_length_m {
-            Some(m) if measured.points_used < 2 => SegmentLength { metres: m, manual: true },
-            _ => SegmentLength { metres: measured.length_m, manual: false },
+            Some(m) if measured.points_used < 2 => SegmentLength {
+                metres: m,
+                manual: true,
+            },
+            _ => SegmentLength {
+                metres: measured.length_m,
+                manual: false,
+            },
         }
     }
 

@@ -20,16 +20,36 @@ pub(crate) fn slug(s: &str) -> Slug {
 pub(crate) fn passing_check(household_id: Uuid) -> HouseholdCheck {
     HouseholdCheck {
         household_id,
-        toilet: Toilet { toilet_type: ToiletType::Septic, meets_standard: true, checklist: Default::default() },
+        toilet: Toilet {
+            toilet_type: ToiletType::Septic,
+            meets_standard: true,
+            checklist: Default::default(),
+        },
         bathroom_hygienic: true,
         water_tank_hygienic: true,
-        three_cleans: ThreeCleans { house: true, kitchen: true, lane: true },
-        water: Water { hygienic: true, clean: true },
-        livestock: Livestock { raises: true, pen_hygienic: Some(true) },
+        three_cleans: ThreeCleans {
+            house: true,
+            kitchen: true,
+            lane: true,
+        },
+        water: Water {
+            hygienic: true,
+            clean: true,
+        },
+        livestock: Livestock {
+            raises: true,
+            pen_hygienic: Some(true),
+        },
         waste_handled: true,
         drainage_ok: true,
-        health_insurance: HealthInsurance { members: 4, insured: 4 },
-        children_under5: ChildrenUnder5 { measured: 1, stunted: 0 },
+        health_insurance: HealthInsurance {
+            members: 4,
+            insured: 4,
+        },
+        children_under5: ChildrenUnder5 {
+            measured: 1,
+            stunted: 0,
+        },
         note: String::new(),
     }
 }
@@ -45,7 +65,12 @@ pub(crate) fn straight_track(metres: f64, start: &str) -> Vec<TrackPoint> {
         .map(|i| {
             let s = i as f64 * step;
             let (lat, lon) = g.direct(21.78, 105.30, 90.0, s);
-            TrackPoint { lat, lon, accuracy_m: 4.0, t: t0 + chrono::Duration::seconds(i as i64) }
+            TrackPoint {
+                lat,
+                lon,
+                accuracy_m: 4.0,
+                t: t0 + chrono::Duration::seconds(i as i64),
+            }
         })
         .collect()
 }
@@ -59,20 +84,32 @@ pub(crate) struct Phone {
 
 impl Phone {
     pub fn new(commune: &str) -> Self {
-        Phone { device_id: Uuid::now_v7(), commune: slug(commune), seq: 0 }
+        Phone {
+            device_id: Uuid::now_v7(),
+            commune: slug(commune),
+            seq: 0,
+        }
     }
 
-    pub fn write(&mut self, entity_id: Uuid, parents: Vec<Uuid>, village: Option<&str>, captured_at: &str, body: Body) -> Version {
+    pub fn write(
+        &mut self,
+        entity_id: Uuid,
+        parents: Vec<Uuid>,
+        village: Option<&str>,
+        captured_at: &str,
+        body: Body,
+    ) -> Version {
         self.seq += 1;
         let captured_at = at(captured_at);
-        let location = matches!(body, Body::RoadSegment(_) | Body::TrashSign(_)).then_some(Location {
-            lat: 21.78,
-            lon: 105.33,
-            accuracy_m: 4.5,
-            altitude_m: None,
-            fix_at: captured_at,
-            source: LocationSource::Gps,
-        });
+        let location =
+            matches!(body, Body::RoadSegment(_) | Body::TrashSign(_)).then_some(Location {
+                lat: 21.78,
+                lon: 105.33,
+                accuracy_m: 4.5,
+                altitude_m: None,
+                fix_at: captured_at,
+                source: LocationSource::Gps,
+            });
         Version {
             version_id: Uuid::now_v7(),
             entity_id,
@@ -97,11 +134,22 @@ impl Phone {
     }
 
     /// A new version of `prev` (an edit), with `change` applied to its body.
-    pub fn edit(&mut self, prev: &Version, captured_at: &str, change: impl FnOnce(&mut Body)) -> Version {
+    pub fn edit(
+        &mut self,
+        prev: &Version,
+        captured_at: &str,
+        change: impl FnOnce(&mut Body),
+    ) -> Version {
         let mut body = prev.body.clone();
         change(&mut body);
         let village = prev.village_id.as_ref().map(|s| s.as_str().to_owned());
-        self.write(prev.entity_id, vec![prev.version_id], village.as_deref(), captured_at, body)
+        self.write(
+            prev.entity_id,
+            vec![prev.version_id],
+            village.as_deref(),
+            captured_at,
+            body,
+        )
     }
 
     pub fn household(&mut self, village: &str, code: &str, members: u32) -> Version {
@@ -114,14 +162,25 @@ impl Phone {
         self.create(Some(village), "2020-01-05T08:00:00+07:00", body)
     }
 
-    pub fn check(&mut self, household: &Version, captured_at: &str, change: impl FnOnce(&mut HouseholdCheck)) -> Version {
+    pub fn check(
+        &mut self,
+        household: &Version,
+        captured_at: &str,
+        change: impl FnOnce(&mut HouseholdCheck),
+    ) -> Version {
         let mut check = passing_check(household.entity_id);
         change(&mut check);
         let village = household.village_id.as_ref().map(|s| s.as_str().to_owned());
         self.create(village.as_deref(), captured_at, Body::HouseholdCheck(check))
     }
 
-    pub fn road(&mut self, village: &str, metres: f64, captured_at: &str, change: impl FnOnce(&mut RoadSegment)) -> Version {
+    pub fn road(
+        &mut self,
+        village: &str,
+        metres: f64,
+        captured_at: &str,
+        change: impl FnOnce(&mut RoadSegment),
+    ) -> Version {
         let mut road = RoadSegment {
             name: "Đường nội đồng".to_owned(),
             road_class: RoadClass::FieldMain,

@@ -47,7 +47,9 @@ fn paths(value: Value) -> Vec<String> {
 }
 
 fn with(mut value: Value, pointer: &str, new: Value) -> Value {
-    *value.pointer_mut(pointer).unwrap_or_else(|| panic!("{pointer}")) = new;
+    *value
+        .pointer_mut(pointer)
+        .unwrap_or_else(|| panic!("{pointer}")) = new;
     value
 }
 
@@ -107,32 +109,114 @@ fn every_kind_round_trips_through_json() {
 fn each_appendix_rule_is_reported_at_its_field() {
     let base = appendix_check();
     let cases: Vec<(Value, &str)> = vec![
-        (with(base.clone(), "/body/toilet/type", json!("none")), "body.toilet.meets_standard"),
-        (with(base.clone(), "/body/livestock", json!({"raises": false, "pen_hygienic": true})), "body.livestock.pen_hygienic"),
-        (with(base.clone(), "/body/health_insurance", json!({"members": 3, "insured": 4})), "body.health_insurance.insured"),
-        (with(base.clone(), "/body/children_under5", json!({"measured": 1, "stunted": 2})), "body.children_under5.stunted"),
-        (with(base.clone(), "/location/lat", json!(200.0)), "location.lat"),
-        (with(base.clone(), "/location/accuracy_m", json!(-1.0)), "location.accuracy_m"),
-        (with(base.clone(), "/photos", json!(["not-a-sha256"])), "photos[0]"),
-        (with(base.clone(), "/version_id", json!("0193a1b2-c3d4-4e5f-8a6b-1c2d3e4f5a6b")), "version_id"),
-        (with(base.clone(), "/version_id", json!("zzz")), "version_id"),
+        (
+            with(base.clone(), "/body/toilet/type", json!("none")),
+            "body.toilet.meets_standard",
+        ),
+        (
+            with(
+                base.clone(),
+                "/body/livestock",
+                json!({"raises": false, "pen_hygienic": true}),
+            ),
+            "body.livestock.pen_hygienic",
+        ),
+        (
+            with(
+                base.clone(),
+                "/body/health_insurance",
+                json!({"members": 3, "insured": 4}),
+            ),
+            "body.health_insurance.insured",
+        ),
+        (
+            with(
+                base.clone(),
+                "/body/children_under5",
+                json!({"measured": 1, "stunted": 2}),
+            ),
+            "body.children_under5.stunted",
+        ),
+        (
+            with(base.clone(), "/location/lat", json!(200.0)),
+            "location.lat",
+        ),
+        (
+            with(base.clone(), "/location/accuracy_m", json!(-1.0)),
+            "location.accuracy_m",
+        ),
+        (
+            with(base.clone(), "/photos", json!(["not-a-sha256"])),
+            "photos[0]",
+        ),
+        (
+            with(
+                base.clone(),
+                "/version_id",
+                json!("0193a1b2-c3d4-4e5f-8a6b-1c2d3e4f5a6b"),
+            ),
+            "version_id",
+        ),
+        (
+            with(base.clone(), "/version_id", json!("zzz")),
+            "version_id",
+        ),
         (with(base.clone(), "/device_seq", json!(0)), "device_seq"),
         (with(base.clone(), "/device_seq", json!(-3)), "device_seq"),
-        (with(base.clone(), "/commune_id", json!("Thiện Kế")), "commune_id"),
-        (with(base.clone(), "/captured_at", json!("05/03/2020")), "captured_at"),
-        (with(base.clone(), "/captured_at", json!("1970-01-01T00:00:00Z")), "captured_at"),
+        (
+            with(base.clone(), "/commune_id", json!("Thiện Kế")),
+            "commune_id",
+        ),
+        (
+            with(base.clone(), "/captured_at", json!("05/03/2020")),
+            "captured_at",
+        ),
+        (
+            with(base.clone(), "/captured_at", json!("1970-01-01T00:00:00Z")),
+            "captured_at",
+        ),
         (with(base.clone(), "/kind", json!("bridge")), "kind"),
-        (with(base.clone(), "/body/toilet/type", json!("bucket")), "body.toilet.type"),
-        (with(base.clone(), "/body/bathroom_hygienic", json!("yes")), "body.bathroom_hygienic"),
-        (with(base.clone(), "/body/water", json!({"hygienic": false, "clean": true})), "body.water.clean"),
-        (with(base.clone(), "/body/toilet/checklist", json!({"vent_pipe": true})), "body.toilet.checklist.vent_pipe"),
-        (with(base.clone(), "/body/toilet/checklist", json!({"tank_sealed": false})), "body.toilet.checklist.tank_sealed"),
+        (
+            with(base.clone(), "/body/toilet/type", json!("bucket")),
+            "body.toilet.type",
+        ),
+        (
+            with(base.clone(), "/body/bathroom_hygienic", json!("yes")),
+            "body.bathroom_hygienic",
+        ),
+        (
+            with(
+                base.clone(),
+                "/body/water",
+                json!({"hygienic": false, "clean": true}),
+            ),
+            "body.water.clean",
+        ),
+        (
+            with(
+                base.clone(),
+                "/body/toilet/checklist",
+                json!({"vent_pipe": true}),
+            ),
+            "body.toilet.checklist.vent_pipe",
+        ),
+        (
+            with(
+                base.clone(),
+                "/body/toilet/checklist",
+                json!({"tank_sealed": false}),
+            ),
+            "body.toilet.checklist.tank_sealed",
+        ),
         (with(base.clone(), "/deleted", json!(true)), "deleted"),
         (with(base.clone(), "/village_id", Value::Null), "village_id"),
     ];
     for (value, expected) in cases {
         let got = paths(value);
-        assert!(got.iter().any(|p| p == expected), "expected an error at {expected}, got {got:?}");
+        assert!(
+            got.iter().any(|p| p == expected),
+            "expected an error at {expected}, got {got:?}"
+        );
     }
     assert!(paths(base).is_empty());
 }
@@ -148,7 +232,8 @@ fn road_json(track: Value) -> Value {
 
 #[test]
 fn road_segments_need_a_track_or_a_reasoned_manual_length() {
-    let point = json!({"lat": 21.78, "lon": 105.33, "accuracy_m": 4.0, "t": "2020-03-05T09:30:00+07:00"});
+    let point =
+        json!({"lat": 21.78, "lon": 105.33, "accuracy_m": 4.0, "t": "2020-03-05T09:30:00+07:00"});
     assert!(paths(road_json(json!([point, point]))).is_empty());
     assert!(paths(road_json(json!([point]))).contains(&"body.track".to_owned()));
 
@@ -166,9 +251,13 @@ fn road_segments_need_a_track_or_a_reasoned_manual_length() {
 
 #[test]
 fn a_million_track_points_is_one_error_not_a_million() {
-    let point = json!({"lat": 21.78, "lon": 105.33, "accuracy_m": 4.0, "t": "2020-03-05T09:30:00+07:00"});
+    let point =
+        json!({"lat": 21.78, "lon": 105.33, "accuracy_m": 4.0, "t": "2020-03-05T09:30:00+07:00"});
     let track = Value::Array(vec![point; MAX_TRACK_POINTS + 1]);
-    assert_eq!(reasons(road_json(track)), vec![("body.track".to_owned(), "at most 20000 points".to_owned())]);
+    assert_eq!(
+        reasons(road_json(track)),
+        vec![("body.track".to_owned(), "at most 20000 points".to_owned())]
+    );
 }
 
 #[test]
@@ -179,7 +268,10 @@ fn assessments_must_name_a_catalog_indicator_and_fit_its_type() {
         province: "Tuyên Quang".to_owned(),
         district: Some("Sơn Dương".to_owned()),
         region: Region::Tdmnpb,
-        villages: vec![Village { id: slug("thien-ke-03"), name: "Thôn 3".to_owned() }],
+        villages: vec![Village {
+            id: slug("thien-ke-03"),
+            name: "Thôn 3".to_owned(),
+        }],
     };
     let mut phone = Phone::new("thien-ke");
     let assess = |phone: &mut Phone, id: &str, value: Option<f64>, met: Option<bool>| {
@@ -199,22 +291,42 @@ fn assessments_must_name_a_catalog_indicator_and_fit_its_type() {
         )
     };
     let catalog = Catalog::builtin();
-    assert!(assess(&mut phone, "15.1", Some(90.5), None).validate_in(&commune, catalog).is_ok());
-    let e = assess(&mut phone, "99.9", Some(1.0), None).validate_in(&commune, catalog).unwrap_err();
+    assert!(assess(&mut phone, "15.1", Some(90.5), None)
+        .validate_in(&commune, catalog)
+        .is_ok());
+    let e = assess(&mut phone, "99.9", Some(1.0), None)
+        .validate_in(&commune, catalog)
+        .unwrap_err();
     assert_eq!(e.first_path(), Some("body.indicator_id"));
-    let e = assess(&mut phone, "15.1", Some(190.5), None).validate_in(&commune, catalog).unwrap_err();
+    let e = assess(&mut phone, "15.1", Some(190.5), None)
+        .validate_in(&commune, catalog)
+        .unwrap_err();
     assert_eq!(e.first_path(), Some("body.value"));
-    let e = assess(&mut phone, "15.2", Some(1.0), None).validate_in(&commune, catalog).unwrap_err();
+    let e = assess(&mut phone, "15.2", Some(1.0), None)
+        .validate_in(&commune, catalog)
+        .unwrap_err();
     assert_eq!(e.first_path(), Some("body.met"));
     let empty = assess(&mut phone, "15.2", None, None);
     assert_eq!(empty.validate().unwrap_err().first_path(), Some("body"));
 
     let mut other = Phone::new("son-nam");
     let household = other.household("thien-ke-03", "X-1", 3);
-    assert_eq!(household.validate_in(&commune, catalog).unwrap_err().first_path(), Some("commune_id"));
+    assert_eq!(
+        household
+            .validate_in(&commune, catalog)
+            .unwrap_err()
+            .first_path(),
+        Some("commune_id")
+    );
     let mut stray = Phone::new("thien-ke");
     let household = stray.household("thien-ke-99", "X-2", 3);
-    assert_eq!(household.validate_in(&commune, catalog).unwrap_err().first_path(), Some("village_id"));
+    assert_eq!(
+        household
+            .validate_in(&commune, catalog)
+            .unwrap_err()
+            .first_path(),
+        Some("village_id")
+    );
 }
 
 #[test]
@@ -239,7 +351,12 @@ fn sanitation_verdict_needs_toilet_bathroom_tank_and_all_three_cleans() {
         change(&mut c);
         assert!(!c.meets_sanitation(), "{c:?}");
     }
-    for t in [ToiletType::DoubleVault, ToiletType::SingleVault, ToiletType::SunkenDry, ToiletType::PourFlush] {
+    for t in [
+        ToiletType::DoubleVault,
+        ToiletType::SingleVault,
+        ToiletType::SunkenDry,
+        ToiletType::PourFlush,
+    ] {
         let mut c = base.clone();
         c.toilet.toilet_type = t;
         assert!(c.meets_sanitation());
@@ -250,20 +367,36 @@ fn sanitation_verdict_needs_toilet_bathroom_tank_and_all_three_cleans() {
 fn livestock_verdict_only_for_households_that_raise_livestock() {
     let mut c = passing_check(uuid::Uuid::now_v7());
     assert_eq!(c.livestock_pen_verdict(), Some(true));
-    c.livestock = Livestock { raises: true, pen_hygienic: Some(false) };
+    c.livestock = Livestock {
+        raises: true,
+        pen_hygienic: Some(false),
+    };
     assert_eq!(c.livestock_pen_verdict(), Some(false));
-    c.livestock = Livestock { raises: false, pen_hygienic: None };
+    c.livestock = Livestock {
+        raises: false,
+        pen_hygienic: None,
+    };
     assert_eq!(c.livestock_pen_verdict(), None);
 }
 
 #[test]
 fn content_digest_ignores_spelling_but_not_content() {
     let v = Version::from_value(appendix_check()).unwrap();
-    let respelled = with(appendix_check(), "/captured_at", json!("2020-03-05T09:30:00.000+07:00"));
+    let respelled = with(
+        appendix_check(),
+        "/captured_at",
+        json!("2020-03-05T09:30:00.000+07:00"),
+    );
     let respelled = with(respelled, "/location/lat", json!(21.780));
-    assert_eq!(Version::from_value(respelled).unwrap().content_digest(), v.content_digest());
+    assert_eq!(
+        Version::from_value(respelled).unwrap().content_digest(),
+        v.content_digest()
+    );
     let changed = with(appendix_check(), "/body/note", json!("sửa"));
-    assert_ne!(Version::from_value(changed).unwrap().content_digest(), v.content_digest());
+    assert_ne!(
+        Version::from_value(changed).unwrap().content_digest(),
+        v.content_digest()
+    );
     let mut stored = v.clone();
     stored.author = Some("lam".to_owned());
     stored.server_seq = Some(9);
@@ -275,7 +408,8 @@ fn arbitrary_json() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::from),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        any::<f64>()
+            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
         ".{0,12}".prop_map(Value::from),
         Just(json!("household_check")),
         Just(json!("0193a1b2-c3d4-7e5f-8a6b-1c2d3e4f5a6b")),
@@ -320,13 +454,27 @@ proptest! {
 #[test]
 fn clock_flags_catch_phones_a_year_off_or_stepping_back() {
     let received = at("2020-06-01T10:00:00+07:00").with_timezone(&chrono::Utc);
-    let flags = |captured: &str, previous: Option<&str>| VersionFlag::clock_flags(at(captured), received, previous.map(at));
+    let flags = |captured: &str, previous: Option<&str>| {
+        VersionFlag::clock_flags(at(captured), received, previous.map(at))
+    };
     assert!(flags("2020-06-01T09:55:00+07:00", None).is_empty());
-    assert!(flags("2020-05-20T09:00:00+07:00", None).is_empty(), "a phone offline for days is normal");
-    assert_eq!(flags("2021-06-01T10:00:00+07:00", None), vec![VersionFlag::ClockAhead]);
-    assert_eq!(flags("2019-05-01T10:00:00+07:00", None), vec![VersionFlag::ClockFarBehind]);
+    assert!(
+        flags("2020-05-20T09:00:00+07:00", None).is_empty(),
+        "a phone offline for days is normal"
+    );
     assert_eq!(
-        flags("2020-06-01T07:00:00+07:00", Some("2020-06-01T09:00:00+07:00")),
+        flags("2021-06-01T10:00:00+07:00", None),
+        vec![VersionFlag::ClockAhead]
+    );
+    assert_eq!(
+        flags("2019-05-01T10:00:00+07:00", None),
+        vec![VersionFlag::ClockFarBehind]
+    );
+    assert_eq!(
+        flags(
+            "2020-06-01T07:00:00+07:00",
+            Some("2020-06-01T09:00:00+07:00")
+        ),
         vec![VersionFlag::ClockWentBack]
     );
 }

@@ -54,7 +54,10 @@ impl ValidationErrors {
     pub(super) fn from_serde<E: fmt::Display>(e: serde_path_to_error::Error<E>) -> Self {
         let path = e.path().to_string();
         let path = if path == "." { String::new() } else { path };
-        ValidationErrors(vec![FieldError { path, reason: e.inner().to_string() }])
+        ValidationErrors(vec![FieldError {
+            path,
+            reason: e.inner().to_string(),
+        }])
     }
 
     /// Puts every path under `prefix` (`body` + `toilet.type` = `body.toilet.type`).
@@ -83,7 +86,10 @@ struct Errors(Vec<FieldError>);
 
 impl Errors {
     fn add(&mut self, path: impl Into<String>, reason: impl Into<String>) {
-        self.0.push(FieldError { path: path.into(), reason: reason.into() });
+        self.0.push(FieldError {
+            path: path.into(),
+            reason: reason.into(),
+        });
     }
 
     fn check(&mut self, ok: bool, path: impl Into<String>, reason: impl Into<String>) {
@@ -118,8 +124,16 @@ impl Errors {
     }
 
     fn coordinates(&mut self, path: &str, lat: f64, lon: f64, accuracy_m: f64) {
-        self.check(lat.is_finite() && (-90.0..=90.0).contains(&lat), format!("{path}.lat"), "must be a latitude between -90 and 90");
-        self.check(lon.is_finite() && (-180.0..=180.0).contains(&lon), format!("{path}.lon"), "must be a longitude between -180 and 180");
+        self.check(
+            lat.is_finite() && (-90.0..=90.0).contains(&lat),
+            format!("{path}.lat"),
+            "must be a latitude between -90 and 90",
+        );
+        self.check(
+            lon.is_finite() && (-180.0..=180.0).contains(&lon),
+            format!("{path}.lon"),
+            "must be a longitude between -180 and 180",
+        );
         self.check(
             accuracy_m.is_finite() && (0.0..=MAX_ACCURACY_M).contains(&accuracy_m),
             format!("{path}.accuracy_m"),
@@ -137,14 +151,34 @@ impl Version {
             "version_id",
             "must be a UUIDv7 made on the device",
         );
-        e.check(!self.entity_id.is_nil(), "entity_id", "must not be the nil UUID");
-        e.check(!self.device_id.is_nil(), "device_id", "must not be the nil UUID");
-        e.check(self.device_seq >= 1, "device_seq", "must be 1 or more (sequence numbers start at 1)");
-        e.check(self.parents.len() <= MAX_PARENTS, "parents", format!("at most {MAX_PARENTS} parents"));
+        e.check(
+            !self.entity_id.is_nil(),
+            "entity_id",
+            "must not be the nil UUID",
+        );
+        e.check(
+            !self.device_id.is_nil(),
+            "device_id",
+            "must not be the nil UUID",
+        );
+        e.check(
+            self.device_seq >= 1,
+            "device_seq",
+            "must be 1 or more (sequence numbers start at 1)",
+        );
+        e.check(
+            self.parents.len() <= MAX_PARENTS,
+            "parents",
+            format!("at most {MAX_PARENTS} parents"),
+        );
         let mut seen = HashSet::new();
         for (i, p) in self.parents.iter().enumerate() {
             e.check(seen.insert(*p), format!("parents[{i}]"), "is listed twice");
-            e.check(*p != self.version_id, format!("parents[{i}]"), "a version cannot replace itself");
+            e.check(
+                *p != self.version_id,
+                format!("parents[{i}]"),
+                "a version cannot replace itself",
+            );
         }
         e.check(
             !self.deleted || !self.parents.is_empty(),
@@ -173,7 +207,11 @@ impl Version {
                 format!("is required for a {}", self.kind().as_str()),
             ),
         }
-        e.check(self.photos.len() <= MAX_PHOTOS, "photos", format!("at most {MAX_PHOTOS} photos"));
+        e.check(
+            self.photos.len() <= MAX_PHOTOS,
+            "photos",
+            format!("at most {MAX_PHOTOS} photos"),
+        );
         let mut seen = HashSet::new();
         for (i, p) in self.photos.iter().enumerate() {
             e.check(seen.insert(*p), format!("photos[{i}]"), "is listed twice");
@@ -195,7 +233,11 @@ impl Version {
 
     /// Checks the rules that need the commune and the catalog: the version belongs to this
     /// commune and one of its villages, and an assessment names an indicator and fits its type.
-    pub fn validate_in(&self, commune: &Commune, catalog: &Catalog) -> Result<(), ValidationErrors> {
+    pub fn validate_in(
+        &self,
+        commune: &Commune,
+        catalog: &Catalog,
+    ) -> Result<(), ValidationErrors> {
         let mut e = Errors::default();
         e.check(
             self.commune_id == commune.id,
@@ -211,17 +253,25 @@ impl Version {
         }
         if let Body::Assessment(a) = &self.body {
             match catalog.indicator(&a.indicator_id) {
-                None => e.add("body.indicator_id", "is not an indicator of the criteria catalog"),
+                None => e.add(
+                    "body.indicator_id",
+                    "is not an indicator of the criteria catalog",
+                ),
                 Some(ind) => {
                     let is_pct = matches!(
                         ind.indicator_type,
                         IndicatorType::PctMin | IndicatorType::PctMax | IndicatorType::PctMinNested
                     );
                     if let Some(v) = a.value {
-                        e.check(!is_pct || v <= 100.0, "body.value", "a percentage must be between 0 and 100");
+                        e.check(
+                            !is_pct || v <= 100.0,
+                            "body.value",
+                            "a percentage must be between 0 and 100",
+                        );
                     }
                     e.check(
-                        ind.indicator_type != IndicatorType::Bool || (a.value.is_none() && a.numerator.is_none()),
+                        ind.indicator_type != IndicatorType::Bool
+                            || (a.value.is_none() && a.numerator.is_none()),
                         "body.met",
                         "a yes/no indicator takes a verdict in met, not a figure",
                     );
@@ -244,7 +294,11 @@ fn household(e: &mut Errors, b: &Household) {
 }
 
 fn household_check(e: &mut Errors, b: &HouseholdCheck) {
-    e.check(!b.household_id.is_nil(), "body.household_id", "must name a household");
+    e.check(
+        !b.household_id.is_nil(),
+        "body.household_id",
+        "must name a household",
+    );
     let t = b.toilet.toilet_type;
     e.check(
         !b.toilet.meets_standard || t.can_meet_standard(),
@@ -266,19 +320,33 @@ fn household_check(e: &mut Errors, b: &HouseholdCheck) {
         "clean water is a kind of hygienic water: set hygienic too",
     );
     match (b.livestock.raises, b.livestock.pen_hygienic) {
-        (false, Some(_)) => e.add("body.livestock.pen_hygienic", "must be empty when the household raises no livestock"),
-        (true, None) => e.add("body.livestock.pen_hygienic", "say whether the pen is hygienic"),
+        (false, Some(_)) => e.add(
+            "body.livestock.pen_hygienic",
+            "must be empty when the household raises no livestock",
+        ),
+        (true, None) => e.add(
+            "body.livestock.pen_hygienic",
+            "say whether the pen is hygienic",
+        ),
         _ => {}
     }
     let hi = b.health_insurance;
-    e.check(hi.members <= MAX_MEMBERS, "body.health_insurance.members", format!("must be at most {MAX_MEMBERS}"));
+    e.check(
+        hi.members <= MAX_MEMBERS,
+        "body.health_insurance.members",
+        format!("must be at most {MAX_MEMBERS}"),
+    );
     e.check(
         hi.insured <= hi.members,
         "body.health_insurance.insured",
         "cannot be more than the household's members",
     );
     let c = b.children_under5;
-    e.check(c.measured <= MAX_CHILDREN, "body.children_under5.measured", format!("must be at most {MAX_CHILDREN}"));
+    e.check(
+        c.measured <= MAX_CHILDREN,
+        "body.children_under5.measured",
+        format!("must be at most {MAX_CHILDREN}"),
+    );
     e.check(
         c.stunted <= c.measured,
         "body.children_under5.stunted",
@@ -317,7 +385,10 @@ fn road_segment(e: &mut Errors, b: &RoadSegment) {
                 "say why the length was typed in instead of measured",
             );
         }
-        (None, Some(_)) => e.add("body.manual_reason", "is only for a typed-in length (manual_length_m)"),
+        (None, Some(_)) => e.add(
+            "body.manual_reason",
+            "is only for a typed-in length (manual_length_m)",
+        ),
         (None, None) => {}
     }
     if let Some(r) = &b.manual_reason {
@@ -341,9 +412,21 @@ fn assessment(e: &mut Errors, b: &Assessment) {
     e.text("body.note", &b.note, false, MAX_NOTE_CHARS);
     match (b.numerator, b.denominator) {
         (Some(n), Some(d)) => {
-            e.check(n.is_finite() && n >= 0.0, "body.numerator", "must be 0 or more");
-            e.check(d.is_finite() && d > 0.0, "body.denominator", "must be more than 0");
-            e.check(n <= d, "body.numerator", "cannot be more than the denominator");
+            e.check(
+                n.is_finite() && n >= 0.0,
+                "body.numerator",
+                "must be 0 or more",
+            );
+            e.check(
+                d.is_finite() && d > 0.0,
+                "body.denominator",
+                "must be more than 0",
+            );
+            e.check(
+                n <= d,
+                "body.numerator",
+                "cannot be more than the denominator",
+            );
         }
         (Some(_), None) => e.add("body.denominator", "is required with a numerator"),
         (None, Some(_)) => e.add("body.numerator", "is required with a denominator"),
@@ -351,7 +434,11 @@ fn assessment(e: &mut Errors, b: &Assessment) {
     }
     if let Some(v) = b.value {
         e.check(v.is_finite() && v >= 0.0, "body.value", "must be 0 or more");
-        e.check(b.numerator.is_none(), "body.value", "give either numerator and denominator or a value, not both");
+        e.check(
+            b.numerator.is_none(),
+            "body.value",
+            "give either numerator and denominator or a value, not both",
+        );
     }
     e.check(
         b.numerator.is_some() || b.value.is_some() || b.met.is_some(),

@@ -25,7 +25,10 @@ pub struct Recency {
 
 impl Recency {
     fn of(v: &Version) -> Self {
-        Recency { captured_at: v.captured_at, version_id: v.version_id }
+        Recency {
+            captured_at: v.captured_at,
+            version_id: v.version_id,
+        }
     }
 }
 
@@ -160,7 +163,11 @@ impl EntityFact {
             }
             Body::RoadSegment(_) => return None,
             Body::TrashSign(s) if s.condition != SignCondition::Missing => {
-                EntityFact::Sign(SignFact { entity_id, village: v.village_id.clone(), date })
+                EntityFact::Sign(SignFact {
+                    entity_id,
+                    village: v.village_id.clone(),
+                    date,
+                })
             }
             Body::TrashSign(_) => return None,
             Body::Assessment(a) => EntityFact::Assessment(AssessmentFact {
@@ -195,12 +202,20 @@ impl CommuneFacts {
     /// Facts of `commune`'s versions as of the end of `as_of` (local time). Assessments state a
     /// figure as of their own date, whenever they were written down, so they are kept whatever
     /// their capture time and filtered by their `as_of` when scored.
-    pub fn from_versions(commune: &Slug, versions: &[Version], as_of: NaiveDate, filter: &TrackFilter) -> Self {
+    pub fn from_versions(
+        commune: &Slug,
+        versions: &[Version],
+        as_of: NaiveDate,
+        filter: &TrackFilter,
+    ) -> Self {
         let heads = entity_heads(versions.iter().filter(|v| {
-            &v.commune_id == commune && (v.kind() == Kind::Assessment || local_date(&v.captured_at) <= as_of)
+            &v.commune_id == commune
+                && (v.kind() == Kind::Assessment || local_date(&v.captured_at) <= as_of)
         }));
         let conflicts = heads.values().filter(|h| h.in_conflict()).count();
-        let facts = heads.iter().filter_map(|(id, h)| EntityFact::of(*id, h, filter));
+        let facts = heads
+            .iter()
+            .filter_map(|(id, h)| EntityFact::of(*id, h, filter));
         let mut out = CommuneFacts::from_entity_facts(facts);
         out.conflicts = conflicts;
         out
@@ -216,7 +231,10 @@ impl CommuneFacts {
             match fact {
                 EntityFact::Household(h) => out.households.push(h),
                 EntityFact::Check(c) => {
-                    if latest.get(&c.household_id).is_none_or(|best| c.recency > best.recency) {
+                    if latest
+                        .get(&c.household_id)
+                        .is_none_or(|best| c.recency > best.recency)
+                    {
                         latest.insert(c.household_id, c);
                     }
                 }
@@ -242,18 +260,31 @@ impl CommuneFacts {
 
     /// The latest assessment of an indicator for the commune (`village` None) or one village,
     /// dated no later than `as_of`: the latest `as_of`, then the latest capture.
-    pub(super) fn latest_assessment(&self, indicator_id: &str, village: Option<&Slug>, as_of: NaiveDate) -> Option<&AssessmentFact> {
+    pub(super) fn latest_assessment(
+        &self,
+        indicator_id: &str,
+        village: Option<&Slug>,
+        as_of: NaiveDate,
+    ) -> Option<&AssessmentFact> {
         self.assessments
             .iter()
-            .filter(|a| a.indicator_id == indicator_id && a.village.as_ref() == village && a.as_of <= as_of)
+            .filter(|a| {
+                a.indicator_id == indicator_id && a.village.as_ref() == village && a.as_of <= as_of
+            })
             .max_by_key(|a| (a.as_of, a.recency))
     }
 
     pub(super) fn assessment_conflicts(&self, indicator_id: &str, as_of: NaiveDate) -> usize {
-        self.assessments.iter().filter(|a| a.indicator_id == indicator_id && a.as_of <= as_of && a.conflict).count()
+        self.assessments
+            .iter()
+            .filter(|a| a.indicator_id == indicator_id && a.as_of <= as_of && a.conflict)
+            .count()
     }
 
     pub(super) fn checked_households(&self) -> usize {
-        self.households.iter().filter(|h| h.latest.is_some()).count()
+        self.households
+            .iter()
+            .filter(|h| h.latest.is_some())
+            .count()
     }
 }

@@ -53,7 +53,11 @@ impl Figure {
     fn from_assessment(a: &AssessmentFact) -> Self {
         Figure {
             basis: Basis::Assessment,
-            ratio: Ratio { numerator: a.numerator, denominator: a.denominator, inner_numerator: None },
+            ratio: Ratio {
+                numerator: a.numerator,
+                denominator: a.denominator,
+                inner_numerator: None,
+            },
             value: a.value,
             verdict: a.met,
             records: 1,
@@ -64,7 +68,11 @@ impl Figure {
 }
 
 fn reference(a: &AssessmentFact) -> AssessmentRef {
-    AssessmentRef { version_id: a.recency.version_id, as_of: a.as_of, source: a.source.clone() }
+    AssessmentRef {
+        version_id: a.recency.version_id,
+        as_of: a.as_of,
+        source: a.source.clone(),
+    }
 }
 
 /// What an indicator is computed over: the commune's facts, its villages, and the date.
@@ -75,8 +83,13 @@ pub(super) struct Scope<'a> {
 }
 
 impl Scope<'_> {
-    fn latest_assessment(&self, indicator_id: &str, village: Option<&Slug>) -> Option<&AssessmentFact> {
-        self.facts.latest_assessment(indicator_id, village, self.as_of)
+    fn latest_assessment(
+        &self,
+        indicator_id: &str,
+        village: Option<&Slug>,
+    ) -> Option<&AssessmentFact> {
+        self.facts
+            .latest_assessment(indicator_id, village, self.as_of)
     }
 }
 
@@ -150,8 +163,14 @@ fn roads(indicator_id: &str, class: RoadClass, scope: &Scope) -> Figure {
     let mut figure = match commune_baseline {
         // A verdict or a bare percentage cannot be added to; it stands as it is.
         Some(a) if a.numerator.is_none() => return Figure::from_assessment(a),
-        Some(a) => Figure { basis: Basis::Field, ..Figure::from_assessment(a) },
-        None => Figure { basis: Basis::Field, ..Figure::nothing() },
+        Some(a) => Figure {
+            basis: Basis::Field,
+            ..Figure::from_assessment(a)
+        },
+        None => Figure {
+            basis: Basis::Field,
+            ..Figure::nothing()
+        },
     };
     figure.gap_unit = Some(GapUnit::Km);
     let add = |ratio: &mut Ratio, km: f64, works: Works| {
@@ -170,7 +189,12 @@ fn roads(indicator_id: &str, class: RoadClass, scope: &Scope) -> Figure {
         })
         .collect();
     let mut counted = 0;
-    for road in scope.facts.roads.iter().filter(|r| r.class == class && r.date <= scope.as_of) {
+    for road in scope
+        .facts
+        .roads
+        .iter()
+        .filter(|r| r.class == class && r.date <= scope.as_of)
+    {
         let after_baseline = commune_baseline.is_none_or(|a| road.date > a.as_of);
         if !after_baseline {
             continue;
@@ -179,7 +203,10 @@ fn roads(indicator_id: &str, class: RoadClass, scope: &Scope) -> Figure {
         add(&mut figure.ratio, road.km, road.works);
         figure.conflicts += usize::from(road.conflict);
         figure.manual_lengths += usize::from(road.manual);
-        if let Some((_, ratio)) = villages.iter_mut().find(|(v, _)| Some(v) == road.village.as_ref()) {
+        if let Some((_, ratio)) = villages
+            .iter_mut()
+            .find(|(v, _)| Some(v) == road.village.as_ref())
+        {
             add(ratio, road.km, road.works);
         }
     }
@@ -197,7 +224,8 @@ fn households(rule: FieldRule, scope: &Scope) -> Figure {
     let tally = |members: &[&HouseholdFact]| -> Ratio {
         let latest = || members.iter().filter_map(|h| h.latest.as_ref());
         let count = |pred: &dyn Fn(&CheckFact) -> bool| latest().filter(|c| pred(c)).count() as f64;
-        let sum = |field: &dyn Fn(&CheckFact) -> u32| latest().map(|c| field(c) as f64).sum::<f64>();
+        let sum =
+            |field: &dyn Fn(&CheckFact) -> u32| latest().map(|c| field(c) as f64).sum::<f64>();
         match rule {
             FieldRule::Sanitation => Ratio {
                 numerator: Some(count(&|c| c.sanitation)),
@@ -216,8 +244,15 @@ fn households(rule: FieldRule, scope: &Scope) -> Figure {
             },
             FieldRule::HealthInsurance => {
                 // People of households never checked come from the registry.
-                let people: f64 = members.iter().map(|h| h.latest.as_ref().map_or(h.members, |c| c.members) as f64).sum();
-                Ratio { numerator: Some(sum(&|c| c.insured)), denominator: Some(people), inner_numerator: None }
+                let people: f64 = members
+                    .iter()
+                    .map(|h| h.latest.as_ref().map_or(h.members, |c| c.members) as f64)
+                    .sum();
+                Ratio {
+                    numerator: Some(sum(&|c| c.insured)),
+                    denominator: Some(people),
+                    inner_numerator: None,
+                }
             }
             FieldRule::Stunting => Ratio {
                 numerator: Some(sum(&|c| c.children_stunted)),
@@ -233,14 +268,18 @@ fn households(rule: FieldRule, scope: &Scope) -> Figure {
         basis: Basis::Field,
         ratio: tally(&all),
         gap_unit: Some(unit_of(rule)),
-        coverage: Some(Coverage { checked: checked as u64, registered: all.len() as u64 }),
+        coverage: Some(Coverage {
+            checked: checked as u64,
+            registered: all.len() as u64,
+        }),
         conflicts: all.iter().filter(|h| h.in_conflict()).count(),
         records: all.len() + checked,
         villages: scope
             .villages
             .iter()
             .map(|v| {
-                let members: Vec<&HouseholdFact> = all.iter().copied().filter(|h| &h.village == v).collect();
+                let members: Vec<&HouseholdFact> =
+                    all.iter().copied().filter(|h| &h.village == v).collect();
                 (v.clone(), tally(&members))
             })
             .collect(),

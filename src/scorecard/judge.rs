@@ -24,12 +24,17 @@ fn value_of(t: IndicatorType, r: &Ratio) -> Option<f64> {
     match t {
         IndicatorType::None => Some(n),
         IndicatorType::ValueMin => r.denominator.filter(|d| *d > 0.0).map(|d| round2(n / d)),
-        _ => r.denominator.filter(|d| *d > 0.0).map(|d| round2(100.0 * n / d)),
+        _ => r
+            .denominator
+            .filter(|d| *d > 0.0)
+            .map(|d| round2(100.0 * n / d)),
     }
 }
 
 fn inner_value_of(r: &Ratio) -> Option<f64> {
-    Some(round2(100.0 * r.inner_numerator? / r.denominator.filter(|d| *d > 0.0)?))
+    Some(round2(
+        100.0 * r.inner_numerator? / r.denominator.filter(|d| *d > 0.0)?,
+    ))
 }
 
 /// Whether values meet a threshold; the comparison uses the rounded value that is shown.
@@ -39,13 +44,20 @@ fn meets(t: IndicatorType, value: f64, inner: Option<f64>, th: &ResolvedThreshol
         IndicatorType::PctMin | IndicatorType::ValueMin => value >= limit,
         IndicatorType::PctMax => value <= limit,
         IndicatorType::None => value <= limit,
-        IndicatorType::PctMinNested => value >= limit && th.inner.is_none_or(|i| inner.is_some_and(|v| v >= i)),
+        IndicatorType::PctMinNested => {
+            value >= limit && th.inner.is_none_or(|i| inner.is_some_and(|v| v >= i))
+        }
         IndicatorType::Bool => return None,
     })
 }
 
 /// What is still missing, in the figure's unit, when the indicator is not met.
-fn gap(t: IndicatorType, figure: &Figure, value: Option<f64>, th: &ResolvedThreshold) -> Option<(f64, GapUnit)> {
+fn gap(
+    t: IndicatorType,
+    figure: &Figure,
+    value: Option<f64>,
+    th: &ResolvedThreshold,
+) -> Option<(f64, GapUnit)> {
     let limit = th.value?;
     let r = &figure.ratio;
     let unit = figure.gap_unit.unwrap_or(GapUnit::Count);
@@ -68,14 +80,23 @@ fn gap(t: IndicatorType, figure: &Figure, value: Option<f64>, th: &ResolvedThres
         (IndicatorType::PctMin | IndicatorType::PctMinNested, _, _) => {
             Some((round2((limit - value?).max(0.0)), GapUnit::PercentagePoints))
         }
-        (IndicatorType::PctMax, _, _) => Some((round2((value? - limit).max(0.0)), GapUnit::PercentagePoints)),
-        (IndicatorType::ValueMin, _, _) => Some((round2((limit - value?).max(0.0)), GapUnit::MillionVndPerPersonYear)),
+        (IndicatorType::PctMax, _, _) => {
+            Some((round2((value? - limit).max(0.0)), GapUnit::PercentagePoints))
+        }
+        (IndicatorType::ValueMin, _, _) => Some((
+            round2((limit - value?).max(0.0)),
+            GapUnit::MillionVndPerPersonYear,
+        )),
         (IndicatorType::None, _, _) => Some((value?, GapUnit::Count)),
         (IndicatorType::Bool, _, _) => None,
     }
 }
 
-pub(super) fn judge(ind: &Indicator, threshold: Option<ResolvedThreshold>, figure: Figure) -> IndicatorScore {
+pub(super) fn judge(
+    ind: &Indicator,
+    threshold: Option<ResolvedThreshold>,
+    figure: Figure,
+) -> IndicatorScore {
     let t = ind.indicator_type;
     let value = figure.value.or_else(|| value_of(t, &figure.ratio));
     let inner_value = inner_value_of(&figure.ratio);

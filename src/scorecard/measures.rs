@@ -34,13 +34,17 @@ fn value(measure: MeasureId, scope: &Scope, village: &Slug, since: Option<NaiveD
         return (km * 1000.0).round() / 1000.0;
     }
     match measure {
-        MeasureId::SignsPlaced => {
-            facts.signs.iter().filter(|s| here(s.village.as_ref()) && in_window(s.date)).count() as f64
-        }
+        MeasureId::SignsPlaced => facts
+            .signs
+            .iter()
+            .filter(|s| here(s.village.as_ref()) && in_window(s.date))
+            .count() as f64,
         _ => facts
             .households
             .iter()
-            .filter(|h| &h.village == village && h.latest.as_ref().is_some_and(|c| in_window(c.date)))
+            .filter(|h| {
+                &h.village == village && h.latest.as_ref().is_some_and(|c| in_window(c.date))
+            })
             .count() as f64,
     }
 }
@@ -53,7 +57,10 @@ pub(super) fn measures(config: &CommuneConfig, scope: &Scope) -> Vec<MeasureScor
                 .villages
                 .iter()
                 .map(|village| {
-                    let quota = config.quotas.iter().find(|q| q.measure == measure && &q.village_id == village);
+                    let quota = config
+                        .quotas
+                        .iter()
+                        .find(|q| q.measure == measure && &q.village_id == village);
                     VillageMeasure {
                         village_id: village.clone(),
                         value: value(measure, scope, village, quota.map(|q| q.since)),

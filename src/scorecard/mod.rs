@@ -162,16 +162,36 @@ pub use facts::{CommuneFacts, EntityFact};
 /// Computes the scorecard of `config`'s commune from `versions` (every version known, in any
 /// order; versions of other communes are ignored), counting what was captured up to the end of
 /// `as_of`, local time.
-pub fn scorecard(catalog: &Catalog, config: &CommuneConfig, versions: &[Version], as_of: NaiveDate) -> Scorecard {
-    let facts = CommuneFacts::from_versions(&config.commune.id, versions, as_of, &TrackFilter::default());
+pub fn scorecard(
+    catalog: &Catalog,
+    config: &CommuneConfig,
+    versions: &[Version],
+    as_of: NaiveDate,
+) -> Scorecard {
+    let facts =
+        CommuneFacts::from_versions(&config.commune.id, versions, as_of, &TrackFilter::default());
     scorecard_from_facts(catalog, config, &facts, as_of)
 }
 
 /// The scorecard from facts (derived on the fly, or kept incrementally by the server). Facts of
 /// records captured after `as_of` must not be passed in; assessments dated after it are ignored.
-pub fn scorecard_from_facts(catalog: &Catalog, config: &CommuneConfig, facts: &CommuneFacts, as_of: NaiveDate) -> Scorecard {
-    let villages: Vec<Slug> = config.commune.villages.iter().map(|v| v.id.clone()).collect();
-    let scope = indicators::Scope { facts, villages: &villages, as_of };
+pub fn scorecard_from_facts(
+    catalog: &Catalog,
+    config: &CommuneConfig,
+    facts: &CommuneFacts,
+    as_of: NaiveDate,
+) -> Scorecard {
+    let villages: Vec<Slug> = config
+        .commune
+        .villages
+        .iter()
+        .map(|v| v.id.clone())
+        .collect();
+    let scope = indicators::Scope {
+        facts,
+        villages: &villages,
+        as_of,
+    };
     let criteria: Vec<CriterionScore> = catalog
         .criteria
         .iter()
@@ -221,7 +241,10 @@ pub fn scorecard_from_facts(catalog: &Catalog, config: &CommuneConfig, facts: &C
 
 impl Scorecard {
     pub fn indicator(&self, id: &str) -> Option<&IndicatorScore> {
-        self.criteria.iter().flat_map(|c| &c.indicators).find(|i| i.id == id)
+        self.criteria
+            .iter()
+            .flat_map(|c| &c.indicators)
+            .find(|i| i.id == id)
     }
 
     pub fn criterion(&self, id: &str) -> Option<&CriterionScore> {

@@ -12,7 +12,10 @@ fn date(s: &str) -> NaiveDate {
 }
 
 /// The demo commune plus `extra` records, scored as of `as_of`.
-fn thien_ke_with(extra: impl FnOnce(&mut Phone, &[crate::record::Version]) -> Vec<crate::record::Version>, as_of: &str) -> Scorecard {
+fn thien_ke_with(
+    extra: impl FnOnce(&mut Phone, &[crate::record::Version]) -> Vec<crate::record::Version>,
+    as_of: &str,
+) -> Scorecard {
     let demo = demo::thien_ke().unwrap();
     let mut phone = Phone::new("thien-ke");
     let mut versions = demo.versions.clone();
@@ -29,14 +32,30 @@ fn field_roads(card: &Scorecard) -> &IndicatorScore {
 fn plan_reproduces_24_62_percent_of_field_roads_and_a_6_6_km_gap() {
     let card = thien_ke_with(|_, _| Vec::new(), "2020-06-30");
     let roads = field_roads(&card);
-    assert_eq!((roads.numerator, roads.denominator, roads.value), (Some(6.4), Some(26.0), Some(24.62)));
-    assert_eq!((roads.threshold, roads.threshold_source), (Some(50.0), Some(ThresholdSource::Province)));
+    assert_eq!(
+        (roads.numerator, roads.denominator, roads.value),
+        (Some(6.4), Some(26.0), Some(24.62))
+    );
+    assert_eq!(
+        (roads.threshold, roads.threshold_source),
+        (Some(50.0), Some(ThresholdSource::Province))
+    );
     assert_eq!(roads.met, Some(false));
     assert_eq!((roads.gap, roads.gap_unit), (Some(6.6), Some(GapUnit::Km)));
     assert_eq!(roads.basis, Basis::Field);
-    assert_eq!(roads.assessment.as_ref().map(|a| a.as_of), Some(date("2020-01-01")));
-    assert_eq!(roads.responsible.as_deref(), card.criterion("2").unwrap().responsible.as_deref());
-    assert!(roads.responsible.as_deref().unwrap().contains("Dương Đăng Lâm"));
+    assert_eq!(
+        roads.assessment.as_ref().map(|a| a.as_of),
+        Some(date("2020-01-01"))
+    );
+    assert_eq!(
+        roads.responsible.as_deref(),
+        card.criterion("2").unwrap().responsible.as_deref()
+    );
+    assert!(roads
+        .responsible
+        .as_deref()
+        .unwrap()
+        .contains("Dương Đăng Lâm"));
 }
 
 #[test]
@@ -46,32 +65,56 @@ fn building_the_plans_6_9_km_passes_50_percent() {
             vec![
                 phone.road("thien-ke-01", 2_500.0, "2020-03-10T08:00:00+07:00", |_| {}),
                 phone.road("thien-ke-02", 2_400.0, "2020-04-10T08:00:00+07:00", |_| {}),
-                phone.road("thien-ke-03", 2_000.0, "2020-05-10T08:00:00+07:00", |r| r.surface = Surface::CrushedStone),
+                phone.road("thien-ke-03", 2_000.0, "2020-05-10T08:00:00+07:00", |r| {
+                    r.surface = Surface::CrushedStone
+                }),
             ]
         },
         "2020-06-30",
     );
     let roads = field_roads(&card);
-    assert_eq!((roads.numerator, roads.denominator, roads.value), (Some(13.3), Some(26.0), Some(51.15)));
+    assert_eq!(
+        (roads.numerator, roads.denominator, roads.value),
+        (Some(13.3), Some(26.0), Some(51.15))
+    );
     assert_eq!((roads.met, roads.gap), (Some(true), Some(0.0)));
     assert_eq!(roads.records, 4, "the baseline and three segments");
-    let village = |id: &str| roads.villages.iter().find(|v| v.village_id.as_str() == id).unwrap();
+    let village = |id: &str| {
+        roads
+            .villages
+            .iter()
+            .find(|v| v.village_id.as_str() == id)
+            .unwrap()
+    };
     assert_eq!(village("thien-ke-01").numerator, Some(2.5));
     assert_eq!(village("thien-ke-04").numerator, None);
     let built = card.measure(MeasureId::FieldRoadKm).unwrap();
     assert_eq!((built.value, built.quota), (6.9, Some(6.9)));
-    let v1 = built.villages.iter().find(|v| v.village_id.as_str() == "thien-ke-01").unwrap();
+    let v1 = built
+        .villages
+        .iter()
+        .find(|v| v.village_id.as_str() == "thien-ke-01")
+        .unwrap();
     assert_eq!((v1.value, v1.quota), (2.5, Some(0.5)));
 }
 
 #[test]
 fn a_new_road_grows_numerator_and_denominator() {
     let card = thien_ke_with(
-        |phone, _| vec![phone.road("thien-ke-05", 1_000.0, "2020-03-10T08:00:00+07:00", |r| r.works = Works::New)],
+        |phone, _| {
+            vec![
+                phone.road("thien-ke-05", 1_000.0, "2020-03-10T08:00:00+07:00", |r| {
+                    r.works = Works::New
+                }),
+            ]
+        },
         "2020-06-30",
     );
     let roads = field_roads(&card);
-    assert_eq!((roads.numerator, roads.denominator, roads.value), (Some(7.4), Some(27.0), Some(27.41)));
+    assert_eq!(
+        (roads.numerator, roads.denominator, roads.value),
+        (Some(7.4), Some(27.0), Some(27.41))
+    );
     assert_eq!(roads.gap, Some(6.1));
 }
 
@@ -80,32 +123,45 @@ fn planned_unhardened_or_pre_baseline_segments_change_nothing() {
     let card = thien_ke_with(
         |phone, _| {
             vec![
-                phone.road("thien-ke-01", 900.0, "2020-03-10T08:00:00+07:00", |r| r.status = RoadStatus::Planned),
-                phone.road("thien-ke-01", 900.0, "2020-03-10T08:00:00+07:00", |r| r.status = RoadStatus::UnderConstruction),
-                phone.road("thien-ke-02", 900.0, "2020-03-10T08:00:00+07:00", |r| r.surface = Surface::Earth),
+                phone.road("thien-ke-01", 900.0, "2020-03-10T08:00:00+07:00", |r| {
+                    r.status = RoadStatus::Planned
+                }),
+                phone.road("thien-ke-01", 900.0, "2020-03-10T08:00:00+07:00", |r| {
+                    r.status = RoadStatus::UnderConstruction
+                }),
+                phone.road("thien-ke-02", 900.0, "2020-03-10T08:00:00+07:00", |r| {
+                    r.surface = Surface::Earth
+                }),
                 phone.road("thien-ke-02", 900.0, "2020-03-10T08:00:00+07:00", |r| {
                     r.surface = Surface::Gravel;
                     r.works = Works::New;
                 }),
                 phone.road("thien-ke-03", 900.0, "2019-12-20T08:00:00+07:00", |_| {}),
-                phone.road("thien-ke-03", 900.0, "2020-03-10T08:00:00+07:00", |r| r.road_class = RoadClass::Alley),
+                phone.road("thien-ke-03", 900.0, "2020-03-10T08:00:00+07:00", |r| {
+                    r.road_class = RoadClass::Alley
+                }),
             ]
         },
         "2020-06-30",
     );
     let roads = field_roads(&card);
-    assert_eq!((roads.numerator, roads.denominator, roads.value), (Some(6.4), Some(26.0), Some(24.62)));
+    assert_eq!(
+        (roads.numerator, roads.denominator, roads.value),
+        (Some(6.4), Some(26.0), Some(24.62))
+    );
 }
 
 #[test]
 fn a_manual_length_counts_only_without_a_usable_track_and_is_flagged() {
     let card = thien_ke_with(
         |phone, _| {
-            vec![phone.road("thien-ke-01", 0.0, "2020-03-10T08:00:00+07:00", |r| {
-                r.track.clear();
-                r.manual_length_m = Some(600.0);
-                r.manual_reason = Some("Máy GPS hỏng".to_owned());
-            })]
+            vec![
+                phone.road("thien-ke-01", 0.0, "2020-03-10T08:00:00+07:00", |r| {
+                    r.track.clear();
+                    r.manual_length_m = Some(600.0);
+                    r.manual_reason = Some("Máy GPS hỏng".to_owned());
+                }),
+            ]
         },
         "2020-06-30",
     );
@@ -117,10 +173,16 @@ fn a_manual_length_counts_only_without_a_usable_track_and_is_flagged() {
 fn health_figures_of_the_plan_are_met() {
     let card = thien_ke_with(|_, _| Vec::new(), "2020-06-30");
     let insurance = card.indicator("15.1").unwrap();
-    assert_eq!((insurance.value, insurance.threshold, insurance.met), (Some(90.5), Some(85.0), Some(true)));
+    assert_eq!(
+        (insurance.value, insurance.threshold, insurance.met),
+        (Some(90.5), Some(85.0), Some(true))
+    );
     assert_eq!(insurance.basis, Basis::Assessment);
     let stunting = card.indicator("15.3").unwrap();
-    assert_eq!((stunting.value, stunting.threshold, stunting.met), (Some(12.8), Some(26.7), Some(true)));
+    assert_eq!(
+        (stunting.value, stunting.threshold, stunting.met),
+        (Some(12.8), Some(26.7), Some(true))
+    );
     assert_eq!(stunting.threshold_source, Some(ThresholdSource::Region));
     // Health is still not met as a whole: 15.2 waits for the health station to move.
     assert_eq!(card.criterion("15").unwrap().met, Some(false));
@@ -131,28 +193,51 @@ fn demo_commune_meets_the_15_criteria_its_plan_lists_as_met() {
     let card = thien_ke_with(|_, _| Vec::new(), "2020-06-30");
     assert_eq!((card.criteria_met, card.criteria_total), (15, 19));
     for unmet in ["2", "13", "15", "17"] {
-        assert_eq!(card.criterion(unmet).unwrap().met, Some(false), "criterion {unmet}");
+        assert_eq!(
+            card.criterion(unmet).unwrap().met,
+            Some(false),
+            "criterion {unmet}"
+        );
     }
     let sanitation = card.indicator("17.6").unwrap();
-    assert_eq!(sanitation.coverage, Some(Coverage { checked: 0, registered: 140 }));
-    assert_eq!((sanitation.value, sanitation.gap, sanitation.gap_unit), (Some(0.0), Some(98.0), Some(GapUnit::Households)));
+    assert_eq!(
+        sanitation.coverage,
+        Some(Coverage {
+            checked: 0,
+            registered: 140
+        })
+    );
+    assert_eq!(
+        (sanitation.value, sanitation.gap, sanitation.gap_unit),
+        (Some(0.0), Some(98.0), Some(GapUnit::Households))
+    );
 }
 
 #[test]
 fn official_indicators_show_the_field_estimate_beside_the_assessment() {
     let card = thien_ke_with(
         |phone, demo| {
-            let households: Vec<_> = demo.iter().filter(|v| matches!(v.body, Body::Household(_))).take(2).collect();
+            let households: Vec<_> = demo
+                .iter()
+                .filter(|v| matches!(v.body, Body::Household(_)))
+                .take(2)
+                .collect();
             vec![
                 phone.check(households[0], "2020-03-01T08:00:00+07:00", |c| {
                     c.health_insurance.members = 5;
                     c.health_insurance.insured = 4;
-                    c.children_under5 = crate::record::ChildrenUnder5 { measured: 2, stunted: 1 };
+                    c.children_under5 = crate::record::ChildrenUnder5 {
+                        measured: 2,
+                        stunted: 1,
+                    };
                 }),
                 phone.check(households[1], "2020-03-01T09:00:00+07:00", |c| {
                     c.health_insurance.members = 5;
                     c.health_insurance.insured = 5;
-                    c.children_under5 = crate::record::ChildrenUnder5 { measured: 2, stunted: 0 };
+                    c.children_under5 = crate::record::ChildrenUnder5 {
+                        measured: 2,
+                        stunted: 0,
+                    };
                 }),
             ]
         },
@@ -161,26 +246,48 @@ fn official_indicators_show_the_field_estimate_beside_the_assessment() {
     let insurance = card.indicator("15.1").unwrap();
     assert_eq!(insurance.value, Some(90.5));
     let estimate = insurance.estimate.as_ref().unwrap();
-    assert_eq!(estimate.coverage, Coverage { checked: 2, registered: 140 });
+    assert_eq!(
+        estimate.coverage,
+        Coverage {
+            checked: 2,
+            registered: 140
+        }
+    );
     assert_eq!(estimate.numerator, 9.0);
     let stunting = card.indicator("15.3").unwrap().estimate.as_ref().unwrap();
-    assert_eq!((stunting.numerator, stunting.denominator, stunting.value), (1.0, 4.0, Some(25.0)));
+    assert_eq!(
+        (stunting.numerator, stunting.denominator, stunting.value),
+        (1.0, 4.0, Some(25.0))
+    );
 }
 
 /// A small commune of one village with `n` registered households.
-fn small_commune(n: usize) -> (crate::config::CommuneConfig, Phone, Vec<crate::record::Version>) {
+fn small_commune(
+    n: usize,
+) -> (
+    crate::config::CommuneConfig,
+    Phone,
+    Vec<crate::record::Version>,
+) {
     let demo = demo::thien_ke().unwrap();
     let mut phone = Phone::new("thien-ke");
-    let households = (0..n).map(|i| phone.household("thien-ke-01", &format!("H{i}"), 4)).collect();
+    let households = (0..n)
+        .map(|i| phone.household("thien-ke-01", &format!("H{i}"), 4))
+        .collect();
     (demo.config, phone, households)
 }
 
 #[test]
 fn latest_check_wins_whatever_order_checks_arrive_in() {
     let (config, mut phone, households) = small_commune(1);
-    let failing = phone.check(&households[0], "2020-03-01T08:00:00+07:00", |c| c.bathroom_hygienic = false);
+    let failing = phone.check(&households[0], "2020-03-01T08:00:00+07:00", |c| {
+        c.bathroom_hygienic = false
+    });
     let passing = phone.check(&households[0], "2020-04-01T08:00:00+07:00", |_| {});
-    for order in [vec![failing.clone(), passing.clone()], vec![passing.clone(), failing.clone()]] {
+    for order in [
+        vec![failing.clone(), passing.clone()],
+        vec![passing.clone(), failing.clone()],
+    ] {
         let mut versions = households.clone();
         versions.extend(order);
         let card = scorecard(Catalog::builtin(), &config, &versions, date("2020-06-30"));
@@ -200,8 +307,21 @@ fn unchecked_households_count_as_not_meeting() {
     versions.push(phone.check(&households[0], "2020-03-01T08:00:00+07:00", |_| {}));
     let card = scorecard(Catalog::builtin(), &config, &versions, date("2020-06-30"));
     let sanitation = card.indicator("17.6").unwrap();
-    assert_eq!((sanitation.numerator, sanitation.denominator, sanitation.value), (Some(1.0), Some(4.0), Some(25.0)));
-    assert_eq!(sanitation.coverage, Some(Coverage { checked: 1, registered: 4 }));
+    assert_eq!(
+        (
+            sanitation.numerator,
+            sanitation.denominator,
+            sanitation.value
+        ),
+        (Some(1.0), Some(4.0), Some(25.0))
+    );
+    assert_eq!(
+        sanitation.coverage,
+        Some(Coverage {
+            checked: 1,
+            registered: 4
+        })
+    );
     // TDMNPB's 70 % of 4 households is 2.8: two more households must pass.
     assert_eq!((sanitation.met, sanitation.gap), (Some(false), Some(2.0)));
 }
@@ -211,15 +331,28 @@ fn livestock_pens_count_only_households_that_raise_livestock() {
     let (config, mut phone, households) = small_commune(3);
     let mut versions = households.clone();
     versions.push(phone.check(&households[0], "2020-03-01T08:00:00+07:00", |_| {}));
-    versions.push(phone.check(&households[1], "2020-03-01T08:00:00+07:00", |c| {
-        c.livestock = crate::record::Livestock { raises: false, pen_hygienic: None }
-    }));
-    versions.push(phone.check(&households[2], "2020-03-01T08:00:00+07:00", |c| {
-        c.livestock = crate::record::Livestock { raises: true, pen_hygienic: Some(false) }
-    }));
+    versions.push(
+        phone.check(&households[1], "2020-03-01T08:00:00+07:00", |c| {
+            c.livestock = crate::record::Livestock {
+                raises: false,
+                pen_hygienic: None,
+            }
+        }),
+    );
+    versions.push(
+        phone.check(&households[2], "2020-03-01T08:00:00+07:00", |c| {
+            c.livestock = crate::record::Livestock {
+                raises: true,
+                pen_hygienic: Some(false),
+            }
+        }),
+    );
     let card = scorecard(Catalog::builtin(), &config, &versions, date("2020-06-30"));
     let pens = card.indicator("17.7").unwrap();
-    assert_eq!((pens.numerator, pens.denominator, pens.value), (Some(1.0), Some(2.0), Some(50.0)));
+    assert_eq!(
+        (pens.numerator, pens.denominator, pens.value),
+        (Some(1.0), Some(2.0), Some(50.0))
+    );
 }
 
 #[test]
@@ -238,9 +371,19 @@ fn a_conflict_is_reported_and_counted_once() {
     versions.extend([check, edit_a, edit_b]);
     let card = scorecard(Catalog::builtin(), &config, &versions, date("2020-06-30"));
     let sanitation = card.indicator("17.6").unwrap();
-    assert_eq!((sanitation.numerator, sanitation.denominator), (Some(0.0), Some(2.0)), "the later head decides");
+    assert_eq!(
+        (sanitation.numerator, sanitation.denominator),
+        (Some(0.0), Some(2.0)),
+        "the later head decides"
+    );
     assert_eq!((sanitation.conflicts, card.conflicts), (1, 1));
-    assert_eq!(sanitation.coverage, Some(Coverage { checked: 1, registered: 2 }));
+    assert_eq!(
+        sanitation.coverage,
+        Some(Coverage {
+            checked: 1,
+            registered: 2
+        })
+    );
 }
 
 #[test]
@@ -286,22 +429,30 @@ fn signs_placed_are_counted_per_village_against_quota() {
 }
 
 /// A random mix of households, checks (some edited concurrently) and roads.
-fn random_records(seed_checks: Vec<(usize, bool, u8)>, roads: Vec<(u16, bool)>) -> (crate::config::CommuneConfig, Vec<crate::record::Version>) {
+fn random_records(
+    seed_checks: Vec<(usize, bool, u8)>,
+    roads: Vec<(u16, bool)>,
+) -> (crate::config::CommuneConfig, Vec<crate::record::Version>) {
     let (config, mut phone, households) = small_commune(5);
     let mut other = Phone::new("thien-ke");
     let mut versions = households.clone();
     for (i, (h, pass, day)) in seed_checks.into_iter().enumerate() {
         let at = format!("2020-03-{:02}T08:{:02}:00+07:00", 1 + day % 28, i % 60);
-        let check = phone.check(&households[h % households.len()], &at, |c| c.bathroom_hygienic = pass);
+        let check = phone.check(&households[h % households.len()], &at, |c| {
+            c.bathroom_hygienic = pass
+        });
         if i % 3 == 0 {
             versions.push(other.edit(&check, &at, |_| {}));
         }
         versions.push(check);
     }
     for (metres, new) in roads {
-        versions.push(phone.road("thien-ke-01", 50.0 + metres as f64, "2020-04-01T08:00:00+07:00", |r| {
-            r.works = if new { Works::New } else { Works::Upgrade }
-        }));
+        versions.push(phone.road(
+            "thien-ke-01",
+            50.0 + metres as f64,
+            "2020-04-01T08:00:00+07:00",
+            |r| r.works = if new { Works::New } else { Works::Upgrade },
+        ));
     }
     (config, versions)
 }

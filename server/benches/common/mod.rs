@@ -15,15 +15,22 @@ use uuid::Uuid;
 
 /// Starts the real router and accept loop on 127.0.0.1 (a free port) on `runtime`; returns the
 /// base URL.
-pub fn start_server(runtime: &tokio::runtime::Runtime, dir: &DataDir) -> (String, Arc<dyn Storage>) {
+pub fn start_server(
+    runtime: &tokio::runtime::Runtime,
+    dir: &DataDir,
+) -> (String, Arc<dyn Storage>) {
     let (storage, photos) = dir.open().expect("open the data directory");
     let state = Arc::new(AppState::new(storage.clone(), photos, Limits::default()));
     let app = ntm_server::router::router(state);
-    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
     let addr = listener.local_addr().unwrap();
     runtime.spawn(async move {
         let limits = Limits::default();
-        ntm_server::serve::serve(listener, app, &limits, std::future::pending()).await.unwrap();
+        ntm_server::serve::serve(listener, app, &limits, std::future::pending())
+            .await
+            .unwrap();
     });
     (format!("http://{addr}"), storage)
 }
@@ -36,7 +43,14 @@ pub fn slug(s: &str) -> Slug {
     Slug::parse(s).unwrap()
 }
 
-pub fn version(commune: &Slug, village: Option<&Slug>, device: Uuid, seq: u64, captured: DateTime<FixedOffset>, body: Body) -> Version {
+pub fn version(
+    commune: &Slug,
+    village: Option<&Slug>,
+    device: Uuid,
+    seq: u64,
+    captured: DateTime<FixedOffset>,
+    body: Body,
+) -> Version {
     let location = matches!(body, Body::RoadSegment(_) | Body::TrashSign(_)).then_some(Location {
         lat: 21.78,
         lon: 105.33,
@@ -68,16 +82,36 @@ pub fn version(commune: &Slug, village: Option<&Slug>, device: Uuid, seq: u64, c
 pub fn check(household_id: Uuid, n: u64) -> Body {
     Body::HouseholdCheck(HouseholdCheck {
         household_id,
-        toilet: Toilet { toilet_type: ToiletType::Septic, meets_standard: n % 3 != 0, checklist: Default::default() },
+        toilet: Toilet {
+            toilet_type: ToiletType::Septic,
+            meets_standard: n % 3 != 0,
+            checklist: Default::default(),
+        },
         bathroom_hygienic: n % 4 != 0,
         water_tank_hygienic: true,
-        three_cleans: ThreeCleans { house: true, kitchen: n % 5 != 0, lane: true },
-        water: Water { hygienic: true, clean: n % 2 == 0 },
-        livestock: Livestock { raises: n % 2 == 0, pen_hygienic: (n % 2 == 0).then_some(n % 6 != 0) },
+        three_cleans: ThreeCleans {
+            house: true,
+            kitchen: n % 5 != 0,
+            lane: true,
+        },
+        water: Water {
+            hygienic: true,
+            clean: n % 2 == 0,
+        },
+        livestock: Livestock {
+            raises: n % 2 == 0,
+            pen_hygienic: (n % 2 == 0).then_some(n % 6 != 0),
+        },
         waste_handled: true,
         drainage_ok: true,
-        health_insurance: HealthInsurance { members: 4, insured: (n % 5) as u32 % 5 },
-        children_under5: ChildrenUnder5 { measured: (n % 3) as u32, stunted: 0 },
+        health_insurance: HealthInsurance {
+            members: 4,
+            insured: (n % 5) as u32 % 5,
+        },
+        children_under5: ChildrenUnder5 {
+            measured: (n % 3) as u32,
+            stunted: 0,
+        },
         note: String::new(),
     })
 }

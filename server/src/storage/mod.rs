@@ -107,7 +107,10 @@ pub enum RedeemRefusal {
 #[derive(Debug, Clone)]
 pub enum PushItem {
     /// Passed validation; `digest` identifies its client-written content (see `sync::digest`).
-    Valid { version: Box<Version>, digest: [u8; 32] },
+    Valid {
+        version: Box<Version>,
+        digest: [u8; 32],
+    },
     /// Failed; `reason` names the field path and the rule.
     Invalid { version_id: String, reason: String },
 }
@@ -128,7 +131,9 @@ pub struct PushBatch {
 #[derive(Debug, Clone, PartialEq)]
 pub enum PushOutcome {
     /// `first_seq` is past the next expected number: nothing was stored.
-    Gap { expected_seq: u64 },
+    Gap {
+        expected_seq: u64,
+    },
     Done(PushResponse),
 }
 
@@ -188,11 +193,25 @@ pub struct Upload {
 /// The storage of everything the server keeps.
 pub trait Storage: Send + Sync + 'static {
     // Communes and their configuration.
-    fn create_commune(&self, commune: &Commune, responsibilities: &std::collections::BTreeMap<String, String>) -> StoreResult<()>;
+    fn create_commune(
+        &self,
+        commune: &Commune,
+        responsibilities: &std::collections::BTreeMap<String, String>,
+    ) -> StoreResult<()>;
     fn commune_config(&self, id: &Slug) -> StoreResult<Option<CommuneConfig>>;
     fn list_communes(&self) -> StoreResult<Vec<Commune>>;
-    fn put_commune_target(&self, commune: &Slug, indicator_id: &str, target: &TargetOverride) -> StoreResult<()>;
-    fn put_province_target(&self, province: &str, indicator_id: &str, target: &TargetOverride) -> StoreResult<()>;
+    fn put_commune_target(
+        &self,
+        commune: &Slug,
+        indicator_id: &str,
+        target: &TargetOverride,
+    ) -> StoreResult<()>;
+    fn put_province_target(
+        &self,
+        province: &str,
+        indicator_id: &str,
+        target: &TargetOverride,
+    ) -> StoreResult<()>;
     fn put_quota(&self, commune: &Slug, quota: &Quota) -> StoreResult<()>;
 
     // Accounts.
@@ -201,30 +220,50 @@ pub trait Storage: Send + Sync + 'static {
     fn list_users(&self) -> StoreResult<Vec<User>>;
     fn set_password(&self, username: &str, password_hash: &str) -> StoreResult<()>;
     fn count_users(&self) -> StoreResult<u64>;
-    fn create_session(&self, token_hash: &str, user_id: i64, expires_at: DateTime<Utc>) -> StoreResult<()>;
+    fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
     /// The user of a live session.
     fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<User>>;
 
     // Enrollment and devices.
     fn create_enrollment(&self, enrollment: &NewEnrollment) -> StoreResult<()>;
     /// Uses a code once, atomically, creating the device.
-    fn redeem_enrollment(&self, code_hash: &str, now: DateTime<Utc>, device: &NewDevice) -> StoreResult<Result<Device, RedeemRefusal>>;
+    fn redeem_enrollment(
+        &self,
+        code_hash: &str,
+        now: DateTime<Utc>,
+        device: &NewDevice,
+    ) -> StoreResult<Result<Device, RedeemRefusal>>;
     fn device_by_token(&self, token_hash: &str) -> StoreResult<Option<Device>>;
     fn device(&self, device_id: Uuid) -> StoreResult<Option<Device>>;
     fn list_devices(&self, commune: &Slug) -> StoreResult<Vec<Device>>;
     fn revoke_device(&self, device_id: Uuid, now: DateTime<Utc>) -> StoreResult<()>;
     /// Registers a device that writes without a token (the server's own demo seeding).
-    fn ensure_seed_device(&self, device_id: Uuid, commune: &Slug, name: &str) -> StoreResult<Device>;
+    fn ensure_seed_device(
+        &self,
+        device_id: Uuid,
+        commune: &Slug,
+        name: &str,
+    ) -> StoreResult<Device>;
 
     // Sync.
     /// Stores a push in one transaction (insert-ignore on `version_id`, outcomes per
     /// `(device_id, device_seq)`, high-water mark, facts) and answers only after COMMIT.
     fn store_versions(&self, batch: &PushBatch) -> StoreResult<PushOutcome>;
-    fn versions_after(&self, commune: &Slug, cursor: u64, limit: usize) -> StoreResult<VersionPage>;
+    fn versions_after(&self, commune: &Slug, cursor: u64, limit: usize)
+        -> StoreResult<VersionPage>;
     /// `(acked_through_seq, server_head)` of a device.
     fn device_status(&self, device_id: Uuid) -> StoreResult<Option<(u64, u64)>>;
     fn server_head(&self, commune: &Slug) -> StoreResult<u64>;
-    fn list_records(&self, commune: &Slug, filter: &RecordFilter) -> StoreResult<(Vec<Version>, Option<u64>)>;
+    fn list_records(
+        &self,
+        commune: &Slug,
+        filter: &RecordFilter,
+    ) -> StoreResult<(Vec<Version>, Option<u64>)>;
     /// Every version of a commune (for a scorecard as of a past date).
     fn commune_versions(&self, commune: &Slug) -> StoreResult<Vec<Version>>;
 
@@ -238,10 +277,21 @@ pub trait Storage: Send + Sync + 'static {
     fn photo_exists(&self, photo: &PhotoId) -> StoreResult<Option<(u64, String)>>;
     /// Communes whose versions reference the photo.
     fn photo_communes(&self, photo: &PhotoId) -> StoreResult<Vec<Slug>>;
-    fn insert_photo(&self, photo: &PhotoId, length: u64, content_type: &str, now: DateTime<Utc>) -> StoreResult<()>;
+    fn insert_photo(
+        &self,
+        photo: &PhotoId,
+        length: u64,
+        content_type: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
     fn create_upload(&self, upload: &Upload) -> StoreResult<()>;
     fn upload(&self, id: Uuid) -> StoreResult<Option<Upload>>;
-    fn set_upload_offset(&self, id: Uuid, offset: u64, expires_at: DateTime<Utc>) -> StoreResult<()>;
+    fn set_upload_offset(
+        &self,
+        id: Uuid,
+        offset: u64,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
     fn complete_upload(&self, id: Uuid) -> StoreResult<()>;
     fn delete_upload(&self, id: Uuid) -> StoreResult<()>;
     /// Uploads past their expiry, to be removed with their partial files.

@@ -43,8 +43,14 @@ impl AnyStorage {
     /// Runs one SQL statement behind the trait's back (to make the stored facts drift).
     fn execute_raw(&self, sql: &'static str) {
         match self {
-            AnyStorage::Sqlite(s, _) => s.with_write_transaction(|tx| Ok(tx.execute(sql, [])?)).map(drop).unwrap(),
-            AnyStorage::Postgres(s, _) => s.with_write_transaction(|tx| tx.execute(sql, &[])).map(drop).unwrap(),
+            AnyStorage::Sqlite(s, _) => s
+                .with_write_transaction(|tx| Ok(tx.execute(sql, [])?))
+                .map(drop)
+                .unwrap(),
+            AnyStorage::Postgres(s, _) => s
+                .with_write_transaction(|tx| tx.execute(sql, &[]))
+                .map(drop)
+                .unwrap(),
         }
     }
 }
@@ -58,7 +64,10 @@ fn fixture(backend: Backend) -> Fixture {
     let storage = match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
-            AnyStorage::Sqlite(SqliteStorage::open(&dir.path().join("ntm.sqlite3")).unwrap(), dir)
+            AnyStorage::Sqlite(
+                SqliteStorage::open(&dir.path().join("ntm.sqlite3")).unwrap(),
+                dir,
+            )
         }
         Backend::Postgres => {
             let db = ScratchDatabase::for_tests();
@@ -66,8 +75,13 @@ fn fixture(backend: Backend) -> Fixture {
         }
     };
     let demo = thien_ke().unwrap();
-    storage.create_commune(&demo.config.commune, &demo.config.responsibilities).unwrap();
-    Fixture { storage, commune: demo.config.commune.id }
+    storage
+        .create_commune(&demo.config.commune, &demo.config.responsibilities)
+        .unwrap();
+    Fixture {
+        storage,
+        commune: demo.config.commune.id,
+    }
 }
 
 fn enroll(f: &Fixture, role: Role) -> Device {
@@ -81,10 +95,20 @@ fn enroll(f: &Fixture, role: Role) -> Device {
             created_by: "test".into(),
         })
         .unwrap();
-    f.storage.ensure_seed_device(Uuid::now_v7(), &f.commune, "phone").unwrap()
+    f.storage
+        .ensure_seed_device(Uuid::now_v7(), &f.commune, "phone")
+        .unwrap()
 }
 
-fn household(f: &Fixture, device: &Device, seq: u64, entity: Uuid, parents: Vec<Uuid>, members: u32, at: &str) -> Version {
+fn household(
+    f: &Fixture,
+    device: &Device,
+    seq: u64,
+    entity: Uuid,
+    parents: Vec<Uuid>,
+    members: u32,
+    at: &str,
+) -> Version {
     Version {
         version_id: Uuid::now_v7(),
         entity_id: entity,
@@ -100,7 +124,12 @@ fn household(f: &Fixture, device: &Device, seq: u64, entity: Uuid, parents: Vec<
         location: None,
         photos: Vec::new(),
         deleted: false,
-        body: Body::Household(Household { code: "H1".into(), head_name: "Chủ hộ".into(), members, address: String::new() }),
+        body: Body::Household(Household {
+            code: "H1".into(),
+            head_name: "Chủ hộ".into(),
+            members,
+            address: String::new(),
+        }),
     }
 }
 
@@ -108,7 +137,13 @@ fn batch(device: &Device, first_seq: u64, versions: &[Version]) -> PushBatch {
     PushBatch {
         device_id: device.device_id,
         first_seq,
-        items: versions.iter().map(|v| PushItem::Valid { digest: digest(v), version: Box::new(v.clone()) }).collect(),
+        items: versions
+            .iter()
+            .map(|v| PushItem::Valid {
+                digest: digest(v),
+                version: Box::new(v.clone()),
+            })
+            .collect(),
         received_at: Utc::now(),
         check_clocks: true,
     }
@@ -124,12 +159,30 @@ fn done(outcome: PushOutcome) -> ntm_field::protocol::PushResponse {
 fn a_replayed_push_gets_the_recorded_answer_and_stores_nothing_twice(backend: Backend) {
     let f = fixture(backend);
     let d = enroll(&f, Role::Enumerator);
-    let vs: Vec<_> = (1..=3).map(|s| household(&f, &d, s, Uuid::now_v7(), vec![], 4, "2020-01-05T08:00:00+07:00")).collect();
+    let vs: Vec<_> = (1..=3)
+        .map(|s| {
+            household(
+                &f,
+                &d,
+                s,
+                Uuid::now_v7(),
+                vec![],
+                4,
+                "2020-01-05T08:00:00+07:00",
+            )
+        })
+        .collect();
     let mut items = batch(&d, 1, &vs);
-    items.items[1] = PushItem::Invalid { version_id: vs[1].version_id.to_string(), reason: "body.members: must be between 1 and 100".into() };
+    items.items[1] = PushItem::Invalid {
+        version_id: vs[1].version_id.to_string(),
+        reason: "body.members: must be between 1 and 100".into(),
+    };
     let first = done(f.storage.store_versions(&items).unwrap());
     assert_eq!(first.acked_through_seq, 3);
-    assert_eq!(first.results.iter().map(|r| r.status).collect::<Vec<_>>(), [PushStatus::Stored, PushStatus::Rejected, PushStatus::Stored]);
+    assert_eq!(
+        first.results.iter().map(|r| r.status).collect::<Vec<_>>(),
+        [PushStatus::Stored, PushStatus::Rejected, PushStatus::Stored]
+    );
     // The replay carries a valid version at seq 2 this time: the recorded answer still wins.
     let again = done(f.storage.store_versions(&batch(&d, 1, &vs)).unwrap());
     assert_eq!(again, first);
@@ -143,18 +196,43 @@ fn a_replayed_push_gets_the_recorded_answer_and_stores_nothing_twice(backend: Ba
 fn a_gap_is_refused_with_the_expected_sequence_and_stores_nothing(backend: Backend) {
     let f = fixture(backend);
     let d = enroll(&f, Role::Enumerator);
-    let v = household(&f, &d, 2, Uuid::now_v7(), vec![], 4, "2020-01-05T08:00:00+07:00");
-    assert_eq!(f.storage.store_versions(&batch(&d, 2, &[v])).unwrap(), PushOutcome::Gap { expected_seq: 1 });
+    let v = household(
+        &f,
+        &d,
+        2,
+        Uuid::now_v7(),
+        vec![],
+        4,
+        "2020-01-05T08:00:00+07:00",
+    );
+    assert_eq!(
+        f.storage.store_versions(&batch(&d, 2, &[v])).unwrap(),
+        PushOutcome::Gap { expected_seq: 1 }
+    );
     assert_eq!(f.storage.server_head(&f.commune).unwrap(), 0);
     assert_eq!(f.storage.device_status(d.device_id).unwrap(), Some((0, 0)));
 }
 
-fn the_same_version_id_is_a_duplicate_with_the_same_content_and_corrupt_with_another(backend: Backend) {
+fn the_same_version_id_is_a_duplicate_with_the_same_content_and_corrupt_with_another(
+    backend: Backend,
+) {
     let f = fixture(backend);
     let a = enroll(&f, Role::Enumerator);
     let b = enroll(&f, Role::Enumerator);
-    let v = household(&f, &a, 1, Uuid::now_v7(), vec![], 4, "2020-01-05T08:00:00+07:00");
-    done(f.storage.store_versions(&batch(&a, 1, std::slice::from_ref(&v))).unwrap());
+    let v = household(
+        &f,
+        &a,
+        1,
+        Uuid::now_v7(),
+        vec![],
+        4,
+        "2020-01-05T08:00:00+07:00",
+    );
+    done(
+        f.storage
+            .store_versions(&batch(&a, 1, std::slice::from_ref(&v)))
+            .unwrap(),
+    );
     // A restored phone re-sends it under its new device id and sequence.
     let mut resent = v.clone();
     resent.device_id = b.device_id;
@@ -164,10 +242,18 @@ fn the_same_version_id_is_a_duplicate_with_the_same_content_and_corrupt_with_ano
     if let Body::Household(h) = &mut changed.body {
         h.members = 5;
     }
-    let r = done(f.storage.store_versions(&batch(&b, 1, &[resent, changed])).unwrap());
+    let r = done(
+        f.storage
+            .store_versions(&batch(&b, 1, &[resent, changed]))
+            .unwrap(),
+    );
     assert_eq!(r.results[0].status, PushStatus::Duplicate);
     assert_eq!(r.results[1].status, PushStatus::Rejected);
-    assert!(r.results[1].reason.as_deref().unwrap().starts_with("corrupt"));
+    assert!(r.results[1]
+        .reason
+        .as_deref()
+        .unwrap()
+        .starts_with("corrupt"));
     assert_eq!(f.storage.commune_versions(&f.commune).unwrap().len(), 1);
 }
 
@@ -179,23 +265,65 @@ fn incremental_facts_follow_edits_conflicts_and_deletes_and_equal_a_recompute(ba
     let e2 = Uuid::now_v7();
     let base1 = household(&f, &a, 1, e1, vec![], 4, "2020-01-05T08:00:00+07:00");
     let base2 = household(&f, &a, 2, e2, vec![], 3, "2020-01-05T08:00:00+07:00");
-    done(f.storage.store_versions(&batch(&a, 1, &[base1.clone(), base2.clone()])).unwrap());
+    done(
+        f.storage
+            .store_versions(&batch(&a, 1, &[base1.clone(), base2.clone()]))
+            .unwrap(),
+    );
     // Two phones edit household 1 concurrently; household 2 is deleted.
-    let edit_a = household(&f, &a, 3, e1, vec![base1.version_id], 5, "2020-02-01T08:00:00+07:00");
-    let mut gone = household(&f, &a, 4, e2, vec![base2.version_id], 3, "2020-02-02T08:00:00+07:00");
+    let edit_a = household(
+        &f,
+        &a,
+        3,
+        e1,
+        vec![base1.version_id],
+        5,
+        "2020-02-01T08:00:00+07:00",
+    );
+    let mut gone = household(
+        &f,
+        &a,
+        4,
+        e2,
+        vec![base2.version_id],
+        3,
+        "2020-02-02T08:00:00+07:00",
+    );
     gone.deleted = true;
-    let edit_b = household(&f, &b, 1, e1, vec![base1.version_id], 6, "2020-02-03T08:00:00+07:00");
-    done(f.storage.store_versions(&batch(&a, 3, &[edit_a, gone])).unwrap());
+    let edit_b = household(
+        &f,
+        &b,
+        1,
+        e1,
+        vec![base1.version_id],
+        6,
+        "2020-02-03T08:00:00+07:00",
+    );
+    done(
+        f.storage
+            .store_versions(&batch(&a, 3, &[edit_a, gone]))
+            .unwrap(),
+    );
     done(f.storage.store_versions(&batch(&b, 1, &[edit_b])).unwrap());
 
     let snap = f.storage.commune_facts(&f.commune).unwrap();
     assert_eq!(snap.facts.conflicts, 1);
-    assert_eq!(snap.facts.households.len(), 1, "the deleted household left the registry");
-    assert_eq!(snap.facts.households[0].members, 6, "the later head decides");
+    assert_eq!(
+        snap.facts.households.len(),
+        1,
+        "the deleted household left the registry"
+    );
+    assert_eq!(
+        snap.facts.households[0].members, 6,
+        "the later head decides"
+    );
     assert_eq!(snap.latest_capture, Some("2020-02-03".parse().unwrap()));
     let versions = f.storage.commune_versions(&f.commune).unwrap();
     let far = "9999-12-31".parse().unwrap();
-    assert_eq!(snap.facts, CommuneFacts::from_versions(&f.commune, &versions, far, &TrackFilter::default()));
+    assert_eq!(
+        snap.facts,
+        CommuneFacts::from_versions(&f.commune, &versions, far, &TrackFilter::default())
+    );
     let report = f.storage.recompute(&f.commune).unwrap();
     assert!(report.agreed && report.differences == 0, "{report:?}");
     assert_eq!((report.versions, report.entities), (5, 2));
@@ -204,19 +332,40 @@ fn incremental_facts_follow_edits_conflicts_and_deletes_and_equal_a_recompute(ba
 fn recompute_notices_and_repairs_facts_that_drifted(backend: Backend) {
     let f = fixture(backend);
     let a = enroll(&f, Role::Enumerator);
-    let v = household(&f, &a, 1, Uuid::now_v7(), vec![], 4, "2020-01-05T08:00:00+07:00");
+    let v = household(
+        &f,
+        &a,
+        1,
+        Uuid::now_v7(),
+        vec![],
+        4,
+        "2020-01-05T08:00:00+07:00",
+    );
     done(f.storage.store_versions(&batch(&a, 1, &[v])).unwrap());
     f.storage.execute_raw("UPDATE entity_facts SET fact = NULL");
     let report = f.storage.recompute(&f.commune).unwrap();
     assert!(!report.agreed);
     assert_eq!(report.differences, 1);
     assert!(f.storage.recompute(&f.commune).unwrap().agreed, "rewritten");
-    assert_eq!(f.storage.commune_facts(&f.commune).unwrap().facts.households.len(), 1);
+    assert_eq!(
+        f.storage
+            .commune_facts(&f.commune)
+            .unwrap()
+            .facts
+            .households
+            .len(),
+        1
+    );
 }
 
 fn an_enrollment_code_is_used_once_and_expires(backend: Backend) {
     let f = fixture(backend);
-    let new_device = || NewDevice { device_id: Uuid::now_v7(), token_hash: format!("t{}", Uuid::now_v7()), name: "p".into(), platform: "android".into() };
+    let new_device = || NewDevice {
+        device_id: Uuid::now_v7(),
+        token_hash: format!("t{}", Uuid::now_v7()),
+        name: "p".into(),
+        platform: "android".into(),
+    };
     let code = |hours: i64| {
         let hash = format!("c{}", Uuid::now_v7());
         f.storage
@@ -232,12 +381,31 @@ fn an_enrollment_code_is_used_once_and_expires(backend: Backend) {
         hash
     };
     let c = code(1);
-    let d = f.storage.redeem_enrollment(&c, Utc::now(), &new_device()).unwrap().unwrap();
+    let d = f
+        .storage
+        .redeem_enrollment(&c, Utc::now(), &new_device())
+        .unwrap()
+        .unwrap();
     assert_eq!((d.role, d.high_water), (Role::Enumerator, 0));
-    assert_eq!(f.storage.redeem_enrollment(&c, Utc::now(), &new_device()).unwrap(), Err(RedeemRefusal::AlreadyUsed));
+    assert_eq!(
+        f.storage
+            .redeem_enrollment(&c, Utc::now(), &new_device())
+            .unwrap(),
+        Err(RedeemRefusal::AlreadyUsed)
+    );
     let old = code(1);
-    assert_eq!(f.storage.redeem_enrollment(&old, Utc::now() + Duration::hours(2), &new_device()).unwrap(), Err(RedeemRefusal::Expired));
-    assert_eq!(f.storage.redeem_enrollment("nope", Utc::now(), &new_device()).unwrap(), Err(RedeemRefusal::Unknown));
+    assert_eq!(
+        f.storage
+            .redeem_enrollment(&old, Utc::now() + Duration::hours(2), &new_device())
+            .unwrap(),
+        Err(RedeemRefusal::Expired)
+    );
+    assert_eq!(
+        f.storage
+            .redeem_enrollment("nope", Utc::now(), &new_device())
+            .unwrap(),
+        Err(RedeemRefusal::Unknown)
+    );
     assert_eq!(f.storage.list_devices(&f.commune).unwrap().len(), 1);
 }
 

@@ -616,7 +616,12 @@ pub async fn get_photo(
         ));
     }
     let st = state.clone();
-    let data = blocking(move || st.photos.read(&id).map_err(|e| ApiError::internal(format!("cannot read the photo: {e}")))).await?;
+    let data = blocking(move || {
+        st.photos
+            .read(&id)
+            .map_err(|e| ApiError::internal(format!("cannot read the photo: {e}")))
+    })
+    .await?;
     let mut r = Body::from(data).into_response();
     let h = r.headers_mut();
     h.insert(
