@@ -60,10 +60,16 @@ use super::*;
 
 /// The migrations, oldest first: `(name, SQL)`. Each runs once, in one transaction with the
 /// record that it ran.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "20260521090000_init",
-    include_str!("../../migrations/postgres/20260521090000_init.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "20260521090000_init",
+        include_str!("../../migrations/postgres/20260521090000_init.sql"),
+    ),
+    (
+        "20261128163000_facts_generation",
+        include_str!("../../migrations/postgres/20261128163000_facts_generation.sql"),
+    ),
+];
 
 /// Key of the advisory lock under which servers starting together migrate one at a time.
 const MIGRATION_LOCK: i64 = 0x6e74_6d5f_6d69_6772; // "ntm_migr"
@@ -262,6 +268,8 @@ pub struct PostgresStorage {
     /// `None` only while being dropped (see `Drop`).
     pool: Option<Pool<PostgresConnectionManager<NoTls>>>,
     filter: TrackFilter,
+    /// The facts last read per commune, with the `(server_head, facts_generation)` they are of.
+    facts_cache: std::sync::Mutex<HashMap<Slug, (i64, i64, std::sync::Arc<FactsSnapshot>)>>,
 }
 
 impl Drop for PostgresStorage {
@@ -298,9 +306,17 @@ impl PostgresStorage {
         let storage = PostgresStorage {
             pool: Some(pool),
             filter: TrackFilter::default(),
+            facts_cache: std::sync::Mutex::new(HashMap::new()),
         };
         outside_runtime(|| storage.migrate())?;
         Ok(storage)
+    }
+
+    fn cached_facts(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<Slug, (i64, i64, std::sync::Arc<FactsSnapshot>)>> {
+        // A panic while holding it leaves a map of complete entries.
+        self.facts_cache.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn connection(&self) -> StoreResult<PooledConnection<PostgresConnectionManager<NoTls>>> {
@@ -1511,6 +1527,20 @@ impl Storage for PostgresStorage {
                 .isolation_level(IsolationLevel::RepeatableRead)
                 .read_only(true)
                 .start()?;
+            let Some(sync) = tx.query_opt(
+                "SELECT server_head, facts_generation, latest_capture_date FROM commune_sync WHERE commune_id = $1",
+                &[&commune.as_str()],
+            )?
+            else {
+                return Ok(FactsSnapshot { facts: CommuneFacts::from_entity_facts(Vec::new()), latest_capture: None });
+            };
+            let (head, generation): (i64, i64) = (sync.get(0), sync.get(1));
+            let latest: Option<NaiveDate> = sync.get(2);
+            if let Some((h, g, snap)) = self.cached_facts().get(commune) {
+                if (*h, *g) == (head, generation) {
+                    return Ok(FactsSnapshot::clone(snap));
+                }
+            }
             let mut conflicts = 0usize;
             let mut facts = Vec::new();
             for r in tx.query(
@@ -1524,19 +1554,16 @@ impl Storage for PostgresStorage {
                     facts.push(serde_json::from_str::<EntityFact>(text)?);
                 }
             }
-            let latest: Option<NaiveDate> = tx
-                .query_opt(
-                    "SELECT latest_capture_date FROM commune_sync WHERE commune_id = $1",
-                    &[&commune.as_str()],
-                )?
-                .and_then(|r| r.get(0));
             tx.commit()?;
             let mut facts = CommuneFacts::from_entity_facts(facts);
             facts.conflicts = conflicts;
-            Ok(FactsSnapshot {
-                facts,
-                latest_capture: latest,
-            })
+            let snap = FactsSnapshot { facts, latest_capture: latest };
+            let mut cached = self.cached_facts();
+            if cached.len() > 1000 {
+                cached.clear();
+            }
+            cached.insert(commune.clone(), (head, generation, std::sync::Arc::new(snap.clone())));
+            Ok(snap)
         })
     }
 
@@ -1572,7 +1599,7 @@ impl Storage for PostgresStorage {
                 )?;
             }
             tx.execute(
-                "UPDATE commune_sync SET latest_capture_date = $1 WHERE commune_id = $2",
+                "UPDATE commune_sync SET latest_capture_date = $1, facts_generation = facts_generation + 1 WHERE commune_id = $2",
                 &[&latest_capture(&versions), &commune.as_str()],
             )?;
             Ok(RecomputeReport { commune_id: commune.clone(), versions: versions.len(), entities: expected.len(), differences, agreed })
