@@ -4,8 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
+use dioxus::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+
+use crate::services::use_services;
 
 /// The drafts folder of one files directory.
 #[derive(Debug, Clone)]
@@ -74,6 +77,24 @@ impl Drafts {
     pub fn exists(&self, key: &str) -> bool {
         self.path(key).exists()
     }
+}
+
+/// A form's state kept as a draft: what was saved under `key` when the form was last left,
+/// else `initial()`; every change is written back as the user types.
+pub fn use_draft<T>(key: &str, initial: impl FnOnce() -> T) -> Signal<T>
+where
+    T: Serialize + DeserializeOwned + 'static,
+{
+    let drafts = use_services().drafts.clone();
+    let form = use_signal({
+        let (drafts, key) = (drafts.clone(), key.to_owned());
+        move || drafts.load(&key).unwrap_or_else(initial)
+    });
+    use_effect({
+        let key = key.to_owned();
+        move || drafts.save(&key, &*form.read())
+    });
+    form
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use crate::components::{
     ActionBar, ChoiceList, FieldMessage, NumberField, Page, PhotoSlot, TextField, VerdictCard,
     YesNo,
 };
+use crate::drafts::use_draft;
 use crate::forms::{from_wire_key, wire_key, CheckForm, FormErrors};
 use crate::i18n::use_i18n;
 use crate::platform::PositionOptions;
@@ -55,37 +56,20 @@ pub fn HouseholdCheckScreen(household_id: Uuid, edit: Option<Uuid>) -> Element {
         Some(v) => format!("check-edit-{v}"),
         None => format!("check-{household_id}"),
     };
-    let mut form = use_signal({
-        let services = services.clone();
-        let household = household.clone();
-        let draft_key = draft_key.clone();
-        move || {
-            services
-                .drafts
-                .load::<CheckForm>(&draft_key)
-                .unwrap_or_else(|| {
-                    let edited = edit
-                        .and_then(|v| services.store.version(v).ok().flatten())
-                        .and_then(|v| CheckForm::from_version(&v));
-                    edited.unwrap_or_else(|| match &household {
-                        Some(h) => CheckForm::new(household_id, h.village_id.clone(), h.members),
-                        None => CheckForm {
-                            household_id,
-                            ..CheckForm::default()
-                        },
-                    })
-                })
-        }
+    let mut form = use_draft(&draft_key, || {
+        let edited = edit
+            .and_then(|v| services.store.version(v).ok().flatten())
+            .and_then(|v| CheckForm::from_version(&v));
+        edited.unwrap_or_else(|| match &household {
+            Some(h) => CheckForm::new(household_id, h.village_id.clone(), h.members),
+            None => CheckForm {
+                household_id,
+                ..CheckForm::default()
+            },
+        })
     });
     let mut attempted = use_signal(|| false);
     let mut save_problems = use_signal(FormErrors::default);
-
-    // The draft follows every keystroke.
-    use_effect({
-        let drafts = services.drafts.clone();
-        let draft_key = draft_key.clone();
-        move || drafts.save(&draft_key, &*form.read())
-    });
 
     // Where the check was made, when the phone can tell; the check does not wait for it.
     use_future({

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::components::{
     ActionBar, ChoiceList, NumberField, Page, PhotoSlot, TextField, VillageSelect,
 };
+use crate::drafts::use_draft;
 use crate::fmt;
 use crate::forms::{from_wire_key, wire_key, FormErrors, RoadForm};
 use crate::i18n::{use_i18n, I18n};
@@ -129,27 +130,13 @@ pub fn RoadDetailsScreen(edit: Option<Uuid>) -> Element {
         Some(v) => format!("road-edit-{v}"),
         None => "road-details".to_owned(),
     };
-    let mut form = use_signal({
-        let services = services.clone();
-        let draft_key = draft_key.clone();
-        move || {
-            services
-                .drafts
-                .load::<RoadForm>(&draft_key)
-                .unwrap_or_else(|| {
-                    edit.and_then(|v| services.store.version(v).ok().flatten())
-                        .and_then(|v| RoadForm::from_version(&v))
-                        .unwrap_or_default()
-                })
-        }
+    let mut form = use_draft(&draft_key, || {
+        edit.and_then(|v| services.store.version(v).ok().flatten())
+            .and_then(|v| RoadForm::from_version(&v))
+            .unwrap_or_default()
     });
     let mut attempted = use_signal(|| false);
     let mut save_problems = use_signal(FormErrors::default);
-    use_effect({
-        let drafts = services.drafts.clone();
-        let draft_key = draft_key.clone();
-        move || drafts.save(&draft_key, &*form.read())
-    });
 
     let f = form.read().clone();
     let track = if f.edit_of.is_some() {

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::components::{
     ActionBar, ChoiceList, FieldMessage, HouseholdPicker, Page, PhotoSlot, TextField, VillageSelect,
 };
+use crate::drafts::use_draft;
 use crate::fmt;
 use crate::forms::{from_wire_key, wire_key, FormErrors, SignFix, SignForm};
 use crate::i18n::use_i18n;
@@ -33,28 +34,14 @@ pub fn SignScreen(edit: Option<Uuid>) -> Element {
         Some(v) => format!("sign-edit-{v}"),
         None => "sign".to_owned(),
     };
-    let mut form = use_signal({
-        let services = services.clone();
-        let draft_key = draft_key.clone();
-        move || {
-            services
-                .drafts
-                .load::<SignForm>(&draft_key)
-                .unwrap_or_else(|| {
-                    edit.and_then(|v| services.store.version(v).ok().flatten())
-                        .and_then(|v| SignForm::from_version(&v))
-                        .unwrap_or_default()
-                })
-        }
+    let mut form = use_draft(&draft_key, || {
+        edit.and_then(|v| services.store.version(v).ok().flatten())
+            .and_then(|v| SignForm::from_version(&v))
+            .unwrap_or_default()
     });
     let mut attempted = use_signal(|| false);
     let mut save_problems = use_signal(FormErrors::default);
     let mut collecting = use_signal(|| None::<Task>);
-    use_effect({
-        let drafts = services.drafts.clone();
-        let draft_key = draft_key.clone();
-        move || drafts.save(&draft_key, &*form.read())
-    });
 
     let gate = app.settings.read().gps_accuracy_gate_m;
     let f = form.read().clone();
