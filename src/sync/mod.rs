@@ -87,8 +87,10 @@ pub struct SyncProgress {
     pub bytes_total: u64,
     /// Versions pulled in this round.
     pub pulled: u64,
-    /// The last round's failure, in words, until a round succeeds.
+    /// The last round's failure, in words (for the technical detail), until a round succeeds.
     pub last_error: Option<String>,
+    /// What that failure means for the person holding the phone; the app words it.
+    pub last_failure: Option<FailureKind>,
     /// Completed rounds since the engine started.
     pub rounds: u64,
 }
@@ -108,7 +110,42 @@ pub enum SyncError {
     PhotoDamaged(String),
 }
 
+/// A failed round as the person holding the phone needs to hear it: whether to wait or to
+/// act, and what to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The phone has no enrollment: enroll it.
+    NotEnrolled,
+    /// No connection, or it dropped: the engine retries by itself.
+    Offline,
+    /// The server no longer accepts this phone (401/403): it needs a new enrollment code.
+    Refused,
+    /// The server turned the data down as a whole (another 4xx): the app may be too old.
+    Rejected,
+    /// The server had trouble or answered something unreadable: the engine retries by itself.
+    ServerTrouble,
+    /// The phone's own database failed.
+    Storage,
+    /// A photo file on the phone no longer matches its id.
+    PhotoDamaged,
+}
+
 impl SyncError {
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            SyncError::NotEnrolled => FailureKind::NotEnrolled,
+            SyncError::Client(ClientError::Network(_)) => FailureKind::Offline,
+            SyncError::Client(ClientError::Status {
+                status: 401 | 403, ..
+            }) => FailureKind::Refused,
+            SyncError::Client(e) if e.is_transient() => FailureKind::ServerTrouble,
+            SyncError::Client(_) => FailureKind::Rejected,
+            SyncError::Protocol(_) => FailureKind::ServerTrouble,
+            SyncError::Store(_) => FailureKind::Storage,
+            SyncError::PhotoDamaged(_) => FailureKind::PhotoDamaged,
+        }
+    }
+
     /// Worth retrying by itself (network trouble, a server error).
     pub fn is_transient(&self) -> bool {
         match self {
@@ -201,9 +238,13 @@ impl SyncEngine {
             match &result {
                 Ok(_) => {
                     p.last_error = None;
+                    p.last_failure = None;
                     p.rounds += 1;
                 }
-                Err(e) => p.last_error = Some(e.to_string()),
+                Err(e) => {
+                    p.last_error = Some(e.to_string());
+                    p.last_failure = Some(e.kind());
+                }
             }
         });
         result
@@ -224,6 +265,7 @@ impl SyncEngine {
                 bytes_total: counts.pending_photo_bytes,
                 rounds: p.rounds,
                 last_error: p.last_error.clone(),
+                last_failure: p.last_failure,
                 ..SyncProgress::default()
             }
         });
@@ -572,5 +614,35 @@ async fn background(engine: Arc<SyncEngine>, mut commands: mpsc::UnboundedReceiv
                 online = now_online;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(status: u16) -> SyncError {
+        SyncError::Client(ClientError::Status {
+            status,
+            code: "x".into(),
+            message: "x".into(),
+            expected_seq: None,
+        })
+    }
+
+    #[test]
+    fn a_failure_says_whether_to_wait_or_to_act() {
+        let network = SyncError::Client(ClientError::Network("reset".into()));
+        assert_eq!(network.kind(), FailureKind::Offline);
+        assert_eq!(status(401).kind(), FailureKind::Refused);
+        assert_eq!(status(403).kind(), FailureKind::Refused);
+        assert_eq!(status(413).kind(), FailureKind::Rejected);
+        assert_eq!(status(503).kind(), FailureKind::ServerTrouble);
+        assert_eq!(status(429).kind(), FailureKind::ServerTrouble);
+        assert_eq!(SyncError::NotEnrolled.kind(), FailureKind::NotEnrolled);
+        assert_eq!(
+            SyncError::PhotoDamaged("ab".into()).kind(),
+            FailureKind::PhotoDamaged
+        );
     }
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use ntm_field::protocol::Role;
 use ntm_field::record::Version;
 use ntm_field::store::{HouseholdFilter, Store};
-use ntm_field::sync::{Phase, SyncEngine};
+use ntm_field::sync::{FailureKind, Phase, SyncEngine};
 use ntm_tests::phone::*;
 use ntm_tests::proxy::{Fault, Proxy};
 use ntm_tests::server::{Api, TestServer};
@@ -149,7 +149,7 @@ async fn records_and_photos_go_up_and_come_down_to_another_phone_with_the_same_s
     server_photo_hashes_match(&env.server.base, &token, &photos).await;
 
     // The offline scorecard equals the server's, figure by figure.
-    let today = chrono::Utc::now().date_naive();
+    let today = ntm_field::time::local_date(&chrono::Utc::now().fixed_offset());
     let local = b.store.scorecard(today).unwrap().unwrap();
     let remote = server_scorecard(&env.admin, COMMUNE, &today.to_string()).await;
     assert_same_scorecard(&local, &remote);
@@ -440,6 +440,11 @@ async fn the_background_engine_syncs_when_the_network_returns_and_backs_off_whil
             progress.changed().await.unwrap();
             let p = progress.borrow().clone();
             if p.phase == Phase::Waiting && p.last_error.is_some() {
+                assert_eq!(
+                    p.last_failure,
+                    Some(FailureKind::Offline),
+                    "a dropped connection reads as offline, not as a refusal"
+                );
                 return;
             }
         }
@@ -472,4 +477,33 @@ async fn the_background_engine_syncs_when_the_network_returns_and_backs_off_whil
     .expect("sync_now sends the new record");
     handle.shutdown().await;
     assert_eq!(env.server_versions_once(&a).await.len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_phone_is_told_to_enroll_again_and_keeps_what_it_saved() {
+    let env = env().await;
+    let a = env.phone().await;
+    let h = a
+        .store
+        .create(household_draft("TK03-001", "thien-ke-03"))
+        .unwrap();
+    a.engine.sync_once().await.unwrap();
+    let revoked = env
+        .admin
+        .post(
+            &format!("/api/v1/devices/{}/revoke", a.device_id()),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(revoked.status, 204, "{:?}", revoked.body);
+    a.store.create(check_draft(&h, true)).unwrap();
+    let err = a.engine.sync_once().await.unwrap_err();
+    assert_eq!(err.kind(), FailureKind::Refused, "{err}");
+    let p = a.engine.progress().borrow().clone();
+    assert_eq!(p.last_failure, Some(FailureKind::Refused));
+    assert_eq!(
+        a.store.outbox().unwrap().len(),
+        1,
+        "the check waits on the phone"
+    );
 }

@@ -2,12 +2,25 @@
 //! photos, with bytes), the last problem in words with what to do, and a button to sync now.
 
 use dioxus::prelude::*;
-use ntm_field::sync::Phase;
+use ntm_field::sync::{FailureKind, Phase};
 
 use crate::components::{ActionBar, Page};
 use crate::fmt;
 use crate::i18n::use_i18n;
 use crate::services::{use_app, use_services};
+
+/// What to tell the person about a failed round: wait (the engine retries by itself) or what
+/// to do. Whatever it is, the records stay on the phone.
+pub fn failure_message(kind: Option<FailureKind>) -> &'static str {
+    match kind {
+        Some(FailureKind::NotEnrolled) => "err-enroll-first",
+        Some(FailureKind::Refused) => "err-sync-refused",
+        Some(FailureKind::Rejected) => "err-sync-rejected",
+        Some(FailureKind::Storage) => "err-store",
+        Some(FailureKind::PhotoDamaged) => "err-sync-photo-damaged",
+        Some(FailureKind::Offline | FailureKind::ServerTrouble) | None => "err-sync-failed",
+    }
+}
 
 /// A labelled progress bar.
 #[component]
@@ -105,7 +118,7 @@ pub fn SyncScreen() -> Element {
             }
             if let Some(err) = p.last_error.clone() {
                 div { class: "field-error", id: "sync-error", role: "alert",
-                    p { {t.t("err-sync-failed")} }
+                    p { {t.t(failure_message(p.last_failure))} }
                     p { class: "detail", "{err}" }
                 }
             }
