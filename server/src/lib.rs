@@ -18,6 +18,7 @@ pub mod seed;
 pub mod serve;
 pub mod storage;
 pub mod sync;
+pub mod tus;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

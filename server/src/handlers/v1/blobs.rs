@@ -11,40 +11,25 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
 use chrono::{DateTime, Utc};
 use http_body_util::BodyExt;
 use ntm_field::ids::PhotoId;
-use sha2::Digest;
 use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 use uuid::Uuid;
 
 use crate::auth::{Access, AnyAuth, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::storage::Upload;
+use crate::tus::{
+    checksum_mismatch, parse_checksum, parse_metadata, parse_upload_length, parse_upload_offset,
+    start_patch, ChunkChecksum, PatchStart, Progress, Settled,
+};
 use crate::{blocking, AppState};
 
 pub const TUS_VERSION: &str = "1.0.0";
 pub const TUS_EXTENSIONS: &str = "creation,checksum,termination,expiration";
 pub const TUS_CHECKSUMS: &str = "sha1,sha256";
 const UPLOADS_PATH: &str = "/api/v1/blobs/uploads";
-/// Photo types served back as they were declared; anything else could be a page in disguise.
-const PHOTO_TYPES: &[&str] = &[
-    "image/jpeg",
-    "image/png",
-    "image/webp",
-    "image/heic",
-    "image/heif",
-];
-
-fn checksum_mismatch(message: impl Into<String>) -> ApiError {
-    ApiError::new(
-        StatusCode::from_u16(460).expect("460 is a valid status"),
-        "checksum_mismatch",
-        message,
-    )
-}
-
 fn tus(e: ApiError) -> ApiError {
     e.with_header("Tus-Resumable", TUS_VERSION)
 }
@@ -100,65 +85,6 @@ pub async fn options(State(state): State<Arc<AppState>>) -> Response {
     )
 }
 
-/// `sha256 <b64>,content_type <b64>` -> (photo id, content type).
-fn parse_metadata(value: Option<&str>) -> ApiResult<(PhotoId, String)> {
-    let value = value.ok_or_else(|| {
-        ApiError::bad_request(
-            "missing_metadata",
-            "send Upload-Metadata: sha256 <base64 of the hex SHA-256>,content_type <base64>",
-        )
-    })?;
-    let mut sha = None;
-    let mut content_type = None;
-    for pair in value.split(',') {
-        let mut it = pair.trim().splitn(2, ' ');
-        let key = it.next().unwrap_or("");
-        let decoded = match it.next() {
-            Some(b64) => {
-                let bytes = base64::engine::general_purpose::STANDARD
-                    .decode(b64.trim())
-                    .map_err(|_| {
-                        ApiError::bad_request(
-                            "bad_metadata",
-                            format!("the value of {key:?} in Upload-Metadata is not base64"),
-                        )
-                    })?;
-                String::from_utf8(bytes).map_err(|_| {
-                    ApiError::bad_request(
-                        "bad_metadata",
-                        format!("the value of {key:?} is not UTF-8 text"),
-                    )
-                })?
-            }
-            None => String::new(),
-        };
-        match key {
-            "sha256" => sha = Some(decoded),
-            "content_type" | "filetype" => content_type = Some(decoded),
-            _ => {}
-        }
-    }
-    let sha = sha.ok_or_else(|| {
-        ApiError::bad_request(
-            "missing_metadata",
-            "Upload-Metadata must carry sha256 <base64 of the hex digest>",
-        )
-    })?;
-    let id = PhotoId::parse(&sha).map_err(|e| {
-        ApiError::bad_request("bad_photo_id", format!("sha256 {e}")).with_field("sha256")
-    })?;
-    let content_type = content_type
-        .unwrap_or_else(|| "image/jpeg".to_owned())
-        .to_ascii_lowercase();
-    if !PHOTO_TYPES.contains(&content_type.as_str()) {
-        return Err(ApiError::unsupported_media(format!(
-            "photos are {}; got {content_type:?}",
-            PHOTO_TYPES.join(", ")
-        )));
-    }
-    Ok((id, content_type))
-}
-
 fn may_upload(p: &Principal) -> ApiResult<()> {
     if p.role_allows(Access::Collect) {
         Ok(())
@@ -189,26 +115,10 @@ pub async fn create(
                 "send Upload-Length; deferred lengths are not supported",
             ));
         }
-        let length: u64 = header_str(&headers, "upload-length")
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| {
-                ApiError::bad_request(
-                    "missing_length",
-                    "send Upload-Length: the photo's size in bytes",
-                )
-            })?;
-        if length == 0 {
-            return Err(ApiError::bad_request(
-                "empty_upload",
-                "a photo cannot be empty",
-            ));
-        }
-        if length > state.limits.max_photo_bytes {
-            return Err(ApiError::too_large(format!(
-                "a photo may be at most {} MiB; resize it on the phone",
-                state.limits.max_photo_bytes >> 20
-            )));
-        }
+        let length = parse_upload_length(
+            header_str(&headers, "upload-length"),
+            state.limits.max_photo_bytes,
+        )?;
         let (sha256, content_type) = parse_metadata(header_str(&headers, "upload-metadata"))?;
         let now = Utc::now();
         let storage = state.storage.clone();
@@ -306,54 +216,6 @@ pub async fn head(
     run.await.map_err(tus)
 }
 
-enum ChunkHasher {
-    Sha1(sha1::Sha1),
-    Sha256(sha2::Sha256),
-}
-
-impl ChunkHasher {
-    fn update(&mut self, data: &[u8]) {
-        match self {
-            ChunkHasher::Sha1(h) => h.update(data),
-            ChunkHasher::Sha256(h) => h.update(data),
-        }
-    }
-    fn finish(self) -> Vec<u8> {
-        match self {
-            ChunkHasher::Sha1(h) => h.finalize().to_vec(),
-            ChunkHasher::Sha256(h) => h.finalize().to_vec(),
-        }
-    }
-}
-
-fn parse_checksum(headers: &HeaderMap) -> ApiResult<Option<(ChunkHasher, Vec<u8>)>> {
-    let Some(value) = header_str(headers, "upload-checksum") else {
-        return Ok(None);
-    };
-    let (algo, b64) = value.split_once(' ').ok_or_else(|| {
-        ApiError::bad_request(
-            "bad_checksum",
-            "Upload-Checksum is `<sha1|sha256> <base64 digest>`",
-        )
-    })?;
-    let expected = base64::engine::general_purpose::STANDARD
-        .decode(b64.trim())
-        .map_err(|_| {
-            ApiError::bad_request("bad_checksum", "the Upload-Checksum digest is not base64")
-        })?;
-    let hasher = match algo {
-        "sha1" => ChunkHasher::Sha1(sha1::Sha1::new()),
-        "sha256" => ChunkHasher::Sha256(sha2::Sha256::new()),
-        other => {
-            return Err(ApiError::bad_request(
-                "bad_checksum",
-                format!("checksum algorithm {other:?} is not supported; use sha1 or sha256"),
-            ))
-        }
-    };
-    Ok(Some((hasher, expected)))
-}
-
 /// `PATCH /api/v1/blobs/uploads/{id}`: bytes at `Upload-Offset`.
 #[utoipa::path(patch, path = "/api/v1/blobs/uploads/{id}", tag = "photos", security(("bearer" = [])),
     params(("id" = String, Path, description = "upload id from Location"),
@@ -378,15 +240,9 @@ pub async fn patch(
                 "send Content-Type: application/offset+octet-stream",
             ));
         }
-        let offset: u64 = header_str(&headers, "upload-offset")
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| {
-                ApiError::bad_request(
-                    "missing_offset",
-                    "send Upload-Offset (HEAD the upload to learn it)",
-                )
-            })?;
-        Ok((id, offset, parse_checksum(&headers)?))
+        let offset = parse_upload_offset(header_str(&headers, "upload-offset"))?;
+        let checksum = parse_checksum(header_str(&headers, "upload-checksum"))?;
+        Ok((id, offset, checksum))
     })();
     let (id, offset, checksum) = prepared.map_err(tus)?;
     // In its own task: when the client disconnects, hyper drops this handler, but the bytes
@@ -409,30 +265,26 @@ async fn patch_upload(
     owner: String,
     id: Uuid,
     offset: u64,
-    checksum: Option<(ChunkHasher, Vec<u8>)>,
+    mut checksum: Option<ChunkChecksum>,
     mut body: Body,
 ) -> ApiResult<Response> {
     let lock = state.upload_lock(id);
     let _guard = lock.lock().await;
     let upload = owned_upload(&state, id, &owner).await?;
-    let offset_header = |o: u64| vec![("Upload-Offset", o.to_string())];
-    if upload.completed || offset != upload.offset {
-        if upload.completed && offset == upload.length {
+    let progress = Progress {
+        offset: upload.offset,
+        length: upload.length,
+        completed: upload.completed,
+    };
+    let mut budget = match start_patch(progress, offset)? {
+        PatchStart::AlreadyComplete { length } => {
             return Ok(tus_response(
                 StatusCode::NO_CONTENT,
-                &offset_header(upload.length),
-            ));
+                &[("Upload-Offset", length.to_string())],
+            ))
         }
-        let mut e = ApiError::conflict(
-            "offset_mismatch",
-            format!(
-                "the server holds {} bytes of this upload; resume from Upload-Offset {}",
-                upload.offset, upload.offset
-            ),
-        );
-        e.headers.push(("Upload-Offset", upload.offset.to_string()));
-        return Err(e);
-    }
+        PatchStart::Append(budget) => budget,
+    };
     let io = |e: std::io::Error| ApiError::internal(format!("cannot write the upload: {e}"));
     let mut file = tokio::fs::OpenOptions::new()
         .write(true)
@@ -441,12 +293,6 @@ async fn patch_upload(
         .map_err(io)?;
     file.set_len(offset).await.map_err(io)?;
     file.seek(SeekFrom::Start(offset)).await.map_err(io)?;
-    let remaining = upload.length - offset;
-    let (mut hasher, expected_sum) = match checksum {
-        Some((h, e)) => (Some(h), Some(e)),
-        None => (None, None),
-    };
-    let mut received = 0u64;
     let mut interrupted = false;
     let mut overflow = false;
     loop {
@@ -458,51 +304,37 @@ async fn patch_upload(
             Ok(None) => break,
             Ok(Some(Ok(frame))) => {
                 if let Ok(data) = frame.into_data() {
-                    if received + data.len() as u64 > remaining {
+                    if !budget.admit(data.len()) {
                         overflow = true;
                         break;
                     }
                     file.write_all(&data).await.map_err(io)?;
-                    if let Some(h) = hasher.as_mut() {
-                        h.update(&data);
+                    if let Some(sum) = checksum.as_mut() {
+                        sum.update(&data);
                     }
-                    received += data.len() as u64;
                 }
             }
         }
     }
     file.flush().await.map_err(io)?;
-    let sum_ok = match (hasher, &expected_sum) {
-        (Some(h), Some(e)) => !interrupted && &h.finish() == e,
-        _ => true,
-    };
-    let keep = !overflow && sum_ok;
-    if !keep {
+    let settled = budget.settle(overflow, interrupted, checksum);
+    if let Settled::Discard(_) = settled {
         file.set_len(offset).await.map_err(io)?;
     }
     file.sync_all().await.map_err(io)?;
     drop(file);
-    if overflow {
-        return Err(ApiError::too_large(format!(
-            "this PATCH carries more than the {remaining} bytes left of Upload-Length; nothing of it was kept"
-        )));
-    }
-    if !sum_ok {
-        if interrupted {
-            return Err(ApiError::bad_request(
-                "body_interrupted",
-                "the chunk was cut short, so its checksum cannot be checked; send it again",
-            ));
-        }
-        return Err(checksum_mismatch(
-            "this chunk does not match Upload-Checksum and was discarded; send it again",
-        ));
-    }
-    let new_offset = offset + received;
+    let (new_offset, completes, cut_short) = match settled {
+        Settled::Discard(e) => return Err(e),
+        Settled::Keep {
+            new_offset,
+            completes,
+            cut_short,
+        } => (new_offset, completes, cut_short),
+    };
     let expires_at = Utc::now() + chrono::Duration::hours(state.limits.upload_expiry_hours);
     let storage = state.storage.clone();
     blocking(move || Ok(storage.set_upload_offset(id, new_offset, expires_at)?)).await?;
-    if new_offset == upload.length {
+    if completes {
         let st = state.clone();
         let sha = upload.sha256;
         let content_type = upload.content_type.clone();
@@ -535,14 +367,14 @@ async fn patch_upload(
         }
         tracing::info!(photo = %upload.sha256, length, "photo stored");
     }
-    if interrupted {
+    if cut_short {
         return Err(ApiError::bad_request(
             "body_interrupted",
             format!("the body was cut short; {new_offset} bytes are kept, resume from there"),
         ));
     }
-    let mut extra = offset_header(new_offset);
-    if new_offset < upload.length {
+    let mut extra = vec![("Upload-Offset", new_offset.to_string())];
+    if !completes {
         extra.push(("Upload-Expires", http_date(expires_at)));
     }
     Ok(tus_response(StatusCode::NO_CONTENT, &extra))
