@@ -5,7 +5,7 @@ pub mod v1;
 use axum::Json;
 
 /// `GET /healthz`: liveness.
-#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, description = "`{\"status\": \"ok\"}`", body = Object)))]
+#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, description = "alive", body = crate::openapi::schemas::Health)))]
 pub async fn healthz() -> Json<serde_json::Value> {
     Json(serde_json::json!({"status": "ok"}))
 }

@@ -13,6 +13,7 @@ use crate::auth::{
 };
 use crate::body::ApiBody;
 use crate::error::{ApiError, ApiResult};
+use crate::openapi::schemas;
 use crate::serve::ClientAddr;
 use crate::storage::{NewUser, User};
 use crate::{blocking, AppState};
@@ -24,11 +25,11 @@ static DUMMY_HASH: std::sync::LazyLock<String> =
 
 /// `POST /api/v1/auth/login`: user name and password -> a bearer token.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
-    request_body(content = Object, description = "`{\"username\", \"password\"}`"),
+    request_body(content = schemas::LoginRequest),
     responses(
-        (status = 200, description = "`{\"token\", \"expires_at\"}`", body = Object),
-        (status = 401, description = "wrong user name or password", body = Object),
-        (status = 429, description = "too many failed attempts for this user name or address", body = Object)))]
+        (status = 200, description = "a session token", body = schemas::LoginResponse),
+        (status = 401, description = "wrong user name or password"),
+        (status = 429, description = "too many failed attempts for this user name or address")))]
 pub async fn login(
     State(state): State<Arc<AppState>>,
     ConnectInfo(ClientAddr(addr)): ConnectInfo<ClientAddr>,
@@ -121,8 +122,11 @@ pub(crate) fn check_new_user(req: &CreateUserRequest) -> ApiResult<()> {
 
 /// `POST /api/v1/users` (admin): a dashboard account scoped to a commune or a province.
 #[utoipa::path(post, path = "/api/v1/users", tag = "accounts", security(("bearer" = [])),
-    request_body(content = Object, description = "`{\"username\", \"password\", \"role\": \"admin|officer|viewer\", \"commune_id\"?, \"province\"?}`"),
-    responses((status = 201, description = "the account (without its password)", body = Object), (status = 403, description = "not an administrator", body = Object), (status = 409, description = "the name is taken", body = Object)))]
+    request_body(content = schemas::CreateUserRequest),
+    responses((status = 201, description = "the account (without its password)", body = schemas::UserView),
+              (status = 400, description = "a bad user name, a short password or a wrong scope for the role"),
+              (status = 403, description = "not an administrator, or a device token"),
+              (status = 409, description = "the name is taken")))]
 pub async fn create_user(
     State(state): State<Arc<AppState>>,
     UserAuth(p, _): UserAuth,
@@ -151,7 +155,8 @@ pub async fn create_user(
 
 /// `GET /api/v1/users` (admin).
 #[utoipa::path(get, path = "/api/v1/users", tag = "accounts", security(("bearer" = [])),
-    responses((status = 200, description = "every account", body = Object)))]
+    responses((status = 200, description = "every account", body = Vec<schemas::UserView>),
+              (status = 403, description = "not an administrator, or a device token")))]
 pub async fn list_users(
     State(state): State<Arc<AppState>>,
     UserAuth(p, _): UserAuth,

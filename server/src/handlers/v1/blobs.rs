@@ -97,10 +97,13 @@ fn may_upload(p: &Principal) -> ApiResult<()> {
 #[utoipa::path(post, path = "/api/v1/blobs", tag = "photos", security(("bearer" = [])),
     params(("Upload-Length" = u64, Header, description = "the photo's size in bytes"),
            ("Upload-Metadata" = String, Header, description = "`sha256 <base64 of the hex SHA-256>,content_type <base64>`"),
-           ("Tus-Resumable" = String, Header, description = "1.0.0")),
+           ("Tus-Resumable" = String, Header, description = "1.0.0", pattern = "^1\\.0\\.0$")),
     responses((status = 201, description = "Location of the upload; Upload-Offset equals Upload-Length when the photo already exists"),
-              (status = 400, description = "missing or bad Upload-Length or metadata (e.g. sha256 not 64 hex)", body = Object),
-              (status = 413, description = "larger than Tus-Max-Size", body = Object)))]
+              (status = 400, description = "missing or bad Upload-Length or metadata (e.g. sha256 not 64 hex)"),
+              (status = 403, description = "a viewer cannot upload"),
+              (status = 412, description = "no `Tus-Resumable: 1.0.0`"),
+              (status = 413, description = "larger than Tus-Max-Size"),
+              (status = 415, description = "content_type is not a photo type")))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     AnyAuth(p): AnyAuth,
@@ -188,8 +191,13 @@ async fn owned_upload(state: &Arc<AppState>, id: Uuid, owner: &str) -> ApiResult
 
 /// `HEAD /api/v1/blobs/uploads/{id}`: how much the server holds.
 #[utoipa::path(head, path = "/api/v1/blobs/uploads/{id}", tag = "photos", security(("bearer" = [])),
-    params(("id" = String, Path, description = "upload id from Location")),
-    responses((status = 200, description = "Upload-Offset and Upload-Length"), (status = 404, description = "unknown"), (status = 410, description = "expired")))]
+    params(("id" = String, Path, description = "upload id from Location"),
+           ("Tus-Resumable" = String, Header, description = "1.0.0", pattern = "^1\\.0\\.0$")),
+    responses((status = 200, description = "Upload-Offset and Upload-Length"),
+              (status = 403, description = "another caller's upload"),
+              (status = 404, description = "unknown"),
+              (status = 410, description = "expired"),
+              (status = 412, description = "no `Tus-Resumable: 1.0.0`")))]
 pub async fn head(
     State(state): State<Arc<AppState>>,
     AnyAuth(p): AnyAuth,
@@ -219,11 +227,20 @@ pub async fn head(
 /// `PATCH /api/v1/blobs/uploads/{id}`: bytes at `Upload-Offset`.
 #[utoipa::path(patch, path = "/api/v1/blobs/uploads/{id}", tag = "photos", security(("bearer" = [])),
     params(("id" = String, Path, description = "upload id from Location"),
+           ("Tus-Resumable" = String, Header, description = "1.0.0", pattern = "^1\\.0\\.0$"),
            ("Upload-Offset" = u64, Header, description = "must equal the server's offset"),
            ("Upload-Checksum" = Option<String>, Header, description = "`sha1|sha256 <base64>` of this PATCH's body")),
-    request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"),
-    responses((status = 204, description = "new Upload-Offset"), (status = 409, description = "offset mismatch: HEAD and resume", body = Object),
-              (status = 460, description = "the chunk's checksum, or the whole file's SHA-256, did not match", body = Object)))]
+    request_body(content = String, content_type = "application/offset+octet-stream", description = "the bytes from Upload-Offset on"),
+    responses((status = 204, description = "new Upload-Offset"),
+              (status = 400, description = "no Upload-Offset, a malformed Upload-Checksum, or a body cut short"),
+              (status = 403, description = "another caller's upload"),
+              (status = 404, description = "unknown"),
+              (status = 409, description = "offset mismatch: HEAD and resume"),
+              (status = 410, description = "expired"),
+              (status = 412, description = "no `Tus-Resumable: 1.0.0`"),
+              (status = 413, description = "more bytes than Upload-Length leaves"),
+              (status = 415, description = "not application/offset+octet-stream"),
+              (status = 460, description = "the chunk's checksum, or the whole file's SHA-256, did not match")))]
 pub async fn patch(
     State(state): State<Arc<AppState>>,
     AnyAuth(p): AnyAuth,
@@ -382,8 +399,13 @@ async fn patch_upload(
 
 /// `DELETE /api/v1/blobs/uploads/{id}`: abandon an upload (tus termination).
 #[utoipa::path(delete, path = "/api/v1/blobs/uploads/{id}", tag = "photos", security(("bearer" = [])),
-    params(("id" = String, Path, description = "upload id")),
-    responses((status = 204, description = "terminated"), (status = 404, description = "unknown", body = Object)))]
+    params(("id" = String, Path, description = "upload id"),
+           ("Tus-Resumable" = String, Header, description = "1.0.0", pattern = "^1\\.0\\.0$")),
+    responses((status = 204, description = "terminated"),
+              (status = 403, description = "another caller's upload"),
+              (status = 404, description = "unknown"),
+              (status = 410, description = "expired"),
+              (status = 412, description = "no `Tus-Resumable: 1.0.0`")))]
 pub async fn terminate(
     State(state): State<Arc<AppState>>,
     AnyAuth(p): AnyAuth,
@@ -410,8 +432,11 @@ pub async fn terminate(
 /// records reference it.
 #[utoipa::path(get, path = "/api/v1/blobs/{sha256}", tag = "photos", security(("bearer" = [])),
     params(("sha256" = String, Path, description = "64 lowercase hex characters")),
-    responses((status = 200, description = "the photo", content_type = "image/jpeg"), (status = 400, description = "not a SHA-256", body = Object),
-              (status = 403, description = "no record of the caller's commune references it", body = Object), (status = 404, description = "not stored", body = Object)))]
+    responses((status = 200, description = "the photo, with the type it was uploaded as", content(
+                  ("image/jpeg"), ("image/png"), ("image/webp"), ("image/heic"), ("image/heif"))),
+              (status = 400, description = "not a SHA-256"),
+              (status = 403, description = "no record of the caller's commune references it"),
+              (status = 404, description = "not stored")))]
 pub async fn get_photo(
     State(state): State<Arc<AppState>>,
     AnyAuth(p): AnyAuth,

@@ -21,6 +21,7 @@ use crate::auth::{
 };
 use crate::body::ApiBody;
 use crate::error::{ApiError, ApiResult};
+use crate::openapi::schemas;
 use crate::storage::NewEnrollment;
 use crate::sync::config_etag;
 use crate::{blocking, AppState};
@@ -75,9 +76,11 @@ fn check_commune(c: &Commune) -> ApiResult<()> {
 
 /// `POST /api/v1/communes` (admin): a commune with its villages.
 #[utoipa::path(post, path = "/api/v1/communes", tag = "communes", security(("bearer" = [])),
-    request_body(content = Object, description = "`{\"id\", \"name\", \"province\", \"district\", \"region\", \"villages\": [{\"id\", \"name\"}]}`"),
-    responses((status = 201, description = "the commune with its configuration", body = Object),
-              (status = 409, description = "the id is taken", body = Object)))]
+    request_body(content = schemas::Commune),
+    responses((status = 201, description = "the commune with its configuration", body = schemas::CommuneDetail),
+              (status = 400, description = "a field out of bounds or a village listed twice"),
+              (status = 403, description = "not an administrator, or a device token"),
+              (status = 409, description = "the id is taken")))]
 pub async fn create_commune(
     State(state): State<Arc<AppState>>,
     UserAuth(p, _): UserAuth,
@@ -104,8 +107,7 @@ pub async fn create_commune(
 /// `GET /api/v1/communes/{id}`: the commune, its villages and configuration.
 #[utoipa::path(get, path = "/api/v1/communes/{id}", tag = "communes", security(("bearer" = [])),
     params(("id" = String, Path, description = "commune id")),
-    responses((status = 200, description = "the commune with villages, targets, quotas, responsibilities and config_etag", body = Object),
-              (status = 403, description = "outside the caller's scope", body = Object)))]
+    responses((status = 200, description = "the commune with villages, targets, quotas, responsibilities and config_etag", body = schemas::CommuneDetail)))]
 pub async fn get_commune(
     State(state): State<Arc<AppState>>,
     AnyAuth(p): AnyAuth,
@@ -118,7 +120,7 @@ pub async fn get_commune(
 
 /// `GET /api/v1/communes`: the communes the caller may see.
 #[utoipa::path(get, path = "/api/v1/communes", tag = "communes", security(("bearer" = [])),
-    responses((status = 200, description = "communes with their villages", body = Object)))]
+    responses((status = 200, description = "communes with their villages", body = Vec<schemas::Commune>)))]
 pub async fn list_communes(
     State(state): State<Arc<AppState>>,
     AnyAuth(p): AnyAuth,
@@ -182,8 +184,10 @@ fn target_override(indicator_id: &str, put: TargetPut) -> ApiResult<TargetOverri
 /// `PUT /api/v1/communes/{id}/targets/{indicator_id}`: the commune's own threshold.
 #[utoipa::path(put, path = "/api/v1/communes/{id}/targets/{indicator_id}", tag = "communes", security(("bearer" = [])),
     params(("id" = String, Path, description = "commune id"), ("indicator_id" = String, Path, description = "e.g. 2.4")),
-    request_body(content = Object, description = "`{\"threshold\", \"inner\"?, \"source\"}`"),
-    responses((status = 200, description = "`{\"config_etag\"}`", body = Object)))]
+    request_body(content = schemas::TargetPut),
+    responses((status = 200, description = "the commune's new configuration tag", body = schemas::ConfigUpdated),
+              (status = 400, description = "a yes/no indicator, or a threshold out of range"),
+              (status = 404, description = "not an indicator of the catalog, or no such commune")))]
 pub async fn put_commune_target(
     State(state): State<Arc<AppState>>,
     UserAuth(p, _): UserAuth,
@@ -209,8 +213,11 @@ pub async fn put_commune_target(
 #[utoipa::path(put, path = "/api/v1/provinces/{province}/targets/{indicator_id}", tag = "communes", security(("bearer" = [])),
     params(("province" = String, Path, description = "the province's name as communes give it, URL-encoded (e.g. Tuy%C3%AAn%20Quang)"),
            ("indicator_id" = String, Path, description = "e.g. 2.4")),
-    request_body(content = Object, description = "`{\"threshold\", \"inner\"?, \"source\"}`"),
-    responses((status = 200, description = "`{\"config_etag\": \"\"}` (each commune's tag changes)", body = Object)))]
+    request_body(content = schemas::TargetPut),
+    responses((status = 200, description = "`config_etag` is empty: each commune's tag changes", body = schemas::ConfigUpdated),
+              (status = 400, description = "a yes/no indicator, a threshold out of range or no province"),
+              (status = 403, description = "neither an administrator nor an officer of the province"),
+              (status = 404, description = "not an indicator of the catalog")))]
 pub async fn put_province_target(
     State(state): State<Arc<AppState>>,
     UserAuth(p, _): UserAuth,
@@ -239,8 +246,10 @@ pub async fn put_province_target(
 #[utoipa::path(put, path = "/api/v1/communes/{id}/quotas/{village_id}/{measure}", tag = "communes", security(("bearer" = [])),
     params(("id" = String, Path, description = "commune id"), ("village_id" = String, Path, description = "village id"),
            ("measure" = String, Path, description = "signs_placed | field_road_km | village_road_km | alley_km | commune_road_km | households_checked")),
-    request_body(content = Object, description = "`{\"target\", \"since\": \"YYYY-MM-DD\"}`"),
-    responses((status = 200, description = "`{\"config_etag\"}`", body = Object)))]
+    request_body(content = schemas::QuotaPut),
+    responses((status = 200, description = "the commune's new configuration tag", body = schemas::ConfigUpdated),
+              (status = 400, description = "a target or date out of range"),
+              (status = 404, description = "no such commune, village or measure")))]
 pub async fn put_quota(
     State(state): State<Arc<AppState>>,
     UserAuth(p, _): UserAuth,
@@ -297,9 +306,10 @@ pub async fn put_quota(
 /// `POST /api/v1/communes/{id}/enrollments`: a one-time device enrollment code for a role.
 #[utoipa::path(post, path = "/api/v1/communes/{id}/enrollments", tag = "devices", security(("bearer" = [])),
     params(("id" = String, Path, description = "commune id")),
-    request_body(content = Object, description = "`{\"role\": \"enumerator|officer|viewer\", \"expires_in_hours\", \"holder\"?}`"),
-    responses((status = 201, description = "`{\"code\", \"expires_at\", \"role\"}`: show the code (or its QR) to the person enrolling", body = Object),
-              (status = 429, description = "too many codes created", body = Object)))]
+    request_body(content = schemas::EnrollmentRequest),
+    responses((status = 201, description = "show the code (or its QR) to the person enrolling", body = schemas::EnrollmentResponse),
+              (status = 400, description = "the admin role, a lifetime out of range or an empty holder"),
+              (status = 429, description = "too many codes created")))]
 pub async fn create_enrollment(
     State(state): State<Arc<AppState>>,
     UserAuth(p, _): UserAuth,
@@ -365,7 +375,7 @@ pub async fn create_enrollment(
 /// `GET /api/v1/communes/{id}/devices`: the commune's enrolled devices.
 #[utoipa::path(get, path = "/api/v1/communes/{id}/devices", tag = "devices", security(("bearer" = [])),
     params(("id" = String, Path, description = "commune id")),
-    responses((status = 200, description = "devices with their state", body = Object)))]
+    responses((status = 200, description = "devices with their state", body = Vec<schemas::DeviceView>)))]
 pub async fn list_devices(
     State(state): State<Arc<AppState>>,
     UserAuth(p, _): UserAuth,

@@ -14,6 +14,7 @@ use crate::auth::{
 };
 use crate::body::ApiBody;
 use crate::error::{ApiError, ApiResult};
+use crate::openapi::schemas;
 use crate::serve::ClientAddr;
 use crate::storage::{NewDevice, RedeemRefusal};
 use crate::{blocking, AppState};
@@ -21,10 +22,10 @@ use crate::{blocking, AppState};
 /// `POST /api/v1/devices/enroll`: a one-time code and the device's name -> its id, token and
 /// the commune's reference data.
 #[utoipa::path(post, path = "/api/v1/devices/enroll", tag = "devices",
-    request_body(content = Object, description = "`{\"code\", \"device_name\", \"platform\"}`"),
-    responses((status = 201, description = "`{\"device_id\", \"token\", \"role\", \"commune\": {..., \"villages\"}}`", body = Object),
-              (status = 400, description = "the code is unknown, used or expired", body = Object),
-              (status = 429, description = "too many failed attempts from this address", body = Object)))]
+    request_body(content = schemas::EnrollRequest),
+    responses((status = 201, description = "the device's id and token, and its commune", body = schemas::EnrollResponse),
+              (status = 400, description = "the code is unknown, used or expired, or a name is missing"),
+              (status = 429, description = "too many failed attempts from this address")))]
 pub async fn enroll(
     State(state): State<Arc<AppState>>,
     ConnectInfo(ClientAddr(addr)): ConnectInfo<ClientAddr>,
@@ -116,7 +117,10 @@ pub async fn enroll(
 /// sent stays.
 #[utoipa::path(post, path = "/api/v1/devices/{device_id}/revoke", tag = "devices", security(("bearer" = [])),
     params(("device_id" = String, Path, description = "the device's id")),
-    responses((status = 204, description = "revoked"), (status = 404, description = "no such device", body = Object)))]
+    responses((status = 204, description = "revoked"),
+              (status = 400, description = "not a UUID"),
+              (status = 403, description = "outside the caller's scope or role, or a device token"),
+              (status = 404, description = "no such device")))]
 pub async fn revoke(
     State(state): State<Arc<AppState>>,
     UserAuth(p, _): UserAuth,

@@ -17,6 +17,7 @@ use serde::Deserialize;
 use super::slug;
 use crate::auth::{authorize, Access, AnyAuth};
 use crate::error::{ApiError, ApiResult};
+use crate::openapi::schemas;
 use crate::storage::RecordFilter;
 use crate::{blocking, AppState};
 
@@ -47,7 +48,9 @@ pub fn local_today() -> NaiveDate {
 /// with the core for an earlier date. The `X-Scorecard-Source` header says which.
 #[utoipa::path(get, path = "/api/v1/communes/{id}/scorecard", tag = "reports", security(("bearer" = [])),
     params(("id" = String, Path, description = "commune id"), ScorecardQuery),
-    responses((status = 200, description = "`{\"commune_id\", \"as_of\", \"criteria_met\", \"criteria_total\", \"criteria\": [...], \"measures\": [...]}` (Appendix A)", body = Object)))]
+    responses((status = 200, description = "the scorecard (Appendix A)", body = schemas::Scorecard,
+               headers(("X-Scorecard-Source" = String, description = "`incremental` or `recompute`"))),
+              (status = 400, description = "as_of is not a date")))]
 pub async fn get_scorecard(
     State(state): State<Arc<AppState>>,
     AnyAuth(p): AnyAuth,
@@ -124,7 +127,8 @@ fn instant(s: &str, field: &str) -> ApiResult<DateTime<Utc>> {
 /// `GET /api/v1/communes/{id}/records?kind=&village_id=&since=&until=&limit=&cursor=`.
 #[utoipa::path(get, path = "/api/v1/communes/{id}/records", tag = "reports", security(("bearer" = [])),
     params(("id" = String, Path, description = "commune id"), RecordsQuery),
-    responses((status = 200, description = "`{\"records\": [versions], \"next_cursor\"?}`", body = Object)))]
+    responses((status = 200, description = "a page of versions in server order", body = schemas::RecordsResponse),
+              (status = 400, description = "a bad kind, village, date or limit")))]
 pub async fn list_records(
     State(state): State<Arc<AppState>>,
     AnyAuth(p): AnyAuth,

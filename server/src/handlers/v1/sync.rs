@@ -13,19 +13,23 @@ use serde::Deserialize;
 use crate::auth::{authorize, Access, DeviceAuth};
 use crate::body::{decode, decompress, negotiate, read_limited};
 use crate::error::{ApiError, ApiResult};
+use crate::openapi::schemas;
 use crate::storage::PushOutcome;
 use crate::sync::{config_etag, prepare_push};
 use crate::{blocking, AppState};
 
 /// `POST /api/v1/sync/push`: a batch of versions with dense device sequence numbers.
 #[utoipa::path(post, path = "/api/v1/sync/push", tag = "sync", security(("bearer" = [])),
-    request_body(content = Object, description = "`{\"device_id\", \"first_seq\", \"versions\": [...]}` as application/json or application/cbor, optionally gzip or zstd (Content-Encoding)"),
+    request_body(content(
+        (schemas::PushRequest = "application/json"),
+        (schemas::PushRequest = "application/cbor")),
+        description = "optionally gzip or zstd (Content-Encoding)"),
     responses(
-        (status = 200, description = "`{\"acked_through_seq\", \"results\": [{\"version_id\", \"status\": \"stored|duplicate|rejected\", \"reason\"}], \"server_head\"}`, sent after COMMIT; a replay gets the same answer", body = Object),
-        (status = 400, description = "unreadable body or sequence numbers not dense", body = Object),
-        (status = 403, description = "another device's id, or a version for another commune: nothing stored", body = Object),
-        (status = 409, description = "`{\"error\", \"expected_seq\"}`: first_seq skips sequence numbers", body = Object),
-        (status = 413, description = "too many versions, too large a body or decompressed body", body = Object)))]
+        (status = 200, description = "sent after COMMIT; a replay gets the same answer", body = schemas::PushResponse),
+        (status = 400, description = "unreadable body or sequence numbers not dense"),
+        (status = 403, description = "a viewer device, a user token, another device's id, or a version for another commune: nothing stored"),
+        (status = 409, description = "first_seq skips sequence numbers: `expected_seq` says where to resume"),
+        (status = 413, description = "too many versions, too large a body or decompressed body")))]
 pub async fn push(
     State(state): State<Arc<AppState>>,
     DeviceAuth(p, device): DeviceAuth,
@@ -83,7 +87,9 @@ pub struct PullQuery {
 /// `GET /api/v1/sync/pull?cursor=N&limit=M&config_etag=E`: the commune's versions after `cursor`
 /// in server order.
 #[utoipa::path(get, path = "/api/v1/sync/pull", tag = "sync", security(("bearer" = [])), params(PullQuery),
-    responses((status = 200, description = "`{\"versions\", \"next_cursor\", \"up_to_date\", \"config\"?, \"config_etag\"}`", body = Object)))]
+    responses((status = 200, description = "a page of versions in server order", body = schemas::PullResponse),
+              (status = 400, description = "a bad cursor or limit"),
+              (status = 403, description = "a user token: this call is for devices")))]
 pub async fn pull(
     State(state): State<Arc<AppState>>,
     DeviceAuth(p, device): DeviceAuth,
@@ -115,7 +121,8 @@ pub async fn pull(
 
 /// `GET /api/v1/sync/status`: what the server has from this device.
 #[utoipa::path(get, path = "/api/v1/sync/status", tag = "sync", security(("bearer" = [])),
-    responses((status = 200, description = "`{\"device_id\", \"commune_id\", \"acked_through_seq\", \"server_head\"}`", body = Object)))]
+    responses((status = 200, description = "what the server holds from this device", body = schemas::StatusResponse),
+              (status = 403, description = "a user token: this call is for devices")))]
 pub async fn status(
     State(state): State<Arc<AppState>>,
     DeviceAuth(_, device): DeviceAuth,
