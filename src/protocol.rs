@@ -195,7 +195,8 @@ pub struct CommuneDetail {
 }
 
 /// `POST /api/v1/users` (admin): a dashboard account. Officers and viewers are scoped to one
-/// commune (`commune_id`) or, for provincial officials, to a province (`province`).
+/// commune (`commune_id`) or, for provincial officials, to a province (`province`), or, for
+/// district officials, to a district of a province (`province` and `district`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateUserRequest {
     pub username: String,
@@ -205,6 +206,8 @@ pub struct CreateUserRequest {
     pub commune_id: Option<Slug>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub province: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub district: Option<String>,
 }
 
 /// A dashboard account as listed (never its password).
@@ -216,6 +219,8 @@ pub struct UserView {
     pub commune_id: Option<Slug>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub province: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub district: Option<String>,
 }
 
 /// An enrolled device as listed (`GET /api/v1/communes/{id}/devices`).

@@ -240,6 +240,7 @@ fn run(backend: Backend, communes: usize, samples: usize) {
                 role: ntm_field::protocol::Role::Admin,
                 commune_id: None,
                 province: None,
+                district: None,
             })
             .unwrap();
         // Fresh statistics, as autovacuum would have them on a database that grew over months.
@@ -295,6 +296,7 @@ fn run(backend: Backend, communes: usize, samples: usize) {
                 role: ntm_field::protocol::Role::Admin,
                 commune_id: None,
                 province: None,
+                district: None,
             })
             .unwrap();
         let size = std::fs::metadata(data.database())

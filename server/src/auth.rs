@@ -10,6 +10,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use base64::Engine;
 use chrono::Utc;
+use ntm_field::admin::Commune;
 use ntm_field::config::CommuneConfig;
 use ntm_field::ids::Slug;
 use ntm_field::protocol::Role;
@@ -33,6 +34,12 @@ pub enum Scope {
     All,
     /// Provincial officials: every commune of the province.
     Province(String),
+    /// District officials: every commune of one district of a province (district names repeat
+    /// across provinces, so the pair).
+    District {
+        province: String,
+        district: String,
+    },
     Commune(Slug),
 }
 
@@ -82,12 +89,15 @@ impl Principal {
         }
     }
 
-    /// Whether the scope covers a commune of `province`.
-    pub fn covers(&self, commune: &Slug, province: &str) -> bool {
+    /// Whether the scope covers `commune` (by its id, province and district).
+    pub fn covers(&self, commune: &Commune) -> bool {
         match &self.scope {
             Scope::All => true,
-            Scope::Province(p) => p == province,
-            Scope::Commune(c) => c == commune,
+            Scope::Province(p) => *p == commune.province,
+            Scope::District { province, district } => {
+                *province == commune.province && commune.district.as_ref() == Some(district)
+            }
+            Scope::Commune(c) => *c == commune.id,
         }
     }
 
@@ -106,12 +116,16 @@ impl Principal {
     }
 
     fn of_user(u: &User) -> Principal {
-        let scope = match (u.role, &u.commune_id, &u.province) {
-            (Role::Admin, _, _) => Scope::All,
-            (_, Some(c), _) => Scope::Commune(c.clone()),
-            (_, None, Some(p)) => Scope::Province(p.clone()),
-            // An account with no scope sees nothing: an impossible commune id.
-            (_, None, None) => Scope::Province(String::new()),
+        let scope = match (u.role, &u.commune_id, &u.province, &u.district) {
+            (Role::Admin, _, _, _) => Scope::All,
+            (_, Some(c), _, _) => Scope::Commune(c.clone()),
+            (_, None, Some(p), Some(d)) => Scope::District {
+                province: p.clone(),
+                district: d.clone(),
+            },
+            (_, None, Some(p), None) => Scope::Province(p.clone()),
+            // An account with no scope sees nothing: an impossible province.
+            (_, None, None, _) => Scope::Province(String::new()),
         };
         Principal {
             actor: Actor::User {
@@ -147,7 +161,7 @@ pub async fn authorize(
     let config = blocking(move || Ok(storage.commune_config(&id)?)).await?;
     let in_scope = config
         .as_ref()
-        .is_some_and(|c| principal.covers(commune, &c.commune.province));
+        .is_some_and(|c| principal.covers(&c.commune));
     if !in_scope {
         if principal.is_admin() {
             return Err(ApiError::not_found(format!(
@@ -347,6 +361,19 @@ mod tests {
     #[test]
     fn scope_decides_communes() {
         let c = |s: &str| Slug::parse(s).unwrap();
+        let commune = |id: &str, province: &str, district: Option<&str>| Commune {
+            id: c(id),
+            name: id.into(),
+            province: province.into(),
+            district: district.map(str::to_owned),
+            region: ntm_field::ids::Region::Tdmnpb,
+            villages: Vec::new(),
+        };
+        let thien_ke = commune("thien-ke", "Tuyên Quang", Some("Sơn Dương"));
+        let vinh_loi = commune("vinh-loi", "Tuyên Quang", Some("Sơn Dương"));
+        let minh_quang = commune("minh-quang", "Tuyên Quang", Some("Chiêm Hóa"));
+        let no_district = commune("other", "Tuyên Quang", None);
+        let same_name_elsewhere = commune("x", "Hà Giang", Some("Sơn Dương"));
         let officer = Principal {
             actor: Actor::User {
                 id: 1,
@@ -355,14 +382,25 @@ mod tests {
             role: Role::Officer,
             scope: Scope::Commune(c("thien-ke")),
         };
-        assert!(officer.covers(&c("thien-ke"), "Tuyên Quang"));
-        assert!(!officer.covers(&c("other"), "Tuyên Quang"));
+        assert!(officer.covers(&thien_ke));
+        assert!(!officer.covers(&vinh_loi));
         let province = Principal {
             scope: Scope::Province("Tuyên Quang".into()),
             ..officer.clone()
         };
-        assert!(province.covers(&c("other"), "Tuyên Quang"));
-        assert!(!province.covers(&c("other"), "Hà Giang"));
+        assert!(province.covers(&minh_quang) && province.covers(&no_district));
+        assert!(!province.covers(&same_name_elsewhere));
+        let district = Principal {
+            scope: Scope::District {
+                province: "Tuyên Quang".into(),
+                district: "Sơn Dương".into(),
+            },
+            ..officer.clone()
+        };
+        assert!(district.covers(&thien_ke) && district.covers(&vinh_loi));
+        assert!(!district.covers(&minh_quang));
+        assert!(!district.covers(&no_district));
+        assert!(!district.covers(&same_name_elsewhere));
         let device = Principal {
             actor: Actor::Device {
                 device_id: Uuid::nil(),

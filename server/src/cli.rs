@@ -134,6 +134,9 @@ enum UserCommand {
         /// The province a provincial official works in (instead of a commune).
         #[arg(long)]
         province: Option<String>,
+        /// With --province: the district a district official works in.
+        #[arg(long)]
+        district: Option<String>,
     },
     /// List accounts.
     List {
@@ -256,6 +259,7 @@ fn add_user(storage: &dyn Storage, req: CreateUserRequest) -> Result<(), Failure
         role: req.role,
         commune_id: req.commune_id,
         province: req.province,
+        district: req.district,
     })?;
     Ok(())
 }
@@ -298,7 +302,7 @@ fn run(command: Command) -> Result<(), Failure> {
             if storage.count_users()? == 0 {
                 match (std::env::var("NTM_ADMIN_USER"), std::env::var("NTM_ADMIN_PASSWORD")) {
                     (Ok(user), Ok(password)) => {
-                        let created = add_user(&*storage, CreateUserRequest { username: user.clone(), password, role: Role::Admin, commune_id: None, province: None });
+                        let created = add_user(&*storage, CreateUserRequest { username: user.clone(), password, role: Role::Admin, commune_id: None, province: None, district: None });
                         // Another server on the same database may have created it a moment ago.
                         if created.is_err() && storage.user_by_name(&user)?.is_none() {
                             created?;
@@ -348,6 +352,7 @@ fn run(command: Command) -> Result<(), Failure> {
                         role: Role::Admin,
                         commune_id: None,
                         province: None,
+                        district: None,
                     },
                 )?;
             } else {
@@ -386,6 +391,7 @@ fn run(command: Command) -> Result<(), Failure> {
                 role,
                 commune,
                 province,
+                district,
             } => {
                 let storage = open(&data)?;
                 let role = parse_role(&role)?;
@@ -402,6 +408,7 @@ fn run(command: Command) -> Result<(), Failure> {
                         role,
                         commune_id,
                         province,
+                        district,
                     },
                 )?;
                 println!("user {username} added");
@@ -410,9 +417,10 @@ fn run(command: Command) -> Result<(), Failure> {
             UserCommand::List { data } => {
                 let storage = open(&data)?;
                 for u in storage.list_users()? {
-                    let scope = match (&u.commune_id, &u.province) {
-                        (Some(c), _) => format!("commune {c}"),
-                        (None, Some(p)) => format!("province {p}"),
+                    let scope = match (&u.commune_id, &u.province, &u.district) {
+                        (Some(c), _, _) => format!("commune {c}"),
+                        (None, Some(p), Some(d)) => format!("district {d}, province {p}"),
+                        (None, Some(p), None) => format!("province {p}"),
                         _ => "everything".to_owned(),
                     };
                     println!("{}\t{:?}\t{scope}", u.username, u.role);

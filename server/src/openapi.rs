@@ -231,7 +231,8 @@ pub mod schemas {
         pub expires_at: String,
     }
 
-    /// Officers and viewers are scoped to one commune (`commune_id`) or to a province.
+    /// Officers and viewers are scoped to one commune (`commune_id`), to a province, or to a
+    /// district of a province (`province` and `district`).
     #[derive(ToSchema)]
     pub struct CreateUserRequest {
         #[schema(min_length = 1, max_length = 64)]
@@ -242,6 +243,9 @@ pub mod schemas {
         #[schema(pattern = "^[a-z0-9-]{1,64}$")]
         pub commune_id: Option<String>,
         pub province: Option<String>,
+        /// With `province`: a district official, who sees the district's communes.
+        #[schema(min_length = 1, max_length = 200)]
+        pub district: Option<String>,
     }
 
     /// An account as listed (never its password).
@@ -251,6 +255,7 @@ pub mod schemas {
         pub role: Role,
         pub commune_id: Option<String>,
         pub province: Option<String>,
+        pub district: Option<String>,
     }
 
     #[derive(ToSchema)]

@@ -4,7 +4,9 @@
 
 mod dashboard_common;
 
-use dashboard_common::{commune_targets, world_on, Browser, OFFICER, OTHER, PROVINCE, VIEWER};
+use dashboard_common::{
+    commune_targets, world_on, Browser, DISTRICT, OFFICER, OTHER, PROVINCE, VIEWER,
+};
 use ntm_tests::server::{Backend, ADMIN_USER};
 use serde_json::json;
 
@@ -612,7 +614,10 @@ async fn a_province_official_sets_the_provinces_threshold_for_its_communes_only(
     assert_eq!(overview.status, 200);
     let rows = overview.element_text("id=\"overview\"");
     assert!(
-        rows.contains("Thiện Kế") && rows.contains("Vĩnh Lợi") && !rows.contains("Lũng Cú"),
+        rows.contains("Thiện Kế")
+            && rows.contains("Vĩnh Lợi")
+            && rows.contains("Minh Quang")
+            && !rows.contains("Lũng Cú"),
         "{rows}"
     );
     let csrf = overview.csrf();
@@ -894,7 +899,224 @@ async fn an_officer_renames_and_adds_villages_and_removes_a_commune_threshold(ba
     );
 }
 
+async fn a_district_official_sees_the_districts_communes_and_no_other(backend: Backend) {
+    let w = world_on(backend).await;
+    let mut d = Browser::login(&w.server.base, DISTRICT).await;
+    let home = d.get("/dashboard").await;
+    assert_eq!(home.location.as_deref(), Some("/dashboard/overview"));
+    let overview = d.get("/dashboard/overview?sort=met").await;
+    assert_eq!(overview.status, 200);
+    assert!(
+        overview
+            .element_text("id=\"scope\"")
+            .contains("Huyện Sơn Dương, Tỉnh Tuyên Quang"),
+        "{}",
+        overview.text()
+    );
+    let rows = overview.element_text("id=\"overview\"");
+    assert!(
+        rows.contains("Thiện Kế") && rows.contains("Vĩnh Lợi"),
+        "both communes of the district: {rows}"
+    );
+    assert!(
+        !rows.contains("Minh Quang") && !rows.contains("Lũng Cú"),
+        "another district's and another province's communes are not shown: {rows}"
+    );
+    assert!(
+        rows.contains("2.4 Đường trục chính nội đồng") && rows.contains("Còn thiếu 6,1 km"),
+        "the indicators furthest from target: {rows}"
+    );
+    assert!(
+        overview
+            .body
+            .contains("href=\"/dashboard/c/thien-ke?as_of=")
+            && overview
+                .body
+                .contains("href=\"/dashboard/c/vinh-loi?as_of="),
+        "each commune links to its scorecard"
+    );
+    assert!(
+        !overview
+            .body
+            .contains("action=\"/dashboard/province-target\""),
+        "a district official does not set the province's thresholds"
+    );
+    for commune in ["thien-ke", "vinh-loi"] {
+        assert_eq!(d.get(&format!("/dashboard/c/{commune}")).await.status, 200);
+    }
+    for path in [
+        "/dashboard/c/minh-quang",
+        "/dashboard/c/minh-quang/map",
+        "/dashboard/c/lung-cu",
+        "/dashboard/c/no-such-commune",
+        "/api/v1/communes/minh-quang/export/geojson",
+    ] {
+        assert_eq!(d.get(path).await.status, 403, "{path}");
+    }
+    // The API answers the same scope to the same session.
+    let api = ntm_tests::server::Api::login(&w.server.base, DISTRICT.0, DISTRICT.1).await;
+    let listed = api.get("/api/v1/communes").await;
+    let mut ids: Vec<&str> = listed
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(ids, ["thien-ke", "vinh-loi"]);
+    assert_eq!(
+        api.get("/api/v1/communes/minh-quang/scorecard")
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        api.get("/api/v1/communes/vinh-loi/scorecard").await.status,
+        200
+    );
+}
+
+async fn an_administrator_creates_a_district_official_from_the_accounts_form(backend: Backend) {
+    let w = world_on(backend).await;
+    let mut admin = Browser::login(
+        &w.server.base,
+        (ADMIN_USER, ntm_tests::server::ADMIN_PASSWORD),
+    )
+    .await;
+    let form = admin.get("/dashboard/admin/users").await;
+    assert!(
+        form.body
+            .contains("<option value=\"Chiêm Hóa\">Chiêm Hóa (Tuyên Quang)</option>"),
+        "the districts of the communes are offered"
+    );
+    let csrf = form.csrf();
+    // Only the district chosen: its province follows from the communes.
+    let r = admin
+        .post(
+            "/dashboard/admin/users",
+            &[
+                ("csrf", &csrf),
+                ("username", "huyen.chiemhoa"),
+                ("password", "chiem-hoa-pass"),
+                ("role", "viewer"),
+                ("commune_id", ""),
+                ("province", ""),
+                ("district", "Chiêm Hóa"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some("/dashboard/admin/users?ok=usr.created")
+    );
+    let users = admin.get("/dashboard/admin/users").await;
+    assert!(
+        users
+            .text()
+            .contains("huyen.chiemhoa xem Huyện Chiêm Hóa, Tỉnh Tuyên Quang"),
+        "{}",
+        users.text()
+    );
+    let mut viewer = Browser::login(&w.server.base, ("huyen.chiemhoa", "chiem-hoa-pass")).await;
+    assert_eq!(viewer.get("/dashboard/c/minh-quang").await.status, 200);
+    assert_eq!(viewer.get("/dashboard/c/thien-ke").await.status, 403);
+    // A district with a province it is not in is refused, in Vietnamese.
+    let r = admin
+        .post(
+            "/dashboard/admin/users",
+            &[
+                ("csrf", &csrf),
+                ("username", "huyen.sai"),
+                ("password", "wrong-pair-pass"),
+                ("role", "officer"),
+                ("province", "Hà Giang"),
+                ("district", "Sơn Dương"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some("/dashboard/admin/users?err=error.province")
+    );
+    let page = admin.get(r.location.as_deref().unwrap()).await;
+    assert!(
+        page.text()
+            .contains("Chọn tỉnh: tên huyện chỉ xác định trong tỉnh của huyện đó."),
+        "{}",
+        page.text()
+    );
+    assert_eq!(
+        w.admin
+            .get("/api/v1/users")
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|u| u["username"] == "huyen.sai")
+            .count(),
+        0
+    );
+}
+
+async fn form_errors_are_shown_in_vietnamese_or_english_never_as_the_apis_text(backend: Backend) {
+    let w = world_on(backend).await;
+    let mut b = Browser::login(&w.server.base, OFFICER).await;
+    let csrf = b.get("/dashboard/c/thien-ke/settings").await.csrf();
+    // The API refuses a percentage above 100; the page says so in the user's language.
+    let r = b
+        .post(
+            "/dashboard/c/thien-ke/settings/target",
+            &[
+                ("csrf", &csrf),
+                ("indicator", "2.4"),
+                ("threshold", "150"),
+                ("source", "x"),
+            ],
+        )
+        .await;
+    let to = r.location.clone().unwrap();
+    assert_eq!(to, "/dashboard/c/thien-ke/settings?err=error.threshold");
+    let vi = b.get(&to).await.element_text("role=\"alert\"");
+    assert!(vi.contains("Mức phải là một số từ 0 trở lên"), "{vi}");
+    assert!(
+        !vi.contains("threshold must be"),
+        "not the API's English: {vi}"
+    );
+    b.get("/dashboard/lang/en?back=/dashboard/c/thien-ke/settings")
+        .await;
+    let en = b.get(&to).await.element_text("role=\"alert\"");
+    assert!(en.contains("The threshold must be a number"), "{en}");
+    // A quota for a village while the date is missing: the form's own check, same way.
+    let r = b
+        .post(
+            "/dashboard/c/thien-ke/settings/quota",
+            &[
+                ("csrf", &csrf),
+                ("measure", "signs_placed"),
+                ("village", "thien-ke-01"),
+                ("target", "3"),
+                ("since", ""),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some("/dashboard/c/thien-ke/settings?err=error.quota")
+    );
+    // A link cannot put words of its own on the page.
+    let forged = b
+        .get("/dashboard/c/thien-ke/settings?err=Call%20this%20number%20now")
+        .await;
+    assert!(!forged.text().contains("Call this number"));
+    assert!(forged.text().contains("A value is not valid"));
+}
+
 ntm_tests::on_both_backends!(
+    a_district_official_sees_the_districts_communes_and_no_other,
+    an_administrator_creates_a_district_official_from_the_accounts_form,
+    form_errors_are_shown_in_vietnamese_or_english_never_as_the_apis_text,
     an_officer_renames_and_adds_villages_and_removes_a_commune_threshold,
     login_rotates_the_session_and_sets_strict_http_only_cookies,
     wrong_passwords_are_refused_and_the_login_form_needs_its_token,

@@ -6,7 +6,8 @@
 //! `create_enrollment`, `revoke`, `create_user`, `create_commune`), so the dashboard and the
 //! API validate, authorize and rate-limit exactly alike. Every form carries the CSRF token.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
+use std::future::Future;
 use std::sync::Arc;
 
 use axum::extract::{Multipart, Path, Query, State};
@@ -18,7 +19,7 @@ use chrono::NaiveDate;
 use maud::{html, Markup, PreEscaped};
 use ntm_field::admin::{Commune, Village};
 use ntm_field::catalog::{Catalog, IndicatorType};
-use ntm_field::config::MeasureId;
+use ntm_field::config::{CommuneConfig, MeasureId};
 use ntm_field::ids::{Region, Slug};
 use ntm_field::protocol::{
     CreateUserRequest, EnrollmentRequest, PushStatus, QuotaPut, Role, TargetPut,
@@ -44,19 +45,73 @@ pub struct FlashQuery {
     err: Option<String>,
 }
 
-fn api_user(u: &DashUser) -> UserAuth {
+pub(super) fn api_user(u: &DashUser) -> UserAuth {
     UserAuth(u.principal.clone(), u.user.clone())
 }
 
-/// After a form: back to `to` with a confirmation, or with the API's message when it refused
-/// the values. A refusal of the caller's rights is a 403 page, not a message.
-fn after<T>(result: Result<T, ApiError>, to: &str) -> PageResult<Response> {
-    match result {
-        Ok(_) => Ok(Redirect::to(&format!("{to}?ok=set.saved")).into_response()),
-        Err(e) if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::NOT_FOUND => {
-            Err(e.into())
+/// Why a form was not applied.
+pub(super) enum Refusal {
+    /// The values: the catalog key that says what to correct.
+    Values(&'static str),
+    /// The API's handler or storage refused.
+    Api(ApiError),
+}
+
+impl From<ApiError> for Refusal {
+    fn from(e: ApiError) -> Self {
+        Refusal::Api(e)
+    }
+}
+
+/// What a form did.
+pub(super) enum Done {
+    /// Back to the form's page with this confirmation (a catalog key).
+    Back(&'static str),
+    /// A page of its own (the new enrollment code).
+    Page(Response),
+}
+
+/// The one flow of every administration form: check the CSRF token, then the caller's rights
+/// (`gate`: a refusal is a 403/404 page, before anything is said about the values), then run
+/// `act` with what the gate passed (the commune's configuration, or nothing), and go back to
+/// `to` with a confirmation or with what to correct, in the user's language.
+pub(super) async fn submit<G, Fut>(
+    u: &DashUser,
+    csrf: Option<&str>,
+    gate: impl Future<Output = PageResult<G>>,
+    to: &str,
+    act: impl FnOnce(G) -> Fut,
+) -> PageResult<Response>
+where
+    Fut: Future<Output = Result<Done, Refusal>>,
+{
+    u.check_csrf(csrf)?;
+    let passed = gate.await?;
+    let key = match act(passed).await {
+        Ok(Done::Back(ok)) => return Ok(Redirect::to(&format!("{to}?ok={ok}")).into_response()),
+        Ok(Done::Page(page)) => return Ok(page),
+        Err(Refusal::Api(e))
+            if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::NOT_FOUND =>
+        {
+            return Err(e.into())
         }
-        Err(e) => Ok(Redirect::to(&format!("{to}?err={}", urlencode(&e.message))).into_response()),
+        Err(Refusal::Api(e)) => super::error_key(&e),
+        Err(Refusal::Values(key)) => key,
+    };
+    Ok(Redirect::to(&format!("{to}?err={key}")).into_response())
+}
+
+/// The gate of a commune's settings: an officer of the commune or an administrator.
+async fn manager(state: &Arc<AppState>, u: &DashUser, id: &str) -> PageResult<CommuneConfig> {
+    commune_for(state, u, id, Access::Manage).await
+}
+
+/// The gate of accounts and communes: administrators only.
+async fn administrator(u: &DashUser) -> PageResult<()> {
+    if u.principal.is_admin() {
+        Ok(())
+    } else {
+        Err(PageError::forbidden())
     }
 }
 
@@ -254,30 +309,35 @@ pub async fn save_target(
     Path(id): Path<String>,
     Form(f): Form<TargetForm>,
 ) -> PageResult<Response> {
-    u.check_csrf(f.csrf.as_deref())?;
     let to = format!("/dashboard/c/{id}/settings");
-    let Some(threshold) = f.threshold.as_deref().and_then(parse_number) else {
-        // Check the caller's rights before answering about the values.
-        commune_for(&state, &u, &id, Access::Manage).await?;
-        return Ok(Redirect::to(&format!(
-            "{to}?err={}",
-            urlencode("threshold: a number, e.g. 50 or 26,7")
-        ))
-        .into_response());
-    };
-    let put = TargetPut {
-        threshold,
-        inner: None,
-        source: f.source.unwrap_or_default(),
-    };
-    let result = communes::put_commune_target(
-        State(state),
-        api_user(&u),
-        Path((id, f.indicator)),
-        ApiBody(put),
+    submit(
+        &u,
+        f.csrf.as_deref(),
+        manager(&state, &u, &id),
+        &to,
+        |_| async {
+            let threshold = f
+                .threshold
+                .as_deref()
+                .and_then(parse_number)
+                .ok_or(Refusal::Values("error.threshold"))?;
+            let put = TargetPut {
+                threshold,
+                inner: None,
+                source: f.source.unwrap_or_default(),
+            };
+            // The page says it was saved; the API's answer is for API clients.
+            let _ = communes::put_commune_target(
+                State(state.clone()),
+                api_user(&u),
+                Path((id.clone(), f.indicator)),
+                ApiBody(put),
+            )
+            .await?;
+            Ok(Done::Back("set.saved"))
+        },
     )
-    .await;
-    after(result, &to)
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -293,13 +353,20 @@ pub async fn remove_target(
     Path(id): Path<String>,
     Form(f): Form<IndicatorForm>,
 ) -> PageResult<Response> {
-    u.check_csrf(f.csrf.as_deref())?;
-    let config = commune_for(&state, &u, &id, Access::Manage).await?;
-    let storage = state.storage.clone();
-    let result =
-        blocking(move || Ok(storage.delete_commune_target(&config.commune.id, &f.indicator)?))
-            .await;
-    after(result, &format!("/dashboard/c/{id}/settings"))
+    let to = format!("/dashboard/c/{id}/settings");
+    submit(
+        &u,
+        f.csrf.as_deref(),
+        manager(&state, &u, &id),
+        &to,
+        |config| async {
+            let storage = state.storage.clone();
+            blocking(move || Ok(storage.delete_commune_target(&config.commune.id, &f.indicator)?))
+                .await?;
+            Ok(Done::Back("set.saved"))
+        },
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -318,29 +385,32 @@ pub async fn save_quota(
     Path(id): Path<String>,
     Form(f): Form<QuotaForm>,
 ) -> PageResult<Response> {
-    u.check_csrf(f.csrf.as_deref())?;
     let to = format!("/dashboard/c/{id}/settings");
-    let target = f.target.as_deref().and_then(parse_number);
-    let since = f
-        .since
-        .as_deref()
-        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok());
-    let (Some(target), Some(since)) = (target, since) else {
-        commune_for(&state, &u, &id, Access::Manage).await?;
-        return Ok(Redirect::to(&format!(
-            "{to}?err={}",
-            urlencode("target: a number; since: a date")
-        ))
-        .into_response());
-    };
-    let result = communes::put_quota(
-        State(state),
-        api_user(&u),
-        Path((id, f.village, f.measure)),
-        ApiBody(QuotaPut { target, since }),
+    submit(
+        &u,
+        f.csrf.as_deref(),
+        manager(&state, &u, &id),
+        &to,
+        |_| async {
+            let target = f.target.as_deref().and_then(parse_number);
+            let since = f
+                .since
+                .as_deref()
+                .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok());
+            let (Some(target), Some(since)) = (target, since) else {
+                return Err(Refusal::Values("error.quota"));
+            };
+            let _ = communes::put_quota(
+                State(state.clone()),
+                api_user(&u),
+                Path((id.clone(), f.village, f.measure)),
+                ApiBody(QuotaPut { target, since }),
+            )
+            .await?;
+            Ok(Done::Back("set.saved"))
+        },
     )
-    .await;
-    after(result, &to)
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -357,23 +427,27 @@ pub async fn save_responsibility(
     Path(id): Path<String>,
     Form(f): Form<ResponsibilityForm>,
 ) -> PageResult<Response> {
-    u.check_csrf(f.csrf.as_deref())?;
-    let config = commune_for(&state, &u, &id, Access::Manage).await?;
     let to = format!("/dashboard/c/{id}/settings");
-    let known = Catalog::builtin().criteria.iter().any(|c| c.id == f.key)
-        || Catalog::builtin().indicator(&f.key).is_some();
-    if !known || f.people.chars().count() > 500 {
-        return Ok(Redirect::to(&format!(
-            "{to}?err={}",
-            urlencode("a criterion or indicator of the catalog, and at most 500 characters")
-        ))
-        .into_response());
-    }
-    let storage = state.storage.clone();
-    let result =
-        blocking(move || Ok(storage.put_responsibility(&config.commune.id, &f.key, &f.people)?))
-            .await;
-    after(result, &to)
+    submit(
+        &u,
+        f.csrf.as_deref(),
+        manager(&state, &u, &id),
+        &to,
+        |config| async {
+            let known = Catalog::builtin().criteria.iter().any(|c| c.id == f.key)
+                || Catalog::builtin().indicator(&f.key).is_some();
+            if !known || f.people.chars().count() > 500 {
+                return Err(Refusal::Values("error.responsibility"));
+            }
+            let storage = state.storage.clone();
+            blocking(move || {
+                Ok(storage.put_responsibility(&config.commune.id, &f.key, &f.people)?)
+            })
+            .await?;
+            Ok(Done::Back("set.saved"))
+        },
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -390,32 +464,30 @@ pub async fn save_village(
     Path(id): Path<String>,
     Form(f): Form<VillageForm>,
 ) -> PageResult<Response> {
-    u.check_csrf(f.csrf.as_deref())?;
-    let config = commune_for(&state, &u, &id, Access::Manage).await?;
     let to = format!("/dashboard/c/{id}/settings");
-    let name = f.name.trim().to_owned();
-    let (Ok(village_id), true) = (
-        Slug::parse(f.village_id.trim()),
-        (1..=200).contains(&name.chars().count()),
-    ) else {
-        return Ok(Redirect::to(&format!(
-            "{to}?err={}",
-            urlencode("village id: a-z, 0-9 and '-'; name: 1 to 200 characters")
-        ))
-        .into_response());
-    };
-    let storage = state.storage.clone();
-    let result = blocking(move || {
-        Ok(storage.put_village(
-            &config.commune.id,
-            &Village {
+    submit(
+        &u,
+        f.csrf.as_deref(),
+        manager(&state, &u, &id),
+        &to,
+        |config| async {
+            let name = f.name.trim().to_owned();
+            let (Ok(village_id), true) = (
+                Slug::parse(f.village_id.trim()),
+                (1..=200).contains(&name.chars().count()),
+            ) else {
+                return Err(Refusal::Values("error.village_form"));
+            };
+            let storage = state.storage.clone();
+            let village = Village {
                 id: village_id,
                 name,
-            },
-        )?)
-    })
-    .await;
-    after(result, &to)
+            };
+            blocking(move || Ok(storage.put_village(&config.commune.id, &village)?)).await?;
+            Ok(Done::Back("set.saved"))
+        },
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -513,10 +585,18 @@ pub async fn revoke_device(
     Path((id, device_id)): Path<(String, String)>,
     Form(f): Form<CsrfForm>,
 ) -> PageResult<Response> {
-    u.check_csrf(f.csrf.as_deref())?;
-    commune_for(&state, &u, &id, Access::Manage).await?;
-    devices::revoke(State(state), api_user(&u), Path(device_id)).await?;
-    Ok(Redirect::to(&format!("/dashboard/c/{id}/devices?ok=dev.revoked_done")).into_response())
+    let to = format!("/dashboard/c/{id}/devices");
+    submit(
+        &u,
+        f.csrf.as_deref(),
+        manager(&state, &u, &id),
+        &to,
+        |_| async {
+            devices::revoke(State(state.clone()), api_user(&u), Path(device_id)).await?;
+            Ok(Done::Back("dev.revoked_done"))
+        },
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -574,69 +654,62 @@ pub async fn create_enrollment(
     parts: Parts,
     Form(f): Form<EnrollmentForm>,
 ) -> PageResult<Response> {
-    u.check_csrf(f.csrf.as_deref())?;
-    let lang = u.lang;
-    let config = commune_for(&state, &u, &id, Access::Manage).await?;
     let to = format!("/dashboard/c/{id}/devices");
-    let role: Option<Role> = serde_json::from_value(serde_json::Value::String(f.role.clone())).ok();
-    let hours = f
-        .hours
-        .as_deref()
-        .and_then(|h| h.trim().parse::<u32>().ok());
-    let (Some(role), Some(hours)) = (role, hours) else {
-        return Ok(Redirect::to(&format!(
-            "{to}?err={}",
-            urlencode("role and hours (1 to 720)")
-        ))
-        .into_response());
-    };
-    let holder = f
-        .holder
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty());
-    let req = EnrollmentRequest {
-        role,
-        expires_in_hours: hours,
-        holder: holder.clone(),
-    };
-    let created = communes::create_enrollment(
-        State(state.clone()),
-        api_user(&u),
-        Path(id.clone()),
-        ApiBody(req),
-    )
-    .await;
-    let (_, Json(enrollment)) = match created {
-        Ok(v) => v,
-        Err(e) if e.status == StatusCode::FORBIDDEN => return Err(e.into()),
-        Err(e) => {
-            return Ok(Redirect::to(&format!("{to}?err={}", urlencode(&e.message))).into_response())
-        }
-    };
-    let uri = enrollment_uri(&server_base(&parts), &enrollment.code);
-    let svg = qr_svg(&uri).unwrap_or_default();
-    let storage = state.storage.clone();
-    let slug = config.commune.id.clone();
-    let devices = blocking(move || Ok(storage.list_devices(&slug)?)).await?;
-    let commune = config.commune.id.as_str();
-    let body = html! {
-        section.enrollment #enrollment {
-            h2 { (lang.t("dev.code")) }
-            p.code #enrollment-code { (enrollment.code) }
-            div.qr #enrollment-qr data-uri=(uri) { (PreEscaped(svg)) }
-            p { (lang.t("dev.code_help")) " " strong { (i18n::datetime(enrollment.expires_at)) } "." }
-            p { (role_label(lang, enrollment.role)) @if let Some(h) = &holder { " — " (h) } }
-        }
-        (devices_body(lang, &u, commune, &devices))
-    };
-    let shell = Shell {
-        user: &u,
-        commune: Some(&config.commune),
-        title: format!("{} – {}", lang.t("dev.title"), config.commune.name),
-        nav: Nav::Devices,
-        here: format!("/dashboard/c/{commune}/devices"),
-    };
-    Ok(html_page(page(shell, None, body)))
+    submit(&u, f.csrf.as_deref(), manager(&state, &u, &id), &to, |config| async {
+        // Owned by the block: the page below borrows from it.
+        let config = config;
+        let role: Option<Role> =
+            serde_json::from_value(serde_json::Value::String(f.role.clone())).ok();
+        let hours = f
+            .hours
+            .as_deref()
+            .and_then(|h| h.trim().parse::<u32>().ok());
+        let (Some(role), Some(hours)) = (role, hours) else {
+            return Err(Refusal::Values("error.hours"));
+        };
+        let holder = f
+            .holder
+            .map(|h| h.trim().to_owned())
+            .filter(|h| !h.is_empty());
+        let req = EnrollmentRequest {
+            role,
+            expires_in_hours: hours,
+            holder: holder.clone(),
+        };
+        let (_, Json(enrollment)) = communes::create_enrollment(
+            State(state.clone()),
+            api_user(&u),
+            Path(id.clone()),
+            ApiBody(req),
+        )
+        .await?;
+        let uri = enrollment_uri(&server_base(&parts), &enrollment.code);
+        let svg = qr_svg(&uri).unwrap_or_default();
+        let storage = state.storage.clone();
+        let slug = config.commune.id.clone();
+        let devices = blocking(move || Ok(storage.list_devices(&slug)?)).await?;
+        let lang = u.lang;
+        let commune = config.commune.id.as_str();
+        let body = html! {
+            section.enrollment #enrollment {
+                h2 { (lang.t("dev.code")) }
+                p.code #enrollment-code { (enrollment.code) }
+                div.qr #enrollment-qr data-uri=(uri) { (PreEscaped(svg)) }
+                p { (lang.t("dev.code_help")) " " strong { (i18n::datetime(enrollment.expires_at)) } "." }
+                p { (role_label(lang, enrollment.role)) @if let Some(h) = &holder { " — " (h) } }
+            }
+            (devices_body(lang, &u, commune, &devices))
+        };
+        let shell = Shell {
+            user: &u,
+            commune: Some(&config.commune),
+            title: format!("{} – {}", lang.t("dev.title"), config.commune.name),
+            nav: Nav::Devices,
+            here: format!("/dashboard/c/{commune}/devices"),
+        };
+        Ok(Done::Page(html_page(page(shell, None, body))))
+    })
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -870,7 +943,7 @@ pub async fn import_households(
     while let Some(field) = multipart
         .next_field()
         .await
-        .map_err(|e| PageError::bad_request(e.body_text()))?
+        .map_err(|_| PageError::bad_request("error.bad_form"))?
     {
         match field.name() {
             Some("csrf") => {
@@ -878,7 +951,7 @@ pub async fn import_households(
                     field
                         .text()
                         .await
-                        .map_err(|e| PageError::bad_request(e.body_text()))?,
+                        .map_err(|_| PageError::bad_request("error.bad_form"))?,
                 )
             }
             Some("file") => {
@@ -886,7 +959,7 @@ pub async fn import_households(
                     field
                         .bytes()
                         .await
-                        .map_err(|e| PageError::bad_request(e.body_text()))?,
+                        .map_err(|_| PageError::bad_request("error.bad_form"))?,
                 )
             }
             _ => {}
@@ -895,7 +968,7 @@ pub async fn import_households(
     u.check_csrf(csrf.as_deref())?;
     let config = commune_for(&state, &u, &id, Access::Manage).await?;
     let Some(bytes) = file else {
-        return Err(PageError::bad_request("file"));
+        return Err(PageError::bad_request("error.file"));
     };
     let Ok(text) = String::from_utf8(bytes.to_vec()) else {
         let outcome = ImportOutcome {
@@ -945,27 +1018,22 @@ pub async fn import_households(
 // ---------------------------------------------------------------------------------------------
 // Accounts and communes (administrators).
 
-fn admin_only(u: &DashUser) -> PageResult<()> {
-    if u.principal.is_admin() {
-        Ok(())
-    } else {
-        Err(PageError::forbidden())
-    }
-}
-
 /// `GET /dashboard/admin/users`.
 pub async fn users_page(
     State(state): State<Arc<AppState>>,
     u: DashUser,
     Query(q): Query<FlashQuery>,
 ) -> PageResult<Response> {
-    admin_only(&u)?;
+    administrator(&u).await?;
     let lang = u.lang;
     let storage = state.storage.clone();
     let (users, communes) =
         blocking(move || Ok((storage.list_users()?, storage.list_communes()?))).await?;
-    let provinces: std::collections::BTreeSet<&str> =
-        communes.iter().map(|c| c.province.as_str()).collect();
+    let provinces: BTreeSet<&str> = communes.iter().map(|c| c.province.as_str()).collect();
+    let districts: BTreeSet<(&str, &str)> = communes
+        .iter()
+        .filter_map(|c| Some((c.district.as_deref()?, c.province.as_str())))
+        .collect();
     let body = html! {
         table.records #users {
             thead { tr { th { (lang.t("usr.username")) } th { (lang.t("usr.role")) } th { (lang.t("usr.scope")) } } }
@@ -973,9 +1041,10 @@ pub async fn users_page(
                 @for x in &users {
                     tr {
                         td { (x.username) } td { (role_label(lang, x.role)) }
-                        td { @match (&x.commune_id, &x.province) {
-                            (Some(c), _) => { (lang.t("usr.commune")) " " (c.as_str()) },
-                            (None, Some(p)) => { (lang.t("usr.province")) " " (p) },
+                        td { @match (&x.commune_id, &x.province, &x.district) {
+                            (Some(c), _, _) => { (lang.t("usr.commune")) " " (c.as_str()) },
+                            (None, Some(p), Some(d)) => { (lang.t("usr.district")) " " (d) ", " (lang.t("usr.province")) " " (p) },
+                            (None, Some(p), None) => { (lang.t("usr.province")) " " (p) },
                             _ => (lang.t("usr.all")),
                         } }
                     }
@@ -992,6 +1061,7 @@ pub async fn users_page(
                 option value=(serde_json::to_value(r).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()) { (role_label(lang, r)) } } } }
             label { (lang.t("usr.commune")) select name="commune_id" { option value="" { "—" } @for c in &communes { option value=(c.id.as_str()) { (c.name) " (" (c.id.as_str()) ")" } } } }
             label { (lang.t("usr.province")) select name="province" { option value="" { "—" } @for p in &provinces { option value=(p) { (p) } } } }
+            label { (lang.t("usr.district")) select name="district" { option value="" { "—" } @for (d, p) in &districts { option value=(d) { (d) " (" (p) ")" } } } }
             button type="submit" { (lang.t("usr.create")) }
         }
     };
@@ -1017,6 +1087,27 @@ pub struct UserForm {
     role: String,
     commune_id: Option<String>,
     province: Option<String>,
+    district: Option<String>,
+}
+
+/// The province of a district chosen in the accounts form: the one given, or else the one
+/// province whose communes name that district. `None` when the pair names no known commune's
+/// district or the name is used in several provinces and none was chosen.
+fn district_province(
+    communes: &[Commune],
+    district: &str,
+    province: Option<&str>,
+) -> Option<String> {
+    let provinces: BTreeSet<&str> = communes
+        .iter()
+        .filter(|c| c.district.as_deref() == Some(district))
+        .map(|c| c.province.as_str())
+        .filter(|p| province.is_none_or(|chosen| chosen == *p))
+        .collect();
+    match provinces.into_iter().collect::<Vec<_>>()[..] {
+        [one] => Some(one.to_owned()),
+        _ => None,
+    }
 }
 
 /// `POST /dashboard/admin/users`, through the API's handler.
@@ -1025,31 +1116,37 @@ pub async fn create_user(
     u: DashUser,
     Form(f): Form<UserForm>,
 ) -> PageResult<Response> {
-    u.check_csrf(f.csrf.as_deref())?;
-    admin_only(&u)?;
     let to = "/dashboard/admin/users";
-    let role: Option<Role> = serde_json::from_value(serde_json::Value::String(f.role.clone())).ok();
-    let commune_id = f
-        .commune_id
-        .filter(|c| !c.is_empty())
-        .map(|c| Slug::parse(&c));
-    let (Some(role), Ok(commune_id)) = (role, commune_id.transpose()) else {
-        return Ok(
-            Redirect::to(&format!("{to}?err={}", urlencode("role, commune"))).into_response(),
-        );
-    };
-    let req = CreateUserRequest {
-        username: f.username,
-        password: f.password,
-        role,
-        commune_id,
-        province: f.province.filter(|p| !p.is_empty()),
-    };
-    match accounts::create_user(State(state), api_user(&u), ApiBody(req)).await {
-        Ok(_) => Ok(Redirect::to(&format!("{to}?ok=usr.created")).into_response()),
-        Err(e) if e.status == StatusCode::FORBIDDEN => Err(e.into()),
-        Err(e) => Ok(Redirect::to(&format!("{to}?err={}", urlencode(&e.message))).into_response()),
-    }
+    submit(&u, f.csrf.as_deref(), administrator(&u), to, |()| async {
+        let role: Role = serde_json::from_value(serde_json::Value::String(f.role.clone()))
+            .map_err(|_| Refusal::Values("error.role"))?;
+        let chosen = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let commune_id = chosen(f.commune_id)
+            .map(|c| Slug::parse(&c))
+            .transpose()
+            .map_err(|_| Refusal::Values("error.scope"))?;
+        let mut province = chosen(f.province);
+        let district = chosen(f.district);
+        if let Some(d) = &district {
+            let storage = state.storage.clone();
+            let communes = blocking(move || Ok(storage.list_communes()?)).await?;
+            province = Some(
+                district_province(&communes, d, province.as_deref())
+                    .ok_or(Refusal::Values("error.province"))?,
+            );
+        }
+        let req = CreateUserRequest {
+            username: f.username,
+            password: f.password,
+            role,
+            commune_id,
+            province,
+            district,
+        };
+        let _ = accounts::create_user(State(state.clone()), api_user(&u), ApiBody(req)).await?;
+        Ok(Done::Back("usr.created"))
+    })
+    .await
 }
 
 /// `GET /dashboard/admin/communes`.
@@ -1058,7 +1155,7 @@ pub async fn communes_page(
     u: DashUser,
     Query(q): Query<FlashQuery>,
 ) -> PageResult<Response> {
-    admin_only(&u)?;
+    administrator(&u).await?;
     let lang = u.lang;
     let storage = state.storage.clone();
     let communes = blocking(move || Ok(storage.list_communes()?)).await?;
@@ -1117,49 +1214,36 @@ pub async fn create_commune(
     u: DashUser,
     Form(f): Form<CommuneForm>,
 ) -> PageResult<Response> {
-    u.check_csrf(f.csrf.as_deref())?;
-    admin_only(&u)?;
     let to = "/dashboard/admin/communes";
-    let mut villages = Vec::new();
-    for line in f.villages.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        let (vid, name) = line.split_once(',').unwrap_or((line, line));
-        match Slug::parse(vid.trim()) {
-            Ok(id) => villages.push(Village {
+    submit(&u, f.csrf.as_deref(), administrator(&u), to, |()| async {
+        let mut villages = Vec::new();
+        for line in f.villages.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let (vid, name) = line.split_once(',').unwrap_or((line, line));
+            let id = Slug::parse(vid.trim()).map_err(|_| Refusal::Values("error.villages"))?;
+            villages.push(Village {
                 id,
                 name: name.trim().to_owned(),
-            }),
-            Err(e) => {
-                return Ok(Redirect::to(&format!(
-                    "{to}?err={}",
-                    urlencode(&format!("{line}: {e}"))
-                ))
-                .into_response())
-            }
+            });
         }
-    }
-    let (Ok(id), Ok(region)) = (Slug::parse(f.id.trim()), f.region.parse::<Region>()) else {
-        return Ok(Redirect::to(&format!(
-            "{to}?err={}",
-            urlencode("id: a-z, 0-9 and '-'; region")
-        ))
-        .into_response());
-    };
-    let commune = Commune {
-        id,
-        name: f.name.trim().to_owned(),
-        province: f.province.trim().to_owned(),
-        district: f
-            .district
-            .map(|d| d.trim().to_owned())
-            .filter(|d| !d.is_empty()),
-        region,
-        villages,
-    };
-    match communes::create_commune(State(state), api_user(&u), ApiBody(commune)).await {
-        Ok(_) => Ok(Redirect::to(&format!("{to}?ok=com.created")).into_response()),
-        Err(e) if e.status == StatusCode::FORBIDDEN => Err(e.into()),
-        Err(e) => Ok(Redirect::to(&format!("{to}?err={}", urlencode(&e.message))).into_response()),
-    }
+        let (Ok(id), Ok(region)) = (Slug::parse(f.id.trim()), f.region.parse::<Region>()) else {
+            return Err(Refusal::Values("error.commune_id"));
+        };
+        let commune = Commune {
+            id,
+            name: f.name.trim().to_owned(),
+            province: f.province.trim().to_owned(),
+            district: f
+                .district
+                .map(|d| d.trim().to_owned())
+                .filter(|d| !d.is_empty()),
+            region,
+            villages,
+        };
+        let _ =
+            communes::create_commune(State(state.clone()), api_user(&u), ApiBody(commune)).await?;
+        Ok(Done::Back("com.created"))
+    })
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -48,6 +48,11 @@ impl Lang {
         }
     }
 
+    /// Whether `key` is a message of the catalog.
+    pub fn knows(key: &str) -> bool {
+        MESSAGES.iter().any(|(k, _, _)| *k == key)
+    }
+
     /// Picks the Vietnamese or English of a pair that comes with the data (catalog names).
     pub fn pick<'a>(self, vi: &'a str, en: &'a str) -> &'a str {
         match self {
@@ -162,6 +167,33 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("error.not_found", "Không tìm thấy trang hoặc hồ sơ này.", "This page or record does not exist."),
     ("error.login", "Phiên đăng nhập đã hết hoặc chưa đăng nhập. Hãy đăng nhập lại rồi gửi lại.", "You are not logged in, or the session has ended. Log in and send it again."),
     ("error.back", "Quay lại", "Go back"),
+    ("error.invalid", "Có giá trị chưa hợp lệ. Kiểm tra lại các ô rồi gửi lại.", "A value is not valid. Check the fields and send again."),
+    ("error.server", "Máy chủ chưa lưu được. Hãy thử lại sau ít phút; nếu vẫn lỗi, báo quản trị viên.", "The server could not save this. Try again in a few minutes; if it keeps failing, tell the administrator."),
+    ("error.too_many", "Bạn đã thử quá nhiều lần. Hãy đợi ít phút rồi thử lại.", "Too many attempts. Wait a few minutes and try again."),
+    ("error.exists", "Mã hoặc tên này đã có. Hãy chọn mã hoặc tên khác.", "This id or name is taken. Choose another one."),
+    ("error.threshold", "Mức phải là một số từ 0 trở lên (phần trăm không quá 100), ví dụ 50 hoặc 26,7.", "The threshold must be a number, 0 or more (a percentage at most 100), e.g. 50 or 26.7."),
+    ("error.source", "Ghi rõ văn bản căn cứ của mức này (tối đa 500 ký tự).", "Say which decision the threshold comes from (at most 500 characters)."),
+    ("error.indicator", "Chọn một chỉ tiêu có trong bộ tiêu chí (ví dụ 2.4, 17.6).", "Choose an indicator of the criteria catalog (e.g. 2.4, 17.6)."),
+    ("error.quota", "Chỉ tiêu giao phải là một số từ 0 trở lên, và ngày bắt đầu tính là một ngày.", "The quota must be a number, 0 or more, and counted-from a date."),
+    ("error.since", "Ngày bắt đầu tính phải từ năm 2000 đến năm 2100.", "Counted-from must be a date between 2000 and 2100."),
+    ("error.village", "Chọn một thôn của xã này.", "Choose a village of this commune."),
+    ("error.measure", "Chọn một nội dung có trong danh sách.", "Choose a measure from the list."),
+    ("error.role", "Chọn vai trò: cán bộ hoặc tài khoản xem. Điều tra viên không dùng tài khoản mà đăng ký điện thoại bằng mã.", "Choose a role: officer or viewer. Enumerators have no account; they enroll a phone with a code."),
+    ("error.hours", "Chọn vai trò, và hiệu lực của mã từ 1 đến 720 giờ (30 ngày).", "Choose a role, and a validity of 1 to 720 hours (30 days)."),
+    ("error.holder", "Tên người dùng thiết bị phải từ 1 đến 200 ký tự.", "The holder's name must be 1 to 200 characters."),
+    ("error.username", "Tên đăng nhập gồm 1 đến 64 chữ cái, chữ số hoặc . _ - @.", "A user name is 1 to 64 letters, digits or . _ - @."),
+    ("error.password", "Mật khẩu cần ít nhất 8 ký tự.", "A password needs at least 8 characters."),
+    ("error.scope", "Cán bộ và tài khoản xem cần đúng một phạm vi: một xã, một tỉnh, hoặc một huyện (cùng tỉnh của huyện). Quản trị viên không có phạm vi.", "An officer or viewer needs exactly one scope: a commune, a province, or a district (with its province). Administrators have none."),
+    ("error.province", "Chọn tỉnh: tên huyện chỉ xác định trong tỉnh của huyện đó.", "Choose the province: a district is named within its province."),
+    ("error.name", "Tên phải từ 1 đến 200 ký tự.", "A name must be 1 to 200 characters."),
+    ("error.commune_id", "Mã xã chỉ gồm a-z, 0-9 và dấu '-'; chọn một vùng trong danh sách.", "A commune id uses only a-z, 0-9 and '-'; choose a region from the list."),
+    ("error.villages", "Mỗi dòng một thôn: mã (a-z, 0-9, '-'), dấu phẩy, tên; từ 1 đến 500 thôn, không trùng mã.", "One village a line: its id (a-z, 0-9, '-'), a comma, its name; 1 to 500 villages, no id twice."),
+    ("error.responsibility", "Chọn một tiêu chí hoặc chỉ tiêu có trong bộ tiêu chí; tên người phụ trách tối đa 500 ký tự.", "Choose a criterion or indicator of the catalog; at most 500 characters of names."),
+    ("error.village_form", "Mã thôn chỉ gồm a-z, 0-9 và dấu '-'; tên thôn từ 1 đến 200 ký tự.", "A village id uses only a-z, 0-9 and '-'; a village name is 1 to 200 characters."),
+    ("error.as_of", "Ngày phải có dạng năm-tháng-ngày, ví dụ 2020-06-30.", "The date must be year-month-day, e.g. 2020-06-30."),
+    ("error.bad_form", "Không đọc được biểu mẫu gửi lên. Hãy tải lại trang rồi gửi lại.", "The form could not be read. Reload the page and send it again."),
+    ("error.file", "Chọn một tệp CSV để nhập.", "Choose a CSV file to import."),
+    ("error.merge", "Phiên bản hợp nhất không qua được kiểm tra. Hãy tải lại trang rồi chọn lại.", "The merge version did not pass validation. Reload the page and choose again."),
     // Scorecard.
     ("sc.title", "Bộ tiêu chí nông thôn mới", "New Rural Development scorecard"),
     ("sc.criteria_met", "tiêu chí đạt", "criteria met"),
@@ -270,7 +302,8 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("rec.time_diff", "lệch giờ so với hồ sơ", "apart from the record's time"),
     ("rec.far_warning", "Cảnh báo: ảnh chụp xa vị trí hồ sơ. Hãy kiểm tra lại minh chứng.", "Warning: the photo was taken far from the record's position. Check the evidence."),
     ("rec.time_warning", "Cảnh báo: giờ chụp ảnh lệch nhiều so với giờ ghi hồ sơ.", "Warning: the photo was taken long before or after the record."),
-    ("rec.full_image", "Ảnh gốc", "Full image"),
+    ("rec.full_image", "Ảnh đầy đủ", "Full image"),
+    ("rec.original", "Tệp gốc (có EXIF)", "Original file (with EXIF)"),
     ("flag.clock_ahead", "đồng hồ máy chạy nhanh", "device clock ahead"),
     ("flag.clock_far_behind", "đồng hồ máy chậm hơn 1 năm", "device clock over a year behind"),
     ("flag.clock_went_back", "đồng hồ máy bị lùi", "device clock went back"),
@@ -372,9 +405,10 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("usr.scope", "Phạm vi", "Scope"),
     ("usr.commune", "Xã", "Commune"),
     ("usr.province", "Tỉnh", "Province"),
+    ("usr.district", "Huyện", "District"),
     ("usr.all", "toàn bộ", "everything"),
     ("usr.create", "Tạo tài khoản", "Create account"),
-    ("usr.scope_help", "Cán bộ và tài khoản xem thuộc một xã, hoặc một tỉnh (cán bộ tỉnh, huyện). Quản trị viên không giới hạn.", "Officers and viewers belong to one commune, or to a province (provincial and district officials). Administrators see everything."),
+    ("usr.scope_help", "Cán bộ và tài khoản xem thuộc một xã; hoặc một tỉnh (cán bộ tỉnh); hoặc một huyện (cán bộ huyện: chọn huyện, tỉnh được điền theo huyện). Quản trị viên không giới hạn.", "Officers and viewers belong to one commune; or to a province (provincial officials); or to a district (district officials: choose the district, its province follows). Administrators see everything."),
     ("usr.created", "Đã tạo tài khoản.", "Account created."),
     ("com.title", "Các xã", "Communes"),
     ("com.id", "Mã xã", "Commune id"),
@@ -397,6 +431,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("ov.sort_gap", "theo khoảng cách lớn nhất", "by largest gap"),
     ("ov.province_targets", "Mức yêu cầu do tỉnh quy định", "Thresholds set by the province"),
     ("ov.province_help", "Mức của tỉnh áp dụng cho mọi xã trong tỉnh, trừ khi xã có mức riêng. Ghi rõ quyết định của tỉnh.", "A province's threshold applies to every commune of the province unless the commune has its own. Cite the province's decision."),
+    ("ov.scope", "Phạm vi của bạn", "Your scope"),
     ("ov.none", "Chưa có xã nào trong phạm vi của bạn.", "No commune is in your scope yet."),
     // Reports.
     ("rep.title", "Báo cáo và xuất dữ liệu", "Reports and exports"),

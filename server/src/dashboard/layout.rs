@@ -143,10 +143,17 @@ pub enum Flash {
 }
 
 impl Flash {
-    /// From the `?ok=<message key>` or `?err=<text>` a redirect after a form carries.
+    /// From the `?ok=<message key>` or `?err=<message key>` a redirect after a form carries.
+    /// Both are keys of the catalog, so the message is in the user's language and a link cannot
+    /// put words of its own on the page; an unknown error key reads as the general one.
     pub fn from_query(lang: Lang, ok: Option<&str>, err: Option<&str>) -> Option<Flash> {
         if let Some(e) = err.filter(|e| !e.is_empty()) {
-            return Some(Flash::Err(e.chars().take(500).collect()));
+            let key = if e.starts_with("error.") && Lang::knows(e) {
+                e
+            } else {
+                "error.invalid"
+            };
+            return Some(Flash::Err(lang.t(key).to_owned()));
         }
         let key = ok?;
         // Only catalog keys that are confirmation messages, so a link cannot put words on the page.

@@ -74,22 +74,17 @@ pub struct Dash {
     pub config: DashboardConfig,
 }
 
-/// An error page: the status and a message in both languages (it may be shown before the
-/// user's language is known), with a way back.
+/// An error page: the status and a message of the catalog in both languages (it may be shown
+/// before the user's language is known), with a way back.
 #[derive(Debug)]
 pub struct PageError {
     pub status: StatusCode,
     pub key: &'static str,
-    pub detail: Option<String>,
 }
 
 impl PageError {
     pub fn new(status: StatusCode, key: &'static str) -> Self {
-        PageError {
-            status,
-            key,
-            detail: None,
-        }
+        PageError { status, key }
     }
 
     pub fn csrf() -> Self {
@@ -104,26 +99,52 @@ impl PageError {
         PageError::new(StatusCode::NOT_FOUND, "error.not_found")
     }
 
-    pub fn bad_request(detail: impl Into<String>) -> Self {
-        PageError {
-            status: StatusCode::BAD_REQUEST,
-            key: "error.title",
-            detail: Some(detail.into()),
-        }
+    /// A request the page cannot use; `key` says what to do about it.
+    pub fn bad_request(key: &'static str) -> Self {
+        PageError::new(StatusCode::BAD_REQUEST, key)
+    }
+}
+
+/// The catalog message for an error of the API, so that a page says it in the user's language
+/// rather than in the API's English. The API's errors carry a stable code and the field at
+/// fault; those decide the message.
+pub fn error_key(e: &ApiError) -> &'static str {
+    if e.status.is_server_error() {
+        return "error.server";
+    }
+    match (e.status, e.code) {
+        (StatusCode::FORBIDDEN, _) => return "error.forbidden",
+        (StatusCode::NOT_FOUND, _) if e.field.is_none() => return "error.not_found",
+        (StatusCode::TOO_MANY_REQUESTS, _) => return "error.too_many",
+        (StatusCode::UNAUTHORIZED, _) => return "error.login",
+        (_, "already_exists") => return "error.exists",
+        _ => {}
+    }
+    match e.field.as_deref().unwrap_or_default() {
+        "threshold" | "inner" => "error.threshold",
+        "source" => "error.source",
+        "indicator_id" => "error.indicator",
+        "target" => "error.quota",
+        "since" => "error.since",
+        "village_id" => "error.village",
+        "measure" => "error.measure",
+        "role" => "error.role",
+        "expires_in_hours" => "error.hours",
+        "holder" => "error.holder",
+        "username" => "error.username",
+        "password" => "error.password",
+        "commune_id" | "district" => "error.scope",
+        "province" => "error.province",
+        "name" => "error.name",
+        "id" => "error.commune_id",
+        f if f == "villages" || f.starts_with("villages[") => "error.villages",
+        _ => "error.invalid",
     }
 }
 
 impl From<ApiError> for PageError {
     fn from(e: ApiError) -> Self {
-        match e.status {
-            StatusCode::FORBIDDEN => PageError::forbidden(),
-            StatusCode::NOT_FOUND => PageError::not_found(),
-            status => PageError {
-                status,
-                key: "error.title",
-                detail: Some(e.message),
-            },
-        }
+        PageError::new(e.status, error_key(&e))
     }
 }
 
@@ -148,7 +169,6 @@ impl IntoResponse for PageError {
                         h1 { (Lang::Vi.t("error.title")) }
                         p.flash.err role="alert" { (Lang::Vi.t(self.key)) }
                         p lang="en" { (Lang::En.t(self.key)) }
-                        @if let Some(d) = &self.detail { p { code { (d) } } }
                         p { a href="/dashboard" { (Lang::Vi.t("error.back")) " / " (Lang::En.t("error.back")) } }
                     }
                 }

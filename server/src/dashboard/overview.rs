@@ -1,12 +1,11 @@
-//! `/dashboard/overview`: for provincial (and district) officials and administrators, every
+//! `/dashboard/overview`: for provincial and district officials and administrators, every
 //! commune in scope side by side: N/19, conflicts, and the indicators furthest from their
 //! thresholds, sortable, each linking to the commune's scorecard.
 
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::Form;
 use maud::html;
 use ntm_field::catalog::TargetOverride;
@@ -16,12 +15,13 @@ use ntm_field::scorecard::{scorecard, scorecard_from_facts, IndicatorScore, Scor
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+use super::admin::{api_user, submit, Done, Refusal};
 use super::i18n;
 use super::layout::{csrf_field, page, Flash, Nav, Shell};
 use super::scorecard::{as_of, gap_text, threshold_text, value_text};
-use super::session::{urlencode, DashUser};
+use super::session::DashUser;
 use super::{html_page, PageResult};
-use crate::auth::{Scope, UserAuth};
+use crate::auth::Scope;
 use crate::body::ApiBody;
 use crate::{blocking, AppState};
 
@@ -98,7 +98,7 @@ pub async fn overview(
         let mut province_targets: BTreeMap<String, BTreeMap<String, TargetOverride>> =
             BTreeMap::new();
         for commune in storage.list_communes()? {
-            if !principal.covers(&commune.id, &commune.province) {
+            if !principal.covers(&commune) {
                 continue;
             }
             let Some(config) = storage.commune_config(&commune.id)? else {
@@ -144,6 +144,7 @@ pub async fn overview(
         _ => rows.sort_by(|a, b| {
             a.0.province
                 .cmp(&b.0.province)
+                .then(a.0.district.cmp(&b.0.district))
                 .then(a.0.name.cmp(&b.0.name))
         }),
     }
@@ -152,7 +153,17 @@ pub async fn overview(
     let link = |key: &str, label: &str| {
         html! { a href=(format!("/dashboard/overview?sort={key}&as_of={as_of}")) aria-current=[(sort == key).then_some("true")] { (label) } }
     };
+    let scope = match &u.principal.scope {
+        Scope::District { province, district } => Some(format!(
+            "{} {district}, {} {province}",
+            lang.t("com.district"),
+            lang.t("com.province")
+        )),
+        Scope::Province(province) => Some(format!("{} {province}", lang.t("com.province"))),
+        Scope::All | Scope::Commune(_) => None,
+    };
     let body = html! {
+        @if let Some(scope) = &scope { p.scope #scope { (lang.t("ov.scope")) ": " strong { (scope) } } }
         form.asof method="get" {
             input type="hidden" name="sort" value=(sort);
             label { (lang.t("sc.as_of")) " " input type="date" name="as_of" value=(as_of.to_string()); }
@@ -246,38 +257,40 @@ pub struct ProvinceTargetForm {
 }
 
 /// `POST /dashboard/province-target`: a province's threshold for all its communes, through the
-/// API's `put_province_target` (administrators and the province's own officers).
+/// API's `put_province_target`, which decides who may (administrators and the province's own
+/// officers).
 pub async fn save_province_target(
     State(state): State<Arc<AppState>>,
     u: DashUser,
     Form(f): Form<ProvinceTargetForm>,
 ) -> PageResult<Response> {
-    u.check_csrf(f.csrf.as_deref())?;
-    let to = "/dashboard/overview";
-    let threshold = f
-        .threshold
-        .as_deref()
-        .and_then(|s| s.trim().replace(',', ".").parse::<f64>().ok());
-    let Some(threshold) = threshold else {
-        return Ok(
-            Redirect::to(&format!("{to}?err={}", urlencode("threshold: a number"))).into_response(),
-        );
-    };
-    let put = TargetPut {
-        threshold,
-        inner: None,
-        source: f.source.unwrap_or_default(),
-    };
-    let result = crate::handlers::v1::communes::put_province_target(
-        State(state),
-        UserAuth(u.principal.clone(), u.user.clone()),
-        Path((f.province, f.indicator)),
-        ApiBody(put),
+    let gate = async { Ok(()) };
+    submit(
+        &u,
+        f.csrf.as_deref(),
+        gate,
+        "/dashboard/overview",
+        |()| async {
+            let threshold = f
+                .threshold
+                .as_deref()
+                .and_then(|s| s.trim().replace(',', ".").parse::<f64>().ok())
+                .ok_or(Refusal::Values("error.threshold"))?;
+            let put = TargetPut {
+                threshold,
+                inner: None,
+                source: f.source.unwrap_or_default(),
+            };
+            // The page says it was saved; the API's answer is for API clients.
+            let _ = crate::handlers::v1::communes::put_province_target(
+                State(state.clone()),
+                api_user(&u),
+                Path((f.province, f.indicator)),
+                ApiBody(put),
+            )
+            .await?;
+            Ok(Done::Back("set.saved"))
+        },
     )
-    .await;
-    match result {
-        Ok(_) => Ok(Redirect::to(&format!("{to}?ok=set.saved")).into_response()),
-        Err(e) if e.status == StatusCode::FORBIDDEN => Err(e.into()),
-        Err(e) => Ok(Redirect::to(&format!("{to}?err={}", urlencode(&e.message))).into_response()),
-    }
+    .await
 }

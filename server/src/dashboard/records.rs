@@ -366,6 +366,8 @@ fn evidence(
                             }
                             figcaption {
                                 a href=(url) target="_blank" rel="noopener" { (lang.t("rec.full_image")) }
+                                " · "
+                                a.original href=(format!("{url}?size=original")) target="_blank" rel="noopener" { (lang.t("rec.original")) }
                                 @match read_exif(data) {
                                     None => p.hint { (lang.t("rec.exif_none")) },
                                     Some((taken, pos)) => {
@@ -569,7 +571,7 @@ pub async fn resolve(
     u.check_csrf(form.csrf.as_deref())?;
     let config = commune_for(&state, &u, &id, Access::Manage).await?;
     let entity = Uuid::parse_str(&entity).map_err(|_| PageError::not_found())?;
-    let keep = Uuid::parse_str(&form.keep).map_err(|_| PageError::bad_request("keep"))?;
+    let keep = Uuid::parse_str(&form.keep).map_err(|_| PageError::bad_request("error.bad_form"))?;
     let seen: BTreeSet<Uuid> = form
         .heads
         .split(',')
@@ -620,9 +622,7 @@ pub async fn resolve(
         Ok(()) => Redirect::to(&format!("{base}?ok=cf.resolved")).into_response(),
         Err("not_found") => PageError::not_found().into_response(),
         Err("stale") => Redirect::to(&format!("{base}?ok=cf.stale")).into_response(),
-        Err(_) => {
-            PageError::bad_request("the merge version was refused by validation").into_response()
-        }
+        Err(_) => PageError::bad_request("error.merge").into_response(),
     })
 }
 
@@ -675,20 +675,63 @@ pub async fn conflicts_page(
 /// Longest edge of a thumbnail, in pixels.
 pub const THUMB_PX: u32 = 320;
 
-/// A JPEG thumbnail of a photo; `None` when the bytes are not an image this server decodes.
-pub fn thumbnail(data: &[u8]) -> Option<Vec<u8>> {
-    let img = image::load_from_memory(data).ok()?;
-    let small = img.thumbnail(THUMB_PX, THUMB_PX).to_rgb8();
+/// A photo's decoder and the turn its EXIF orientation tag asks for. Phones store the pixels
+/// as the sensor saw them and record in the tag how to turn them upright; an image re-encoded
+/// here loses the tag, so the turn must be applied to the pixels.
+fn decoder_and_orientation(
+    data: &[u8],
+) -> Option<(
+    Box<dyn image::ImageDecoder + '_>,
+    image::metadata::Orientation,
+)> {
+    use image::ImageDecoder;
+    let mut decoder = image::ImageReader::new(std::io::Cursor::new(data))
+        .with_guessed_format()
+        .ok()?
+        .into_decoder()
+        .ok()?;
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    Some((Box::new(decoder), orientation))
+}
+
+/// The photo decoded and turned upright.
+fn upright(data: &[u8]) -> Option<image::DynamicImage> {
+    let (decoder, orientation) = decoder_and_orientation(data)?;
+    let mut img = image::DynamicImage::from_decoder(decoder).ok()?;
+    img.apply_orientation(orientation);
+    Some(img)
+}
+
+fn jpeg(img: &image::DynamicImage, quality: u8) -> Option<Vec<u8>> {
     let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
-        .encode_image(&small)
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
+        .encode_image(&img.to_rgb8())
         .ok()?;
     Some(out)
 }
 
+/// A JPEG thumbnail of a photo, upright; `None` when the bytes are not an image this server
+/// decodes.
+pub fn thumbnail(data: &[u8]) -> Option<Vec<u8>> {
+    jpeg(&upright(data)?.thumbnail(THUMB_PX, THUMB_PX), 80)
+}
+
+/// The full photo turned upright as a JPEG, when its EXIF orientation asks for a turn; `None`
+/// when it is upright already (serve the stored bytes) or not an image this server decodes.
+pub fn full_upright(data: &[u8]) -> Option<Vec<u8>> {
+    let (_, orientation) = decoder_and_orientation(data)?;
+    if orientation == image::metadata::Orientation::NoTransforms {
+        return None;
+    }
+    jpeg(&upright(data)?, 90)
+}
+
 #[derive(Debug, Deserialize)]
 pub struct PhotoQuery {
-    /// `thumb` for a small JPEG; the original otherwise.
+    /// `thumb` for a small upright JPEG; `original` for the stored bytes as the phone sent them
+    /// (the evidence, with its EXIF); the full image upright otherwise.
     size: Option<String>,
 }
 
@@ -718,12 +761,17 @@ pub async fn photo(
     let data = tokio::fs::read(state.photos.photo_path(&photo))
         .await
         .map_err(|_| PageError::not_found())?;
-    let (data, content_type) = match q.size.as_deref() {
-        Some("thumb") => match blocking(move || Ok(thumbnail(&data).ok_or(data))).await? {
-            Ok(small) => (small, "image/jpeg".to_owned()),
+    let turn: Option<fn(&[u8]) -> Option<Vec<u8>>> = match q.size.as_deref() {
+        Some("thumb") => Some(thumbnail),
+        Some("original") => None,
+        _ => Some(full_upright),
+    };
+    let (data, content_type) = match turn {
+        Some(make) => match blocking(move || Ok(make(&data).ok_or(data))).await? {
+            Ok(made) => (made, "image/jpeg".to_owned()),
             Err(original) => (original, content_type),
         },
-        _ => (data, content_type),
+        None => (data, content_type),
     };
     let mut r = (StatusCode::OK, Body::from(data)).into_response();
     let h = r.headers_mut();
@@ -786,5 +834,69 @@ mod tests {
         assert_eq!((decoded.width(), decoded.height()), (320, 240));
         assert!(thumb.len() < jpeg.len() / 4);
         assert_eq!(thumbnail(b"not an image"), None);
+    }
+
+    /// A JPEG of `pixels` whose EXIF says to turn it by `orientation` (1..=8), the way a phone
+    /// held upright stores a portrait photo: landscape pixels and orientation 6.
+    fn jpeg_with_orientation(pixels: &image::RgbImage, orientation: u16) -> Vec<u8> {
+        let mut plain = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 95)
+            .encode_image(pixels)
+            .unwrap();
+        let mut writer = exif::experimental::Writer::new();
+        let field = exif::Field {
+            tag: exif::Tag::Orientation,
+            ifd_num: exif::In::PRIMARY,
+            value: exif::Value::Short(vec![orientation]),
+        };
+        writer.push_field(&field);
+        let mut tiff = std::io::Cursor::new(Vec::new());
+        writer.write(&mut tiff, false).unwrap();
+        let tiff = tiff.into_inner();
+        // APP1 "Exif\0\0" + TIFF right after the SOI marker, as cameras write it.
+        let mut out = vec![0xff, 0xd8, 0xff, 0xe1];
+        out.extend_from_slice(&u16::try_from(tiff.len() + 8).unwrap().to_be_bytes());
+        out.extend_from_slice(b"Exif\0\0");
+        out.extend_from_slice(&tiff);
+        out.extend_from_slice(&plain[2..]);
+        out
+    }
+
+    #[test]
+    fn thumbnails_and_full_images_are_turned_upright_by_the_exif_orientation() {
+        // Sensor pixels 640 wide, 320 high: the left half red, the right half blue. Orientation
+        // 6 means "turn 90° clockwise to view": upright it is 320 wide, 640 high, red on top.
+        let sensor = image::RgbImage::from_fn(640, 320, |x, _| {
+            if x < 320 {
+                image::Rgb([230, 20, 20])
+            } else {
+                image::Rgb([20, 20, 230])
+            }
+        });
+        let photo = jpeg_with_orientation(&sensor, 6);
+        let red_on_top = |img: &image::DynamicImage| {
+            let img = img.to_rgb8();
+            let top = img.get_pixel(img.width() / 2, img.height() / 8);
+            let bottom = img.get_pixel(img.width() / 2, img.height() * 7 / 8);
+            top[0] > 150 && top[2] < 100 && bottom[2] > 150 && bottom[0] < 100
+        };
+
+        let thumb = image::load_from_memory(&thumbnail(&photo).unwrap()).unwrap();
+        assert_eq!((thumb.width(), thumb.height()), (160, 320), "portrait");
+        assert!(
+            red_on_top(&thumb),
+            "turned clockwise, not counter-clockwise"
+        );
+
+        let full = image::load_from_memory(&full_upright(&photo).unwrap()).unwrap();
+        assert_eq!((full.width(), full.height()), (320, 640));
+        assert!(red_on_top(&full));
+
+        // Orientation 1 (or none) is upright already: the stored bytes are served as they are.
+        assert_eq!(full_upright(&jpeg_with_orientation(&sensor, 1)), None);
+        let plain =
+            image::load_from_memory(&thumbnail(&jpeg_with_orientation(&sensor, 1)).unwrap())
+                .unwrap();
+        assert_eq!((plain.width(), plain.height()), (320, 160));
     }
 }

@@ -34,7 +34,7 @@ pub fn as_of(q: Option<&str>) -> Result<NaiveDate, PageError> {
     match q {
         None | Some("") => Ok(local_today()),
         Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map_err(|_| PageError::bad_request("as_of: YYYY-MM-DD")),
+            .map_err(|_| PageError::bad_request("error.as_of")),
     }
 }
 

@@ -41,6 +41,8 @@ pub struct User {
     pub role: Role,
     pub commune_id: Option<Slug>,
     pub province: Option<String>,
+    /// With `province`: a district official, who sees the district's communes.
+    pub district: Option<String>,
 }
 
 /// An account to create; the password is already hashed (argon2id PHC string).
@@ -51,6 +53,8 @@ pub struct NewUser {
     pub role: Role,
     pub commune_id: Option<Slug>,
     pub province: Option<String>,
+    /// With `province`: a district official, who sees the district's communes.
+    pub district: Option<String>,
 }
 
 /// An enrolled device.

@@ -69,6 +69,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261128163000_facts_generation",
         include_str!("../../migrations/postgres/20261128163000_facts_generation.sql"),
     ),
+    (
+        "20261128180000_user_district",
+        include_str!("../../migrations/postgres/20261128180000_user_district.sql"),
+    ),
 ];
 
 /// Key of the advisory lock under which servers starting together migrate one at a time.
@@ -168,8 +172,13 @@ fn parse_status(s: &str) -> StoreResult<PushStatus> {
     }
 }
 
+/// A stored version: read straight into its typed body, through a `Value` only if that fails.
 fn parse_version(content: &str) -> StoreResult<Version> {
-    serde_json::from_str(content).map_err(|e| StoreError::Backend(format!("stored version: {e}")))
+    match Version::from_json(content) {
+        Some(v) => Ok(v),
+        None => serde_json::from_str(content)
+            .map_err(|e| StoreError::Backend(format!("stored version: {e}"))),
+    }
 }
 
 /// Counts and sequence numbers are `bigint` in the database.
@@ -202,7 +211,7 @@ fn device_of(r: &Row) -> StoreResult<Device> {
     })
 }
 
-const USER_COLUMNS: &str = "id, username, password_hash, role, commune_id, province";
+const USER_COLUMNS: &str = "id, username, password_hash, role, commune_id, province, district";
 
 fn user_of(r: &Row) -> StoreResult<User> {
     Ok(User {
@@ -212,6 +221,7 @@ fn user_of(r: &Row) -> StoreResult<User> {
         role: parse_role(r.get(3))?,
         commune_id: r.get::<_, Option<&str>>(4).map(parse_slug).transpose()?,
         province: r.get(5),
+        district: r.get(6),
     })
 }
 
@@ -1226,9 +1236,9 @@ impl Storage for PostgresStorage {
                 }
             }
             let row = tx.query_opt(
-                "INSERT INTO users (username, password_hash, role, commune_id, province, created_at)
-                 VALUES ($1, $2, $3, $4, $5, now()) ON CONFLICT (username) DO NOTHING RETURNING id",
-                &[&user.username, &user.password_hash, &role_str(user.role), &user.commune_id.as_ref().map(Slug::as_str), &user.province],
+                "INSERT INTO users (username, password_hash, role, commune_id, province, district, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, now()) ON CONFLICT (username) DO NOTHING RETURNING id",
+                &[&user.username, &user.password_hash, &role_str(user.role), &user.commune_id.as_ref().map(Slug::as_str), &user.province, &user.district],
             )?;
             let Some(row) = row else {
                 return Err(StoreError::AlreadyExists(format!("user {}", user.username)).into());
@@ -1240,6 +1250,7 @@ impl Storage for PostgresStorage {
                 role: user.role,
                 commune_id: user.commune_id.clone(),
                 province: user.province.clone(),
+                district: user.district.clone(),
             })
         })
     }
@@ -1308,7 +1319,7 @@ impl Storage for PostgresStorage {
     fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<User>> {
         self.read(|c| {
             Ok(c.query_opt(
-                "SELECT u.id, u.username, u.password_hash, u.role, u.commune_id, u.province
+                "SELECT u.id, u.username, u.password_hash, u.role, u.commune_id, u.province, u.district
                  FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2",
                 &[&token_hash, &now],
             )?

@@ -37,10 +37,14 @@ impl From<serde_json::Error> for StoreError {
 
 const READERS: usize = 16;
 
+/// A `users` row: id, name, password hash, role, and the scope's commune, province and district.
+type UserRow = (i64, String, String, String, [Option<String>; 3]);
+
 fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("../../migrations/0001_init.sql")),
         M::up(include_str!("../../migrations/0002_version_flags.sql")),
+        M::up(include_str!("../../migrations/0003_user_district.sql")),
     ])
 }
 
@@ -353,23 +357,22 @@ impl SqliteStorage {
         }))
     }
 
-    fn user_from_row(
-        r: &rusqlite::Row,
-    ) -> rusqlite::Result<(i64, String, String, String, Option<String>, Option<String>)> {
+    /// The columns [`Self::user_from_row`] reads, in its order.
+    const USER_COLUMNS: &'static str =
+        "id, username, password_hash, role, commune_id, province, district";
+
+    fn user_from_row(r: &rusqlite::Row) -> rusqlite::Result<UserRow> {
         Ok((
             r.get(0)?,
             r.get(1)?,
             r.get(2)?,
             r.get(3)?,
-            r.get(4)?,
-            r.get(5)?,
+            [r.get(4)?, r.get(5)?, r.get(6)?],
         ))
     }
 
-    fn user_of(
-        row: (i64, String, String, String, Option<String>, Option<String>),
-    ) -> StoreResult<User> {
-        let (id, username, password_hash, role, commune, province) = row;
+    fn user_of(row: UserRow) -> StoreResult<User> {
+        let (id, username, password_hash, role, [commune, province, district]) = row;
         Ok(User {
             id,
             username,
@@ -377,6 +380,7 @@ impl SqliteStorage {
             role: parse_role(&role)?,
             commune_id: commune.as_deref().map(parse_slug).transpose()?,
             province,
+            district,
         })
     }
 
@@ -653,13 +657,14 @@ impl Storage for SqliteStorage {
                 }
             }
             tx.execute(
-                "INSERT INTO users (username, password_hash, role, commune_id, province, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO users (username, password_hash, role, commune_id, province, district, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
                     user.username,
                     user.password_hash,
                     role_str(user.role),
                     user.commune_id.as_ref().map(Slug::as_str),
                     user.province,
+                    user.district,
                     ts(Utc::now())
                 ],
             )?;
@@ -670,26 +675,33 @@ impl Storage for SqliteStorage {
                 role: user.role,
                 commune_id: user.commune_id.clone(),
                 province: user.province.clone(),
+                district: user.district.clone(),
             })
         })
     }
 
     fn user_by_name(&self, username: &str) -> StoreResult<Option<User>> {
         self.read(|c| {
-            c.prepare_cached("SELECT id, username, password_hash, role, commune_id, province FROM users WHERE username = ?1")?
-                .query_row(params![username], Self::user_from_row)
-                .optional()?
-                .map(Self::user_of)
-                .transpose()
+            c.prepare_cached(&format!(
+                "SELECT {} FROM users WHERE username = ?1",
+                Self::USER_COLUMNS
+            ))?
+            .query_row(params![username], Self::user_from_row)
+            .optional()?
+            .map(Self::user_of)
+            .transpose()
         })
     }
 
     fn list_users(&self) -> StoreResult<Vec<User>> {
         self.read(|c| {
-            c.prepare("SELECT id, username, password_hash, role, commune_id, province FROM users ORDER BY username")?
-                .query_map([], Self::user_from_row)?
-                .map(|r| Self::user_of(r?))
-                .collect()
+            c.prepare(&format!(
+                "SELECT {} FROM users ORDER BY username",
+                Self::USER_COLUMNS
+            ))?
+            .query_map([], Self::user_from_row)?
+            .map(|r| Self::user_of(r?))
+            .collect()
         })
     }
 
@@ -739,7 +751,7 @@ impl Storage for SqliteStorage {
     fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<User>> {
         self.read(|c| {
             c.prepare_cached(
-                "SELECT u.id, u.username, u.password_hash, u.role, u.commune_id, u.province
+                "SELECT u.id, u.username, u.password_hash, u.role, u.commune_id, u.province, u.district
                  FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1 AND s.expires_at > ?2",
             )?
             .query_row(params![token_hash, ts(now)], Self::user_from_row)

@@ -1,6 +1,7 @@
 //! The world the dashboard tests look at: the real server (`ntm-server serve` on loopback) with
-//! the Thiện Kế demo commune loaded, accounts of every role, a second commune of the same
-//! province and one of another, and field records pushed by enrolled devices over HTTP: roads,
+//! the Thiện Kế demo commune loaded, accounts of every role (commune, district and province
+//! officials), a second commune of the same district (Sơn Dương), one of another district of the
+//! same province and one of another province, and field records pushed by enrolled devices over HTTP: roads,
 //! signs with photos (one taken far from its sign), a household check and a conflict.
 //!
 //! [`Browser`] is a plain HTTP client with a cookie jar, for the tests that read pages and post
@@ -25,6 +26,8 @@ pub const OFFICER: (&str, &str) = ("canbo.thienke", "officer-pass-1");
 pub const VIEWER: (&str, &str) = ("xem.thienke", "viewer-pass-1");
 pub const PROVINCE: (&str, &str) = ("tinh.tuyenquang", "province-pass-1");
 pub const OTHER: (&str, &str) = ("canbo.lungcu", "other-pass-1");
+/// An officer of huyện Sơn Dương (Tuyên Quang): Thiện Kế and Vĩnh Lợi, not Minh Quang.
+pub const DISTRICT: (&str, &str) = ("huyen.sonduong", "district-pass-1");
 
 /// Everything a dashboard test needs to find.
 pub struct World {
@@ -216,19 +219,27 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
+/// Where an account works: a commune, a province, or a district of a province.
+enum UserScope<'a> {
+    Commune(&'a str),
+    Province(&'a str),
+    District(&'a str, &'a str),
+}
+
 async fn create_user(
     admin: &Api,
     (username, password): (&str, &str),
     role: &str,
-    commune: Option<&str>,
-    province: Option<&str>,
+    scope: UserScope<'_>,
 ) {
     let mut body = json!({"username": username, "password": password, "role": role});
-    if let Some(c) = commune {
-        body["commune_id"] = json!(c);
-    }
-    if let Some(p) = province {
-        body["province"] = json!(p);
+    match scope {
+        UserScope::Commune(c) => body["commune_id"] = json!(c),
+        UserScope::Province(p) => body["province"] = json!(p),
+        UserScope::District(p, d) => {
+            body["province"] = json!(p);
+            body["district"] = json!(d);
+        }
     }
     let r = admin.post("/api/v1/users", &body).await;
     assert_eq!(r.status, 201, "create user {username}: {:?}", r.body);
@@ -246,14 +257,34 @@ pub async fn world_on(backend: Backend) -> World {
     let mut vinh_loi = commune_json("vinh-loi", "Tuyên Quang");
     vinh_loi["name"] = json!("Vĩnh Lợi");
     assert_eq!(admin.post("/api/v1/communes", &vinh_loi).await.status, 201);
+    let mut minh_quang = commune_json("minh-quang", "Tuyên Quang");
+    minh_quang["name"] = json!("Minh Quang");
+    minh_quang["district"] = json!("Chiêm Hóa");
+    assert_eq!(
+        admin.post("/api/v1/communes", &minh_quang).await.status,
+        201
+    );
     let mut lung_cu = commune_json("lung-cu", "Hà Giang");
     lung_cu["name"] = json!("Lũng Cú");
     lung_cu["district"] = json!("Đồng Văn");
     assert_eq!(admin.post("/api/v1/communes", &lung_cu).await.status, 201);
-    create_user(&admin, OFFICER, "officer", Some("thien-ke"), None).await;
-    create_user(&admin, VIEWER, "viewer", Some("thien-ke"), None).await;
-    create_user(&admin, PROVINCE, "officer", None, Some("Tuyên Quang")).await;
-    create_user(&admin, OTHER, "officer", Some("lung-cu"), None).await;
+    create_user(&admin, OFFICER, "officer", UserScope::Commune("thien-ke")).await;
+    create_user(&admin, VIEWER, "viewer", UserScope::Commune("thien-ke")).await;
+    create_user(
+        &admin,
+        PROVINCE,
+        "officer",
+        UserScope::Province("Tuyên Quang"),
+    )
+    .await;
+    create_user(
+        &admin,
+        DISTRICT,
+        "officer",
+        UserScope::District("Tuyên Quang", "Sơn Dương"),
+    )
+    .await;
+    create_user(&admin, OTHER, "officer", UserScope::Commune("lung-cu")).await;
 
     let mut a = FieldDevice::enroll(
         &server.base,

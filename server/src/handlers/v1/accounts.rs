@@ -100,27 +100,41 @@ pub(crate) fn check_new_user(req: &CreateUserRequest) -> ApiResult<()> {
                 .with_field("password"),
         );
     }
-    match (req.role, &req.commune_id, &req.province) {
-        (Role::Admin, None, None) => Ok(()),
-        (Role::Admin, _, _) => Err(ApiError::bad_request(
+    if let Some(d) = &req.district {
+        if d.trim().is_empty() || d.chars().count() > 200 {
+            return Err(
+                ApiError::bad_request("invalid", "district must be 1 to 200 characters")
+                    .with_field("district"),
+            );
+        }
+    }
+    match (req.role, &req.commune_id, &req.province, &req.district) {
+        (Role::Admin, None, None, None) => Ok(()),
+        (Role::Admin, _, _, _) => Err(ApiError::bad_request(
             "invalid",
-            "an administrator is not scoped; leave commune_id and province out",
+            "an administrator is not scoped; leave commune_id, province and district out",
         )),
-        (Role::Enumerator, _, _) => Err(ApiError::bad_request(
+        (Role::Enumerator, _, _, _) => Err(ApiError::bad_request(
             "invalid",
             "enumerators use enrolled devices, not accounts; create an enrollment code",
         )
         .with_field("role")),
-        (_, Some(_), None) | (_, None, Some(_)) => Ok(()),
+        (_, None, None, Some(_)) => Err(ApiError::bad_request(
+            "invalid",
+            "a district is named within its province; give the province too",
+        )
+        .with_field("province")),
+        (_, Some(_), None, None) | (_, None, Some(_), _) => Ok(()),
         _ => Err(ApiError::bad_request(
             "invalid",
-            "give exactly one of commune_id or province for an officer or viewer",
+            "give exactly one of commune_id or province (with a district for a district official) for an officer or viewer",
         )
         .with_field("commune_id")),
     }
 }
 
-/// `POST /api/v1/users` (admin): a dashboard account scoped to a commune or a province.
+/// `POST /api/v1/users` (admin): a dashboard account scoped to a commune, a province, or a
+/// district of a province.
 #[utoipa::path(post, path = "/api/v1/users", tag = "accounts", security(("bearer" = [])),
     request_body(content = schemas::CreateUserRequest),
     responses((status = 201, description = "the account (without its password)", body = schemas::UserView),
@@ -147,6 +161,7 @@ pub async fn create_user(
             role: req.role,
             commune_id: req.commune_id,
             province: req.province,
+            district: req.district,
         })?)
     })
     .await?;
@@ -175,5 +190,6 @@ pub(crate) fn view(u: &User) -> UserView {
         role: u.role,
         commune_id: u.commune_id.clone(),
         province: u.province.clone(),
+        district: u.district.clone(),
     }
 }

@@ -456,7 +456,7 @@ pub async fn get_photo(
                 break;
             }
             if let Some(cfg) = storage.commune_config(&commune)? {
-                visible = p.covers(&commune, &cfg.commune.province);
+                visible = p.covers(&cfg.commune);
             }
         }
         Ok((Some(stored), visible))

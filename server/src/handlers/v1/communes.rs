@@ -129,7 +129,7 @@ pub async fn list_communes(
     let all = blocking(move || Ok(storage.list_communes()?)).await?;
     Ok(Json(
         all.into_iter()
-            .filter(|c| p.covers(&c.id, &c.province))
+            .filter(|c| p.covers(c))
             .collect(),
     ))
 }
