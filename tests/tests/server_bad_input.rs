@@ -794,6 +794,69 @@ async fn login_and_enrollment_attempts_are_limited_and_codes_are_single_use(back
     assert_eq!(admin.get("/api/v1/communes/thien-ke").await.status, 200);
 }
 
+/// A path segment that is not UTF-8 once decoded, or a query parameter given twice, is refused
+/// with the API's JSON error on every route, exports included (schemathesis checks the content
+/// type of every answer against the OpenAPI document, which declares JSON errors).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreadable_paths_and_queries_get_the_json_error() {
+    let server = TestServer::start();
+    let admin = Api::admin(&server).await;
+    let r = admin
+        .post("/api/v1/communes", &commune_json("thien-ke", "Tuyên Quang"))
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let token = admin.token.clone().unwrap();
+    let cases = [
+        ("GET", "/api/v1/communes/%FF", "invalid_path"),
+        ("GET", "/api/v1/communes/%FF/scorecard", "invalid_path"),
+        ("GET", "/api/v1/communes/%C3%28/records", "invalid_path"),
+        ("GET", "/api/v1/communes/%FF/devices", "invalid_path"),
+        (
+            "PUT",
+            "/api/v1/communes/thien-ke/targets/%FF",
+            "invalid_path",
+        ),
+        ("PUT", "/api/v1/provinces/%FF/targets/2.4", "invalid_path"),
+        ("POST", "/api/v1/devices/%FF/revoke", "invalid_path"),
+        ("GET", "/api/v1/blobs/%FF", "invalid_path"),
+        (
+            "GET",
+            "/api/v1/communes/%FF/export/csv?kind=road_segment",
+            "invalid_path",
+        ),
+        (
+            "GET",
+            "/api/v1/communes/thien-ke/export/csv?kind=road_segment&kind=x",
+            "invalid_query",
+        ),
+        (
+            "GET",
+            "/api/v1/communes/thien-ke/export/geojson?as_of=2020-01-01&as_of=2020-01-02",
+            "invalid_query",
+        ),
+        (
+            "GET",
+            "/api/v1/communes/thien-ke/export/xlsx?period=2020-01&period=2020-02",
+            "invalid_query",
+        ),
+        (
+            "GET",
+            "/api/v1/communes/thien-ke/scorecard?as_of=a&as_of=b",
+            "invalid_query",
+        ),
+    ];
+    for (method, path, code) in cases {
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+        );
+        let (status, body) = raw_http(&server.addr(), request.as_bytes());
+        assert_eq!(status, 400, "{method} {path}: {body}");
+        let error: Value = serde_json::from_str(&body)
+            .unwrap_or_else(|_| panic!("{method} {path}: a JSON error, got {body:?}"));
+        assert_eq!(error["error"]["code"], code, "{method} {path}: {body}");
+    }
+}
+
 ntm_tests::on_both_backends!(
     bad_pushes_get_4xx_and_change_nothing,
     invalid_versions_are_rejected_with_their_reason_and_the_rest_is_stored,

@@ -36,7 +36,7 @@ use crate::auth::{Access, UserAuth};
 use crate::body::ApiBody;
 use crate::error::ApiError;
 use crate::handlers::v1::reports::local_today;
-use crate::handlers::v1::{accounts, communes, devices};
+use crate::handlers::v1::{accounts, communes, devices, ApiPath};
 use crate::{blocking, AppState};
 
 #[derive(Debug, Deserialize, Default)]
@@ -330,7 +330,7 @@ pub async fn save_target(
             let _ = communes::put_commune_target(
                 State(state.clone()),
                 api_user(&u),
-                Path((id.clone(), f.indicator)),
+                ApiPath((id.clone(), f.indicator)),
                 ApiBody(put),
             )
             .await?;
@@ -403,7 +403,7 @@ pub async fn save_quota(
             let _ = communes::put_quota(
                 State(state.clone()),
                 api_user(&u),
-                Path((id.clone(), f.village, f.measure)),
+                ApiPath((id.clone(), f.village, f.measure)),
                 ApiBody(QuotaPut { target, since }),
             )
             .await?;
@@ -592,7 +592,7 @@ pub async fn revoke_device(
         manager(&state, &u, &id),
         &to,
         |_| async {
-            devices::revoke(State(state.clone()), api_user(&u), Path(device_id)).await?;
+            devices::revoke(State(state.clone()), api_user(&u), ApiPath(device_id)).await?;
             Ok(Done::Back("dev.revoked_done"))
         },
     )
@@ -679,7 +679,7 @@ pub async fn create_enrollment(
         let (_, Json(enrollment)) = communes::create_enrollment(
             State(state.clone()),
             api_user(&u),
-            Path(id.clone()),
+            ApiPath(id.clone()),
             ApiBody(req),
         )
         .await?;

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::Form;
 use maud::html;
@@ -285,7 +285,7 @@ pub async fn save_province_target(
             let _ = crate::handlers::v1::communes::put_province_target(
                 State(state.clone()),
                 api_user(&u),
-                Path((f.province, f.indicator)),
+                crate::handlers::v1::ApiPath((f.province, f.indicator)),
                 ApiBody(put),
             )
             .await?;

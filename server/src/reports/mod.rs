@@ -13,7 +13,7 @@ pub mod xlsx;
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -27,6 +27,7 @@ use crate::auth::{authorize, Access};
 use crate::dashboard::session::ApiOrSession;
 use crate::error::{ApiError, ApiResult};
 use crate::handlers::v1::reports::local_today;
+use crate::handlers::v1::{ApiPath, ApiQuery};
 use crate::{blocking, AppState};
 
 use self::rows::Rows;
@@ -186,8 +187,8 @@ fn download(bytes: Vec<u8>, content_type: &'static str, filename: String) -> Res
 pub async fn export_xlsx(
     State(state): State<Arc<AppState>>,
     auth: ApiOrSession,
-    Path(id): Path<String>,
-    Query(q): Query<XlsxQuery>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<XlsxQuery>,
 ) -> ApiResult<Response> {
     let period = match q.period.as_deref() {
         None | Some("") => Period::month_of(local_today()),
@@ -228,8 +229,8 @@ pub async fn export_xlsx(
 pub async fn export_csv(
     State(state): State<Arc<AppState>>,
     auth: ApiOrSession,
-    Path(id): Path<String>,
-    Query(q): Query<CsvQuery>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<CsvQuery>,
 ) -> ApiResult<Response> {
     let kind = q.kind.clone().unwrap_or_default();
     if !tables::CSV_KINDS.contains(&kind.as_str()) {
@@ -270,8 +271,8 @@ pub async fn export_csv(
 pub async fn export_geojson(
     State(state): State<Arc<AppState>>,
     auth: ApiOrSession,
-    Path(id): Path<String>,
-    Query(q): Query<GeoQuery>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<GeoQuery>,
 ) -> ApiResult<Response> {
     let as_of = parse_as_of(q.as_of.as_deref())?;
     let (config, versions) = load(&state, &auth, &id).await?;

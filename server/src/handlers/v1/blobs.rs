@@ -8,7 +8,7 @@ use std::io::SeekFrom;
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -17,6 +17,7 @@ use ntm_field::ids::PhotoId;
 use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 use uuid::Uuid;
 
+use super::ApiPath;
 use crate::auth::{Access, AnyAuth, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::storage::Upload;
@@ -201,7 +202,7 @@ async fn owned_upload(state: &Arc<AppState>, id: Uuid, owner: &str) -> ApiResult
 pub async fn head(
     State(state): State<Arc<AppState>>,
     AnyAuth(p): AnyAuth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let run = async {
@@ -244,7 +245,7 @@ pub async fn head(
 pub async fn patch(
     State(state): State<Arc<AppState>>,
     AnyAuth(p): AnyAuth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
@@ -409,7 +410,7 @@ async fn patch_upload(
 pub async fn terminate(
     State(state): State<Arc<AppState>>,
     AnyAuth(p): AnyAuth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let run = async {
@@ -440,7 +441,7 @@ pub async fn terminate(
 pub async fn get_photo(
     State(state): State<Arc<AppState>>,
     AnyAuth(p): AnyAuth,
-    Path(sha): Path<String>,
+    ApiPath(sha): ApiPath<String>,
 ) -> ApiResult<Response> {
     let id = PhotoId::parse(&sha).map_err(|e| {
         ApiError::bad_request("bad_photo_id", format!("the photo id {e}")).with_field("sha256")

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{NaiveDate, Utc};
@@ -15,7 +15,7 @@ use ntm_field::protocol::{
     Role, TargetPut,
 };
 
-use super::slug;
+use super::{slug, ApiPath};
 use crate::auth::{
     authorize, new_enrollment_code, normalize_code, token_hash, Access, AnyAuth, UserAuth,
 };
@@ -111,7 +111,7 @@ pub async fn create_commune(
 pub async fn get_commune(
     State(state): State<Arc<AppState>>,
     AnyAuth(p): AnyAuth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<CommuneDetail>> {
     let id = slug(&id, "id")?;
     let config = authorize(&state, &p, &id, Access::Read).await?;
@@ -127,11 +127,7 @@ pub async fn list_communes(
 ) -> ApiResult<Json<Vec<Commune>>> {
     let storage = state.storage.clone();
     let all = blocking(move || Ok(storage.list_communes()?)).await?;
-    Ok(Json(
-        all.into_iter()
-            .filter(|c| p.covers(c))
-            .collect(),
-    ))
+    Ok(Json(all.into_iter().filter(|c| p.covers(c)).collect()))
 }
 
 fn target_override(indicator_id: &str, put: TargetPut) -> ApiResult<TargetOverride> {
@@ -191,7 +187,7 @@ fn target_override(indicator_id: &str, put: TargetPut) -> ApiResult<TargetOverri
 pub async fn put_commune_target(
     State(state): State<Arc<AppState>>,
     UserAuth(p, _): UserAuth,
-    Path((id, indicator_id)): Path<(String, String)>,
+    ApiPath((id, indicator_id)): ApiPath<(String, String)>,
     ApiBody(put): ApiBody<TargetPut>,
 ) -> ApiResult<Json<ConfigUpdated>> {
     let id = slug(&id, "id")?;
@@ -221,7 +217,7 @@ pub async fn put_commune_target(
 pub async fn put_province_target(
     State(state): State<Arc<AppState>>,
     UserAuth(p, _): UserAuth,
-    Path((province, indicator_id)): Path<(String, String)>,
+    ApiPath((province, indicator_id)): ApiPath<(String, String)>,
     ApiBody(put): ApiBody<TargetPut>,
 ) -> ApiResult<Json<ConfigUpdated>> {
     let allowed = p.is_admin()
@@ -253,7 +249,7 @@ pub async fn put_province_target(
 pub async fn put_quota(
     State(state): State<Arc<AppState>>,
     UserAuth(p, _): UserAuth,
-    Path((id, village_id, measure)): Path<(String, String, String)>,
+    ApiPath((id, village_id, measure)): ApiPath<(String, String, String)>,
     ApiBody(put): ApiBody<QuotaPut>,
 ) -> ApiResult<Json<ConfigUpdated>> {
     let id = slug(&id, "id")?;
@@ -313,7 +309,7 @@ pub async fn put_quota(
 pub async fn create_enrollment(
     State(state): State<Arc<AppState>>,
     UserAuth(p, _): UserAuth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiBody(req): ApiBody<EnrollmentRequest>,
 ) -> ApiResult<(StatusCode, Json<EnrollmentResponse>)> {
     let id = slug(&id, "id")?;
@@ -379,7 +375,7 @@ pub async fn create_enrollment(
 pub async fn list_devices(
     State(state): State<Arc<AppState>>,
     UserAuth(p, _): UserAuth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Vec<DeviceView>>> {
     let id = slug(&id, "id")?;
     authorize(&state, &p, &id, Access::Read).await?;

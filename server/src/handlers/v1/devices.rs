@@ -2,13 +2,14 @@
 
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
 use ntm_field::protocol::{EnrollRequest, EnrollResponse};
 use uuid::Uuid;
 
+use super::ApiPath;
 use crate::auth::{
     authorize, new_token, normalize_code, token_hash, Access, UserAuth, DEVICE_TOKEN_PREFIX,
 };
@@ -124,7 +125,7 @@ pub async fn enroll(
 pub async fn revoke(
     State(state): State<Arc<AppState>>,
     UserAuth(p, _): UserAuth,
-    Path(device_id): Path<String>,
+    ApiPath(device_id): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     let device_id = Uuid::parse_str(&device_id).map_err(|_| {
         ApiError::bad_request("invalid_id", "device_id must be a UUID").with_field("device_id")

@@ -7,7 +7,10 @@ pub mod devices;
 pub mod reports;
 pub mod sync;
 
+use axum::extract::{FromRequestParts, Path, Query};
+use axum::http::request::Parts;
 use ntm_field::ids::Slug;
+use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, ApiResult};
 
@@ -16,4 +19,28 @@ pub(crate) fn slug(s: &str, field: &str) -> ApiResult<Slug> {
     Slug::parse(s).map_err(|e| {
         ApiError::bad_request("invalid_id", format!("{field} {e}")).with_field(field.to_owned())
     })
+}
+
+/// axum's `Path`, refused with the API's JSON error (`400 invalid_path`) rather than axum's
+/// plain-text one, e.g. for a segment whose percent-encoding is not UTF-8 (`/communes/%FF`).
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> ApiResult<Self> {
+        let Path(value) = Path::<T>::from_request_parts(parts, state).await?;
+        Ok(ApiPath(value))
+    }
+}
+
+/// axum's `Query`, refused with the API's JSON error (`400 invalid_query`), e.g. for a
+/// parameter given twice.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> ApiResult<Self> {
+        let Query(value) = Query::<T>::from_request_parts(parts, state).await?;
+        Ok(ApiQuery(value))
+    }
 }

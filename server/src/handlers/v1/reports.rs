@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -14,7 +14,7 @@ use ntm_field::record::Kind;
 use ntm_field::scorecard::{scorecard, scorecard_from_facts};
 use serde::Deserialize;
 
-use super::slug;
+use super::{slug, ApiPath};
 use crate::auth::{authorize, Access, AnyAuth};
 use crate::error::{ApiError, ApiResult};
 use crate::openapi::schemas;
@@ -54,7 +54,7 @@ pub fn local_today() -> NaiveDate {
 pub async fn get_scorecard(
     State(state): State<Arc<AppState>>,
     AnyAuth(p): AnyAuth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     query: Result<Query<ScorecardQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Response> {
     let Query(q) = query?;
@@ -132,7 +132,7 @@ fn instant(s: &str, field: &str) -> ApiResult<DateTime<Utc>> {
 pub async fn list_records(
     State(state): State<Arc<AppState>>,
     AnyAuth(p): AnyAuth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     query: Result<Query<RecordsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<RecordsResponse>> {
     let Query(q) = query?;
