@@ -71,8 +71,16 @@ async fn bad_pushes_get_4xx_and_change_nothing(backend: Backend) {
 
     // Bad JSON, bad CBOR, wrong types, unknown encodings and types: (body, content type,
     // encoding, status, code, field at fault).
+    type Unreadable = (
+        Vec<u8>,
+        &'static str,
+        Option<&'static str>,
+        u16,
+        &'static str,
+        Option<&'static str>,
+    );
     let json_of = |v: Value| serde_json::to_vec(&v).unwrap();
-    let unreadable: [(Vec<u8>, &str, Option<&str>, u16, &str, Option<&str>); 7] = [
+    let unreadable: [Unreadable; 7] = [
         (
             b"{\"device_id\": ".to_vec(),
             "application/json",
