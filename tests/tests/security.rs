@@ -127,12 +127,14 @@ async fn tokens_and_enrollment_codes_are_stored_only_as_hashes() {
 }
 
 /// A photo id is 64 lowercase hex characters or nothing: paths, encoded dots, absolute paths,
-/// other characters and other lengths are refused with a 4xx JSON error, and no file outside
-/// the photo store is ever read.
+/// other characters and other lengths are refused with a 4xx (the API's JSON error; the
+/// dashboard's error page), and no file outside the photo store is ever read.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn photo_ids_cannot_leave_the_photo_store() {
     let server = TestServer::start();
-    let (_admin, mut phone, _) = commune_with_a_phone(&server).await;
+    let (admin, mut phone, _) = commune_with_a_phone(&server).await;
+    // The dashboard's session cookie holds the same kind of session token as the API's bearer.
+    let session = admin.token.clone().unwrap();
     let photo = fake_photo(3, 20_000);
     let id = tus_upload(&phone.api, &photo, 8 << 10).await;
     let sign = phone.sign("thien-ke-01", "2020-03-01T08:00:00+07:00", vec![id]);
@@ -171,11 +173,28 @@ async fn photo_ids_cannot_leave_the_photo_store() {
         let error: Value = serde_json::from_str(&body)
             .unwrap_or_else(|_| panic!("{attempt}: a JSON error, got {body:?}"));
         assert!(error["error"]["code"].is_string(), "{attempt}: {body}");
+
+        let request = format!(
+            "GET /dashboard/c/thien-ke/photos/{attempt} HTTP/1.1\r\nHost: x\r\nCookie: ntm_session={session}\r\nConnection: close\r\n\r\n"
+        );
+        let (status, body) = raw_http(&server.addr(), request.as_bytes());
+        assert!(
+            (400..500).contains(&status),
+            "dashboard {attempt}: {status} {body}"
+        );
+        assert!(
+            !body.contains(secret),
+            "dashboard {attempt} read the secret"
+        );
     }
-    // The same store serves the real id.
+    // The same store serves the real id, on both routes.
     let request = format!(
         "GET /api/v1/blobs/{hex} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nConnection: close\r\n\r\n",
         phone.token
+    );
+    assert_eq!(raw_http(&server.addr(), request.as_bytes()).0, 200);
+    let request = format!(
+        "GET /dashboard/c/thien-ke/photos/{hex}?size=original HTTP/1.1\r\nHost: x\r\nCookie: ntm_session={session}\r\nConnection: close\r\n\r\n"
     );
     assert_eq!(raw_http(&server.addr(), request.as_bytes()).0, 200);
 }
