@@ -1,5 +1,7 @@
 //! The Thiện Kế demo commune (assets/demo): its configuration from the 2020 plan, the plan's
-//! baselines and verdicts as assessment records, and an illustrative household registry.
+//! baselines and verdicts as assessment records, an illustrative household registry, and
+//! illustrative planned field roads and no-dumping signs (so the map is not empty) that change
+//! none of the plan's figures.
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Deserialize;
@@ -7,13 +9,24 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::config::{CommuneConfig, Quota};
+use crate::geo::TrackPoint;
 use crate::ids::Slug;
-use crate::record::{Assessment, Body, Household, Version};
+use crate::record::{
+    Assessment, Body, Household, Location, LocationSource, RoadClass, RoadSegment, RoadStatus,
+    SignCondition, SignType, Surface, TrashSign, Version, Works,
+};
 
 const CONFIG_FILE: &str = "assets/demo/thien-ke.toml";
 const CONFIG: &str = include_str!("../assets/demo/thien-ke.toml");
 const HOUSEHOLDS_FILE: &str = "assets/demo/thien-ke-households.csv";
 const HOUSEHOLDS: &str = include_str!("../assets/demo/thien-ke-households.csv");
+const FIELD_FILE: &str = "assets/demo/thien-ke-field.toml";
+const FIELD: &str = include_str!("../assets/demo/thien-ke-field.toml");
+/// GPS accuracy of the illustrative tracks and sign positions, metres (a phone in the open).
+const DEMO_ACCURACY_M: f64 = 5.0;
+/// Spacing of the illustrative tracks' fixes, metres, and the walking pace between them.
+const TRACK_STEP_M: f64 = 10.0;
+const WALK_M_PER_S: f64 = 1.2;
 
 /// The device the demo's records are written by (the server's own seeding, not a phone).
 pub const DEMO_DEVICE_ID: Uuid = Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_d3e0);
@@ -65,6 +78,42 @@ struct DemoAssessment {
     source: String,
 }
 
+/// assets/demo/thien-ke-field.toml.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FieldFile {
+    roads: Vec<DemoRoad>,
+    signs: Vec<DemoSign>,
+}
+
+/// A main intra-field road the plan still has to build, recorded as planned.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoRoad {
+    name: String,
+    village_id: Slug,
+    captured_at: String,
+    /// `[lat, lon]` corners of the lane; the track is walked along them.
+    waypoints: Vec<[f64; 2]>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoSign {
+    village_id: Slug,
+    position: [f64; 2],
+    captured_at: String,
+    /// The code of the household nearby that looks after the sign.
+    responsible_household: String,
+    #[serde(default = "good")]
+    condition: SignCondition,
+    note: String,
+}
+
+fn good() -> SignCondition {
+    SignCondition::Good
+}
+
 #[derive(Deserialize)]
 struct HouseholdRow {
     code: String,
@@ -88,6 +137,107 @@ fn time(s: &str) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(s).expect("demo timestamps are valid RFC 3339")
 }
 
+/// A track walked along `waypoints` at walking pace, a fix every [`TRACK_STEP_M`], ending at
+/// `end` (when the phone saved the segment).
+fn walked_track(waypoints: &[[f64; 2]], end: DateTime<FixedOffset>) -> Vec<TrackPoint> {
+    // Metres per degree near 21.8 N: enough to space fixes evenly along short legs.
+    const M_PER_DEG_LAT: f64 = 110_700.0;
+    let m_per_deg_lon = M_PER_DEG_LAT * 21.8_f64.to_radians().cos();
+    let mut points: Vec<(f64, f64)> = Vec::new();
+    for leg in waypoints.windows(2) {
+        let ([lat0, lon0], [lat1, lon1]) = (leg[0], leg[1]);
+        let metres = ((lat1 - lat0) * M_PER_DEG_LAT).hypot((lon1 - lon0) * m_per_deg_lon);
+        let steps = (metres / TRACK_STEP_M).ceil().max(1.0) as usize;
+        for i in 0..steps {
+            let f = i as f64 / steps as f64;
+            points.push((lat0 + (lat1 - lat0) * f, lon0 + (lon1 - lon0) * f));
+        }
+    }
+    if let Some([lat, lon]) = waypoints.last() {
+        points.push((*lat, *lon));
+    }
+    let seconds_per_fix = (TRACK_STEP_M / WALK_M_PER_S).round() as i64;
+    let n = points.len() as i64;
+    points
+        .into_iter()
+        .zip(0..)
+        .map(|((lat, lon), i)| TrackPoint {
+            lat,
+            lon,
+            accuracy_m: DEMO_ACCURACY_M,
+            t: end - chrono::Duration::seconds((n - 1 - i) * seconds_per_fix),
+        })
+        .collect()
+}
+
+/// An illustrative field record: its village, the name its stable ids derive from, its capture
+/// time, where it was made, and its body.
+type FieldRecord = (Slug, String, DateTime<FixedOffset>, Location, Body);
+
+/// The illustrative roads and signs of assets/demo/thien-ke-field.toml. `households` maps a
+/// household code to its entity id.
+fn field_records(
+    households: &std::collections::HashMap<String, Uuid>,
+) -> Result<Vec<FieldRecord>, DemoError> {
+    let problem = |problem: String| DemoError {
+        file: FIELD_FILE,
+        problem,
+    };
+    let file: FieldFile = toml::from_str(FIELD).map_err(|e| problem(e.to_string()))?;
+    let parse_time = |s: &str| {
+        DateTime::parse_from_rfc3339(s).map_err(|e| problem(format!("captured_at {s}: {e}")))
+    };
+    let at_fix = |[lat, lon]: [f64; 2], fix_at| Location {
+        lat,
+        lon,
+        accuracy_m: DEMO_ACCURACY_M,
+        altitude_m: None,
+        fix_at,
+        source: LocationSource::Gps,
+    };
+    let mut out = Vec::new();
+    for road in file.roads {
+        let at = parse_time(&road.captured_at)?;
+        let start = *road
+            .waypoints
+            .first()
+            .ok_or_else(|| problem(format!("{}: no waypoints", road.name)))?;
+        let track = walked_track(&road.waypoints, at);
+        let fix_at = track.first().map_or(at, |p| p.t);
+        let body = Body::RoadSegment(RoadSegment {
+            name: road.name.clone(),
+            road_class: RoadClass::FieldMain,
+            surface: Surface::Concrete,
+            width_m: 3.0,
+            status: RoadStatus::Planned,
+            works: Works::Upgrade,
+            track,
+            manual_length_m: None,
+            manual_reason: None,
+        });
+        let name = format!("road {}", road.name);
+        out.push((road.village_id, name, at, at_fix(start, fix_at), body));
+    }
+    for (i, sign) in file.signs.into_iter().enumerate() {
+        let at = parse_time(&sign.captured_at)?;
+        let household = households.get(&sign.responsible_household).ok_or_else(|| {
+            problem(format!(
+                "sign {i}: household {} is not in {HOUSEHOLDS_FILE}",
+                sign.responsible_household
+            ))
+        })?;
+        let body = Body::TrashSign(TrashSign {
+            sign_type: SignType::NoDumping,
+            condition: sign.condition,
+            responsible_household_id: Some(*household),
+            note: sign.note,
+        });
+        let location = at_fix(sign.position, at - chrono::Duration::seconds(20));
+        out.push((sign.village_id, format!("sign {i}"), at, location, body));
+    }
+    Ok(out)
+}
+
 /// Loads the embedded demo commune.
 pub fn thien_ke() -> Result<DemoCommune, DemoError> {
     let file: DemoFile = toml::from_str(CONFIG).map_err(|e| DemoError {
@@ -102,6 +252,7 @@ pub fn thien_ke() -> Result<DemoCommune, DemoError> {
         responsibilities: file.responsibilities,
     };
     let mut bodies: Vec<(Option<Slug>, String, DateTime<FixedOffset>, Body)> = Vec::new();
+    let mut household_ids = std::collections::HashMap::new();
     let registered = time(REGISTERED_AT);
     let mut reader = csv::Reader::from_reader(HOUSEHOLDS.as_bytes());
     for row in reader.deserialize::<HouseholdRow>() {
@@ -115,12 +266,9 @@ pub fn thien_ke() -> Result<DemoCommune, DemoError> {
             members: row.members,
             address: row.address,
         });
-        bodies.push((
-            Some(row.village_id),
-            format!("household {}", row.code),
-            registered,
-            body,
-        ));
+        let name = format!("household {}", row.code);
+        household_ids.insert(row.code.clone(), stable_v7(&name, &registered));
+        bodies.push((Some(row.village_id), name, registered, body));
     }
     let reviewed = time(REVIEWED_AT);
     for a in file.assessments {
@@ -137,10 +285,15 @@ pub fn thien_ke() -> Result<DemoCommune, DemoError> {
         });
         bodies.push((None, name, reviewed, body));
     }
-    let versions = bodies
+    let located = bodies
         .into_iter()
+        .map(|(village, name, at, body)| (village, name, at, None, body))
+        .chain(field_records(&household_ids)?.into_iter().map(
+            |(village, name, at, location, body)| (Some(village), name, at, Some(location), body),
+        ));
+    let versions = located
         .zip(1..)
-        .map(|((village_id, name, at, body), seq)| Version {
+        .map(|((village_id, name, at, location, body), seq)| Version {
             version_id: stable_v7(&format!("{name} version"), &at),
             entity_id: stable_v7(&name, &at),
             parents: Vec::new(),
@@ -152,7 +305,7 @@ pub fn thien_ke() -> Result<DemoCommune, DemoError> {
             server_seq: None,
             flags: Vec::new(),
             captured_at: at,
-            location: None,
+            location,
             photos: Vec::new(),
             deleted: false,
             body,
@@ -177,6 +330,51 @@ mod tests {
         assert_eq!(c.region, crate::ids::Region::Tdmnpb);
         assert_eq!(demo.config.province_targets["2.4"].threshold, 50.0);
         assert_eq!(demo.config.responsibilities.len(), 19);
+    }
+
+    #[test]
+    fn the_illustrative_roads_and_signs_change_none_of_the_plans_figures() {
+        let demo = thien_ke().unwrap();
+        let kinds = |k: crate::record::Kind| demo.versions.iter().filter(|v| v.kind() == k).count();
+        assert_eq!(
+            (
+                kinds(crate::record::Kind::RoadSegment),
+                kinds(crate::record::Kind::TrashSign)
+            ),
+            (4, 6)
+        );
+        for v in &demo.versions {
+            match &v.body {
+                Body::RoadSegment(r) => {
+                    assert!(r.name.contains("minh họa"), "{}", r.name);
+                    assert_eq!(r.status, RoadStatus::Planned);
+                    let km = r.length(&crate::geo::TrackFilter::default()).metres / 1000.0;
+                    assert!((0.5..2.0).contains(&km), "{}: {km} km", r.name);
+                }
+                Body::TrashSign(s) => assert!(s.note.contains("minh họa"), "{}", s.note),
+                _ => {}
+            }
+        }
+        let without: Vec<Version> = demo
+            .versions
+            .iter()
+            .filter(|v| !matches!(v.body, Body::RoadSegment(_) | Body::TrashSign(_)))
+            .cloned()
+            .collect();
+        for as_of in [
+            "2019-12-31",
+            "2020-01-01",
+            "2020-02-15",
+            "2020-06-30",
+            "2020-12-31",
+        ] {
+            let as_of: NaiveDate = as_of.parse().unwrap();
+            let catalog = Catalog::builtin();
+            let with_them =
+                crate::scorecard::scorecard(catalog, &demo.config, &demo.versions, as_of);
+            let plan_only = crate::scorecard::scorecard(catalog, &demo.config, &without, as_of);
+            assert_eq!(with_them, plan_only, "as of {as_of}");
+        }
     }
 
     #[test]

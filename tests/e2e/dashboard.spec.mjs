@@ -108,9 +108,10 @@ test('the map draws the roads and signs without internet tiles, with popups to t
   page.on('request', (r) => { if (!r.url().startsWith(BASE)) external.push(r.url()); });
   await page.goto(`${BASE}/dashboard/c/thien-ke/map`);
   await page.waitForSelector('#map.ready');
-  assert.equal(await page.locator('#map').getAttribute('data-features'), '6');
-  assert.equal(await page.locator('#map path.ntm-road').count(), 2);
-  assert.equal(await page.locator('#map path.ntm-sign').count(), 4);
+  // The phones' 2 roads and 4 signs, and the demo's 4 planned roads and 6 signs.
+  assert.equal(await page.locator('#map').getAttribute('data-features'), '16');
+  assert.equal(await page.locator('#map path.ntm-road').count(), 6);
+  assert.equal(await page.locator('#map path.ntm-sign').count(), 10);
   assert.equal(await page.locator('#map .leaflet-tile').count(), 0, 'no tiles: a plain background');
   await page.locator('#map path.ntm-road').first().click({ force: true });
   const popup = page.locator('.leaflet-popup-content');
@@ -263,7 +264,7 @@ test('a province official sees the province\'s communes side by side', async () 
   const { context, page } = await loginAs('province');
   assert.equal(new URL(page.url()).pathname, '/dashboard/overview');
   const communes = await page.locator('#overview tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.commune));
-  assert.deepEqual(communes.sort(), ['thien-ke', 'vinh-loi']);
+  assert.deepEqual(communes.sort(), ['minh-quang', 'thien-ke', 'vinh-loi']);
   const thienKe = (await page.locator('#overview tr[data-commune="thien-ke"]').innerText()).replace(/\s+/g, ' ');
   assert.match(thienKe, /\d+\/19/);
   assert.ok(thienKe.includes('2.4'), `the furthest indicators include 2.4: ${thienKe}`);
@@ -276,17 +277,63 @@ test('a province official sees the province\'s communes side by side', async () 
   await context.close();
 });
 
+test('a district official sees the communes of the district, and another district\'s commune answers 403', async () => {
+  const { context, page } = await loginAs('district');
+  assert.equal(new URL(page.url()).pathname, '/dashboard/overview');
+  assert.ok((await page.locator('#scope').innerText()).includes('Huyện Sơn Dương, Tỉnh Tuyên Quang'));
+  const communes = await page.locator('#overview tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.commune));
+  assert.deepEqual(communes.sort(), ['thien-ke', 'vinh-loi'], 'Minh Quang is in Chiêm Hóa, Lũng Cú in Hà Giang');
+  const thienKe = (await page.locator('#overview tr[data-commune="thien-ke"]').innerText()).replace(/\s+/g, ' ');
+  assert.match(thienKe, /\d+\/19/);
+  assert.ok(thienKe.includes('2.4'), `the furthest indicators include 2.4: ${thienKe}`);
+  assert.equal(await page.locator('form[action="/dashboard/province-target"]').count(), 0);
+  await shot(page, '27-overview-district');
+  await page.click('a[href*="sort=gap"]');
+  await page.waitForURL(/sort=gap/);
+  await page.click('#overview tr[data-commune="vinh-loi"] td a');
+  await page.waitForURL(/\/dashboard\/c\/vinh-loi/);
+  assert.match(await page.locator('#criteria-met').innerText(), /^\d+\/19$/);
+  await shot(page, '28-district-to-commune');
+  const other = await page.goto(`${BASE}/dashboard/c/minh-quang`);
+  assert.equal(other.status(), 403);
+  assert.ok((await page.locator('p.flash.err').innerText()).includes('Bạn không có quyền'));
+  await shot(page, '29-district-other-district-403');
+  await context.close();
+});
+
+test('a value the server refuses is explained in Vietnamese, and in English when switched', async () => {
+  const { context, page } = await loginAs('officer');
+  await page.goto(`${BASE}/dashboard/c/thien-ke/settings`);
+  await page.selectOption('#targets select[name=indicator]', '2.4');
+  await page.fill('#targets input[name=threshold]', '150');
+  await page.fill('#targets input[name=source]', 'thử');
+  await Promise.all([page.waitForURL(/err=error\.threshold/), page.click('#targets form button')]);
+  const vi = await page.locator('p.flash.err').innerText();
+  assert.ok(vi.includes('Mức phải là một số từ 0 trở lên'), vi);
+  await shot(page, '30-form-error-vietnamese');
+  const refused = page.url();
+  await page.click('a.lang');
+  await page.waitForSelector('html[lang=en]');
+  await page.goto(refused);
+  const en = await page.locator('p.flash.err').innerText();
+  assert.ok(en.includes('The threshold must be a number'), en);
+  await shot(page, '31-form-error-english');
+  await page.click('a.lang');
+  await page.waitForSelector('html[lang=vi]');
+  await context.close();
+});
+
 test('an administrator manages communes and accounts', async () => {
   const { context, page } = await loginAs('admin');
   await page.goto(`${BASE}/dashboard/admin/communes`);
-  assert.equal(await page.locator('#communes tbody tr').count(), 3);
+  assert.equal(await page.locator('#communes tbody tr').count(), 4);
   await page.fill('input[name=id]', 'hop-thanh');
   await page.fill('input[name=name]', 'Hợp Thành');
   await page.fill('input[name=district]', 'Sơn Dương');
   await page.fill('input[name=province]', 'Tuyên Quang');
   await page.fill('textarea[name=villages]', 'hop-thanh-01, Thôn Cầu Trúc\nhop-thanh-02, Thôn Hợp Hòa');
   await Promise.all([page.waitForURL(/ok=com\.created/), page.click('form.grid button')]);
-  assert.equal(await page.locator('#communes tbody tr').count(), 4);
+  assert.equal(await page.locator('#communes tbody tr').count(), 5);
   await shot(page, '25-admin-communes');
   await page.goto(`${BASE}/dashboard/c/hop-thanh/settings`);
   assert.equal(await page.locator('#villages input[name=name]').evaluateAll((xs) => xs.map((x) => x.value).filter((v) => v === 'Thôn Hợp Hòa').length), 1);
@@ -298,5 +345,14 @@ test('an administrator manages communes and accounts', async () => {
   await Promise.all([page.waitForURL(/ok=usr\.created/), page.click('form.grid button')]);
   assert.ok((await page.locator('#users').innerText()).includes('xem.vinhloi'));
   await shot(page, '26-admin-users');
+  // A district official: the district chosen, its province follows.
+  await page.fill('input[name=username]', 'huyen.chiemhoa');
+  await page.fill('input[name=password]', 'district-pass-2');
+  await page.selectOption('select[name=role]', 'officer');
+  await page.selectOption('select[name=district]', 'Chiêm Hóa');
+  await Promise.all([page.waitForURL(/ok=usr\.created/), page.click('form.grid button')]);
+  const row = (await page.locator('#users tr', { hasText: 'huyen.chiemhoa' }).innerText()).replace(/\s+/g, ' ');
+  assert.ok(row.includes('Huyện Chiêm Hóa, Tỉnh Tuyên Quang'), row);
+  await shot(page, '32-admin-district-user');
   await context.close();
 });

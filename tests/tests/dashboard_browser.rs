@@ -11,7 +11,7 @@ mod dashboard_common;
 use std::path::PathBuf;
 use std::process::Command;
 
-use dashboard_common::{check_q1_2020_report, world, OFFICER, PROVINCE, VIEWER};
+use dashboard_common::{check_q1_2020_report, world, DISTRICT, OFFICER, PROVINCE, VIEWER};
 use ntm_tests::server::{ADMIN_PASSWORD, ADMIN_USER};
 use serde_json::json;
 
@@ -35,6 +35,7 @@ async fn the_dashboard_works_in_a_real_browser_and_its_report_reads_back() {
         "officer": [OFFICER.0, OFFICER.1],
         "viewer": [VIEWER.0, VIEWER.1],
         "province": [PROVINCE.0, PROVINCE.1],
+        "district": [DISTRICT.0, DISTRICT.1],
         "admin": [ADMIN_USER, ADMIN_PASSWORD],
     });
     let world_info = json!({
@@ -89,7 +90,7 @@ async fn the_dashboard_works_in_a_real_browser_and_its_report_reads_back() {
 
     let count = std::fs::read_dir(&shots).map(|d| d.count()).unwrap_or(0);
     assert!(
-        count >= 26,
+        count >= 32,
         "a screenshot of every page in {}: {count}",
         shots.display()
     );

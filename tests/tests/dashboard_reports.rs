@@ -62,10 +62,19 @@ async fn quarterly_xlsx_report_is_in_vietnamese_with_the_change_over_the_period(
         dashboard_common::number(&road[ind.column(0, "Thay đổi trong kỳ")]),
         0.0
     );
+    let roads = &sheets[3].1;
     assert_eq!(
-        sheets[3].1.rows.len(),
-        1,
-        "no road yet at the end of February"
+        roads.rows.len(),
+        5,
+        "at the end of February only the demo's four planned roads, none of the phones'"
+    );
+    let status = roads.column(0, "Tình trạng");
+    assert!(
+        roads.rows[1..]
+            .iter()
+            .all(|r| dashboard_common::text_is(&r[status], "kế hoạch")),
+        "{:?}",
+        roads.rows
     );
     for bad in ["2020-13", "2020-Q5", "Q1", "2020-1"] {
         assert_eq!(
@@ -107,12 +116,20 @@ async fn csv_per_kind_lists_the_current_records(backend: Backend) {
         }
     };
     let (header, roads) = get("road_segment").await;
-    assert_eq!(roads.len(), 2);
+    assert_eq!(
+        roads.len(),
+        6,
+        "the phones' two segments and the demo's four planned ones"
+    );
     let class = header.iter().position(|h| h == "road_class").unwrap();
     let length = header.iter().position(|h| h == "length_m").unwrap();
-    let field = roads.iter().find(|r| r[class] == "field_main").unwrap();
+    let status = header.iter().position(|h| h == "status").unwrap();
+    let field = roads
+        .iter()
+        .find(|r| r[class] == "field_main" && r[status] == "completed")
+        .unwrap();
     assert!((field[length].parse::<f64>().unwrap() - 500.0).abs() < 5.0);
-    assert_eq!(get("trash_sign").await.1.len(), 4);
+    assert_eq!(get("trash_sign").await.1.len(), 10);
     assert_eq!(get("household_check").await.1.len(), 1);
     assert_eq!(get("household").await.1.len(), 140);
     let (header, indicators) = get("indicators").await;
@@ -123,13 +140,15 @@ async fn csv_per_kind_lists_the_current_records(backend: Backend) {
         "26.54"
     );
     assert_eq!(get("villages").await.1.len(), 14);
-    // Before the roads were recorded.
-    let (status, _, bytes) = download(
+    // Before the phones recorded theirs: only the demo's planned roads (15/02/2020).
+    let (code, _, bytes) = download(
         &w.admin,
         "/api/v1/communes/thien-ke/export/csv?kind=road_segment&as_of=2020-02-29",
     )
     .await;
-    assert_eq!((status, csv_rows(&bytes).1.len()), (200, 0));
+    let (_, before) = csv_rows(&bytes);
+    assert_eq!((code, before.len()), (200, 4));
+    assert!(before.iter().all(|r| r[status] == "planned"), "{before:?}");
     assert_eq!(
         w.admin
             .get("/api/v1/communes/thien-ke/export/csv?kind=photos")
@@ -156,7 +175,11 @@ async fn geojson_has_tracks_as_linestrings_and_signs_as_points_in_lon_lat_order(
         .iter()
         .filter(|f| f["geometry"]["type"] == "Point")
         .collect();
-    assert_eq!((lines.len(), points.len()), (2, 4));
+    assert_eq!(
+        (lines.len(), points.len()),
+        (6, 10),
+        "the phones' roads and signs and the demo's"
+    );
     let road = lines
         .iter()
         .find(|f| f["properties"]["entity_id"] == w.road.entity_id.to_string())

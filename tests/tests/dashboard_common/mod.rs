@@ -764,8 +764,16 @@ pub fn check_q1_2020_report(bytes: &[u8], criteria_met_end: u64) {
     );
 
     let roads = sheet("Đường");
-    assert_eq!(roads.rows.len(), 3, "a header and two segments");
-    let field = roads.row_where(roads.column(0, "Loại đường"), "Đường trục chính nội đồng");
+    assert_eq!(
+        roads.rows.len(),
+        7,
+        "a header, the phones' two segments and the demo's four planned ones"
+    );
+    let field = roads.row_where(roads.column(0, "Được tính vào chỉ tiêu"), "Có");
+    assert_eq!(
+        field[roads.column(0, "Loại đường")].to_string(),
+        "Đường trục chính nội đồng"
+    );
     assert!((number(&field[roads.column(0, "Chiều dài (m)")]) - 500.0).abs() < 5.0);
     assert_eq!(field[roads.column(0, "Ghi trong kỳ")].to_string(), "Có");
     assert_eq!(
@@ -775,7 +783,11 @@ pub fn check_q1_2020_report(bytes: &[u8], criteria_met_end: u64) {
     assert_eq!(field[roads.column(0, "Thôn")].to_string(), "Thôn 3");
 
     let signs = sheet("Biển báo");
-    assert_eq!(signs.rows.len(), 5, "a header and four signs");
+    assert_eq!(
+        signs.rows.len(),
+        11,
+        "a header, the phones' four signs and the demo's six"
+    );
     assert_eq!(
         signs.rows[1..]
             .iter()
