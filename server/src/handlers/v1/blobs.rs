@@ -192,7 +192,7 @@ async fn owned_upload(state: &Arc<AppState>, id: Uuid, owner: &str) -> ApiResult
 
 /// `HEAD /api/v1/blobs/uploads/{id}`: how much the server holds.
 #[utoipa::path(head, path = "/api/v1/blobs/uploads/{id}", tag = "photos", security(("bearer" = [])),
-    params(("id" = String, Path, description = "upload id from Location"),
+    params(("id" = String, Path, description = "upload id from Location", pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
            ("Tus-Resumable" = String, Header, description = "1.0.0", pattern = "^1\\.0\\.0$")),
     responses((status = 200, description = "Upload-Offset and Upload-Length"),
               (status = 403, description = "another caller's upload"),
@@ -227,7 +227,7 @@ pub async fn head(
 
 /// `PATCH /api/v1/blobs/uploads/{id}`: bytes at `Upload-Offset`.
 #[utoipa::path(patch, path = "/api/v1/blobs/uploads/{id}", tag = "photos", security(("bearer" = [])),
-    params(("id" = String, Path, description = "upload id from Location"),
+    params(("id" = String, Path, description = "upload id from Location", pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
            ("Tus-Resumable" = String, Header, description = "1.0.0", pattern = "^1\\.0\\.0$"),
            ("Upload-Offset" = u64, Header, description = "must equal the server's offset"),
            ("Upload-Checksum" = Option<String>, Header, description = "`sha1|sha256 <base64>` of this PATCH's body")),
@@ -400,7 +400,7 @@ async fn patch_upload(
 
 /// `DELETE /api/v1/blobs/uploads/{id}`: abandon an upload (tus termination).
 #[utoipa::path(delete, path = "/api/v1/blobs/uploads/{id}", tag = "photos", security(("bearer" = [])),
-    params(("id" = String, Path, description = "upload id"),
+    params(("id" = String, Path, description = "upload id", pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
            ("Tus-Resumable" = String, Header, description = "1.0.0", pattern = "^1\\.0\\.0$")),
     responses((status = 204, description = "terminated"),
               (status = 403, description = "another caller's upload"),
@@ -432,7 +432,7 @@ pub async fn terminate(
 /// `GET /api/v1/blobs/{sha256}`: a stored photo, to users and devices of a commune whose
 /// records reference it.
 #[utoipa::path(get, path = "/api/v1/blobs/{sha256}", tag = "photos", security(("bearer" = [])),
-    params(("sha256" = String, Path, description = "64 lowercase hex characters")),
+    params(("sha256" = String, Path, description = "64 lowercase hex characters", pattern = "^[0-9a-f]{64}$")),
     responses((status = 200, description = "the photo, with the type it was uploaded as", content(
                   ("image/jpeg"), ("image/png"), ("image/webp"), ("image/heic"), ("image/heif"))),
               (status = 400, description = "not a SHA-256"),

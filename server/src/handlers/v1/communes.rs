@@ -106,7 +106,7 @@ pub async fn create_commune(
 
 /// `GET /api/v1/communes/{id}`: the commune, its villages and configuration.
 #[utoipa::path(get, path = "/api/v1/communes/{id}", tag = "communes", security(("bearer" = [])),
-    params(("id" = String, Path, description = "commune id")),
+    params(("id" = String, Path, description = "commune id", pattern = "^[a-z0-9-]{1,64}$")),
     responses((status = 200, description = "the commune with villages, targets, quotas, responsibilities and config_etag", body = schemas::CommuneDetail)))]
 pub async fn get_commune(
     State(state): State<Arc<AppState>>,
@@ -179,7 +179,7 @@ fn target_override(indicator_id: &str, put: TargetPut) -> ApiResult<TargetOverri
 
 /// `PUT /api/v1/communes/{id}/targets/{indicator_id}`: the commune's own threshold.
 #[utoipa::path(put, path = "/api/v1/communes/{id}/targets/{indicator_id}", tag = "communes", security(("bearer" = [])),
-    params(("id" = String, Path, description = "commune id"), ("indicator_id" = String, Path, description = "e.g. 2.4")),
+    params(("id" = String, Path, description = "commune id", pattern = "^[a-z0-9-]{1,64}$"), ("indicator_id" = String, Path, description = "e.g. 2.4")),
     request_body(content = schemas::TargetPut),
     responses((status = 200, description = "the commune's new configuration tag", body = schemas::ConfigUpdated),
               (status = 400, description = "a yes/no indicator, or a threshold out of range"),
@@ -240,7 +240,7 @@ pub async fn put_province_target(
 
 /// `PUT /api/v1/communes/{id}/quotas/{village_id}/{measure}`: a village's quota for a measure.
 #[utoipa::path(put, path = "/api/v1/communes/{id}/quotas/{village_id}/{measure}", tag = "communes", security(("bearer" = [])),
-    params(("id" = String, Path, description = "commune id"), ("village_id" = String, Path, description = "village id"),
+    params(("id" = String, Path, description = "commune id", pattern = "^[a-z0-9-]{1,64}$"), ("village_id" = String, Path, description = "village id", pattern = "^[a-z0-9-]{1,64}$"),
            ("measure" = String, Path, description = "signs_placed | field_road_km | village_road_km | alley_km | commune_road_km | households_checked")),
     request_body(content = schemas::QuotaPut),
     responses((status = 200, description = "the commune's new configuration tag", body = schemas::ConfigUpdated),
@@ -301,7 +301,7 @@ pub async fn put_quota(
 
 /// `POST /api/v1/communes/{id}/enrollments`: a one-time device enrollment code for a role.
 #[utoipa::path(post, path = "/api/v1/communes/{id}/enrollments", tag = "devices", security(("bearer" = [])),
-    params(("id" = String, Path, description = "commune id")),
+    params(("id" = String, Path, description = "commune id", pattern = "^[a-z0-9-]{1,64}$")),
     request_body(content = schemas::EnrollmentRequest),
     responses((status = 201, description = "show the code (or its QR) to the person enrolling", body = schemas::EnrollmentResponse),
               (status = 400, description = "the admin role, a lifetime out of range or an empty holder"),
@@ -370,7 +370,7 @@ pub async fn create_enrollment(
 
 /// `GET /api/v1/communes/{id}/devices`: the commune's enrolled devices.
 #[utoipa::path(get, path = "/api/v1/communes/{id}/devices", tag = "devices", security(("bearer" = [])),
-    params(("id" = String, Path, description = "commune id")),
+    params(("id" = String, Path, description = "commune id", pattern = "^[a-z0-9-]{1,64}$")),
     responses((status = 200, description = "devices with their state", body = Vec<schemas::DeviceView>)))]
 pub async fn list_devices(
     State(state): State<Arc<AppState>>,

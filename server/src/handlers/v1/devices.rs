@@ -117,7 +117,7 @@ pub async fn enroll(
 /// `POST /api/v1/devices/{device_id}/revoke`: the device's token stops working at once; what it
 /// sent stays.
 #[utoipa::path(post, path = "/api/v1/devices/{device_id}/revoke", tag = "devices", security(("bearer" = [])),
-    params(("device_id" = String, Path, description = "the device's id")),
+    params(("device_id" = String, Path, description = "the device's id", pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")),
     responses((status = 204, description = "revoked"),
               (status = 400, description = "not a UUID"),
               (status = 403, description = "outside the caller's scope or role, or a device token"),

@@ -47,7 +47,7 @@ pub fn local_today() -> NaiveDate {
 /// `as_of` is on or after the latest capture (today, typically); recomputed from every version
 /// with the core for an earlier date. The `X-Scorecard-Source` header says which.
 #[utoipa::path(get, path = "/api/v1/communes/{id}/scorecard", tag = "reports", security(("bearer" = [])),
-    params(("id" = String, Path, description = "commune id"), ScorecardQuery),
+    params(("id" = String, Path, description = "commune id", pattern = "^[a-z0-9-]{1,64}$"), ScorecardQuery),
     responses((status = 200, description = "the scorecard (Appendix A)", body = schemas::Scorecard,
                headers(("X-Scorecard-Source" = String, description = "`incremental` or `recompute`"))),
               (status = 400, description = "as_of is not a date")))]
@@ -126,7 +126,7 @@ fn instant(s: &str, field: &str) -> ApiResult<DateTime<Utc>> {
 
 /// `GET /api/v1/communes/{id}/records?kind=&village_id=&since=&until=&limit=&cursor=`.
 #[utoipa::path(get, path = "/api/v1/communes/{id}/records", tag = "reports", security(("bearer" = [])),
-    params(("id" = String, Path, description = "commune id"), RecordsQuery),
+    params(("id" = String, Path, description = "commune id", pattern = "^[a-z0-9-]{1,64}$"), RecordsQuery),
     responses((status = 200, description = "a page of versions in server order", body = schemas::RecordsResponse),
               (status = 400, description = "a bad kind, village, date or limit")))]
 pub async fn list_records(
