@@ -385,8 +385,14 @@ async fn household_csv_import_reports_errors_by_line_or_imports_every_line(backe
         .await;
     assert_eq!(r.status, 422);
     let errors = r.element_text("id=\"import-errors\"");
-    assert!(errors.contains("3 village_id \"thon-x\""), "{errors}");
-    assert!(errors.contains("4 members \"nhiều\""), "{errors}");
+    assert!(
+        errors.contains("3 Mã thôn không thuộc xã này: \"thon-x\""),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("4 Số nhân khẩu phải là số nguyên: \"nhiều\""),
+        "{errors}"
+    );
     assert!(
         b.get("/dashboard/c/thien-ke/households")
             .await

@@ -184,6 +184,20 @@ async fn geojson_has_tracks_as_linestrings_and_signs_as_points_in_lon_lat_order(
         .iter()
         .find(|f| f["properties"]["entity_id"] == w.road.entity_id.to_string())
         .unwrap();
+    assert_eq!(road["properties"]["hardened"], true, "completed, concrete");
+    let planned: Vec<_> = lines
+        .iter()
+        .filter(|f| f["properties"]["status"] == "planned")
+        .collect();
+    assert_eq!(
+        planned.len(),
+        5,
+        "the demo's four and the phone's earth road"
+    );
+    assert!(
+        planned.iter().all(|f| f["properties"]["hardened"] == false),
+        "a planned concrete road is not hardened yet"
+    );
     let first = &road["geometry"]["coordinates"][0];
     assert!(
         (first[0].as_f64().unwrap() - 105.30).abs() < 1e-6,

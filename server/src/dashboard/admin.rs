@@ -715,11 +715,21 @@ pub async fn create_enrollment(
 // ---------------------------------------------------------------------------------------------
 // Household import.
 
-/// One CSV line that did not pass.
+/// One CSV line that did not pass: its problems, each a catalog key (said in the user's
+/// language) and the value or technical detail at fault.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LineError {
     pub line: u64,
-    pub message: String,
+    pub problems: Vec<(&'static str, String)>,
+}
+
+impl LineError {
+    fn one(line: u64, key: &'static str, detail: impl Into<String>) -> Self {
+        LineError {
+            line,
+            problems: vec![(key, detail.into())],
+        }
+    }
 }
 
 /// What an import did.
@@ -761,12 +771,7 @@ pub fn parse_households(
         })
         .unwrap_or(false);
     if !header_ok {
-        return Err(vec![LineError {
-            line: 1,
-            message:
-                "the first line must name the columns code,village_id,head_name,members,address"
-                    .into(),
-        }]);
+        return Err(vec![LineError::one(1, "hh.err_header", "")]);
     }
     let catalog = Catalog::builtin();
     let mut seen = HashSet::new();
@@ -781,32 +786,26 @@ pub fn parse_households(
         let row: HouseholdCsvRow = match record.and_then(|r| r.deserialize(None)) {
             Ok(r) => r,
             Err(e) => {
-                errors.push(LineError {
-                    line,
-                    message: e.to_string(),
-                });
+                errors.push(LineError::one(line, "hh.err_csv", e.to_string()));
                 continue;
             }
         };
         let mut problems = Vec::new();
         let code = row.code.trim().to_owned();
         if !seen.insert(code.clone()) {
-            problems.push(format!("code {code} appears twice in the file"));
+            problems.push(("hh.err_twice", code.clone()));
         }
         let village = match Slug::parse(row.village_id.trim()) {
             Ok(v) if config.commune.village(&v).is_some() => Some(v),
             _ => {
-                problems.push(format!(
-                    "village_id {:?} is not a village of commune {}",
-                    row.village_id, config.commune.id
-                ));
+                problems.push(("hh.err_village", format!("{:?}", row.village_id)));
                 None
             }
         };
         let members = match row.members.trim().parse::<u32>() {
             Ok(m) => Some(m),
             Err(_) => {
-                problems.push(format!("members {:?} is not a whole number", row.members));
+                problems.push(("hh.err_members", format!("{:?}", row.members)));
                 None
             }
         };
@@ -828,14 +827,11 @@ pub fn parse_households(
             {
                 Ok(()) if existing_codes.contains(&code) => skipped.push(code),
                 Ok(()) => versions.push(v),
-                Err(e) => problems.push(e.to_string()),
+                Err(e) => problems.push(("hh.err_invalid", e.to_string())),
             }
         }
         if !problems.is_empty() {
-            errors.push(LineError {
-                line,
-                message: problems.join("; "),
-            });
+            errors.push(LineError { line, problems });
         }
     }
     if errors.is_empty() {
@@ -865,7 +861,11 @@ fn households_body(
                     p { (lang.t("hh.errors")) }
                     table.records {
                         thead { tr { th { (lang.t("hh.line")) } th { } } }
-                        tbody { @for e in &o.errors { tr { td { (e.line) } td { (e.message) } } } }
+                        tbody { @for e in &o.errors { tr { td { (e.line) } td {
+                            @for (key, detail) in &e.problems {
+                                (lang.t(key)) @if !detail.is_empty() { ": " code { (detail) } } br;
+                            }
+                        } } } }
                     }
                 }
             }
@@ -972,10 +972,7 @@ pub async fn import_households(
     };
     let Ok(text) = String::from_utf8(bytes.to_vec()) else {
         let outcome = ImportOutcome {
-            errors: vec![LineError {
-                line: 1,
-                message: "the file is not UTF-8 text; save it as CSV UTF-8".into(),
-            }],
+            errors: vec![LineError::one(1, "hh.err_utf8", "")],
             ..Default::default()
         };
         return households_render(&state, &u, &config, Some(outcome)).await;
@@ -995,9 +992,8 @@ pub async fn import_households(
                 let errors: Vec<LineError> = results
                     .iter()
                     .filter(|r| r.status == PushStatus::Rejected)
-                    .map(|r| LineError {
-                        line: 0,
-                        message: r.reason.clone().unwrap_or_default(),
+                    .map(|r| {
+                        LineError::one(0, "hh.err_rejected", r.reason.clone().unwrap_or_default())
                     })
                     .collect();
                 ImportOutcome {
@@ -1323,9 +1319,18 @@ mod tests {
             vec![2, 3, 4],
             "{errors:?}"
         );
-        assert!(errors[0].message.contains("nowhere"));
-        assert!(errors[1].message.contains("many"));
-        assert!(errors[2].message.contains("twice"));
+        assert_eq!(
+            errors[0].problems,
+            vec![("hh.err_village", "\"nowhere\"".to_owned())]
+        );
+        assert_eq!(
+            errors[1].problems,
+            vec![("hh.err_members", "\"many\"".to_owned())]
+        );
+        assert_eq!(
+            errors[2].problems,
+            vec![("hh.err_twice", "TK99-002".to_owned())]
+        );
         let no_header = "TK99-001,thien-ke-01,A,3,x\n";
         assert_eq!(
             parse_households(&demo.config, &existing, no_header).unwrap_err()[0].line,

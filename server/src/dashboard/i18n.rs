@@ -258,7 +258,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("vil.no_quota", "chưa giao", "no quota"),
     // Map.
     ("map.title", "Bản đồ đường giao thông và biển báo", "Map of roads and signs"),
-    ("map.note", "Bản đồ vẽ trên nền trơn, không cần Internet. Màu theo loại đường, nét đứt là đường chưa cứng hóa.", "The map is drawn on a plain background and needs no Internet. Colour shows the road class; dashed lines are not hardened."),
+    ("map.note", "Bản đồ vẽ trên nền trơn, không cần Internet. Màu theo loại đường, nét đứt là đường chưa cứng hóa (kể cả đường theo kế hoạch hoặc đang thi công).", "The map is drawn on a plain background and needs no Internet. Colour shows the road class; dashed lines are not hardened (planned or unfinished roads included)."),
     ("map.features", "Các đối tượng trên bản đồ", "Features on the map"),
     ("map.legend", "Chú giải", "Legend"),
     ("map.sign", "Biển cấm đổ rác", "No-dumping sign"),
@@ -397,6 +397,14 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("hh.imported", "Đã nhập", "Imported"),
     ("hh.skipped", "bỏ qua vì đã có mã hộ", "skipped because the code exists"),
     ("hh.registered", "Số hộ đã đăng ký", "Registered households"),
+    ("hh.err_header", "Dòng đầu phải là tên các cột: code,village_id,head_name,members,address", "The first line must name the columns code,village_id,head_name,members,address"),
+    ("hh.err_csv", "Không đọc được dòng này; kiểm tra số cột và dấu ngoặc kép", "This line cannot be read; check the number of columns and the quotes"),
+    ("hh.err_twice", "Mã hộ xuất hiện hai lần trong tệp", "This household code appears twice in the file"),
+    ("hh.err_village", "Mã thôn không thuộc xã này", "This village_id is not a village of the commune"),
+    ("hh.err_members", "Số nhân khẩu phải là số nguyên", "members must be a whole number"),
+    ("hh.err_invalid", "Có giá trị chưa hợp lệ", "A value is not valid"),
+    ("hh.err_utf8", "Tệp không phải văn bản UTF-8; hãy lưu lại dưới dạng CSV UTF-8", "The file is not UTF-8 text; save it as CSV UTF-8"),
+    ("hh.err_rejected", "Máy chủ từ chối hộ này", "The server refused this household"),
     // Users and communes.
     ("usr.title", "Tài khoản", "Accounts"),
     ("usr.username", "Tên đăng nhập", "User name"),

@@ -43,12 +43,17 @@ pub fn collection(config: &CommuneConfig, rows: &Rows) -> Value {
         p.insert("length_m".into(), json!(r.length_m));
         p.insert("manual_length".into(), json!(r.manual));
         p.insert("counts".into(), json!(r.counts));
+        // Hardened (cứng hóa) means built with a hard surface: a planned or unfinished concrete
+        // road is not hardened yet, and the map draws it dashed.
         p.insert(
             "hardened".into(),
-            json!(matches!(
-                r.surface,
-                "asphalt" | "concrete" | "crushed_stone" | "brick"
-            )),
+            json!(
+                r.status == "completed"
+                    && matches!(
+                        r.surface,
+                        "asphalt" | "concrete" | "crushed_stone" | "brick"
+                    )
+            ),
         );
         // A segment measured by hand may have fewer than two points: GeoJSON allows a null
         // geometry, and QGIS keeps the feature in the attribute table.
