@@ -48,7 +48,7 @@ async fn main() -> anyhow::Result<()> {
     let [_, server, checks, photos, photo_width] = &args[..] else {
         bail!("usage: ntm-p6-phone SERVER_URL CHECKS PHOTOS PHOTO_WIDTH");
     };
-    // The camera picture is 4:3; 1600 px wide it is about 250 KB after the phone's intake.
+    // The camera picture is 4:3.
     let photo_width: u32 = photo_width.parse().context("PHOTO_WIDTH")?;
     let checks: usize = checks.parse().context("CHECKS")?;
     let photos: usize = photos.parse().context("PHOTOS")?;
