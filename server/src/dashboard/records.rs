@@ -728,6 +728,9 @@ pub fn full_upright(data: &[u8]) -> Option<Vec<u8>> {
     jpeg(&upright(data)?, 90)
 }
 
+/// Makes the JPEG to serve from a stored photo; `None` serves the stored bytes.
+type MakeJpeg = fn(&[u8]) -> Option<Vec<u8>>;
+
 #[derive(Debug, Deserialize)]
 pub struct PhotoQuery {
     /// `thumb` for a small upright JPEG; `original` for the stored bytes as the phone sent them
@@ -761,7 +764,7 @@ pub async fn photo(
     let data = tokio::fs::read(state.photos.photo_path(&photo))
         .await
         .map_err(|_| PageError::not_found())?;
-    let turn: Option<fn(&[u8]) -> Option<Vec<u8>>> = match q.size.as_deref() {
+    let turn: Option<MakeJpeg> = match q.size.as_deref() {
         Some("thumb") => Some(thumbnail),
         Some("original") => None,
         _ => Some(full_upright),
