@@ -9,7 +9,10 @@ mod validate;
 pub use body::*;
 pub use validate::{FieldError, ValidationErrors, MAX_PARENTS, MAX_PHOTOS, MAX_TRACK_POINTS};
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, FixedOffset};
+use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -128,33 +131,74 @@ pub struct Version {
     pub body: Body,
 }
 
-/// The exact wire shape; `body` is kept generic so the kind can pick its type.
+/// The exact wire shape; `body` is kept generic so the kind can pick its type. The `Cow`s let a
+/// version be written from borrowed fields (no copies for a digest or a stored row); they are
+/// always owned when read.
 #[derive(Serialize, Deserialize)]
-struct WireVersion<B> {
+struct WireVersion<'a, B> {
     version_id: Uuid,
     entity_id: Uuid,
     #[serde(default)]
-    parents: Vec<Uuid>,
+    parents: Cow<'a, [Uuid]>,
     kind: Kind,
-    commune_id: Slug,
+    commune_id: Cow<'a, Slug>,
     #[serde(default)]
-    village_id: Option<Slug>,
+    village_id: Option<Cow<'a, Slug>>,
     device_id: Uuid,
     device_seq: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    author: Option<String>,
+    author: Option<Cow<'a, str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     server_seq: Option<u64>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    flags: Vec<VersionFlag>,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    flags: Cow<'a, [VersionFlag]>,
     captured_at: DateTime<FixedOffset>,
     #[serde(default)]
     location: Option<Location>,
     #[serde(default)]
-    photos: Vec<PhotoId>,
+    photos: Cow<'a, [PhotoId]>,
     #[serde(default)]
     deleted: bool,
     body: B,
+}
+
+fn is_empty<T: Clone>(list: &Cow<'_, [T]>) -> bool {
+    list.is_empty()
+}
+
+impl<B> WireVersion<'_, B> {
+    /// The version, with the body `body_of` makes of this shape's kind and body.
+    fn into_version<E>(
+        self,
+        body_of: impl FnOnce(Kind, B) -> Result<Body, E>,
+    ) -> Result<Version, E> {
+        Ok(Version {
+            body: body_of(self.kind, self.body)?,
+            version_id: self.version_id,
+            entity_id: self.entity_id,
+            parents: self.parents.into_owned(),
+            village_id: self.village_id.map(Cow::into_owned),
+            commune_id: self.commune_id.into_owned(),
+            device_id: self.device_id,
+            device_seq: self.device_seq,
+            author: self.author.map(Cow::into_owned),
+            server_seq: self.server_seq,
+            flags: self.flags.into_owned(),
+            captured_at: self.captured_at,
+            location: self.location,
+            photos: self.photos.into_owned(),
+            deleted: self.deleted,
+        })
+    }
+}
+
+impl WireVersion<'_, &Body> {
+    /// SHA-256 of this shape's JSON text.
+    fn digest(&self) -> [u8; 32] {
+        let mut canonical = Vec::with_capacity(1024);
+        serde_json::to_writer(&mut canonical, self).expect("a version always serialises to JSON");
+        Sha256::digest(canonical).into()
+    }
 }
 
 impl Version {
@@ -162,46 +206,25 @@ impl Version {
         self.body.kind()
     }
 
-    fn to_wire(&self) -> WireVersion<&Body> {
+    fn to_wire(&self) -> WireVersion<'_, &Body> {
         WireVersion {
             version_id: self.version_id,
             entity_id: self.entity_id,
-            parents: self.parents.clone(),
+            parents: Cow::Borrowed(&self.parents),
             kind: self.kind(),
-            commune_id: self.commune_id.clone(),
-            village_id: self.village_id.clone(),
+            commune_id: Cow::Borrowed(&self.commune_id),
+            village_id: self.village_id.as_ref().map(Cow::Borrowed),
             device_id: self.device_id,
             device_seq: self.device_seq,
-            author: self.author.clone(),
+            author: self.author.as_deref().map(Cow::Borrowed),
             server_seq: self.server_seq,
-            flags: self.flags.clone(),
+            flags: Cow::Borrowed(&self.flags),
             captured_at: self.captured_at,
             location: self.location,
-            photos: self.photos.clone(),
+            photos: Cow::Borrowed(&self.photos),
             deleted: self.deleted,
             body: &self.body,
         }
-    }
-
-    fn from_wire(w: WireVersion<serde_json::Value>) -> Result<Self, ValidationErrors> {
-        let body = Body::from_value(w.kind, w.body)?;
-        Ok(Version {
-            version_id: w.version_id,
-            entity_id: w.entity_id,
-            parents: w.parents,
-            village_id: w.village_id,
-            commune_id: w.commune_id,
-            device_id: w.device_id,
-            device_seq: w.device_seq,
-            author: w.author,
-            server_seq: w.server_seq,
-            flags: w.flags,
-            captured_at: w.captured_at,
-            location: w.location,
-            photos: w.photos,
-            deleted: w.deleted,
-            body,
-        })
     }
 
     /// Reads a version from any self-describing format (JSON, CBOR) and checks every rule that
@@ -209,7 +232,7 @@ impl Version {
     pub fn parse<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, ValidationErrors> {
         let wire: WireVersion<serde_json::Value> =
             serde_path_to_error::deserialize(d).map_err(ValidationErrors::from_serde)?;
-        let version = Self::from_wire(wire)?;
+        let version = wire.into_version(Body::from_value)?;
         version.validate()?;
         Ok(version)
     }
@@ -219,6 +242,40 @@ impl Version {
         Self::parse(value)
     }
 
+    /// Reads a version's shape (no validation) from JSON text straight into its typed body,
+    /// without the `serde_json::Value` tree the other readers go through: several times faster
+    /// for a server reading thousands of pushed or stored versions.
+    ///
+    /// `Some` only when reading the text into a `serde_json::Value` and the version from that
+    /// (as [`Version::from_value`] does before it validates) gives this same version; `None`
+    /// when this reader cannot vouch for that (not a well-formed version, a field given twice,
+    /// fields in array form): the caller then goes through a `Value`, which also says what is
+    /// wrong.
+    pub fn from_json(text: &str) -> Option<Version> {
+        fn typed<T: serde::de::DeserializeOwned>(
+            text: &str,
+            to_body: fn(T) -> Body,
+        ) -> Option<Version> {
+            let wire: WireVersion<T> = serde_json::from_str(text).ok()?;
+            wire.into_version(|kind, body| {
+                let body = to_body(body);
+                (body.kind() == kind).then_some(body).ok_or(())
+            })
+            .ok()
+        }
+        // The body's type depends on `kind`, which may come after `body`: a first pass finds
+        // it, and also reads every token as strictly as a `Value` would (the typed pass skips
+        // unknown fields without checking, say, that their numbers are in range).
+        let kind = serde_json::from_str::<KindScan>(text).ok()?.0?;
+        match kind {
+            Kind::Household => typed(text, Body::Household),
+            Kind::HouseholdCheck => typed(text, Body::HouseholdCheck),
+            Kind::RoadSegment => typed(text, Body::RoadSegment),
+            Kind::TrashSign => typed(text, Body::TrashSign),
+            Kind::Assessment => typed(text, Body::Assessment),
+        }
+    }
+
     /// SHA-256 over the client-written content (everything but `author`, `server_seq` and `flags`), in a
     /// canonical encoding, so that the same `version_id` arriving with another body is detected
     /// as corrupt whatever JSON spacing or number spelling the client used.
@@ -226,9 +283,126 @@ impl Version {
         let mut wire = self.to_wire();
         wire.author = None;
         wire.server_seq = None;
-        wire.flags = Vec::new();
-        let canonical = serde_json::to_vec(&wire).expect("a version always serialises to JSON");
-        Sha256::digest(canonical).into()
+        wire.flags = Cow::Borrowed(&[]);
+        wire.digest()
+    }
+
+    /// [`Version::content_digest`] as if the version carried the nil `device_id` and
+    /// `device_seq` 0: the same content whatever device and sequence number carry it.
+    pub fn content_digest_without_envelope(&self) -> [u8; 32] {
+        let mut wire = self.to_wire();
+        wire.author = None;
+        wire.server_seq = None;
+        wire.flags = Cow::Borrowed(&[]);
+        wire.device_id = Uuid::nil();
+        wire.device_seq = 0;
+        wire.digest()
+    }
+
+    /// The JSON text of this version as a server stores it: written by `author`, without
+    /// `server_seq` and `flags` (kept beside it).
+    pub fn stored_json(&self, author: &str) -> String {
+        let mut wire = self.to_wire();
+        wire.author = Some(Cow::Borrowed(author));
+        wire.server_seq = None;
+        wire.flags = Cow::Borrowed(&[]);
+        serde_json::to_string(&wire).expect("a version always serialises to JSON")
+    }
+}
+
+/// The `kind` of a version object, read while every token is checked as strictly as parsing
+/// into a `serde_json::Value` would (`None` for anything but an object with one string `kind`).
+struct KindScan(Option<Kind>);
+
+impl<'de> Deserialize<'de> for KindScan {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Top;
+        impl<'de> Visitor<'de> for Top {
+            type Value = KindScan;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a version object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<KindScan, A::Error> {
+                let mut kind = None;
+                let mut twice = false;
+                while let Some(is_kind) = map.next_key_seed(KeyIsKind)? {
+                    if is_kind {
+                        twice |= kind.is_some();
+                        kind = Some(map.next_value::<Kind>()?);
+                    } else {
+                        map.next_value_seed(Strict)?;
+                    }
+                }
+                Ok(KindScan(kind.filter(|_| !twice)))
+            }
+        }
+        d.deserialize_map(Top)
+    }
+}
+
+/// A map key, answering whether it is `kind`.
+struct KeyIsKind;
+
+impl<'de> DeserializeSeed<'de> for KeyIsKind {
+    type Value = bool;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        struct Key;
+        impl<'de> Visitor<'de> for Key {
+            type Value = bool;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<bool, E> {
+                Ok(key == "kind")
+            }
+        }
+        d.deserialize_str(Key)
+    }
+}
+
+/// Any JSON value, read and dropped: numbers parsed (so one out of range fails), strings
+/// unescaped (so a lone surrogate fails), as deserialising a `serde_json::Value` does.
+struct Strict;
+
+impl<'de> DeserializeSeed<'de> for Strict {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Strict {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(Strict)?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_key_seed(Strict)?.is_some() {
+            map.next_value_seed(Strict)?;
+        }
+        Ok(())
     }
 }
 
@@ -242,7 +416,8 @@ impl<'de> Deserialize<'de> for Version {
     /// Shape only; use [`Version::parse`] for input from outside, which also validates.
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let wire = WireVersion::<serde_json::Value>::deserialize(d)?;
-        Self::from_wire(wire).map_err(serde::de::Error::custom)
+        wire.into_version(Body::from_value)
+            .map_err(serde::de::Error::custom)
     }
 }
 

@@ -102,6 +102,8 @@ fn every_kind_round_trips_through_json() {
         let back = Version::parse(&mut serde_json::Deserializer::from_str(&json)).unwrap();
         assert_eq!(back, v, "{json}");
         assert_eq!(back.content_digest(), v.content_digest());
+        assert_eq!(Version::from_json(&json).as_ref(), Some(&v), "{json}");
+        assert_eq!(Version::from_json(&reordered(&v)), Some(v.clone()));
     }
 }
 
@@ -436,6 +438,7 @@ fn arbitrary_json() -> impl Strategy<Value = Value> {
 proptest! {
     #[test]
     fn validation_never_panics_on_arbitrary_json(value in arbitrary_json()) {
+        assert_fast_read_agrees(&value.to_string());
         let _ = Version::from_value(value);
     }
 
@@ -447,8 +450,84 @@ proptest! {
         ]),
         replacement in arbitrary_json(),
     ) {
-        let _ = Version::from_value(with(appendix_check(), pointer, replacement));
+        let mangled = with(appendix_check(), pointer, replacement);
+        assert_fast_read_agrees(&mangled.to_string());
+        let _ = Version::from_value(mangled);
     }
+}
+
+/// What `Version::from_json` must agree with: the text read into a `Value`, and the version
+/// read from that without validation.
+fn via_value(text: &str) -> Option<Version> {
+    let value: Value = serde_json::from_str(text).ok()?;
+    serde_json::from_value(value).ok()
+}
+
+/// `Some` from the fast reader is always the `Value` reader's answer.
+fn assert_fast_read_agrees(text: &str) {
+    if let Some(fast) = Version::from_json(text) {
+        assert_eq!(Some(fast), via_value(text), "{text}");
+    }
+}
+
+/// The same version with `kind` written after `body`, pretty-printed.
+fn reordered(v: &Version) -> String {
+    let mut value = serde_json::to_value(v).unwrap();
+    let fields = value.as_object_mut().unwrap();
+    let kind = fields.remove("kind").unwrap();
+    fields.insert("kind".into(), kind);
+    serde_json::to_string_pretty(&value).unwrap()
+}
+
+#[test]
+fn json_text_the_fast_reader_cannot_vouch_for_goes_through_a_value() {
+    let text = serde_json::to_string(&appendix_check()).unwrap();
+    assert!(Version::from_json(&text).is_some());
+    let cases = [
+        // A number out of range, or a lone surrogate, in a field nobody reads: a `Value`
+        // refuses the text, so the fast reader must not accept it.
+        text.replacen('{', r#"{"extra": 1e400, "#, 1),
+        text.replacen('{', r#"{"extra": "\ud800", "#, 1),
+        text.replacen(r#""note":"""#, r#""note":"", "x": [1e999]"#, 1),
+        // A field twice: a `Value` keeps the last, typed reading refuses.
+        text.replacen(r#""deleted":false"#, r#""deleted":true,"deleted":false"#, 1),
+        text.replacen(
+            r#""kind":"household_check""#,
+            r#""kind":"household","kind":"household_check""#,
+            1,
+        ),
+        text.replacen(r#""clean":false"#, r#""clean":true,"clean":false"#, 1),
+        // Not a version at all.
+        "[1, 2]".to_owned(),
+        r#"{"kind": "household_check"}"#.to_owned(),
+        r#"{"kind": "castle", "body": {}}"#.to_owned(),
+    ];
+    for case in &cases {
+        assert_ne!(case, &text);
+        assert_eq!(Version::from_json(case), None, "{case}");
+    }
+    // The duplicates are versions through a `Value`: the caller gets them there.
+    assert!(via_value(&cases[3]).is_some());
+}
+
+#[test]
+fn digests_and_stored_text_are_those_of_the_whole_version() {
+    let v = Version::from_value(appendix_check()).unwrap();
+    let sha = |v: &Version| -> [u8; 32] { Sha256::digest(serde_json::to_vec(v).unwrap()).into() };
+    assert_eq!(v.content_digest(), sha(&v));
+    let mut nil = v.clone();
+    nil.device_id = Uuid::nil();
+    nil.device_seq = 0;
+    assert_eq!(v.content_digest_without_envelope(), sha(&nil));
+    let mut stored = v.clone();
+    stored.flags = vec![VersionFlag::ClockAhead];
+    stored.server_seq = Some(4);
+    let mut expected = v.clone();
+    expected.author = Some("Lò Văn Lâm".to_owned());
+    assert_eq!(
+        stored.stored_json("Lò Văn Lâm"),
+        serde_json::to_string(&expected).unwrap()
+    );
 }
 
 #[test]

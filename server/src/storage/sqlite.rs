@@ -98,8 +98,12 @@ fn parse_status(s: &str) -> StoreResult<PushStatus> {
     }
 }
 
+/// A stored version: read straight into its typed body, through a `Value` only if that fails.
 fn parse_version(content: &str) -> StoreResult<Version> {
-    Ok(serde_json::from_str(content)?)
+    match Version::from_json(content) {
+        Some(v) => Ok(v),
+        None => Ok(serde_json::from_str(content)?),
+    }
 }
 
 /// Maps `f` over chunks of `items` on the machine's cores (a whole commune's versions are
@@ -527,6 +531,18 @@ impl SqliteStorage {
     }
 }
 
+/// The text of a pushed version's row, made before the writer's lock is taken so that
+/// concurrent pushes make theirs in parallel; its fact is the one of a new entity (the common
+/// case; an entity with earlier versions is refreshed inside the transaction).
+struct PreparedRow {
+    version_key: String,
+    entity_key: String,
+    captured_utc: String,
+    digest_hex: String,
+    content: String,
+    fact: Option<String>,
+}
+
 fn latest_capture(versions: &[Version]) -> Option<NaiveDate> {
     versions
         .iter()
@@ -896,20 +912,23 @@ impl Storage for SqliteStorage {
             .items
             .iter()
             .map(|item| match item {
-                PushItem::Valid { version, .. } => {
-                    let mut v = (**version).clone();
-                    v.author = Some(author.clone());
-                    v.server_seq = None;
-                    v.flags = Vec::new();
-                    let content = serde_json::to_string(&v)?;
+                PushItem::Valid { version, digest } => {
+                    let v: &Version = version;
                     let alone = ntm_field::heads::EntityHeads {
-                        head: &v,
-                        heads: vec![&v],
+                        head: v,
+                        heads: vec![v],
                     };
                     let fact = EntityFact::of(v.entity_id, &alone, &self.filter)
                         .map(|f| serde_json::to_string(&f))
                         .transpose()?;
-                    Ok(Some((v, content, fact)))
+                    Ok(Some(PreparedRow {
+                        version_key: v.version_id.to_string(),
+                        entity_key: v.entity_id.to_string(),
+                        captured_utc: ts(v.captured_at.with_timezone(&Utc)),
+                        digest_hex: hex::encode(digest),
+                        content: v.stored_json(&author),
+                        fact,
+                    }))
                 }
                 PushItem::Invalid { .. } => Ok(None),
             })
@@ -951,6 +970,23 @@ impl Storage for SqliteStorage {
         let mut latest: Option<NaiveDate> = None;
         let mut results = Vec::with_capacity(batch.items.len());
         let received = ts(batch.received_at);
+        // The statements of every version, taken from the cache once for the whole push.
+        let mut insert_version = tx.prepare_cached(
+            "INSERT INTO versions (server_seq, version_id, entity_id, commune_id, village_id, kind, device_id,
+                 device_seq, captured_utc, digest, content, received_at, flags)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+             ON CONFLICT (version_id) DO NOTHING",
+        )?;
+        let mut has_other_versions = tx.prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM versions WHERE commune_id = ?1 AND entity_id = ?2 AND version_id <> ?3)",
+        )?;
+        let mut insert_new_fact = tx.prepare_cached(
+            "INSERT INTO entity_facts (commune_id, entity_id, in_conflict, fact) VALUES (?1, ?2, 0, ?3)
+             ON CONFLICT (commune_id, entity_id) DO UPDATE SET in_conflict = 0, fact = excluded.fact",
+        )?;
+        let mut insert_outcome = tx.prepare_cached(
+            "INSERT INTO push_outcomes (device_id, device_seq, version_id, status, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
         for (i, (item, prepared)) in batch.items.iter().zip(&prepared).enumerate() {
             let seq = batch.first_seq + i as u64;
             if seq <= high_water {
@@ -974,7 +1010,7 @@ impl Storage for SqliteStorage {
                 continue;
             }
             let result = match (item, prepared) {
-                (PushItem::Valid { digest, .. }, Some((v, content, fact))) => {
+                (PushItem::Valid { version: v, .. }, Some(row)) => {
                     let flags = if batch.check_clocks {
                         ntm_field::record::VersionFlag::clock_flags(
                             v.captured_at,
@@ -987,31 +1023,21 @@ impl Storage for SqliteStorage {
                     let flags = (!flags.is_empty())
                         .then(|| serde_json::to_string(&flags))
                         .transpose()?;
-                    let digest_hex = hex::encode(digest);
-                    let version_key = v.version_id.to_string();
-                    let entity_key = v.entity_id.to_string();
-                    let inserted = tx
-                        .prepare_cached(
-                            "INSERT INTO versions (server_seq, version_id, entity_id, commune_id, village_id, kind, device_id,
-                                 device_seq, captured_utc, digest, content, received_at, flags)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-                             ON CONFLICT (version_id) DO NOTHING",
-                        )?
-                        .execute(params![
-                            next_seq,
-                            version_key,
-                            entity_key,
-                            v.commune_id.as_str(),
-                            v.village_id.as_ref().map(Slug::as_str),
-                            v.kind().as_str(),
-                            v.device_id.to_string(),
-                            v.device_seq as i64,
-                            ts(v.captured_at.with_timezone(&Utc)),
-                            digest_hex,
-                            content,
-                            received,
-                            flags,
-                        ])?;
+                    let inserted = insert_version.execute(params![
+                        next_seq,
+                        row.version_key,
+                        row.entity_key,
+                        v.commune_id.as_str(),
+                        v.village_id.as_ref().map(Slug::as_str),
+                        v.kind().as_str(),
+                        v.device_id.to_string(),
+                        v.device_seq as i64,
+                        row.captured_utc,
+                        row.digest_hex,
+                        row.content,
+                        received,
+                        flags,
+                    ])?;
                     if inserted == 1 {
                         next_seq += 1;
                         previous = Some(v.captured_at);
@@ -1021,25 +1047,24 @@ impl Storage for SqliteStorage {
                             )?
                             .execute(params![p.to_hex(), v.commune_id.as_str()])?;
                         }
-                        let others: bool = tx
-                            .prepare_cached(
-                                "SELECT EXISTS (SELECT 1 FROM versions WHERE commune_id = ?1 AND entity_id = ?2 AND version_id <> ?3)",
-                            )?
-                            .query_row(params![v.commune_id.as_str(), entity_key, version_key], |r| r.get(0))?;
+                        let others: bool = has_other_versions.query_row(
+                            params![v.commune_id.as_str(), row.entity_key, row.version_key],
+                            |r| r.get(0),
+                        )?;
                         if others {
                             self.refresh_entity(&tx, &v.commune_id, v.entity_id, v)?;
                         } else {
-                            tx.prepare_cached(
-                                "INSERT INTO entity_facts (commune_id, entity_id, in_conflict, fact) VALUES (?1, ?2, 0, ?3)
-                                 ON CONFLICT (commune_id, entity_id) DO UPDATE SET in_conflict = 0, fact = excluded.fact",
-                            )?
-                            .execute(params![v.commune_id.as_str(), entity_key, fact])?;
+                            insert_new_fact.execute(params![
+                                v.commune_id.as_str(),
+                                row.entity_key,
+                                row.fact
+                            ])?;
                         }
                         if v.kind() != Kind::Assessment {
                             latest = latest.max(Some(local_date(&v.captured_at)));
                         }
                         PushResult {
-                            version_id: version_key,
+                            version_id: row.version_key.clone(),
                             status: PushStatus::Stored,
                             reason: None,
                         }
@@ -1048,14 +1073,15 @@ impl Storage for SqliteStorage {
                             .prepare_cached(
                                 "SELECT digest, server_seq FROM versions WHERE version_id = ?1",
                             )?
-                            .query_row(params![version_key], |r| Ok((r.get(0)?, r.get(1)?)))?;
-                        if known_digest == digest_hex {
+                            .query_row(params![row.version_key], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                        if known_digest == row.digest_hex {
                             PushResult {
-                                version_id: version_key,
+                                version_id: row.version_key.clone(),
                                 status: PushStatus::Duplicate,
                                 reason: None,
                             }
                         } else {
+                            let version_key = &row.version_key;
                             PushResult {
                                 version_id: version_key.clone(),
                                 status: PushStatus::Rejected,
@@ -1074,12 +1100,21 @@ impl Storage for SqliteStorage {
                 },
                 (PushItem::Valid { .. }, None) => unreachable!("every valid item is prepared"),
             };
-            tx.prepare_cached(
-                "INSERT INTO push_outcomes (device_id, device_seq, version_id, status, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?
-            .execute(params![device_key, seq as i64, result.version_id, status_str(result.status), result.reason])?;
+            insert_outcome.execute(params![
+                device_key,
+                seq as i64,
+                result.version_id,
+                status_str(result.status),
+                result.reason
+            ])?;
             results.push(result);
         }
+        drop((
+            insert_version,
+            has_other_versions,
+            insert_new_fact,
+            insert_outcome,
+        ));
         let last_seq = batch.first_seq + batch.items.len() as u64;
         let acked = high_water.max(last_seq.saturating_sub(1));
         tx.prepare_cached(

@@ -7,15 +7,15 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use chrono::Utc;
-use ntm_field::protocol::{PullResponse, PushRequest, PushResponse, Role, StatusResponse};
+use ntm_field::protocol::{PullResponse, PushResponse, Role, StatusResponse};
 use serde::Deserialize;
 
 use crate::auth::{authorize, Access, DeviceAuth};
-use crate::body::{decode, decompress, negotiate, read_limited};
+use crate::body::{decompress, negotiate, read_limited};
 use crate::error::{ApiError, ApiResult};
 use crate::openapi::schemas;
 use crate::storage::PushOutcome;
-use crate::sync::{config_etag, prepare_push};
+use crate::sync::{config_etag, prepare_push_body};
 use crate::{blocking, AppState};
 
 /// `POST /api/v1/sync/push`: a batch of versions with dense device sequence numbers.
@@ -47,15 +47,15 @@ pub async fn push(
     let st = state.clone();
     let outcome = blocking(move || {
         let plain = decompress(encoding, &bytes, st.limits.max_decompressed)?;
-        let request: PushRequest<serde_json::Value> = decode(format, &plain)?;
-        drop(plain);
-        let batch = prepare_push(
+        let batch = prepare_push_body(
             &device,
             &config.commune,
-            request,
+            format,
+            &plain,
             st.limits.max_versions_per_push,
             Utc::now(),
         )?;
+        drop(plain);
         Ok(st.storage.store_versions(&batch)?)
     })
     .await?;
