@@ -38,7 +38,7 @@ use tokio::process::{Child, ChildStdout, Command};
 const CUT_DARK: Duration = Duration::from_secs(5);
 const SERVER_PORT: u16 = 8080;
 /// The test pattern is noisier than a photograph, so it needs fewer pixels for the same JPEG
-/// size: at 1100 × 825 px the twenty come out at 250 to 500 KB, 357 KB on average.
+/// size: at 1100 × 825 px most come out at about 250 KB, a few near 700 KB (357 KB on average).
 const FULL_PHOTO_WIDTH: u32 = 1100;
 
 struct Scenario {
@@ -396,7 +396,7 @@ fn bench_line(o: &Outcome) -> String {
     )
 }
 
-/// The full P6 run of one profile: 1,000 checks and 20 photos of about 250-500 KB. `./dev bench`
+/// The full P6 run of one profile: 1,000 checks and 20 photos of about 250 KB (357 KB on average). `./dev bench`
 /// runs the four at once, each on its own link (`--test-threads 4`): in a row they would take
 /// about two hours.
 async fn full(profile: LinkProfile, cut_every: Option<Duration>) {
