@@ -12,6 +12,7 @@ pub mod handlers;
 pub mod limits;
 pub mod openapi;
 pub mod photos;
+pub mod reply;
 pub mod reports;
 pub mod router;
 pub mod seed;

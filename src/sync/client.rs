@@ -213,6 +213,8 @@ impl Client {
         let resp = self
             .auth(self.http.get(url))
             .header("Accept", "application/cbor, application/json;q=0.9")
+            // Pages are the bulk of what a phone downloads; `decode` reads both codings.
+            .header("Accept-Encoding", "zstd, gzip")
             .send()
             .await
             .map_err(network)?;
@@ -380,7 +382,12 @@ fn decode<T: DeserializeOwned>(headers: &HeaderMap, bytes: &[u8]) -> Result<T, C
         }
     };
     if header(CONTENT_TYPE).contains("cbor") {
-        ciborium::from_reader(&plain[..]).map_err(|e| ClientError::Protocol(format!("CBOR: {e}")))
+        // Through a JSON value, as the server reads pushes: serde types that read themselves
+        // otherwise from binary formats (a UUID expects 16 bytes) then read the text the
+        // server wrote.
+        let value: serde_json::Value = ciborium::from_reader(&plain[..])
+            .map_err(|e| ClientError::Protocol(format!("CBOR: {e}")))?;
+        serde_json::from_value(value).map_err(|e| ClientError::Protocol(format!("CBOR: {e}")))
     } else {
         serde_json::from_slice(&plain).map_err(|e| ClientError::Protocol(format!("JSON: {e}")))
     }

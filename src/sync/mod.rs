@@ -225,6 +225,12 @@ impl SyncEngine {
         Ok(response)
     }
 
+    /// Whether the round in course (or just ended) delivered or received anything.
+    fn round_moved(&self) -> bool {
+        let p = self.progress.borrow();
+        p.records_done > 0 || p.pulled > 0 || p.bytes_done > 0
+    }
+
     fn update(&self, f: impl FnOnce(&mut SyncProgress)) {
         self.progress.send_modify(f);
     }
@@ -557,6 +563,17 @@ impl SyncHandle {
     }
 }
 
+/// The backoff step after a failed round. A round cut short after it moved something forward
+/// (a link that drops every minute) retries after the first step again: backing off towards 10
+/// minutes would leave a 2G phone idle while it has signal.
+fn next_attempt(attempt: u32, moved: bool) -> u32 {
+    if moved {
+        1
+    } else {
+        attempt.saturating_add(1)
+    }
+}
+
 async fn background(engine: Arc<SyncEngine>, mut commands: mpsc::UnboundedReceiver<Command>) {
     use rand::SeedableRng;
     let mut rng = rand::rngs::StdRng::from_os_rng();
@@ -575,7 +592,7 @@ async fn background(engine: Arc<SyncEngine>, mut commands: mpsc::UnboundedReceiv
                     Some(engine.options.idle_interval)
                 }
                 Err(e) if e.is_transient() => {
-                    attempt += 1;
+                    attempt = next_attempt(attempt, engine.round_moved());
                     engine.update(|p| p.phase = Phase::Waiting);
                     Some(engine.options.backoff.delay(attempt, &mut rng))
                 }
@@ -628,6 +645,17 @@ mod tests {
             message: "x".into(),
             expected_seq: None,
         })
+    }
+
+    #[test]
+    fn a_round_that_moved_forward_retries_soon_and_a_dead_link_backs_off() {
+        let mut attempt = 0;
+        for _ in 0..6 {
+            attempt = next_attempt(attempt, false);
+        }
+        assert_eq!(attempt, 6);
+        assert_eq!(next_attempt(attempt, true), 1);
+        assert_eq!(next_attempt(u32::MAX, false), u32::MAX);
     }
 
     #[test]

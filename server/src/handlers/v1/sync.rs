@@ -5,6 +5,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::Json;
 use chrono::Utc;
 use ntm_field::protocol::{PullResponse, PushResponse, Role, StatusResponse};
@@ -14,6 +15,7 @@ use crate::auth::{authorize, Access, DeviceAuth};
 use crate::body::{decompress, negotiate, read_limited};
 use crate::error::{ApiError, ApiResult};
 use crate::openapi::schemas;
+use crate::reply::negotiated;
 use crate::storage::PushOutcome;
 use crate::sync::{config_etag, prepare_push_body};
 use crate::{blocking, AppState};
@@ -87,14 +89,16 @@ pub struct PullQuery {
 /// `GET /api/v1/sync/pull?cursor=N&limit=M&config_etag=E`: the commune's versions after `cursor`
 /// in server order.
 #[utoipa::path(get, path = "/api/v1/sync/pull", tag = "sync", security(("bearer" = [])), params(PullQuery),
-    responses((status = 200, description = "a page of versions in server order", body = schemas::PullResponse),
+    responses((status = 200, description = "a page of versions in server order: CBOR when `Accept` names application/cbor, else JSON; zstd or gzip as `Accept-Encoding` allows",
+                  content((schemas::PullResponse = "application/json"), (schemas::PullResponse = "application/cbor"))),
               (status = 400, description = "a bad cursor or limit"),
               (status = 403, description = "a user token: this call is for devices")))]
 pub async fn pull(
     State(state): State<Arc<AppState>>,
     DeviceAuth(p, device): DeviceAuth,
+    headers: HeaderMap,
     query: Result<Query<PullQuery>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Json<PullResponse>> {
+) -> ApiResult<Response> {
     let Query(q) = query?;
     let limit = q.limit.unwrap_or(500);
     if limit == 0 || limit > state.limits.max_pull_limit {
@@ -110,13 +114,14 @@ pub async fn pull(
     let page = blocking(move || Ok(storage.versions_after(&commune, q.cursor, limit)?)).await?;
     let etag = config_etag(&config);
     let send_config = q.config_etag.as_deref() != Some(etag.as_str());
-    Ok(Json(PullResponse {
+    let page = PullResponse {
         versions: page.versions,
         next_cursor: page.next_cursor,
         up_to_date: page.up_to_date,
         config: send_config.then_some(config),
         config_etag: etag,
-    }))
+    };
+    Ok(negotiated(&headers, &page))
 }
 
 /// `GET /api/v1/sync/status`: what the server has from this device.
