@@ -196,17 +196,20 @@ impl Client {
         }
     }
 
-    /// `GET /api/v1/sync/pull`.
+    /// `GET /api/v1/sync/pull`. A phone skips its own versions (`skip_own`): it holds them, and
+    /// on 2G the server's copies would be most of what it downloads.
     pub async fn pull(
         &self,
         cursor: u64,
         limit: u32,
         config_etag: Option<&str>,
+        skip_own: bool,
     ) -> Result<PullResponse, ClientError> {
         let mut url = self.url(&format!("{API_V1}/sync/pull"));
         url.query_pairs_mut()
             .append_pair("cursor", &cursor.to_string())
-            .append_pair("limit", &limit.to_string());
+            .append_pair("limit", &limit.to_string())
+            .append_pair("skip_own", if skip_own { "true" } else { "false" });
         if let Some(etag) = config_etag {
             url.query_pairs_mut().append_pair("config_etag", etag);
         }

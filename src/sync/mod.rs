@@ -397,7 +397,7 @@ impl SyncEngine {
         loop {
             let (cursor, etag) = self.store.sync_pull_state()?;
             let page = client
-                .pull(cursor, self.options.pull_limit, etag.as_deref())
+                .pull(cursor, self.options.pull_limit, etag.as_deref(), true)
                 .await?;
             let new = self.store.sync_apply_pull(&page)?;
             report.pulled += new as u64;

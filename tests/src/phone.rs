@@ -340,7 +340,7 @@ pub async fn server_versions(server_url: &str, token: &str) -> Vec<Version> {
     let mut cursor = 0;
     let mut out = Vec::new();
     loop {
-        let page = client.pull(cursor, 1000, None).await.expect("pull");
+        let page = client.pull(cursor, 1000, None, false).await.expect("pull");
         out.extend(page.versions);
         if page.up_to_date {
             return out;

@@ -78,6 +78,7 @@ async fn pulling_page_by_page_returns_every_version_exactly_once(backend: Backen
         .await;
     let mut b = FieldDevice::enroll(&server.base, r.body["code"].as_str().unwrap(), "b").await;
     let mut expected = Vec::new();
+    let mut expected_b = Vec::new();
     for round in 0..5 {
         let from_a: Vec<_> = (0..13)
             .map(|i| a.household("thien-ke-01", &format!("A{round}-{i}"), 2))
@@ -87,6 +88,7 @@ async fn pulling_page_by_page_returns_every_version_exactly_once(backend: Backen
             .collect();
         a.push_ok(&from_a).await;
         b.push_ok(&from_b).await;
+        expected_b.extend(from_b.iter().map(|v| v.version_id.to_string()));
         expected.extend(
             from_a
                 .iter()
@@ -145,6 +147,36 @@ async fn pulling_page_by_page_returns_every_version_exactly_once(backend: Backen
     );
     assert_eq!(a.api.get("/api/v1/sync/pull?limit=0").await.status, 400);
     assert_eq!(a.api.get("/api/v1/sync/pull?cursor=-1").await.status, 400);
+    // A phone that skips its own versions gets the others' ones, the cursor still advancing
+    // past pages that held only its own.
+    let mut cursor = 0u64;
+    let mut others: Vec<String> = Vec::new();
+    loop {
+        let r = a
+            .api
+            .get(&format!(
+                "/api/v1/sync/pull?cursor={cursor}&limit=7&skip_own=true"
+            ))
+            .await;
+        assert_eq!(r.status, 200);
+        let next = r.body["next_cursor"].as_u64().unwrap();
+        assert!(next > cursor || r.body["up_to_date"].as_bool() == Some(true));
+        cursor = next;
+        others.extend(
+            r.body["versions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v["version_id"].as_str().unwrap().to_owned()),
+        );
+        if r.body["up_to_date"].as_bool().unwrap() {
+            break;
+        }
+    }
+    assert_eq!(
+        others, expected_b,
+        "only the other phone's versions, in server order"
+    );
     // The record listing pages the same way, with filters.
     let r = admin
         .get("/api/v1/communes/thien-ke/records?village_id=thien-ke-02&limit=30")

@@ -31,7 +31,6 @@ use sha2::Digest;
 /// The pause before the next round after a failed one: the app starts a round as soon as the
 /// OS says the network is back, which a cut of a few seconds is.
 const RETRY_PAUSE: Duration = Duration::from_secs(1);
-const PULL_LIMIT: u32 = 50;
 
 fn wait_for(line: &str) -> anyhow::Result<()> {
     let mut got = String::new();
@@ -65,13 +64,8 @@ async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let store = Arc::new(Store::open(dir.path())?);
     SyncEngine::enroll(&store, server, &code, "P6 phone", "test").await?;
-    // The engine's defaults, but pull pages of 50 versions: a default page of 500 of the
-    // phone's own checks coming back is about 190 KB, which 2G cannot carry in the 25 s
-    // between two cuts, so the pull would start the same page again forever.
-    let options = SyncOptions {
-        pull_limit: PULL_LIMIT,
-        ..SyncOptions::default()
-    };
+    // The engine's defaults, as the app runs it.
+    let options = SyncOptions::default();
     let engine = Arc::new(SyncEngine::new(store.clone(), options.clone()));
     let villages = ntm_field::demo::thien_ke()?.config.commune.villages;
     let mut households = Vec::with_capacity(checks);

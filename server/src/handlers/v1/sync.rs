@@ -84,6 +84,10 @@ pub struct PullQuery {
     pub limit: Option<usize>,
     /// The `config_etag` the client has; the configuration is sent when it differs.
     pub config_etag: Option<String>,
+    /// Leave out the versions this device pushed (it holds them already): on 2G they would be
+    /// most of what a phone downloads. The page still advances `next_cursor` past them.
+    #[serde(default)]
+    pub skip_own: bool,
 }
 
 /// `GET /api/v1/sync/pull?cursor=N&limit=M&config_etag=E`: the commune's versions after `cursor`
@@ -114,8 +118,12 @@ pub async fn pull(
     let page = blocking(move || Ok(storage.versions_after(&commune, q.cursor, limit)?)).await?;
     let etag = config_etag(&config);
     let send_config = q.config_etag.as_deref() != Some(etag.as_str());
+    let mut versions = page.versions;
+    if q.skip_own {
+        versions.retain(|v| v.device_id != device.device_id);
+    }
     let page = PullResponse {
-        versions: page.versions,
+        versions,
         next_cursor: page.next_cursor,
         up_to_date: page.up_to_date,
         config: send_config.then_some(config),
