@@ -180,7 +180,8 @@ impl Client {
         let mut rb = self
             .auth(self.http.post(self.url(&format!("{API_V1}/sync/push"))))
             .header(CONTENT_TYPE, content_type)
-            .header("Accept", "application/cbor, application/json;q=0.9");
+            .header("Accept", "application/cbor, application/json;q=0.9")
+            .header("Accept-Encoding", "zstd, gzip");
         if let Some(e) = encoding {
             rb = rb.header(CONTENT_ENCODING, e);
         }

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
 use chrono::Utc;
-use ntm_field::protocol::{PullResponse, PushResponse, Role, StatusResponse};
+use ntm_field::protocol::{PullResponse, Role, StatusResponse};
 use serde::Deserialize;
 
 use crate::auth::{authorize, Access, DeviceAuth};
@@ -27,7 +27,8 @@ use crate::{blocking, AppState};
         (schemas::PushRequest = "application/cbor")),
         description = "optionally gzip or zstd (Content-Encoding)"),
     responses(
-        (status = 200, description = "sent after COMMIT; a replay gets the same answer", body = schemas::PushResponse),
+        (status = 200, description = "sent after COMMIT; a replay gets the same answer (CBOR when `Accept` names application/cbor; zstd or gzip as `Accept-Encoding` allows)",
+            content((schemas::PushResponse = "application/json"), (schemas::PushResponse = "application/cbor"))),
         (status = 400, description = "unreadable body or sequence numbers not dense"),
         (status = 403, description = "a viewer device, a user token, another device's id, or a version for another commune: nothing stored"),
         (status = 409, description = "first_seq skips sequence numbers: `expected_seq` says where to resume"),
@@ -37,7 +38,7 @@ pub async fn push(
     DeviceAuth(p, device): DeviceAuth,
     headers: HeaderMap,
     body: Body,
-) -> ApiResult<Json<PushResponse>> {
+) -> ApiResult<Response> {
     if device.role == Role::Viewer {
         return Err(ApiError::forbidden(
             "a viewer device cannot send records; enroll it as an enumerator or officer",
@@ -62,7 +63,9 @@ pub async fn push(
     })
     .await?;
     match outcome {
-        PushOutcome::Done(response) => Ok(Json(response)),
+        // One result per version: for 500 versions as large as the push itself, so it comes
+        // back in the format and coding the phone asks for.
+        PushOutcome::Done(response) => Ok(negotiated(&headers, &response)),
         PushOutcome::Gap { expected_seq } => {
             let mut e = ApiError::conflict(
                 "sequence_gap",
