@@ -1,0 +1,70 @@
+//! A version from outside, as the phone and the server both read it: `Version::parse` straight
+//! from JSON and `Version::from_value` (the push path), then `validate_in` the demo commune.
+//!
+//! What is accepted must survive the trip back out unchanged: written as JSON (what the server
+//! stores and serves on pull) or CBOR (what the app sends, read as the server reads it), it reads back as the same version
+//! with the same content digest, so a replay is a duplicate and never "corrupt". A road's
+//! length from an accepted track is finite and not negative.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use ntm_field::catalog::Catalog;
+use ntm_field::geo::TrackFilter;
+use ntm_field::record::{Body, Version};
+use ntm_fuzz::demo_commune;
+
+fuzz_target!(|data: &[u8]| {
+    let direct = Version::parse(&mut serde_json::Deserializer::from_slice(data));
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(data) else {
+        assert!(
+            direct.is_err(),
+            "a version parsed from a body that is not JSON"
+        );
+        return;
+    };
+    for version in [direct, Version::from_value(value)].into_iter().flatten() {
+        check_accepted(&version);
+    }
+});
+
+fn check_accepted(version: &Version) {
+    let _ = version.validate_in(demo_commune(), Catalog::builtin());
+    let digest = version.content_digest();
+
+    let json = serde_json::to_value(version).expect("a version serialises to JSON");
+    match Version::from_value(json) {
+        Ok(again) => {
+            assert_eq!(
+                &again, version,
+                "JSON does not read back as the same version"
+            );
+            assert_eq!(again.content_digest(), digest);
+        }
+        Err(e) => panic!("an accepted version written as JSON is refused: {e}"),
+    }
+
+    let mut cbor = Vec::new();
+    ciborium::into_writer(version, &mut cbor).expect("a version serialises to CBOR");
+    // Through a JSON value, as the server decodes a CBOR push (`ntm_server::body::decode`).
+    let value: serde_json::Value =
+        ciborium::de::from_reader(&cbor[..]).expect("a version's CBOR reads back");
+    match Version::from_value(value) {
+        Ok(again) => {
+            assert_eq!(
+                &again, version,
+                "CBOR does not read back as the same version"
+            );
+            assert_eq!(again.content_digest(), digest);
+        }
+        Err(e) => panic!("an accepted version written as CBOR is refused: {e}"),
+    }
+
+    if let Body::RoadSegment(road) = &version.body {
+        let length = road.length(&TrackFilter::default());
+        assert!(
+            length.metres.is_finite() && length.metres >= 0.0,
+            "road length {} m",
+            length.metres
+        );
+    }
+}
