@@ -58,6 +58,10 @@ pub fn average_position(fixes: &[PositionFix], accuracy_gate_m: f64) -> Option<A
         .collect();
     let total: f64 = weights.iter().sum();
     let origin_lon = usable[0].lon;
+    // Accuracies scaled by the largest, so squaring them cannot overflow whatever the gate lets
+    // through; the result is scaled back.
+    let scale = usable.iter().map(|f| f.accuracy_m).fold(0.0, f64::max);
+    let scaled = |a: f64| if scale > 0.0 { a / scale } else { 0.0 };
     // Accuracy is proportional to σ, so the variance rule can run on accuracies directly.
     let (mut lat, mut dlon, mut accuracy_sum, mut accuracy_sq_sum) = (0.0, 0.0, 0.0, 0.0);
     for (fix, weight) in usable.iter().zip(&weights) {
@@ -65,14 +69,17 @@ pub fn average_position(fixes: &[PositionFix], accuracy_gate_m: f64) -> Option<A
         lat += w * fix.lat;
         // Relative to the first fix, so fixes either side of the antimeridian average there.
         dlon += w * longitude_offset_deg(fix.lon, origin_lon);
-        accuracy_sum += w * fix.accuracy_m;
-        accuracy_sq_sum += w * w * fix.accuracy_m * fix.accuracy_m;
+        let a = scaled(fix.accuracy_m);
+        accuracy_sum += w * a;
+        accuracy_sq_sum += w * w * a * a;
     }
     let accuracy_m = (COMMON_ERROR_SHARE * accuracy_sum * accuracy_sum
         + (1.0 - COMMON_ERROR_SHARE) * accuracy_sq_sum)
-        .sqrt();
+        .sqrt()
+        * scale;
     Some(AveragedPosition {
-        lat,
+        // A mean of latitudes within ±90° is within them; rounding alone can step past a pole.
+        lat: lat.clamp(-90.0, 90.0),
         lon: wrap_longitude(origin_lon + dlon),
         accuracy_m,
         fixes_used: weights.iter().filter(|w| **w > 0.0).count(),
@@ -82,6 +89,40 @@ pub fn average_position(fixes: &[PositionFix], accuracy_gate_m: f64) -> Option<A
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_average_at_the_pole_stays_a_latitude() {
+        // Found by the `track` fuzz target: the weighted mean rounded to 90.00000000000001.
+        let fixes = [1.0, 3.0, 11.0].map(|accuracy_m| PositionFix {
+            lat: 90.0,
+            lon: 90.0,
+            accuracy_m,
+        });
+        let avg = average_position(&fixes, 25.0).unwrap();
+        assert!(avg.lat <= 90.0, "{avg:?}");
+    }
+
+    #[test]
+    fn huge_accuracies_under_a_huge_gate_average_to_a_finite_accuracy() {
+        // Found by the `track` fuzz target: squaring accuracies near 1e200 overflowed.
+        let fixes = [
+            PositionFix {
+                lat: 21.0,
+                lon: 105.0,
+                accuracy_m: 1e200,
+            },
+            PositionFix {
+                lat: 21.0,
+                lon: 105.0,
+                accuracy_m: 3e200,
+            },
+        ];
+        let avg = average_position(&fixes, f64::MAX).unwrap();
+        assert!(
+            avg.accuracy_m.is_finite() && avg.accuracy_m >= 1e199,
+            "{avg:?}"
+        );
+    }
 
     fn at(lat: f64, lon: f64, accuracy_m: f64) -> PositionFix {
         PositionFix {
