@@ -44,6 +44,15 @@ fn lists(headers: &HeaderMap, name: axum::http::HeaderName, token: &str) -> bool
         })
 }
 
+/// Whether the request asks for the short answer (`Prefer: return=minimal`, RFC 7240).
+pub fn prefers_minimal(headers: &HeaderMap) -> bool {
+    lists(
+        headers,
+        axum::http::HeaderName::from_static("prefer"),
+        "return=minimal",
+    )
+}
+
 fn coding(headers: &HeaderMap) -> Coding {
     if lists(headers, ACCEPT_ENCODING, "zstd") {
         Coding::Zstd
@@ -140,6 +149,20 @@ mod tests {
     /// What the phone reads: UUIDs as text, whatever the format.
     fn read_back() -> serde_json::Value {
         serde_json::json!({ "versions": vec![ID; 100] })
+    }
+
+    #[test]
+    fn minimal_is_asked_for_by_name_among_other_preferences() {
+        assert!(prefers_minimal(&headers(&[("prefer", "return=minimal")])));
+        assert!(prefers_minimal(&headers(&[(
+            "prefer",
+            "respond-async, RETURN=MINIMAL"
+        )])));
+        assert!(!prefers_minimal(&headers(&[(
+            "prefer",
+            "return=representation"
+        )])));
+        assert!(!prefers_minimal(&headers(&[])));
     }
 
     async fn body(r: Response) -> Vec<u8> {

@@ -181,7 +181,10 @@ impl Client {
             .auth(self.http.post(self.url(&format!("{API_V1}/sync/push"))))
             .header(CONTENT_TYPE, content_type)
             .header("Accept", "application/cbor, application/json;q=0.9")
-            .header("Accept-Encoding", "zstd, gzip");
+            .header("Accept-Encoding", "zstd, gzip")
+            // Only the rejections: the acknowledgement covers the rest, and a result for every
+            // version costs about a second per batch on 2G.
+            .header("Prefer", "return=minimal");
         if let Some(e) = encoding {
             rb = rb.header(CONTENT_ENCODING, e);
         }

@@ -26,7 +26,7 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 pub use client::{Client, ClientError, PushOutcome, WireFormat};
-pub use pacing::{Backoff, ChunkSizer};
+pub use pacing::{Backoff, Sizer};
 
 use crate::protocol::{EnrollRequest, PushRequest};
 use crate::store::{PhotoUpload, PushIdentity, Store, StoreError};
@@ -35,17 +35,16 @@ use crate::store::{PhotoUpload, PushIdentity, Store, StoreError};
 #[derive(Debug, Clone)]
 pub struct SyncOptions {
     pub format: WireFormat,
-    /// Versions per push: 250 household checks are about 16 KB as CBOR + zstd, a few seconds
-    /// on 2G (each push costs a round trip, 0.6 s there), and a push too large for the server
-    /// (a batch of long road tracks) is halved on its 413.
-    pub batch_size: usize,
+    /// Versions per push ([`Sizer::push_batch`]); a push too large for the server (a batch of
+    /// long road tracks) is also halved on its 413.
+    pub batch: Sizer,
     /// Versions per pull page.
     pub pull_limit: u32,
     /// Bound on one HTTP request.
     pub request_timeout: Duration,
     pub backoff: Backoff,
     /// Start, minimum and maximum tus chunk.
-    pub chunk: ChunkSizer,
+    pub chunk: Sizer,
     /// While online and idle, how often a round runs by itself.
     pub idle_interval: Duration,
 }
@@ -54,11 +53,11 @@ impl Default for SyncOptions {
     fn default() -> Self {
         SyncOptions {
             format: WireFormat::CborZstd,
-            batch_size: 250,
+            batch: Sizer::push_batch(),
             pull_limit: 500,
             request_timeout: Duration::from_secs(120),
             backoff: Backoff::default(),
-            chunk: ChunkSizer::default(),
+            chunk: Sizer::tus_chunk(),
             idle_interval: Duration::from_secs(15 * 60),
         }
     }
@@ -175,7 +174,8 @@ pub struct SyncEngine {
     store: Arc<Store>,
     options: SyncOptions,
     progress: watch::Sender<SyncProgress>,
-    chunk: Mutex<ChunkSizer>,
+    chunk: Mutex<Sizer>,
+    batch: Mutex<Sizer>,
     /// Identities whose `sync/status` was checked since the engine started.
     status_checked: Mutex<HashSet<Uuid>>,
     /// One round at a time.
@@ -187,6 +187,7 @@ impl SyncEngine {
         SyncEngine {
             store,
             chunk: Mutex::new(options.chunk.clone()),
+            batch: Mutex::new(options.batch.clone()),
             options,
             progress: watch::channel(SyncProgress::default()).0,
             status_checked: Mutex::new(HashSet::new()),
@@ -206,6 +207,11 @@ impl SyncEngine {
     /// The current tus chunk size.
     pub fn chunk_size(&self) -> usize {
         self.chunk.lock().unwrap_or_else(|p| p.into_inner()).size()
+    }
+
+    /// The current number of versions per push.
+    pub fn batch_size(&self) -> usize {
+        self.batch.lock().unwrap_or_else(|p| p.into_inner()).size()
     }
 
     /// Enrolls the phone with a one-time code and records the new identity in the store.
@@ -278,15 +284,22 @@ impl SyncEngine {
             }
         });
         let mut report = SyncReport::default();
+        // One HTTP client (and so one kept-alive connection) per identity for the whole round:
+        // on 2G each new connection costs a round trip of 600 ms, more when its SYN is lost.
+        let mut current_client = None;
         for identity in &identities {
-            self.push_identity(identity, &mut report).await?;
+            let client = self.client(identity)?;
+            self.push_identity(identity, &client, &mut report).await?;
+            if current.as_ref() == Some(identity) {
+                current_client = Some(client);
+            }
         }
         // A retired identity's commune may not be ours any more: pull with the current one.
-        if let Some(identity) = &current {
+        if let Some(client) = &current_client {
             self.update(|p| p.phase = Phase::Pulling);
-            self.pull_all(identity, &mut report).await?;
+            self.pull_all(client, &mut report).await?;
             self.update(|p| p.phase = Phase::Photos);
-            self.upload_photos(identity, &mut report).await?;
+            self.upload_photos(client, &mut report).await?;
         }
         self.store.sync_finished()?;
         Ok(report)
@@ -303,9 +316,9 @@ impl SyncEngine {
     async fn push_identity(
         &self,
         identity: &PushIdentity,
+        client: &Client,
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
-        let client = self.client(identity)?;
         let device_id = identity.device_id;
         let checked = self
             .status_checked
@@ -322,12 +335,14 @@ impl SyncEngine {
                 .unwrap_or_else(|p| p.into_inner())
                 .insert(device_id);
         }
-        let mut batch_size = self.options.batch_size.max(1);
+        // What the server takes in one push: its 413 halves this for the rest of the round.
+        let mut server_limit = usize::MAX;
         let Some(mut from) = self.store.sync_outbox_start(device_id)? else {
             return Ok(());
         };
         let mut gaps = 0;
         loop {
+            let batch_size = self.batch_size().min(server_limit).max(1);
             let batch = self.store.sync_batch(device_id, from, batch_size)?;
             if batch.is_empty() {
                 return Err(SyncError::Protocol(format!(
@@ -348,6 +363,10 @@ impl SyncEngine {
                             response.acked_through_seq
                         )));
                     }
+                    self.batch
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .success();
                     let ack = self.store.sync_apply_push(device_id, &response)?;
                     report.pushed += ack.removed as u64;
                     report.rejected += ack.rejected as u64;
@@ -378,10 +397,19 @@ impl SyncEngine {
                     self.update(|p| p.records_done += ack.removed as u64);
                 }
                 Err(ClientError::Status { status: 413, .. }) if batch_size > 1 => {
-                    batch_size /= 2;
+                    server_limit = batch_size / 2;
                     continue;
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => {
+                    // Cut off or timed out on the way: the next push is smaller.
+                    if matches!(e, ClientError::Network(_)) {
+                        self.batch
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .failure();
+                    }
+                    return Err(e.into());
+                }
             }
             match self.store.sync_outbox_start(device_id)? {
                 Some(next) => from = next,
@@ -390,12 +418,7 @@ impl SyncEngine {
         }
     }
 
-    async fn pull_all(
-        &self,
-        identity: &PushIdentity,
-        report: &mut SyncReport,
-    ) -> Result<(), SyncError> {
-        let client = self.client(identity)?;
+    async fn pull_all(&self, client: &Client, report: &mut SyncReport) -> Result<(), SyncError> {
         loop {
             let (cursor, etag) = self.store.sync_pull_state()?;
             let page = client
@@ -417,10 +440,9 @@ impl SyncEngine {
 
     async fn upload_photos(
         &self,
-        identity: &PushIdentity,
+        client: &Client,
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
-        let client = self.client(identity)?;
         for photo in self.store.sync_photos_pending()? {
             match self.upload_photo(&client, &photo).await {
                 Ok(()) => {

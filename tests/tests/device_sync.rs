@@ -199,9 +199,17 @@ async fn a_push_cut_mid_request_or_answered_after_commit_but_lost_is_stored_once
         }
         env.proxy.arm(fault.clone());
         let fired_before = env.proxy.fired();
+        let full_batch = a.engine.batch_size();
         let err = a.sync().await.expect_err("the cut round fails");
         assert!(err.is_transient(), "{fault:?}: {err}");
         assert_eq!(env.proxy.fired(), fired_before + 1, "{fault:?} fired");
+        if matches!(fault, Fault::CutRequest { .. }) {
+            assert_eq!(
+                a.engine.batch_size(),
+                (full_batch / 2).max(50),
+                "{fault:?}: a push cut off makes the next one smaller"
+            );
+        }
         assert!(
             !a.store.outbox().unwrap().is_empty(),
             "{fault:?}: nothing is dropped without an ack"

@@ -12,12 +12,13 @@
 //!   They print the figures beside the link's physical minimum, and a `P6 bar ...` line each.
 //!
 //! **The physical minimum** of the records is the time the link needs for the push bodies
-//! exactly as the app encodes them (CBOR + zstd, batches of 100), at the link's rate, with the
-//! lost share sent once more (÷ (1 − loss)), plus one round trip for the answer. HTTP, TCP and
-//! IP headers, handshakes, retransmissions beyond the loss share, and the pull that follows are
-//! not in it: they are the cost of our protocol and count against the measured time. For a
-//! photo it is the same for its JPEG bytes. The bar: the records' sync (from the first push
-//! until every outbox entry is acknowledged and the pull is done) takes at most 2× that.
+//! exactly as the app encodes them (CBOR + zstd, in the engine's batches), at the link's rate,
+//! with the lost share sent once more (÷ (1 − loss)), plus one round trip for the answer.
+//! HTTP, TCP and IP headers, handshakes, retransmissions beyond the loss share, and the pull
+//! that follows are not in it: they are the cost of our protocol and count against the
+//! measured time. For a photo it is the same for its JPEG bytes. The bar: the records' sync
+//! (from the first push until every outbox entry is acknowledged and the pull is done) takes
+//! at most 2× that.
 //!
 //! Needs root and iproute2 (network namespaces, veth or TUN). Without them the tests fail
 //! and say so; they never pass silently.

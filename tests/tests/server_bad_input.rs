@@ -378,6 +378,26 @@ async fn invalid_versions_are_rejected_with_their_reason_and_the_rest_is_stored(
     assert!(reason(5).starts_with("body.members"), "{}", reason(5));
     assert!(reason(6).starts_with("village_id"), "{}", reason(6));
 
+    // The engine's short answer (`Prefer: return=minimal`) to the same push, replayed: only the
+    // rejections, with the same reasons, under the same acknowledgement.
+    let short = Api::send(
+        phone
+            .api
+            .request(reqwest::Method::POST, "/api/v1/sync/push")
+            .header("Prefer", "return=minimal")
+            .json(&json!({"device_id": phone.device_id, "first_seq": 1, "versions": versions})),
+    )
+    .await;
+    assert_eq!(short.status, 200, "{:?}", short.body);
+    assert_eq!(short.headers["preference-applied"], "return=minimal");
+    assert_eq!(short.body["acked_through_seq"], 8);
+    let rejected: Vec<&Value> = results
+        .iter()
+        .filter(|r| r["status"] == "rejected")
+        .collect();
+    let short_results: Vec<&Value> = short.body["results"].as_array().unwrap().iter().collect();
+    assert_eq!(short_results, rejected);
+
     let stored = phone.pull_all(100).await;
     let ids: Vec<&str> = stored
         .iter()

@@ -1,10 +1,11 @@
-//! A version from outside, as the phone and the server both read it: `Version::parse` straight
-//! from JSON and `Version::from_value` (the push path), then `validate_in` the demo commune.
+//! A version from outside, as the phone and the server both read it: `Version::from_value` (the
+//! push path), and the server's fast reader `Version::from_json`, which must agree with it; then
+//! `validate_in` the demo commune.
 //!
 //! What is accepted must survive the trip back out unchanged: written as JSON (what the server
-//! stores and serves on pull) or CBOR (what the app sends, read as the server reads it), it reads back as the same version
-//! with the same content digest, so a replay is a duplicate and never "corrupt". A road's
-//! length from an accepted track is finite and not negative.
+//! stores and serves on pull) or CBOR (what the app sends, read as the server reads it), it reads
+//! back as the same version with the same content digest, so a replay is a duplicate and never
+//! "corrupt". A road's length from an accepted track is finite and not negative.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -14,16 +15,21 @@ use ntm_field::record::{Body, Version};
 use ntm_fuzz::demo_commune;
 
 fuzz_target!(|data: &[u8]| {
-    let direct = Version::parse(&mut serde_json::Deserializer::from_slice(data));
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(data) else {
-        assert!(
-            direct.is_err(),
-            "a version parsed from a body that is not JSON"
-        );
-        return;
-    };
-    for version in [direct, Version::from_value(value)].into_iter().flatten() {
-        check_accepted(&version);
+    let value = serde_json::from_slice::<serde_json::Value>(data).ok();
+    let through_value = value.map(Version::from_value);
+    // The fast reader only reads shape; `from_value` also validates.
+    let fast = std::str::from_utf8(data).ok().and_then(Version::from_json);
+    match (&fast, &through_value) {
+        (Some(_), None) => panic!("the fast reader took a body that is not JSON"),
+        (Some(fast), Some(Ok(slow))) => assert_eq!(fast, slow, "the two readers disagree"),
+        (Some(fast), Some(Err(_))) => assert!(
+            fast.validate().is_err(),
+            "the fast reader took a version the value path refuses for its shape"
+        ),
+        (None, _) => {}
+    }
+    if let Some(Ok(version)) = &through_value {
+        check_accepted(version);
     }
 });
 

@@ -102,7 +102,7 @@ async fn main() -> anyhow::Result<()> {
     let mut push_body_bytes = 0u64;
     let mut from = store.sync_outbox_start(device_id)?;
     while let Some(first_seq) = from {
-        let batch = store.sync_batch(device_id, first_seq, options.batch_size)?;
+        let batch = store.sync_batch(device_id, first_seq, options.batch.size())?;
         let Some(last) = batch.last().map(|e| e.device_seq) else {
             break;
         };
@@ -112,7 +112,7 @@ async fn main() -> anyhow::Result<()> {
             versions: batch.into_iter().map(|e| e.version).collect(),
         };
         push_body_bytes += encode_push(&request, options.format).0.len() as u64;
-        from = Some(last + 1).filter(|_| request.versions.len() == options.batch_size);
+        from = Some(last + 1).filter(|_| request.versions.len() == options.batch.size());
     }
     let photo_bytes: Vec<u64> = store
         .sync_photos_pending()?

@@ -8,14 +8,14 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
 use chrono::Utc;
-use ntm_field::protocol::{PullResponse, Role, StatusResponse};
+use ntm_field::protocol::{PullResponse, PushStatus, Role, StatusResponse};
 use serde::Deserialize;
 
 use crate::auth::{authorize, Access, DeviceAuth};
 use crate::body::{decompress, negotiate, read_limited};
 use crate::error::{ApiError, ApiResult};
 use crate::openapi::schemas;
-use crate::reply::negotiated;
+use crate::reply::{negotiated, prefers_minimal};
 use crate::storage::PushOutcome;
 use crate::sync::{config_etag, prepare_push_body};
 use crate::{blocking, AppState};
@@ -26,6 +26,8 @@ use crate::{blocking, AppState};
         (schemas::PushRequest = "application/json"),
         (schemas::PushRequest = "application/cbor")),
         description = "optionally gzip or zstd (Content-Encoding)"),
+    params(("Prefer" = Option<String>, Header,
+        description = "`return=minimal`: `results` lists only the rejected versions (every other one up to `acked_through_seq` was stored or was a duplicate); the answer then carries `Preference-Applied: return=minimal`")),
     responses(
         (status = 200, description = "sent after COMMIT; a replay gets the same answer (CBOR when `Accept` names application/cbor; zstd or gzip as `Accept-Encoding` allows)",
             content((schemas::PushResponse = "application/json"), (schemas::PushResponse = "application/cbor"))),
@@ -64,8 +66,24 @@ pub async fn push(
     .await?;
     match outcome {
         // One result per version: for 500 versions as large as the push itself, so it comes
-        // back in the format and coding the phone asks for.
-        PushOutcome::Done(response) => Ok(negotiated(&headers, &response)),
+        // back in the format and coding the phone asks for. On 2G even that takes about a
+        // second per batch, which a phone that only needs the rejections can skip.
+        PushOutcome::Done(mut response) => {
+            let minimal = prefers_minimal(&headers);
+            if minimal {
+                response
+                    .results
+                    .retain(|r| r.status == PushStatus::Rejected);
+            }
+            let mut reply = negotiated(&headers, &response);
+            if minimal {
+                reply.headers_mut().insert(
+                    "preference-applied",
+                    axum::http::HeaderValue::from_static("return=minimal"),
+                );
+            }
+            Ok(reply)
+        }
         PushOutcome::Gap { expected_seq } => {
             let mut e = ApiError::conflict(
                 "sequence_gap",
