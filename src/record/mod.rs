@@ -162,7 +162,7 @@ struct WireVersion<'a, B> {
     body: B,
 }
 
-fn is_empty<T: Clone>(list: &Cow<'_, [T]>) -> bool {
+fn is_empty<T>(list: &[T]) -> bool {
     list.is_empty()
 }
 

@@ -335,7 +335,8 @@ fn assessments_must_name_a_catalog_indicator_and_fit_its_type() {
 fn sanitation_verdict_needs_toilet_bathroom_tank_and_all_three_cleans() {
     let base = passing_check(uuid::Uuid::now_v7());
     assert!(base.meets_sanitation());
-    let variants: Vec<Box<dyn Fn(&mut HouseholdCheck)>> = vec![
+    type Change = Box<dyn Fn(&mut HouseholdCheck)>;
+    let variants: Vec<Change> = vec![
         Box::new(|c| c.toilet.meets_standard = false),
         Box::new(|c| {
             c.toilet.toilet_type = ToiletType::None;

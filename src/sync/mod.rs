@@ -444,7 +444,7 @@ impl SyncEngine {
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
         for photo in self.store.sync_photos_pending()? {
-            match self.upload_photo(&client, &photo).await {
+            match self.upload_photo(client, &photo).await {
                 Ok(()) => {
                     report.photos_uploaded += 1;
                     self.update(|p| p.photos_done += 1);

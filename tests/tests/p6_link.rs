@@ -363,7 +363,7 @@ async fn p6_2g_with_cuts_loses_nothing_and_never_restarts_a_photo() {
     );
 }
 
-/// The line `./dev bench` puts in its table: `P6 bar <bar> (<scenario>): <figure> PASS|FAIL`.
+/// The line `./dev bench` puts in its table: `P6 bar <bar> (<scenario>): <figure> PASS|FAIL|INFO`.
 fn bench_line(o: &Outcome) -> String {
     let restarts = o.server_abandoned.len() + o.client_restarts.len();
     let v = &o.verified;
@@ -372,16 +372,19 @@ fn bench_line(o: &Outcome) -> String {
             .as_u64()
             .unwrap_or(0)
             .saturating_sub(v["photos_intact"].as_u64().unwrap_or(0));
-    let (bar, pass) = if o.label.contains("cut") {
+    let (bar, verdict) = if o.label.contains("cut") {
         (
             "no photo upload restarts from byte 0",
-            restarts == 0 && lost == 0,
+            pass(restarts == 0 && lost == 0),
         )
-    } else {
+    } else if o.label.starts_with("2G") {
         (
             "1,000 checks sync in <= 2x the physical minimum",
-            o.records_ratio() <= 2.0,
+            pass(o.records_ratio() <= 2.0),
         )
+    } else {
+        // quality.md sets the time bar for 2G only.
+        ("the same on 3G, for comparison", "INFO")
     };
     format!(
         "P6 bar {bar} ({}): {:.2}x the minimum ({:.0} s vs {:.0} s), {:.0} B/record on the link, {:.0} records/min, {:.2} min/photo (minimum {:.2}), restarts from byte 0: {restarts}, lost: {lost} {}",
@@ -393,8 +396,16 @@ fn bench_line(o: &Outcome) -> String {
         o.checks as f64 / (o.records_secs / 60.0),
         o.minutes_per_photo(),
         o.photo_minimum_minutes(),
-        if pass { "PASS" } else { "FAIL" },
+        verdict,
     )
+}
+
+fn pass(ok: bool) -> &'static str {
+    if ok {
+        "PASS"
+    } else {
+        "FAIL"
+    }
 }
 
 /// The full P6 run of one profile: 1,000 checks and 20 photos of about 250 KB (357 KB on average). `./dev bench`

@@ -279,8 +279,11 @@ pub struct PostgresStorage {
     pool: Option<Pool<PostgresConnectionManager<NoTls>>>,
     filter: TrackFilter,
     /// The facts last read per commune, with the `(server_head, facts_generation)` they are of.
-    facts_cache: std::sync::Mutex<HashMap<Slug, (i64, i64, std::sync::Arc<FactsSnapshot>)>>,
+    facts_cache: std::sync::Mutex<FactsCache>,
 }
+
+/// Per commune: the `server_head` and `facts_generation` the facts were read at, and the facts.
+type FactsCache = HashMap<Slug, (i64, i64, std::sync::Arc<FactsSnapshot>)>;
 
 impl Drop for PostgresStorage {
     fn drop(&mut self) {
@@ -322,9 +325,7 @@ impl PostgresStorage {
         Ok(storage)
     }
 
-    fn cached_facts(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<Slug, (i64, i64, std::sync::Arc<FactsSnapshot>)>> {
+    fn cached_facts(&self) -> std::sync::MutexGuard<'_, FactsCache> {
         // A panic while holding it leaves a map of complete entries.
         self.facts_cache.lock().unwrap_or_else(|p| p.into_inner())
     }

@@ -156,9 +156,15 @@ pub struct SqliteStorage {
     /// moves) or a recompute rewrites them (the generation moves), so a scorecard need not
     /// re-read thousands of rows while nothing changed. Valid with several servers on one
     /// database too, since the head is read from the database on every call.
-    facts_cache: Mutex<HashMap<Slug, (i64, u64, Arc<FactsSnapshot>)>>,
+    facts_cache: Mutex<FactsCache>,
     facts_generation: AtomicU64,
 }
+
+/// Per commune: the head and generation the facts were read at, and the facts.
+type FactsCache = HashMap<Slug, (i64, u64, Arc<FactsSnapshot>)>;
+
+/// An `uploads` row: id, sha256, length, offset, content type, owner, expiry, completed.
+type UploadRow = (String, String, i64, i64, String, String, String, i64);
 
 fn open_connection(path: &Path) -> StoreResult<Connection> {
     let conn = Connection::open_with_flags(
@@ -441,9 +447,7 @@ impl SqliteStorage {
             .transpose()
     }
 
-    fn upload_of(
-        r: &rusqlite::Row,
-    ) -> rusqlite::Result<(String, String, i64, i64, String, String, String, i64)> {
+    fn upload_of(r: &rusqlite::Row) -> rusqlite::Result<UploadRow> {
         Ok((
             r.get(0)?,
             r.get(1)?,
@@ -456,9 +460,7 @@ impl SqliteStorage {
         ))
     }
 
-    fn upload_from(
-        row: (String, String, i64, i64, String, String, String, i64),
-    ) -> StoreResult<Upload> {
+    fn upload_from(row: UploadRow) -> StoreResult<Upload> {
         let (id, sha, length, offset, content_type, owner, expires, completed) = row;
         Ok(Upload {
             id: parse_uuid(&id)?,

@@ -76,11 +76,7 @@ async fn main() -> anyhow::Result<()> {
     }
     engine.sync_once().await?;
 
-    let every = if photos == 0 {
-        usize::MAX
-    } else {
-        (checks / photos).max(1)
-    };
+    let every = checks.checked_div(photos).map_or(usize::MAX, |e| e.max(1));
     let mut check_ids = Vec::with_capacity(checks);
     let mut photo_ids = Vec::new();
     for (i, household) in households.iter().enumerate() {
