@@ -7,7 +7,7 @@
 //! - `p6_2g_with_cuts_loses_nothing_and_never_restarts_a_photo` (in `cargo test`, about 3
 //!   minutes): 200 checks and 2 photos over 2G cut every 30 s. It asserts that nothing is lost
 //!   or stored twice and that no photo upload went back to byte 0, never a time.
-//! - `p6_full_*` (ignored; `./dev bench` runs the four at once, about 40 minutes): 1,000 checks
+//! - `p6_full_*` (ignored; `./dev bench` runs the four at once, about 50 minutes): 1,000 checks
 //!   and 20 photos of about 250 KB over 2G and 3G, with and without cuts, each on its own link.
 //!   They print the figures beside the link's physical minimum, and a `P6 bar ...` line each.
 //!
@@ -433,7 +433,7 @@ async fn p6_full_2g() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "about 40 minutes: run by ./dev bench"]
+#[ignore = "about 50 minutes: run by ./dev bench"]
 async fn p6_full_2g_cut_every_30_s() {
     full(PROFILE_2G, Some(Duration::from_secs(30))).await
 }
