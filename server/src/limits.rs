@@ -87,11 +87,10 @@ impl RateLimiter {
                     .first()
                     .map(|t| window.saturating_sub(now.duration_since(*t)))
                     .unwrap_or(window);
+                let minutes = wait.as_secs().div_ceil(60).max(1);
+                let unit = if minutes == 1 { "minute" } else { "minutes" };
                 return Err(ApiError::too_many_attempts(
-                    format!(
-                        "too many {what}; wait {} minutes and try again",
-                        wait.as_secs().div_ceil(60).max(1)
-                    ),
+                    format!("too many {what}; wait {minutes} {unit} and try again"),
                     wait.as_secs().max(1),
                 ));
             }
@@ -135,5 +134,19 @@ mod tests {
         r.check("other", 3, w, "attempts").unwrap();
         r.clear("k");
         r.check("k", 3, w, "attempts").unwrap();
+    }
+
+    #[test]
+    fn a_lockout_ends_once_the_window_has_passed() {
+        let r = RateLimiter::default();
+        let w = Duration::from_millis(200);
+        for _ in 0..3 {
+            r.record("k");
+        }
+        let e = r.check("k", 3, w, "attempts").unwrap_err();
+        assert!(e.message.contains("wait 1 minute and"), "{}", e.message);
+        std::thread::sleep(w + Duration::from_millis(50));
+        r.check("k", 3, w, "attempts")
+            .expect("the events have left the window");
     }
 }
