@@ -35,38 +35,17 @@ fuzz_target!(|data: &[u8]| {
 
 fn check_accepted(version: &Version) {
     let _ = version.validate_in(demo_commune(), Catalog::builtin());
-    let digest = version.content_digest();
 
     let json = serde_json::to_value(version).expect("a version serialises to JSON");
-    match Version::from_value(json) {
-        Ok(again) => {
-            assert_eq!(
-                &again, version,
-                "JSON does not read back as the same version"
-            );
-            assert_eq!(again.content_digest(), digest);
-        }
-        Err(e) => panic!("an accepted version written as JSON is refused: {e}"),
-    }
-
     // Written as the app writes CBOR, through a JSON value (a UUID written straight to a
     // binary format would be 16 bytes, which the JSON-shaped reading does not take).
-    let written = serde_json::to_value(version).expect("a version is a JSON value");
     let mut cbor = Vec::new();
-    ciborium::into_writer(&written, &mut cbor).expect("a version serialises to CBOR");
+    ciborium::into_writer(&json, &mut cbor).expect("a version serialises to CBOR");
     // Through a JSON value, as the server decodes a CBOR push (`ntm_server::body::decode`).
-    let value: serde_json::Value =
+    let from_cbor: serde_json::Value =
         ciborium::de::from_reader(&cbor[..]).expect("a version's CBOR reads back");
-    match Version::from_value(value) {
-        Ok(again) => {
-            assert_eq!(
-                &again, version,
-                "CBOR does not read back as the same version"
-            );
-            assert_eq!(again.content_digest(), digest);
-        }
-        Err(e) => panic!("an accepted version written as CBOR is refused: {e}"),
-    }
+    reads_back(version, json, "JSON");
+    reads_back(version, from_cbor, "CBOR");
 
     if let Body::RoadSegment(road) = &version.body {
         let length = road.length(&TrackFilter::default());
@@ -75,5 +54,20 @@ fn check_accepted(version: &Version) {
             "road length {} m",
             length.metres
         );
+    }
+}
+
+/// `written` (the version written out and read back as `format`) is the same version with the
+/// same content digest.
+fn reads_back(version: &Version, written: serde_json::Value, format: &str) {
+    match Version::from_value(written) {
+        Ok(again) => {
+            assert_eq!(
+                &again, version,
+                "{format} does not read back as the same version"
+            );
+            assert_eq!(again.content_digest(), version.content_digest());
+        }
+        Err(e) => panic!("an accepted version written as {format} is refused: {e}"),
     }
 }
