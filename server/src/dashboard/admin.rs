@@ -631,7 +631,7 @@ pub fn qr_svg(data: &str) -> Option<String> {
 }
 
 /// The server's address as the browser reached it (the phone enrolls against the same one).
-fn server_base(parts: &Parts) -> String {
+pub(crate) fn server_base(parts: &Parts) -> String {
     let host = parts
         .headers
         .get("host")
