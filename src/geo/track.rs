@@ -155,8 +155,9 @@ pub fn track_length(points: &[TrackPoint], filter: &TrackFilter) -> TrackLength 
 /// recording measure within 1 % of the true ones (the tests below, at Collect's intervals,
 /// with dropped fixes and a form opened before and saved after the recording: within 1 % on
 /// average; a single track can move by about 2 % where the smoother's fit of its bendiness
-/// tips from one grid value to the next). An `end` not after `start` gives one second per gap, the
-/// recording interval the smoother assumes when a clock does not move forward.
+/// tips from one grid value to the next). A gap is never shorter than one second, Collect's
+/// fastest interval (so an `end` not after `start`, or a form filled in by a program in an
+/// instant, gives one second per gap, as the smoother assumes when a clock does not move).
 pub fn spread_times(
     fixes: impl IntoIterator<Item = (f64, f64, f64)>,
     start: DateTime<FixedOffset>,
@@ -165,7 +166,7 @@ pub fn spread_times(
     let fixes: Vec<(f64, f64, f64)> = fixes.into_iter().collect();
     let gaps = fixes.len().saturating_sub(1).max(1) as f64;
     let step_us = match end.signed_duration_since(start).num_microseconds() {
-        Some(us) if us > 0 => us as f64 / gaps,
+        Some(us) if us > 0 => (us as f64 / gaps).max(NOMINAL_DT_S * 1e6),
         _ => NOMINAL_DT_S * 1e6,
     };
     fixes
@@ -746,6 +747,16 @@ mod tests {
         assert_eq!((track[1].lat, track[1].accuracy_m), (21.781, 4.0));
         let backwards = spread_times([(21.78, 105.33, 5.0); 3], at_second(100), at_second(0));
         assert_eq!(backwards[2].t, at_second(102), "one second per gap");
+        let instant = spread_times(
+            [(21.78, 105.33, 5.0); 3],
+            at_second(0),
+            at_second(0) + TimeDelta::milliseconds(40),
+        );
+        assert_eq!(
+            instant[2].t,
+            at_second(2),
+            "never faster than Collect's 1 s"
+        );
         assert!(spread_times([], start, start).is_empty());
         assert_eq!(
             spread_times([(21.78, 105.33, 5.0)], start, at_second(9))[0].t,
