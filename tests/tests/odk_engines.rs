@@ -1,9 +1,11 @@
 //! The OpenRosa forms against real form tools: the committed XForms are what pyxform makes of
-//! the XLSForms (`assets/odk/*.md`) and pass ODK Validate; JavaRosa (ODK Collect's engine,
-//! inside the ODK_Validate.jar that pyxform ships, driven by `tests/odk/FillForm.java`) fills
-//! each form with the media files the server serves, and its submissions, sent as Collect
-//! sends them, end as the expected versions on SQLite and on PostgreSQL. `./dev test`
-//! installs pyxform into `target/odk/venv` and a JDK when missing.
+//! the XLSForms (`assets/odk/*.md`) and pass ODK Validate; two engines fill each form with the
+//! media files the server serves, and their submissions, sent as Collect sends them, end as
+//! the expected versions on SQLite and on PostgreSQL: JavaRosa (ODK Collect's engine, inside the
+//! ODK_Validate.jar that pyxform ships, driven by `tests/odk/FillForm.java`) and
+//! `@getodk/xforms-engine` (ODK Web Forms' engine, on Node.js with jsdom,
+//! `tests/odk/fill-form.mjs`). `./dev test` installs pyxform into `target/odk/venv`, a JDK,
+//! and `tests/odk/node_modules` when missing.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -120,11 +122,16 @@ fn fill_form_classes(jar: &Path) -> PathBuf {
     classes
 }
 
-/// JavaRosa fills `form` (with its media files) with `answers`; the submission XML, or the
+/// A form engine.
+#[derive(Clone, Copy)]
+enum Engine {
+    JavaRosa,
+    XformsEngine,
+}
+
+/// `engine` fills `form` (with its media files) with `answers`; the submission XML, or the
 /// engine's refusal.
-fn javarosa(form: &Downloaded, answers: &[(&str, &str)]) -> Result<Vec<u8>, String> {
-    let (_, jar) = odk_tools();
-    let classes = fill_form_classes(&jar);
+fn fill(engine: Engine, form: &Downloaded, answers: &[(&str, &str)]) -> Result<Vec<u8>, String> {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("form.xml"), &form.xml).unwrap();
     for (name, bytes) in &form.media {
@@ -132,10 +139,28 @@ fn javarosa(form: &Downloaded, answers: &[(&str, &str)]) -> Result<Vec<u8>, Stri
     }
     let lines: String = answers.iter().map(|(q, v)| format!("{q}\t{v}\n")).collect();
     std::fs::write(dir.path().join("answers.txt"), lines).unwrap();
-    let run = Command::new("java")
-        .arg("-cp")
-        .arg(format!("{}:{}", jar.display(), classes.display()))
-        .arg("FillForm")
+    let mut command = match engine {
+        Engine::JavaRosa => {
+            let (_, jar) = odk_tools();
+            let classes = fill_form_classes(&jar);
+            let mut c = Command::new("java");
+            c.arg("-cp")
+                .arg(format!("{}:{}", jar.display(), classes.display()))
+                .arg("FillForm");
+            c
+        }
+        Engine::XformsEngine => {
+            let odk = Path::new(env!("CARGO_MANIFEST_DIR")).join("odk");
+            assert!(
+                odk.join("node_modules/@getodk/xforms-engine").exists(),
+                "run `./dev test` (or `npm ci` in tests/odk) to install @getodk/xforms-engine"
+            );
+            let mut c = Command::new("node");
+            c.arg(odk.join("fill-form.mjs"));
+            c
+        }
+    };
+    let run = command
         .arg(dir.path().join("form.xml"))
         .arg(dir.path())
         .arg(dir.path().join("answers.txt"))
@@ -189,6 +214,14 @@ async fn records(admin: &Api, kind: &str) -> Vec<Value> {
 }
 
 async fn javarosa_submissions_of_each_form_become_the_expected_versions(backend: Backend) {
+    submissions_of_each_form_become_the_expected_versions(backend, Engine::JavaRosa).await
+}
+
+async fn xforms_engine_submissions_of_each_form_become_the_expected_versions(backend: Backend) {
+    submissions_of_each_form_become_the_expected_versions(backend, Engine::XformsEngine).await
+}
+
+async fn submissions_of_each_form_become_the_expected_versions(backend: Backend, engine: Engine) {
     let server = TestServer::start_on(backend);
     let admin = Api::admin(&server).await;
     admin
@@ -223,14 +256,14 @@ async fn javarosa_submissions_of_each_form_become_the_expected_versions(backend:
         forms.push(collect.download(f).await);
     }
 
-    // The household check: JavaRosa picks the household from the server's households.csv.
+    // The household check: the engine picks the household from the server's households.csv.
     let id = household.entity_id.to_string();
-    let refused = javarosa(&forms[0], &borrowed(&check_answers(&id, "5")));
+    let refused = fill(engine, &forms[0], &borrowed(&check_answers(&id, "5")));
     assert!(
         refused.unwrap_err().contains("insured"),
         "the engine checks the core's rule"
     );
-    let xml = javarosa(&forms[0], &borrowed(&check_answers(&id, "3"))).unwrap();
+    let xml = fill(engine, &forms[0], &borrowed(&check_answers(&id, "3"))).unwrap();
     let photo = fake_photo(7, 200_000);
     let answers = collect
         .submit(&xml, &[("1733100000001.jpg".into(), photo)], 0)
@@ -260,12 +293,13 @@ async fn javarosa_submissions_of_each_form_become_the_expected_versions(backend:
     );
     assert_eq!(check.photos.len(), 1);
 
-    // A road: JavaRosa writes the geotrace its own way ("; " and 1.0E-4-style numbers).
+    // A road: each engine writes the geotrace its own way ("; " or ";", 1.0E-4 or 0.0001).
     let track: Vec<String> = straight_track(400.0, "2026-03-05T08:00:00+07:00", 21.78)
         .iter()
         .map(|p| format!("{} {} 12.0 4.0", p.lat, p.lon))
         .collect();
-    let road = javarosa(
+    let road = fill(
+        engine,
         &forms[1],
         &[
             ("village", "thien-ke-02"),
@@ -291,7 +325,8 @@ async fn javarosa_submissions_of_each_form_become_the_expected_versions(backend:
     assert!((length - 400.0).abs() < 1.0, "{length} m");
 
     // A sign: a GPS fix passes; one placed by hand (accuracy 0) is refused by the form itself.
-    assert!(javarosa(
+    assert!(fill(
+        engine,
         &forms[2],
         &[
             ("village", "thien-ke-01"),
@@ -299,7 +334,8 @@ async fn javarosa_submissions_of_each_form_become_the_expected_versions(backend:
         ]
     )
     .is_err());
-    let sign = javarosa(
+    let sign = fill(
+        engine,
         &forms[2],
         &[
             ("village", "thien-ke-01"),
@@ -344,4 +380,7 @@ async fn javarosa_submissions_of_each_form_become_the_expected_versions(backend:
     );
 }
 
-ntm_tests::on_both_backends!(javarosa_submissions_of_each_form_become_the_expected_versions);
+ntm_tests::on_both_backends!(
+    javarosa_submissions_of_each_form_become_the_expected_versions,
+    xforms_engine_submissions_of_each_form_become_the_expected_versions,
+);
