@@ -150,7 +150,7 @@ fn run(on_postgres: bool, per_client: usize, smoke: bool) {
                 (0..per_client)
                     .map(|i| {
                         let n = c * per_client + i;
-                        let instance = format!("uuid:{}", Uuid::new_v4());
+                        let instance = format!("uuid:{}", Uuid::now_v7());
                         let photo = with_photo.then(|| {
                             let mut bytes = vec![0u8; PHOTO_BYTES];
                             bytes[..8].copy_from_slice(&(n as u64).to_le_bytes());
