@@ -38,9 +38,9 @@ fn check_xml(instance: &str, household: Uuid, n: usize, photo: Option<&str>) -> 
     let yes_no = |b: bool| if b { "yes" } else { "no" };
     format!(
         "<?xml version='1.0' ?><data id=\"household_check\" version=\"2026120101\" xmlns:orx=\"http://openrosa.org/xforms\"><start>2026-03-05T08:55:00.123+07:00</start><end>2026-03-05T09:10:00.456+07:00</end><deviceid>collect:bench</deviceid><village>thien-ke-01</village><new_household>no</new_household><household>{household}</household><toilet_type>septic</toilet_type><checklist_septic>tank_sealed tank_vent water_seal_pan outflow_safe flush_water clean_no_smell</checklist_septic><toilet_meets_standard>{}</toilet_meets_standard><bathroom_hygienic>{}</bathroom_hygienic><water_tank_hygienic>yes</water_tank_hygienic><clean_house>yes</clean_house><clean_kitchen>yes</clean_kitchen><clean_lane>yes</clean_lane><water_hygienic>yes</water_hygienic><water_clean>{}</water_clean><raises_livestock>no</raises_livestock><waste_handled>yes</waste_handled><drainage_ok>yes</drainage_ok><insurance_members>4</insurance_members><insured>{}</insured><children_measured>1</children_measured><children_stunted>0</children_stunted><photo_toilet>{}</photo_toilet><photo_other /><note /><meta><instanceID>{instance}</instanceID></meta></data>",
-        yes_no(n % 3 != 0),
-        yes_no(n % 4 != 0),
-        yes_no(n % 2 == 0),
+        yes_no(!n.is_multiple_of(3)),
+        yes_no(!n.is_multiple_of(4)),
+        yes_no(n.is_multiple_of(2)),
         n % 5,
         photo.unwrap_or("")
     )

@@ -86,10 +86,9 @@ fn check_xml(
         r#"<?xml version='1.0' ?><data id="household_check" version="2026120101" xmlns:h="http://www.w3.org/1999/xhtml" xmlns:jr="http://openrosa.org/javarosa" xmlns:orx="http://openrosa.org/xforms" xmlns:odk="http://www.opendatakit.org/xforms"><start>2026-03-05T08:55:00.123+07:00</start><end>2026-03-05T09:10:00.456+07:00</end><deviceid>collect:test0001</deviceid><village>{village}</village><new_household>{new}</new_household><household>{chosen}</household>{registration}<toilet_type>septic</toilet_type><checklist_septic>tank_sealed tank_vent water_seal_pan outflow_safe flush_water clean_no_smell</checklist_septic><toilet_meets_standard>yes</toilet_meets_standard><bathroom_hygienic>yes</bathroom_hygienic><water_tank_hygienic>yes</water_tank_hygienic><clean_house>yes</clean_house><clean_kitchen>yes</clean_kitchen><clean_lane>yes</clean_lane><water_hygienic>yes</water_hygienic><water_clean>yes</water_clean><raises_livestock>yes</raises_livestock><pen_hygienic>yes</pen_hygienic><waste_handled>yes</waste_handled><drainage_ok>yes</drainage_ok><insurance_members>4</insurance_members><insured>4</insured><children_measured>1</children_measured><children_stunted>0</children_stunted><photo_toilet>{}</photo_toilet><photo_other>{}</photo_other><note>{extra}</note><meta><instanceID>{instance}</instanceID>{}</meta></data>"#,
         photo(0),
         photo(1),
-        if extra.starts_with("edit of ") {
-            format!("<deprecatedID>{}</deprecatedID>", &extra["edit of ".len()..])
-        } else {
-            String::new()
+        match extra.strip_prefix("edit of ") {
+            Some(replaced) => format!("<deprecatedID>{replaced}</deprecatedID>"),
+            None => String::new(),
         }
     )
     .into_bytes()
