@@ -13,7 +13,7 @@ use crate::geo::TrackPoint;
 use crate::ids::Slug;
 use crate::record::{
     Assessment, Body, Household, Location, LocationSource, RoadClass, RoadSegment, RoadStatus,
-    SignCondition, SignType, Surface, TrashSign, Version, Works,
+    SignCondition, SignType, Surface, TrackTimes, TrashSign, Version, Works,
 };
 
 const CONFIG_FILE: &str = "assets/demo/thien-ke.toml";
@@ -214,6 +214,7 @@ fn field_records(
             track,
             manual_length_m: None,
             manual_reason: None,
+            track_times: TrackTimes::Recorded,
         });
         let name = format!("road {}", road.name);
         out.push((road.village_id, name, at, at_fix(start, fix_at), body));

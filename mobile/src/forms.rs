@@ -18,7 +18,7 @@ use ntm_field::ids::{PhotoId, Slug};
 use ntm_field::record::{
     Body, ChildrenUnder5, FieldError, HealthInsurance, HouseholdCheck, Livestock, Location,
     LocationSource, RoadClass, RoadSegment, RoadStatus, SignCondition, SignType, Surface,
-    ThreeCleans, Toilet, ToiletType, TrashSign, Version, Water, Works,
+    ThreeCleans, Toilet, ToiletType, TrackTimes, TrashSign, Version, Water, Works,
 };
 use ntm_field::store::Draft;
 use serde::{Deserialize, Serialize};
@@ -550,6 +550,7 @@ impl RoadForm {
                 manual_length_m: manual,
                 manual_reason: (!self.manual_reason.trim().is_empty())
                     .then(|| self.manual_reason.trim().to_owned()),
+                track_times: TrackTimes::Recorded,
             }),
             village_id: self.village_id.clone(),
             location,

@@ -14,12 +14,11 @@ use std::time::Instant;
 
 use chrono::Utc;
 use common::*;
-use ntm_field::protocol::{PushRequest, PushResponse, PushStatus, Role};
-use ntm_server::auth::{new_token, token_hash, DEVICE_TOKEN_PREFIX};
+use ntm_field::protocol::{PushRequest, PushResponse, PushStatus};
 use ntm_server::storage::bulk;
 use ntm_server::storage::postgres::{PostgresStorage, ScratchDatabase, TEST_SERVER_VAR};
 use ntm_server::storage::sqlite::SqliteStorage;
-use ntm_server::storage::{NewDevice, NewEnrollment, Storage};
+use ntm_server::storage::Storage;
 use ntm_server::DataDir;
 use uuid::Uuid;
 
@@ -33,33 +32,6 @@ fn arg(name: &str, default: usize) -> usize {
         .and_then(|i| args.get(i + 1))
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// Enrolls a device straight through the storage; returns its id and token.
-fn device(storage: &dyn Storage, commune: &ntm_field::ids::Slug, n: usize) -> (Uuid, String) {
-    let code = format!("bench-code-{n}-{}", Uuid::now_v7());
-    storage
-        .create_enrollment(&NewEnrollment {
-            code_hash: token_hash(&code),
-            commune_id: commune.clone(),
-            role: Role::Enumerator,
-            holder: None,
-            expires_at: Utc::now() + chrono::Duration::hours(1),
-            created_by: "bench".into(),
-        })
-        .unwrap();
-    let token = new_token(DEVICE_TOKEN_PREFIX);
-    let d = NewDevice {
-        device_id: Uuid::now_v7(),
-        token_hash: token_hash(&token),
-        name: format!("bench {n}"),
-        platform: "bench".into(),
-    };
-    let device = storage
-        .redeem_enrollment(&token_hash(&code), Utc::now(), &d)
-        .unwrap()
-        .unwrap();
-    (device.device_id, token)
 }
 
 fn text_arg(name: &str) -> Option<String> {
@@ -124,7 +96,7 @@ fn run(backend: Backend, batches: usize) {
         .create_commune(&demo.config.commune, &demo.config.responsibilities)
         .unwrap();
     let devices: Vec<(Uuid, String)> = (0..DEVICES)
-        .map(|n| device(&*storage, &commune, n))
+        .map(|n| device(&*storage, &commune, n, "bench"))
         .collect();
 
     // Every device's batches, built and encoded before the clock starts.

@@ -150,6 +150,7 @@ fn commune_versions(
             track,
             manual_length_m: None,
             manual_reason: None,
+            track_times: TrackTimes::Recorded,
         });
         next(&mut out, Some(&c.villages[r % VILLAGES].id), captured, body);
     }

@@ -10,6 +10,7 @@ pub mod dashboard;
 pub mod error;
 pub mod handlers;
 pub mod limits;
+pub mod odk;
 pub mod openapi;
 pub mod photos;
 pub mod reply;

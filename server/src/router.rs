@@ -65,6 +65,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/api/v1/blobs/{sha256}", get(blobs::get_photo))
         .merge(crate::dashboard::router(state.clone()))
+        .merge(crate::odk::router(&state))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(
@@ -86,10 +87,11 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
-/// Every request but a photo PATCH (which has its own idle timeout, keeping what arrived) must
-/// finish within `Limits::request_timeout`: a slow client cannot hold a request forever.
+/// Every request but a photo PATCH and an OpenRosa submission (which have their own idle
+/// timeouts) must finish within `Limits::request_timeout`: a slow client cannot hold a request
+/// forever.
 async fn request_timeout(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    if req.method() == Method::PATCH {
+    if req.method() == Method::PATCH || crate::odk::is_submission_post(&req) {
         return next.run(req).await;
     }
     match tokio::time::timeout(state.limits.request_timeout, next.run(req)).await {

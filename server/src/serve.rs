@@ -55,6 +55,8 @@ pub async fn serve(
         tokio::spawn(async move {
             let service = hyper::service::service_fn(
                 move |mut req: hyper::Request<hyper::body::Incoming>| {
+                    // The path without its query; an OpenRosa path without its token.
+                    tracing::debug!(peer = %addr, method = %req.method(), path = %crate::odk::redact_path(req.uri().path()), "request");
                     let too_large = header_bytes(req.headers()) > max_header_bytes;
                     req.extensions_mut().insert(ConnectInfo(ClientAddr(addr)));
                     let app = app.clone();

@@ -11,7 +11,7 @@ mod smoother;
 mod track;
 
 pub use position::{average_position, AveragedPosition, PositionFix};
-pub use track::{naive_length_m, track_length, TrackFilter, TrackLength, TrackPoint};
+pub use track::{naive_length_m, spread_times, track_length, TrackFilter, TrackLength, TrackPoint};
 
 use geographiclib_rs::{Geodesic, InverseGeodesic};
 use std::sync::LazyLock;

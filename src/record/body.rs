@@ -333,6 +333,28 @@ pub struct RoadSegment {
     pub manual_length_m: Option<f64>,
     #[serde(default)]
     pub manual_reason: Option<String>,
+    /// Where the track's times come from; left out of the wire shape when the phone recorded
+    /// them (`recorded`), so records written before the field existed keep their digests.
+    #[serde(default, skip_serializing_if = "TrackTimes::is_recorded")]
+    pub track_times: TrackTimes,
+}
+
+/// Where the times of a road track's fixes come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrackTimes {
+    /// Each fix's own time, as the phone recorded it.
+    #[default]
+    Recorded,
+    /// The fixes carried no time (an ODK Collect `geotrace`) and were spread evenly over the
+    /// recording by [`geo::spread_times`]; the dashboard says so beside the length.
+    SpreadEvenly,
+}
+
+impl TrackTimes {
+    pub fn is_recorded(&self) -> bool {
+        *self == TrackTimes::Recorded
+    }
 }
 
 /// A segment's length and whether it came from a typed-in figure instead of the track.

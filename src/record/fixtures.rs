@@ -191,6 +191,7 @@ impl Phone {
             track: straight_track(metres, captured_at),
             manual_length_m: None,
             manual_reason: None,
+            track_times: TrackTimes::Recorded,
         };
         change(&mut road);
         self.create(Some(village), captured_at, Body::RoadSegment(road))

@@ -12,7 +12,7 @@ use ntm_field::protocol::{EnrollmentRequest, Role};
 use ntm_field::record::{
     Body, ChildrenUnder5, HealthInsurance, Household, HouseholdCheck, Livestock, Location,
     LocationSource, RoadClass, RoadSegment, RoadStatus, SignCondition, SignType, Surface,
-    ThreeCleans, Toilet, ToiletType, TrashSign, Version, Water, Works,
+    ThreeCleans, Toilet, ToiletType, TrackTimes, TrashSign, Version, Water, Works,
 };
 use ntm_field::store::{Clock, Draft, Store};
 use ntm_field::sync::{Client, SyncEngine, SyncError, SyncOptions, SyncReport};
@@ -142,6 +142,7 @@ pub fn road_draft(village: &str, metres: f64, at: DateTime<FixedOffset>) -> Draf
             track,
             manual_length_m: None,
             manual_reason: None,
+            track_times: TrackTimes::Recorded,
         }),
         Some(slug(village)),
     );

@@ -56,6 +56,8 @@ pub struct TestServer {
     /// last server that uses it.
     database: Option<Arc<ScratchDatabase>>,
     photos: Option<PathBuf>,
+    /// `NTM_LOG` level of a server whose log goes to [`TestServer::log_path`].
+    log_level: Option<String>,
 }
 
 impl TestServer {
@@ -112,9 +114,24 @@ impl TestServer {
             extra_args: extra.iter().map(|s| s.to_string()).collect(),
             database,
             photos,
+            log_level: None,
         };
         server.spawn();
         server
+    }
+
+    /// Like [`TestServer::start_on`], logging at `level` into [`TestServer::log_path`].
+    pub fn start_logging_on(backend: Backend, level: &str) -> TestServer {
+        let mut server = Self::start_with_on(backend, &[]);
+        server.kill();
+        server.log_level = Some(level.to_owned());
+        server.spawn();
+        server
+    }
+
+    /// Where a server started by [`TestServer::start_logging_on`] writes its log.
+    pub fn log_path(&self) -> PathBuf {
+        self.data.path().join("server.log")
     }
 
     /// `--database` and `--photos`, when not the defaults.
@@ -142,10 +159,22 @@ impl TestServer {
             .env("NTM_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env(
                 "NTM_LOG",
-                std::env::var("NTM_LOG").unwrap_or_else(|_| "warn".into()),
+                self.log_level
+                    .clone()
+                    .or_else(|| std::env::var("NTM_LOG").ok())
+                    .unwrap_or_else(|| "warn".into()),
             )
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(match &self.log_level {
+                Some(_) => Stdio::from(
+                    std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(self.log_path())
+                        .expect("the log file opens"),
+                ),
+                None => Stdio::inherit(),
+            })
             .spawn()
             .expect("the server binary starts");
         let stdout = child.stdout.take().expect("piped stdout");

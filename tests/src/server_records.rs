@@ -203,6 +203,7 @@ impl FieldDevice {
             track: straight_track(metres, captured_at, 21.78),
             manual_length_m: None,
             manual_reason: None,
+            track_times: TrackTimes::Recorded,
         });
         self.write(Uuid::now_v7(), vec![], Some(village), captured_at, body)
     }

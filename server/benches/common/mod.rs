@@ -5,11 +5,15 @@
 
 use std::sync::Arc;
 
+use chrono::Utc;
 use chrono::{DateTime, FixedOffset};
 use ntm_field::ids::Slug;
+use ntm_field::protocol::Role;
 use ntm_field::record::*;
+use ntm_server::auth::{new_token, token_hash, DEVICE_TOKEN_PREFIX};
 use ntm_server::limits::Limits;
 use ntm_server::storage::Storage;
+use ntm_server::storage::{NewDevice, NewEnrollment};
 use ntm_server::{AppState, DataDir};
 use uuid::Uuid;
 
@@ -119,4 +123,36 @@ pub fn check(household_id: Uuid, n: u64) -> Body {
 pub fn percentile(sorted_ms: &[f64], p: f64) -> f64 {
     let i = ((sorted_ms.len() as f64 - 1.0) * p).round() as usize;
     sorted_ms[i]
+}
+
+/// Enrolls a device straight through the storage; returns its id and token.
+pub fn device(
+    storage: &dyn Storage,
+    commune: &ntm_field::ids::Slug,
+    n: usize,
+    platform: &str,
+) -> (Uuid, String) {
+    let code = format!("bench-code-{n}-{}", Uuid::now_v7());
+    storage
+        .create_enrollment(&NewEnrollment {
+            code_hash: token_hash(&code),
+            commune_id: commune.clone(),
+            role: Role::Enumerator,
+            holder: None,
+            expires_at: Utc::now() + chrono::Duration::hours(1),
+            created_by: "bench".into(),
+        })
+        .unwrap();
+    let token = new_token(DEVICE_TOKEN_PREFIX);
+    let d = NewDevice {
+        device_id: Uuid::now_v7(),
+        token_hash: token_hash(&token),
+        name: format!("bench {n}"),
+        platform: platform.into(),
+    };
+    let device = storage
+        .redeem_enrollment(&token_hash(&code), Utc::now(), &d)
+        .unwrap()
+        .unwrap();
+    (device.device_id, token)
 }

@@ -498,6 +498,7 @@ fn devices_body(
     u: &DashUser,
     commune: &str,
     devices: &[crate::storage::Device],
+    odk_forms_off: &std::collections::BTreeSet<String>,
 ) -> Markup {
     html! {
         section #enroll {
@@ -511,7 +512,22 @@ fn devices_body(
                 } }
                 label { (lang.t("dev.holder")) input name="holder" maxlength="200"; }
                 label { (lang.t("dev.expires_in")) input name="hours" type="number" min="1" max="720" value="24" required; }
+                label { (lang.t("dev.app")) select name="app" {
+                    option value="ntm" { (lang.t("dev.app_ntm")) }
+                    option value="odk" { (lang.t("dev.app_odk")) }
+                } }
                 button type="submit" { (lang.t("dev.create")) }
+            }
+        }
+        section #odk-forms {
+            h2 { (lang.t("odk.forms")) }
+            p { (lang.t("odk.forms_help")) }
+            form.grid method="post" action=(format!("/dashboard/c/{commune}/odk-forms")) {
+                (csrf_field(u))
+                @for f in &crate::odk::forms::FORMS {
+                    label { input type="checkbox" name=(f.id) value="on" checked[!odk_forms_off.contains(f.id)]; " " (f.name) }
+                }
+                button type="submit" { (lang.t("set.save")) }
             }
         }
         section {
@@ -526,7 +542,7 @@ fn devices_body(
                         @for d in devices {
                             tr data-device=(d.device_id.to_string()) {
                                 td { (d.name) } td { (d.holder.as_deref().unwrap_or("")) } td { (role_label(lang, d.role)) }
-                                td { (d.platform) } td { (i18n::datetime(d.enrolled_at)) } td { (d.high_water) }
+                                td { @if d.platform == crate::odk::settings::PLATFORM { (lang.t("dev.app_odk")) } @else { (d.platform) } } td { (i18n::datetime(d.enrolled_at)) } td { (d.high_water) }
                                 td { @if let Some(t) = d.revoked_at { span.badge.notmet { (lang.t("dev.revoked")) } " " (i18n::datetime(t)) } @else { span.badge.met { (lang.t("dev.active")) } } }
                                 td {
                                     @if d.revoked_at.is_none() && d.platform != "server" {
@@ -556,9 +572,10 @@ pub async fn devices_page(
     let config = commune_for(&state, &u, &id, Access::Manage).await?;
     let storage = state.storage.clone();
     let slug = config.commune.id.clone();
-    let devices = blocking(move || Ok(storage.list_devices(&slug)?)).await?;
+    let (devices, forms_off) =
+        blocking(move || Ok((storage.list_devices(&slug)?, storage.odk_forms_off(&slug)?))).await?;
     let commune = config.commune.id.as_str();
-    let body = devices_body(lang, &u, commune, &devices);
+    let body = devices_body(lang, &u, commune, &devices, &forms_off);
     let flash = match q.ok.as_deref() {
         Some("dev.revoked_done") => Some(Flash::Ok(lang.t("dev.revoked_done").to_owned())),
         _ => Flash::from_query(lang, q.ok.as_deref(), q.err.as_deref()),
@@ -605,6 +622,9 @@ pub struct EnrollmentForm {
     role: String,
     hours: Option<String>,
     holder: Option<String>,
+    /// `odk`: a phone with ODK Collect or KoboCollect, enrolled at once (Collect cannot type a
+    /// code), its settings shown as a QR code; anything else: the app's enrollment code.
+    app: Option<String>,
 }
 
 /// What the phone scans: the server's address and the code, as one URI.
@@ -631,7 +651,7 @@ pub fn qr_svg(data: &str) -> Option<String> {
 }
 
 /// The server's address as the browser reached it (the phone enrolls against the same one).
-fn server_base(parts: &Parts) -> String {
+pub(crate) fn server_base(parts: &Parts) -> String {
     let host = parts
         .headers
         .get("host")
@@ -683,22 +703,59 @@ pub async fn create_enrollment(
             ApiBody(req),
         )
         .await?;
-        let uri = enrollment_uri(&server_base(&parts), &enrollment.code);
-        let svg = qr_svg(&uri).unwrap_or_default();
+        let lang = u.lang;
+        let shown = if f.app.as_deref() == Some("odk") {
+            let storage = state.storage.clone();
+            let code_hash = crate::auth::token_hash(&crate::auth::normalize_code(&enrollment.code));
+            let name = format!("ODK Collect – {}", holder.as_deref().unwrap_or(lang.t("dev.app_odk")));
+            let redeemed = blocking(move || Ok(crate::odk::settings::enroll(&*storage, &code_hash, &name)?)).await?;
+            let Ok((_, token)) = redeemed else {
+                return Err(Refusal::Values("error.invalid"));
+            };
+            let url = crate::odk::settings::server_url(&server_base(&parts), &token);
+            let payload = crate::odk::settings::qr_payload(&crate::odk::settings::settings_json(
+                &url,
+                holder.as_deref(),
+                &config.commune.name,
+            ));
+            let svg = qr_svg(&payload).unwrap_or_default();
+            html! {
+                section.enrollment #collect-settings {
+                    h2 { (lang.t("odk.settings")) }
+                    div.qr #collect-qr data-payload=(payload) { (PreEscaped(svg)) }
+                    ol {
+                        li { (lang.t("odk.step_install")) }
+                        li { (lang.t("odk.step_scan")) }
+                        li { (lang.t("odk.step_forms")) }
+                    }
+                    p { (lang.t("odk.url")) " " code #collect-url { (url) } }
+                    p.flash.warn { (lang.t("odk.once")) }
+                    p { (role_label(lang, enrollment.role)) @if let Some(h) = &holder { " — " (h) } }
+                }
+            }
+        } else {
+            let uri = enrollment_uri(&server_base(&parts), &enrollment.code);
+            let svg = qr_svg(&uri).unwrap_or_default();
+            html! {
+                section.enrollment #enrollment {
+                    h2 { (lang.t("dev.code")) }
+                    p.code #enrollment-code { (enrollment.code) }
+                    div.qr #enrollment-qr data-uri=(uri) { (PreEscaped(svg)) }
+                    p { (lang.t("dev.code_help")) " " strong { (i18n::datetime(enrollment.expires_at)) } "." }
+                    p { (role_label(lang, enrollment.role)) @if let Some(h) = &holder { " — " (h) } }
+                }
+            }
+        };
         let storage = state.storage.clone();
         let slug = config.commune.id.clone();
-        let devices = blocking(move || Ok(storage.list_devices(&slug)?)).await?;
-        let lang = u.lang;
+        let (devices, forms_off) = blocking(move || {
+            Ok((storage.list_devices(&slug)?, storage.odk_forms_off(&slug)?))
+        })
+        .await?;
         let commune = config.commune.id.as_str();
         let body = html! {
-            section.enrollment #enrollment {
-                h2 { (lang.t("dev.code")) }
-                p.code #enrollment-code { (enrollment.code) }
-                div.qr #enrollment-qr data-uri=(uri) { (PreEscaped(svg)) }
-                p { (lang.t("dev.code_help")) " " strong { (i18n::datetime(enrollment.expires_at)) } "." }
-                p { (role_label(lang, enrollment.role)) @if let Some(h) = &holder { " — " (h) } }
-            }
-            (devices_body(lang, &u, commune, &devices))
+            (shown)
+            (devices_body(lang, &u, commune, &devices, &forms_off))
         };
         let shell = Shell {
             user: &u,
@@ -709,6 +766,42 @@ pub async fn create_enrollment(
         };
         Ok(Done::Page(html_page(page(shell, None, body))))
     })
+    .await
+}
+
+/// `POST /dashboard/c/{id}/odk-forms`: which OpenRosa forms the commune's Collect phones get
+/// (a checked box per form on); a form turned off leaves their form list at the next update.
+pub async fn save_odk_forms(
+    State(state): State<Arc<AppState>>,
+    u: DashUser,
+    Path(id): Path<String>,
+    Form(f): Form<std::collections::HashMap<String, String>>,
+) -> PageResult<Response> {
+    let to = format!("/dashboard/c/{id}/devices");
+    let csrf = f.get("csrf").cloned();
+    let on: Vec<&'static str> = crate::odk::forms::FORMS
+        .iter()
+        .map(|form| form.id)
+        .filter(|form| f.contains_key(*form))
+        .collect();
+    let storage = state.storage.clone();
+    submit(
+        &u,
+        csrf.as_deref(),
+        manager(&state, &u, &id),
+        &to,
+        |config| async move {
+            let commune = config.commune.id.clone();
+            blocking(move || {
+                for form in &crate::odk::forms::FORMS {
+                    storage.set_odk_form(&commune, form.id, on.contains(&form.id))?;
+                }
+                Ok(())
+            })
+            .await?;
+            Ok(Done::Back("set.saved"))
+        },
+    )
     .await
 }
 

@@ -337,6 +337,7 @@ pub fn router(_state: Arc<AppState>) -> Router<Arc<AppState>> {
             "/dashboard/c/{id}/enrollments",
             post(admin::create_enrollment),
         )
+        .route("/dashboard/c/{id}/odk-forms", post(admin::save_odk_forms))
         .route(
             "/dashboard/c/{id}/households",
             get(admin::households_page)

@@ -404,7 +404,8 @@ fn details(lang: Lang, v: &Version) -> Markup {
             }
             @if let RecordBody::RoadSegment(r) = &v.body {
                 @let length = r.length(&ntm_field::geo::TrackFilter::default());
-                dt { (lang.t("rec.length")) } dd { (lang.num(length.metres, 0)) " m" @if length.manual { " (" (lang.t("rec.manual")) ": " (r.manual_reason.as_deref().unwrap_or("")) ")" } ", " (r.track.len()) " " (lang.t("rec.track_points")) }
+                dt { (lang.t("rec.length")) } dd { (lang.num(length.metres, 0)) " m" @if length.manual { " (" (lang.t("rec.manual")) ": " (r.manual_reason.as_deref().unwrap_or("")) ")" } ", " (r.track.len()) " " (lang.t("rec.track_points"))
+                    @if r.track_times == ntm_field::record::TrackTimes::SpreadEvenly { ", " span.track-times { (lang.t("rec.track_spread")) } } }
                 dt { (lang.t("rec.kind")) } dd { (lang.t(&format!("road.{}", r.road_class.as_str()))) ", " (lang.t(&format!("works.{}", match r.works { ntm_field::record::Works::Upgrade => "upgrade", ntm_field::record::Works::New => "new" }))) ", " (lang.num(r.width_m, 1)) " m" }
             }
             @if let RecordBody::HouseholdCheck(c) = &v.body {

@@ -4,6 +4,7 @@
 //! this boundary. Every method is blocking: call it from `spawn_blocking`.
 
 pub mod bulk;
+pub mod odk;
 pub mod postgres;
 pub mod sqlite;
 
@@ -310,6 +311,22 @@ pub trait Storage: Send + Sync + 'static {
     fn delete_commune_target(&self, commune: &Slug, indicator_id: &str) -> StoreResult<()>;
     /// Renames a village, or adds it at the end of the commune's list.
     fn put_village(&self, commune: &Slug, village: &ntm_field::admin::Village) -> StoreResult<()>;
+
+    // OpenRosa submissions (ODK Collect, KoboCollect: `crate::odk`, `odk`).
+    /// A recorded submission by its instanceID.
+    fn odk_submission(&self, instance_id: &str) -> StoreResult<Option<odk::Submission>>;
+    /// Records one POST of a submission ([`odk::merge_post`]) and, once every file it names is
+    /// in, stores its versions as a push of its device with the device's next sequence numbers,
+    /// taken under the device's lock so two POSTs (even on two servers) never share one. Answers
+    /// after COMMIT.
+    fn receive_odk_submission(
+        &self,
+        post: &odk::SubmissionPost,
+    ) -> StoreResult<odk::SubmissionOutcome>;
+    /// The OpenRosa forms a commune turned off (form ids).
+    fn odk_forms_off(&self, commune: &Slug) -> StoreResult<std::collections::BTreeSet<String>>;
+    /// Turns one of a commune's OpenRosa forms on or off.
+    fn set_odk_form(&self, commune: &Slug, form_id: &str, on: bool) -> StoreResult<()>;
 }
 
 #[cfg(test)]

@@ -58,6 +58,8 @@ use uuid::Uuid;
 
 use super::*;
 
+mod odk;
+
 /// The migrations, oldest first: `(name, SQL)`. Each runs once, in one transaction with the
 /// record that it ran.
 const MIGRATIONS: &[(&str, &str)] = &[
@@ -72,6 +74,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "20261128180000_user_district",
         include_str!("../../migrations/postgres/20261128180000_user_district.sql"),
+    ),
+    (
+        "20261201090000_odk_submissions",
+        include_str!("../../migrations/postgres/20261201090000_odk_submissions.sql"),
     ),
 ];
 
@@ -1790,6 +1796,25 @@ impl Storage for PostgresStorage {
             }
             Ok(())
         })
+    }
+
+    fn odk_submission(&self, instance_id: &str) -> StoreResult<Option<super::odk::Submission>> {
+        self.read(|c| odk::submission(c, instance_id))
+    }
+
+    fn receive_odk_submission(
+        &self,
+        post: &super::odk::SubmissionPost,
+    ) -> StoreResult<super::odk::SubmissionOutcome> {
+        self.write(|tx| self.receive_submission_in(tx, post))
+    }
+
+    fn odk_forms_off(&self, commune: &Slug) -> StoreResult<BTreeSet<String>> {
+        self.read(|c| odk::forms_off(c, commune))
+    }
+
+    fn set_odk_form(&self, commune: &Slug, form_id: &str, on: bool) -> StoreResult<()> {
+        self.write(|tx| odk::set_form(tx, commune, form_id, on))
     }
 }
 

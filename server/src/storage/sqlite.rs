@@ -35,6 +35,8 @@ impl From<serde_json::Error> for StoreError {
     }
 }
 
+mod odk;
+
 const READERS: usize = 16;
 
 /// A `users` row: id, name, password hash, role, and the scope's commune, province and district.
@@ -45,6 +47,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/0001_init.sql")),
         M::up(include_str!("../../migrations/0002_version_flags.sql")),
         M::up(include_str!("../../migrations/0003_user_district.sql")),
+        M::up(include_str!("../../migrations/0004_odk_submissions.sql")),
     ])
 }
 
@@ -158,6 +161,9 @@ pub struct SqliteStorage {
     /// database too, since the head is read from the database on every call.
     facts_cache: Mutex<FactsCache>,
     facts_generation: AtomicU64,
+    /// Held by an OpenRosa submission from reading its device's next sequence number until its
+    /// versions are stored (`odk.rs`): one SQLite file has one server process.
+    odk_submissions: Mutex<()>,
 }
 
 /// Per commune: the head and generation the facts were read at, and the facts.
@@ -200,6 +206,7 @@ impl SqliteStorage {
             filter: TrackFilter::default(),
             facts_cache: Mutex::new(HashMap::new()),
             facts_generation: AtomicU64::new(0),
+            odk_submissions: Mutex::new(()),
         })
     }
 
@@ -1536,5 +1543,24 @@ impl Storage for SqliteStorage {
             }
             Ok(())
         })
+    }
+
+    fn odk_submission(&self, instance_id: &str) -> StoreResult<Option<super::odk::Submission>> {
+        self.read(|c| odk::submission(c, instance_id))
+    }
+
+    fn receive_odk_submission(
+        &self,
+        post: &super::odk::SubmissionPost,
+    ) -> StoreResult<super::odk::SubmissionOutcome> {
+        self.receive_submission(post)
+    }
+
+    fn odk_forms_off(&self, commune: &Slug) -> StoreResult<std::collections::BTreeSet<String>> {
+        self.read(|c| odk::forms_off(c, commune))
+    }
+
+    fn set_odk_form(&self, commune: &Slug, form_id: &str, on: bool) -> StoreResult<()> {
+        self.write(|tx| odk::set_form(tx, commune, form_id, on))
     }
 }

@@ -429,3 +429,5 @@ on_both_backends!(
     recompute_notices_and_repairs_facts_that_drifted,
     an_enrollment_code_is_used_once_and_expires,
 );
+
+mod odk;
