@@ -534,6 +534,8 @@ pub mod schemas {
         pub denominator: Option<f64>,
         pub value: Option<f64>,
         pub met: Option<bool>,
+        /// Present (true) when the village's figure is a share above 100 % or of no known total.
+        pub needs_baseline: Option<bool>,
     }
 
     /// One indicator of the scorecard (Appendix A).
@@ -562,6 +564,9 @@ pub mod schemas {
         #[schema(minimum = 0)]
         pub conflicts: u64,
         pub villages: Vec<VillageScore>,
+        /// Present (true) when roads were upgraded where no baseline gives the network's length:
+        /// the figure would be a share above 100 %, so it has no value until an assessment gives one.
+        pub needs_baseline: Option<bool>,
     }
 
     #[derive(ToSchema)]

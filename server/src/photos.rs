@@ -162,6 +162,7 @@ impl PhotoStore {
             return Ok(Err(actual));
         }
         drop(file);
+        crate::failpoint::hit("photo-verified");
         self.objects.put_file(expected, &path)?;
         Ok(Ok(()))
     }
@@ -199,7 +200,17 @@ impl PhotoStore {
             storage.delete_upload(id)?;
             self.remove_partial(id);
         }
-        let unfinished = storage.unfinished_uploads()?;
+        let mut unfinished = storage.unfinished_uploads()?;
+        // An upload whose photo reached the store before a crash is finished, not restarted.
+        let mut finished = Vec::new();
+        for u in &unfinished {
+            if self.objects.contains(&u.sha256)? {
+                storage.complete_upload(u.id, now)?;
+                self.remove_partial(u.id);
+                finished.push(u.id);
+            }
+        }
+        unfinished.retain(|u| !finished.contains(&u.id));
         for u in &unfinished {
             let path = self.upload_path(u.id);
             match fs::metadata(&path) {

@@ -1,5 +1,6 @@
 //! The whole HTTP API in one place.
 
+use std::any::Any;
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
@@ -8,6 +9,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, head, options, post, put};
 use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::error::ApiError;
 use crate::handlers::healthz;
@@ -72,7 +74,25 @@ pub fn router(state: Arc<AppState>) -> Router {
             state.clone(),
             request_timeout,
         ))
+        .layer(catch_panics())
         .with_state(state)
+}
+
+/// Turns a panic in a handler (a bug: every input must get its own 4xx) into a logged 500 with
+/// the API's JSON error body, instead of a dropped connection.
+pub fn catch_panics() -> CatchPanicLayer<fn(Box<dyn Any + Send + 'static>) -> Response> {
+    CatchPanicLayer::custom(panic_response as fn(Box<dyn Any + Send + 'static>) -> Response)
+}
+
+fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let what = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic without a message");
+    tracing::error!(panic = what, "a request handler panicked");
+    ApiError::internal("the server failed on this request; try again, and tell the administrator if it keeps failing")
+        .into_response()
 }
 
 async fn not_found() -> ApiError {
@@ -102,5 +122,43 @@ async fn request_timeout(State(state): State<Arc<AppState>>, req: Request, next:
             "the request took too long; send smaller batches or retry",
         )
         .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_handler_that_panics_answers_a_500_json_error_not_a_dropped_connection() {
+        let app: Router = Router::new()
+            .route(
+                "/",
+                get(|| async {
+                    let dates: Vec<String> = Vec::new();
+                    dates[3].clone()
+                }),
+            )
+            .layer(catch_panics());
+        let response = app
+            .oneshot(
+                Request::builder()
+                    .uri("/")
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"]["code"], "internal");
+        assert!(body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("try again"));
     }
 }

@@ -65,6 +65,9 @@ pub fn load_demo(storage: &dyn Storage) -> anyhow::Result<DemoLoaded> {
         PushOutcome::Gap { expected_seq } => anyhow::bail!(
             "the demo device expects seq {expected_seq}; the data directory is inconsistent"
         ),
+        PushOutcome::SequenceReused { seq } => anyhow::bail!(
+            "the demo device's seq {seq} holds another version; the data directory is inconsistent"
+        ),
     };
     if let Some(bad) = response
         .results

@@ -6,7 +6,7 @@
 //! `create_enrollment`, `revoke`, `create_user`, `create_commune`), so the dashboard and the
 //! API validate, authorize and rate-limit exactly alike. Every form carries the CSRF token.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::future::Future;
 use std::sync::Arc;
 
@@ -909,7 +909,9 @@ pub fn parse_households(
                 members,
                 address: row.address.trim().to_owned(),
             });
-            let mut v = write::new_version(config, uuid::Uuid::now_v7(), Vec::new(), body);
+            let (entity_id, version_id) = write::registration_ids(config, &code);
+            let mut v = write::new_version(config, entity_id, Vec::new(), body);
+            v.version_id = version_id;
             v.village_id = Some(village);
             // The device fields are set when stored; give them valid placeholders to validate now.
             v.device_id = uuid::Uuid::now_v7();
@@ -1080,20 +1082,42 @@ pub async fn import_households(
                 errors,
                 ..Default::default()
             },
-            Ok((versions, skipped)) => {
-                let results = write::store(&*storage, &user, &cfg, versions)?;
-                let errors: Vec<LineError> = results
+            Ok((versions, mut skipped)) => {
+                let codes: HashMap<String, String> = versions
                     .iter()
-                    .filter(|r| r.status == PushStatus::Rejected)
-                    .map(|r| {
-                        LineError::one(0, "hh.err_rejected", r.reason.clone().unwrap_or_default())
+                    .filter_map(|v| match &v.body {
+                        RecordBody::Household(h) => {
+                            Some((v.version_id.to_string(), h.code.clone()))
+                        }
+                        _ => None,
                     })
                     .collect();
+                let results = write::store(&*storage, &user, &cfg, versions)?;
+                // A line another import registered meanwhile (same ids, so not stored again)
+                // is skipped like any code already registered.
+                let now_registered = if results.iter().any(|r| r.status != PushStatus::Stored) {
+                    registered_codes(&storage.commune_versions(&cfg.commune.id)?)
+                } else {
+                    HashSet::new()
+                };
+                let mut errors = Vec::new();
+                let mut imported = 0;
+                for r in &results {
+                    let code = codes.get(&r.version_id);
+                    match r.status {
+                        PushStatus::Stored => imported += 1,
+                        _ if code.is_some_and(|c| now_registered.contains(c)) => {
+                            skipped.extend(code.cloned())
+                        }
+                        _ => errors.push(LineError::one(
+                            0,
+                            "hh.err_rejected",
+                            r.reason.clone().unwrap_or_default(),
+                        )),
+                    }
+                }
                 ImportOutcome {
-                    imported: results
-                        .iter()
-                        .filter(|r| r.status == PushStatus::Stored)
-                        .count(),
+                    imported,
                     skipped,
                     errors,
                 }

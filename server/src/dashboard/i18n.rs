@@ -190,7 +190,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("error.villages", "Mỗi dòng một thôn: mã (a-z, 0-9, '-'), dấu phẩy, tên; từ 1 đến 500 thôn, không trùng mã.", "One village a line: its id (a-z, 0-9, '-'), a comma, its name; 1 to 500 villages, no id twice."),
     ("error.responsibility", "Chọn một tiêu chí hoặc chỉ tiêu có trong bộ tiêu chí; tên người phụ trách tối đa 500 ký tự.", "Choose a criterion or indicator of the catalog; at most 500 characters of names."),
     ("error.village_form", "Mã thôn chỉ gồm a-z, 0-9 và dấu '-'; tên thôn từ 1 đến 200 ký tự.", "A village id uses only a-z, 0-9 and '-'; a village name is 1 to 200 characters."),
-    ("error.as_of", "Ngày phải có dạng năm-tháng-ngày, ví dụ 2020-06-30.", "The date must be year-month-day, e.g. 2020-06-30."),
+    ("error.as_of", "Ngày phải có dạng năm-tháng-ngày, từ năm 2000 đến 2100, ví dụ 2020-06-30.", "The date must be year-month-day, from 2000 to 2100, e.g. 2020-06-30."),
     ("error.bad_form", "Không đọc được biểu mẫu gửi lên. Hãy tải lại trang rồi gửi lại.", "The form could not be read. Reload the page and send it again."),
     ("error.file", "Chọn một tệp CSV để nhập.", "Choose a CSV file to import."),
     ("error.merge", "Phiên bản hợp nhất không qua được kiểm tra. Hãy tải lại trang rồi chọn lại.", "The merge version did not pass validation. Reload the page and choose again."),

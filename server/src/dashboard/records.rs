@@ -165,7 +165,8 @@ pub async fn records_page(
         village_id: village.clone(),
         since: None,
         until: None,
-        cursor: q.cursor,
+        // Past any server sequence number: an empty page, not a negative one.
+        cursor: q.cursor.min(i64::MAX as u64),
         limit: 200,
     };
     let storage = state.storage.clone();

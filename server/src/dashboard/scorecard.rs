@@ -33,8 +33,7 @@ pub struct AsOfQuery {
 pub fn as_of(q: Option<&str>) -> Result<NaiveDate, PageError> {
     match q {
         None | Some("") => Ok(local_today()),
-        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map_err(|_| PageError::bad_request("error.as_of")),
+        Some(s) => crate::dates::date(s).ok_or_else(|| PageError::bad_request("error.as_of")),
     }
 }
 

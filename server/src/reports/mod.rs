@@ -144,9 +144,12 @@ pub struct GeoQuery {
 fn parse_as_of(s: Option<&str>) -> ApiResult<NaiveDate> {
     match s {
         None | Some("") => Ok(local_today()),
-        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-            ApiError::bad_request("invalid_query", "as_of must be a date YYYY-MM-DD")
-                .with_field("as_of")
+        Some(s) => crate::dates::date(s).ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_query",
+                "as_of must be a date YYYY-MM-DD from 2000 to 2100",
+            )
+            .with_field("as_of")
         }),
     }
 }

@@ -38,10 +38,13 @@ impl Cell {
         Cell::Text(s.into())
     }
 
-    /// As written in a CSV file: dot decimals, ISO dates, RFC 3339 times, true/false.
+    /// As written in a CSV file: dot decimals, ISO dates, RFC 3339 times, true/false. A text
+    /// that a spreadsheet would run as a formula (a name typed as `=HYPERLINK(...)` on a phone)
+    /// gets a leading `'`, which spreadsheets show as text; numbers are `Number` cells, so a
+    /// negative figure stays a number.
     pub fn csv(&self) -> String {
         match self {
-            Cell::Text(s) => s.clone(),
+            Cell::Text(s) => neutralised(s),
             Cell::Number(x) | Cell::Decimal(x, _) => {
                 if x.fract() == 0.0 && x.abs() < 1e15 {
                     format!("{}", *x as i64)
@@ -55,6 +58,16 @@ impl Cell {
             Cell::Time(t) => t.to_rfc3339(),
             Cell::Empty => String::new(),
         }
+    }
+}
+
+/// A text cell as a spreadsheet will not run it: `'` before a leading `=`, `+`, `-`, `@`, tab
+/// or carriage return (the OWASP rule for CSV injection).
+fn neutralised(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
     }
 }
 
@@ -636,4 +649,54 @@ pub fn to_csv(table: &Table) -> Vec<u8> {
 /// A human label of a date span for headings: `01/01/2020 – 31/03/2020`.
 pub fn span(start: NaiveDate, end: NaiveDate) -> String {
     format!("{} – {}", i18n::date(start), i18n::date(end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_csv_export_opened_in_a_spreadsheet_runs_no_formula_typed_on_a_phone() {
+        let table = Table {
+            sheet: "Hộ gia đình",
+            columns: vec![
+                ("head_name".into(), "Chủ hộ".into()),
+                ("n".into(), "Số".into()),
+            ],
+            rows: [
+                "=HYPERLINK(\"http://x\",\"bấm\")",
+                "+84 912",
+                "-1+2",
+                "@SUM(A1)",
+                "\tcmd",
+                "\rcmd",
+                "Nguyễn Văn A",
+                "a=b",
+            ]
+            .into_iter()
+            .map(|name| vec![Cell::text(name), Cell::Number(-3.0)])
+            .collect(),
+        };
+        let csv = String::from_utf8(to_csv(&table)).unwrap();
+        let cells: Vec<Vec<String>> = csv::Reader::from_reader(csv.as_bytes())
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+            .collect();
+        let names: Vec<&str> = cells.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "'=HYPERLINK(\"http://x\",\"bấm\")",
+                "'+84 912",
+                "'-1+2",
+                "'@SUM(A1)",
+                "'\tcmd",
+                "'\rcmd",
+                "Nguyễn Văn A",
+                "a=b",
+            ]
+        );
+        // A negative figure is data: it stays a number the spreadsheet can sum.
+        assert!(cells.iter().all(|r| r[1] == "-3"));
+    }
 }

@@ -9,7 +9,6 @@ use ntm_field::geo::TrackFilter;
 use ntm_field::heads::entity_heads;
 use ntm_field::record::{Kind, Version};
 use ntm_field::scorecard::EntityFact;
-use ntm_field::time::local_date;
 use rusqlite::params;
 
 use super::sqlite::ts;
@@ -63,7 +62,7 @@ pub fn prepare_rows(
             v.author = Some("import".to_owned());
         }
         if v.kind() != Kind::Assessment {
-            let d = local_date(&v.captured_at);
+            let d = super::counted_date(&v.captured_at, received_at);
             let e = latest.entry(v.commune_id.to_string()).or_insert(d);
             *e = (*e).max(d);
         }

@@ -8,12 +8,12 @@ pub mod odk;
 pub mod postgres;
 pub mod sqlite;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use ntm_field::admin::Commune;
 use ntm_field::catalog::TargetOverride;
 use ntm_field::config::{CommuneConfig, Quota};
 use ntm_field::ids::{PhotoId, Slug};
-use ntm_field::protocol::{PushResponse, Role};
+use ntm_field::protocol::{PushResponse, PushResult, Role};
 use ntm_field::record::{Kind, Version};
 use ntm_field::scorecard::CommuneFacts;
 use uuid::Uuid;
@@ -140,7 +140,46 @@ pub enum PushOutcome {
         expected_seq: u64,
     },
     Done(PushResponse),
+    /// A sequence number already answered for another version (a cloned or restored phone
+    /// reusing its identity): nothing of the push was stored.
+    SequenceReused {
+        seq: u64,
+    },
 }
+
+/// The local date from which a version counts as captured when choosing between the incremental
+/// facts and a recompute (`FactsSnapshot::latest_capture`): its capture date, but never after the
+/// day the server received it, so that a phone with its clock years ahead (flagged, R5) or a
+/// hostile client does not send every scorecard of the commune to the recompute.
+pub fn counted_date(captured_at: &DateTime<FixedOffset>, received_at: DateTime<Utc>) -> NaiveDate {
+    let local = |t: &DateTime<FixedOffset>| ntm_field::time::local_date(t);
+    local(captured_at).min(local(&received_at.fixed_offset()))
+}
+
+/// The answer to give again for a sequence number already answered, or `None` when the pushed
+/// item is not the version that answer was for (another `version_id`, or the same id with other
+/// content): acknowledging it would make a second phone drop a version the server never stored.
+/// `recorded_digest` is the stored content's digest when the recorded answer was `stored` or
+/// `duplicate` (the version the server holds under that id); a rejected answer has none.
+pub fn replayed_answer(
+    item: &PushItem,
+    recorded: PushResult,
+    recorded_digest: Option<&[u8]>,
+) -> Option<PushResult> {
+    let same = match item {
+        PushItem::Valid { version, digest } => {
+            recorded.version_id == version.version_id.to_string()
+                && recorded_digest.is_none_or(|d| d == &digest[..])
+        }
+        PushItem::Invalid { version_id, .. } => &recorded.version_id == version_id,
+    };
+    same.then_some(recorded)
+}
+
+/// The stored content one page of versions (a pull, a record listing) carries at most, besides
+/// its first version however large: a page of 1,000 roads of 20,000 points each would otherwise
+/// be 1.7 GB in memory. The page's cursor and `more`/`up_to_date` stay exact.
+pub const PAGE_BYTES: usize = 4 << 20;
 
 /// One page of a commune's versions in server order.
 #[derive(Debug, Clone)]
@@ -165,8 +204,8 @@ pub struct RecordFilter {
 #[derive(Debug, Clone)]
 pub struct FactsSnapshot {
     pub facts: CommuneFacts,
-    /// Local date of the latest capture of a non-assessment version: the facts equal a
-    /// recompute as of any date from this one on.
+    /// Local date of the latest capture of a non-assessment version, each counted no later than
+    /// its receipt ([`counted_date`]): the facts serve any scorecard as of this date or later.
     pub latest_capture: Option<NaiveDate>,
 }
 
@@ -297,7 +336,9 @@ pub trait Storage: Send + Sync + 'static {
         offset: u64,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()>;
-    fn complete_upload(&self, id: Uuid) -> StoreResult<()>;
+    /// Records the upload's photo (its id, length and type) and marks the upload complete, in
+    /// one transaction: an upload is never complete without its photo, nor the other way round.
+    fn complete_upload(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<()>;
     fn delete_upload(&self, id: Uuid) -> StoreResult<()>;
     /// Uploads past their expiry, to be removed with their partial files.
     fn expired_uploads(&self, now: DateTime<Utc>) -> StoreResult<Vec<Uuid>>;

@@ -51,7 +51,6 @@ use ntm_field::ids::{PhotoId, Slug};
 use ntm_field::protocol::{PushResponse, PushResult, PushStatus, Role};
 use ntm_field::record::{Kind, Version};
 use ntm_field::scorecard::{CommuneFacts, EntityFact};
-use ntm_field::time::local_date;
 use r2d2_postgres::r2d2::{Pool, PooledConnection};
 use r2d2_postgres::PostgresConnectionManager;
 use uuid::Uuid;
@@ -192,12 +191,49 @@ fn int(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-fn latest_capture(versions: &[Version]) -> Option<NaiveDate> {
-    versions
-        .iter()
-        .filter(|v| v.kind() != Kind::Assessment)
-        .map(|v| local_date(&v.captured_at))
-        .max()
+/// `page` (a query of `server_seq, content` in server order, `limit + 1` rows) with the content of
+/// a row left out (NULL) once the rows before it carry `$budget` bytes of it ([`PAGE_BYTES`]):
+/// the rows past the budget still say that more remain, without their content crossing the wire.
+fn sized_page(page: &str, budget: usize) -> String {
+    format!(
+        "SELECT server_seq, CASE WHEN before < ${budget} THEN content END FROM (
+             SELECT server_seq, content,
+                    COALESCE(SUM(octet_length(content)) OVER (ORDER BY server_seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+             FROM ({page}) page
+         ) sized ORDER BY server_seq"
+    )
+}
+
+/// The page of rows of [`sized_page`]: at most `limit` versions, up to the first whose content
+/// was left out, and whether rows remain after it.
+fn take_page(rows: &[Row], limit: usize) -> StoreResult<(Vec<Version>, bool)> {
+    let mut versions = Vec::new();
+    for r in rows {
+        let content: Option<&str> = r.get(1);
+        match content {
+            Some(content) if versions.len() < limit => {
+                let mut v = parse_version(content)?;
+                v.server_seq = Some(r.get::<_, i64>(0) as u64);
+                versions.push(v);
+            }
+            _ => return Ok((versions, true)),
+        }
+    }
+    Ok((versions, false))
+}
+
+/// [`FactsSnapshot::latest_capture`] of a commune from its stored versions: the capture time,
+/// or the receipt when earlier (Vietnam is UTC+7 all year).
+fn latest_capture(
+    tx: &mut Transaction<'_>,
+    commune: &Slug,
+) -> Result<Option<NaiveDate>, ::postgres::Error> {
+    tx.query_one(
+        "SELECT MAX(((LEAST(captured_utc, received_at) AT TIME ZONE 'UTC') + interval '7 hours')::date)
+         FROM versions WHERE commune_id = $1 AND kind <> 'assessment'",
+        &[&commune.as_str()],
+    )
+    .map(|r| r.get(0))
 }
 
 const DEVICE_COLUMNS: &str =
@@ -655,8 +691,9 @@ impl PostgresStorage {
         let mut recorded: HashMap<u64, PushResult> = HashMap::new();
         if n > 0 && batch.first_seq <= high_water {
             for r in tx.query(
-                "SELECT device_seq, version_id, status, reason FROM push_outcomes
-                 WHERE device_id = $1 AND device_seq BETWEEN $2 AND $3",
+                "SELECT o.device_seq, o.version_id, o.status, o.reason, v.digest FROM push_outcomes o
+                 LEFT JOIN versions v ON v.version_id = CASE WHEN o.status IN ('stored', 'duplicate') THEN o.version_id::uuid END
+                 WHERE o.device_id = $1 AND o.device_seq BETWEEN $2 AND $3",
                 &[
                     &batch.device_id,
                     &int(batch.first_seq),
@@ -664,14 +701,18 @@ impl PostgresStorage {
                 ],
             )? {
                 let seq = r.get::<_, i64>(0) as u64;
-                recorded.insert(
-                    seq,
-                    PushResult {
-                        version_id: r.get(1),
-                        status: parse_status(r.get(2))?,
-                        reason: r.get(3),
-                    },
-                );
+                let answer = PushResult {
+                    version_id: r.get(1),
+                    status: parse_status(r.get(2))?,
+                    reason: r.get(3),
+                };
+                let index = (seq - batch.first_seq) as usize;
+                let digest: Option<Vec<u8>> = r.get(4);
+                match super::replayed_answer(&batch.items[index], answer, digest.as_deref()) {
+                    Some(answer) => recorded.insert(seq, answer),
+                    // Before anything is written: the caller's transaction ends unfinished.
+                    None => return Ok(PushOutcome::SequenceReused { seq }),
+                };
             }
         }
         let fresh: Vec<(u64, &PushItem)> = batch
@@ -832,7 +873,7 @@ impl PostgresStorage {
                     let latest = mine
                         .iter()
                         .filter(|v| v.kind() != Kind::Assessment)
-                        .map(|v| local_date(&v.captured_at))
+                        .map(|v| super::counted_date(&v.captured_at, batch.received_at))
                         .max();
                     tx.execute(
                         "UPDATE commune_sync SET server_head = $2, latest_capture_date = GREATEST(latest_capture_date, $3)
@@ -1459,17 +1500,15 @@ impl Storage for PostgresStorage {
         self.read(|c| {
             // One statement, one snapshot: a prefix of the commune's log (see the module doc).
             let rows = c.query(
-                "SELECT server_seq, content FROM versions WHERE commune_id = $1 AND server_seq > $2 ORDER BY server_seq LIMIT $3",
-                &[&commune.as_str(), &int(cursor), &(int(limit as u64).saturating_add(1))],
+                &sized_page("SELECT server_seq, content FROM versions WHERE commune_id = $1 AND server_seq > $2 ORDER BY server_seq LIMIT $3", 4),
+                &[&commune.as_str(), &int(cursor), &(int(limit as u64).saturating_add(1)), &(PAGE_BYTES as i64)],
             )?;
-            let up_to_date = rows.len() <= limit;
-            let mut versions = Vec::with_capacity(rows.len().min(limit));
-            let mut next_cursor = cursor;
-            for r in rows.iter().take(limit) {
-                versions.push(parse_version(r.get(1))?);
-                next_cursor = r.get::<_, i64>(0) as u64;
-            }
-            Ok(VersionPage { versions, next_cursor, up_to_date })
+            let (versions, more) = take_page(&rows, limit)?;
+            Ok(VersionPage {
+                up_to_date: !more,
+                next_cursor: versions.last().and_then(|v| v.server_seq).unwrap_or(cursor),
+                versions,
+            })
         })
     }
 
@@ -1520,15 +1559,12 @@ impl Storage for PostgresStorage {
             }
             args.push(Box::new(int(f.limit as u64).saturating_add(1)));
             sql.push_str(&format!(" ORDER BY server_seq LIMIT ${}", args.len()));
+            args.push(Box::new(PAGE_BYTES as i64));
+            let sql = sized_page(&sql, args.len());
             let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a.as_ref()).collect();
             let rows = c.query(sql.as_str(), &params)?;
-            let more = rows.len() > f.limit;
-            let mut out = Vec::new();
-            let mut last = f.cursor;
-            for r in rows.iter().take(f.limit) {
-                out.push(parse_version(r.get(1))?);
-                last = r.get::<_, i64>(0) as u64;
-            }
+            let (out, more) = take_page(&rows, f.limit)?;
+            let last = out.last().and_then(|v| v.server_seq).unwrap_or(f.cursor);
             Ok((out, more.then_some(last)))
         })
     }
@@ -1616,9 +1652,10 @@ impl Storage for PostgresStorage {
                     &[&commune.as_str(), &ids, &conflicts, &facts],
                 )?;
             }
+            let latest = latest_capture(tx, commune)?;
             tx.execute(
                 "UPDATE commune_sync SET latest_capture_date = $1, facts_generation = facts_generation + 1 WHERE commune_id = $2",
-                &[&latest_capture(&versions), &commune.as_str()],
+                &[&latest, &commune.as_str()],
             )?;
             Ok(RecomputeReport { commune_id: commune.clone(), versions: versions.len(), entities: expected.len(), differences, agreed })
         })
@@ -1698,8 +1735,14 @@ impl Storage for PostgresStorage {
         })
     }
 
-    fn complete_upload(&self, id: Uuid) -> StoreResult<()> {
+    fn complete_upload(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
         self.write(|tx| {
+            tx.execute(
+                "INSERT INTO photos (sha256, length, content_type, created_at)
+                 SELECT sha256, length, content_type, $2 FROM uploads WHERE id = $1
+                 ON CONFLICT DO NOTHING",
+                &[&id, &now],
+            )?;
             tx.execute(
                 "UPDATE uploads SET completed = true, upload_offset = length WHERE id = $1",
                 &[&id],

@@ -16,7 +16,6 @@ use ntm_field::ids::{PhotoId, Slug};
 use ntm_field::protocol::{PushResponse, PushResult, PushStatus, Role};
 use ntm_field::record::{Kind, Version};
 use ntm_field::scorecard::{CommuneFacts, EntityFact};
-use ntm_field::time::local_date;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 use uuid::Uuid;
@@ -552,12 +551,35 @@ struct PreparedRow {
     fact: Option<String>,
 }
 
-fn latest_capture(versions: &[Version]) -> Option<NaiveDate> {
-    versions
-        .iter()
-        .filter(|v| v.kind() != Kind::Assessment)
-        .map(|v| local_date(&v.captured_at))
-        .max()
+/// Reads rows (`server_seq`, content, flags) in server order, one at a time, into a page of at
+/// most `limit` versions and [`PAGE_BYTES`] of content (at least one version), and whether
+/// rows remain after it.
+fn take_page(
+    rows: impl Iterator<Item = rusqlite::Result<(i64, String, Option<String>)>>,
+    limit: usize,
+) -> StoreResult<(Vec<Version>, bool)> {
+    let mut versions = Vec::new();
+    let mut bytes = 0usize;
+    for row in rows {
+        let (seq, content, flags) = row?;
+        if versions.len() == limit || (!versions.is_empty() && bytes + content.len() > PAGE_BYTES) {
+            return Ok((versions, true));
+        }
+        bytes += content.len();
+        versions.push(row_version(seq, &content, flags.as_deref())?);
+    }
+    Ok((versions, false))
+}
+
+/// [`FactsSnapshot::latest_capture`] of a commune from its stored versions: the capture time,
+/// or the receipt when earlier (times are stored in UTC; Vietnam is UTC+7 all year).
+fn latest_capture(conn: &Connection, commune: &Slug) -> StoreResult<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT MAX(date(MIN(captured_utc, received_at), '+7 hours')) FROM versions
+             WHERE commune_id = ?1 AND kind <> 'assessment'",
+        )?
+        .query_row(params![commune.as_str()], |r| r.get(0))?)
 }
 
 impl Storage for SqliteStorage {
@@ -1000,22 +1022,39 @@ impl Storage for SqliteStorage {
             let seq = batch.first_seq + i as u64;
             if seq <= high_water {
                 let recorded = tx
-                    .prepare_cached("SELECT version_id, status, reason FROM push_outcomes WHERE device_id = ?1 AND device_seq = ?2")?
+                    .prepare_cached(
+                        "SELECT o.version_id, o.status, o.reason, v.digest FROM push_outcomes o
+                         LEFT JOIN versions v ON v.version_id = o.version_id AND o.status IN ('stored', 'duplicate')
+                         WHERE o.device_id = ?1 AND o.device_seq = ?2",
+                    )?
                     .query_row(params![device_key, seq as i64], |r| {
-                        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?))
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, Option<String>>(2)?,
+                            r.get::<_, Option<String>>(3)?,
+                        ))
                     })
                     .optional()?;
-                let (version_id, status, reason) = recorded.ok_or_else(|| {
+                let (version_id, status, reason, digest) = recorded.ok_or_else(|| {
                     StoreError::Backend(format!(
                         "no recorded outcome for device {} seq {seq}",
                         batch.device_id
                     ))
                 })?;
-                results.push(PushResult {
+                let digest = digest
+                    .map(|d| hex::decode(d).map_err(|e| StoreError::Backend(e.to_string())))
+                    .transpose()?;
+                let recorded = PushResult {
                     version_id,
                     status: parse_status(&status)?,
                     reason,
-                });
+                };
+                match super::replayed_answer(item, recorded, digest.as_deref()) {
+                    Some(answer) => results.push(answer),
+                    // The transaction is dropped unfinished: nothing of this push is stored.
+                    None => return Ok(PushOutcome::SequenceReused { seq }),
+                }
                 continue;
             }
             let result = match (item, prepared) {
@@ -1070,7 +1109,8 @@ impl Storage for SqliteStorage {
                             ])?;
                         }
                         if v.kind() != Kind::Assessment {
-                            latest = latest.max(Some(local_date(&v.captured_at)));
+                            latest =
+                                latest.max(Some(counted_date(&v.captured_at, batch.received_at)));
                         }
                         PushResult {
                             version_id: row.version_key.clone(),
@@ -1160,22 +1200,19 @@ impl Storage for SqliteStorage {
         limit: usize,
     ) -> StoreResult<VersionPage> {
         self.read(|c| {
-            let rows = c
-                .prepare_cached(
-                    "SELECT server_seq, content, flags FROM versions WHERE commune_id = ?1 AND server_seq > ?2 ORDER BY server_seq LIMIT ?3",
-                )?
+            let mut stmt = c.prepare_cached(
+                "SELECT server_seq, content, flags FROM versions WHERE commune_id = ?1 AND server_seq > ?2 ORDER BY server_seq LIMIT ?3",
+            )?;
+            let rows = stmt
                 .query_map(params![commune.as_str(), cursor as i64, limit as i64 + 1], |r| {
                     Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            let up_to_date = rows.len() <= limit;
-            let mut versions = Vec::with_capacity(rows.len().min(limit));
-            let mut next_cursor = cursor;
-            for (seq, content, flags) in rows.into_iter().take(limit) {
-                versions.push(row_version(seq, &content, flags.as_deref())?);
-                next_cursor = seq as u64;
-            }
-            Ok(VersionPage { versions, next_cursor, up_to_date })
+                })?;
+            let (versions, more) = take_page(rows, limit)?;
+            Ok(VersionPage {
+                up_to_date: !more,
+                next_cursor: versions.last().and_then(|v| v.server_seq).unwrap_or(cursor),
+                versions,
+            })
         })
     }
 
@@ -1235,17 +1272,11 @@ impl Storage for SqliteStorage {
             }
             args.push(Box::new(f.limit as i64 + 1));
             sql.push_str(&format!(" ORDER BY server_seq LIMIT ?{}", args.len()));
-            let rows = c
-                .prepare(&sql)?
-                .query_map(rusqlite::params_from_iter(args.iter()), |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?)))?
-                .collect::<Result<Vec<_>, _>>()?;
-            let more = rows.len() > f.limit;
-            let mut out = Vec::new();
-            let mut last = f.cursor;
-            for (seq, content, flags) in rows.into_iter().take(f.limit) {
-                out.push(row_version(seq, &content, flags.as_deref())?);
-                last = seq as u64;
-            }
+            let mut stmt = c.prepare(&sql)?;
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(args.iter()), |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?)))?;
+            let (out, more) = take_page(rows, f.limit)?;
+            let last = out.last().and_then(|v| v.server_seq).unwrap_or(f.cursor);
             Ok((out, more.then_some(last)))
         })
     }
@@ -1342,7 +1373,7 @@ impl Storage for SqliteStorage {
             }
             tx.execute(
                 "UPDATE communes SET latest_capture_date = ?1 WHERE id = ?2",
-                params![latest_capture(&versions).map(|d| d.to_string()), commune.as_str()],
+                params![latest_capture(tx, commune)?, commune.as_str()],
             )?;
             Ok(RecomputeReport {
                 commune_id: commune.clone(),
@@ -1441,8 +1472,14 @@ impl Storage for SqliteStorage {
         })
     }
 
-    fn complete_upload(&self, id: Uuid) -> StoreResult<()> {
+    fn complete_upload(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
         self.write(|tx| {
+            tx.execute(
+                "INSERT INTO photos (sha256, length, content_type, created_at)
+                 SELECT sha256, length, content_type, ?2 FROM uploads WHERE id = ?1
+                 ON CONFLICT DO NOTHING",
+                params![id.to_string(), ts(now)],
+            )?;
             tx.execute(
                 "UPDATE uploads SET completed = 1, upload_offset = length WHERE id = ?1",
                 params![id.to_string()],

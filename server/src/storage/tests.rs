@@ -153,6 +153,7 @@ fn done(outcome: PushOutcome) -> ntm_field::protocol::PushResponse {
     match outcome {
         PushOutcome::Done(r) => r,
         PushOutcome::Gap { expected_seq } => panic!("unexpected gap, expected {expected_seq}"),
+        PushOutcome::SequenceReused { seq } => panic!("unexpected reuse of seq {seq}"),
     }
 }
 
@@ -191,6 +192,53 @@ fn a_replayed_push_gets_the_recorded_answer_and_stores_nothing_twice(backend: Ba
     assert_eq!(stored.len(), 2);
     assert_eq!(stored[0].author.as_deref(), Some("phone"));
     assert_eq!(stored[0].server_seq, Some(1));
+}
+
+fn a_cloned_phone_reusing_a_sequence_for_another_version_is_refused_not_acked(backend: Backend) {
+    let f = fixture(backend);
+    let d = enroll(&f, Role::Enumerator);
+    let at = "2020-01-05T08:00:00+07:00";
+    let original = household(&f, &d, 1, Uuid::now_v7(), vec![], 4, at);
+    done(
+        f.storage
+            .store_versions(&batch(&d, 1, &[original.clone()]))
+            .unwrap(),
+    );
+    // The copy of the phone saved another version under the same identity and number, and
+    // sends it with a new one after it: nothing of that push may be stored or acknowledged.
+    let other = household(&f, &d, 1, Uuid::now_v7(), vec![], 5, at);
+    let next = household(&f, &d, 2, Uuid::now_v7(), vec![], 6, at);
+    assert_eq!(
+        f.storage
+            .store_versions(&batch(&d, 1, &[other, next]))
+            .unwrap(),
+        PushOutcome::SequenceReused { seq: 1 }
+    );
+    // The same version id with other content under that number is another version too.
+    let mut altered = original.clone();
+    altered.body = Body::Household(Household {
+        code: "H1".into(),
+        head_name: "Chủ hộ".into(),
+        members: 9,
+        address: String::new(),
+    });
+    assert_eq!(
+        f.storage.store_versions(&batch(&d, 1, &[altered])).unwrap(),
+        PushOutcome::SequenceReused { seq: 1 }
+    );
+    assert_eq!(f.storage.server_head(&f.commune).unwrap(), 1);
+    assert_eq!(f.storage.device_status(d.device_id).unwrap(), Some((1, 1)));
+    // The phone that did send it still gets its recorded answer.
+    let replay = done(
+        f.storage
+            .store_versions(&batch(&d, 1, &[original.clone()]))
+            .unwrap(),
+    );
+    assert_eq!(
+        replay.results[0].version_id,
+        original.version_id.to_string()
+    );
+    assert_eq!(replay.results[0].status, PushStatus::Stored);
 }
 
 fn a_gap_is_refused_with_the_expected_sequence_and_stores_nothing(backend: Backend) {
@@ -329,6 +377,51 @@ fn incremental_facts_follow_edits_conflicts_and_deletes_and_equal_a_recompute(ba
     assert_eq!((report.versions, report.entities), (5, 2));
 }
 
+fn a_capture_years_ahead_counts_from_its_receipt_for_the_scorecard_path(backend: Backend) {
+    let f = fixture(backend);
+    let d = enroll(&f, Role::Enumerator);
+    let past = household(
+        &f,
+        &d,
+        1,
+        Uuid::now_v7(),
+        vec![],
+        4,
+        "2020-01-05T08:00:00+07:00",
+    );
+    let ahead = household(
+        &f,
+        &d,
+        2,
+        Uuid::now_v7(),
+        vec![],
+        4,
+        "2031-06-01T08:00:00+07:00",
+    );
+    let received = chrono::DateTime::parse_from_rfc3339("2026-12-03T01:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    let mut push = batch(&d, 1, &[past, ahead]);
+    push.received_at = received;
+    done(f.storage.store_versions(&push).unwrap());
+    let day_received = "2026-12-03".parse().unwrap();
+    assert_eq!(
+        f.storage.commune_facts(&f.commune).unwrap().latest_capture,
+        Some(day_received)
+    );
+    let stored = f.storage.commune_versions(&f.commune).unwrap();
+    assert_eq!(
+        stored[1].flags,
+        [ntm_field::record::VersionFlag::ClockAhead]
+    );
+    // A recompute reads the same date back from the stored receipt times.
+    f.storage.recompute(&f.commune).unwrap();
+    assert_eq!(
+        f.storage.commune_facts(&f.commune).unwrap().latest_capture,
+        Some(day_received)
+    );
+}
+
 fn recompute_notices_and_repairs_facts_that_drifted(backend: Backend) {
     let f = fixture(backend);
     let a = enroll(&f, Role::Enumerator);
@@ -423,10 +516,12 @@ macro_rules! on_both_backends {
 
 on_both_backends!(
     a_replayed_push_gets_the_recorded_answer_and_stores_nothing_twice,
+    a_cloned_phone_reusing_a_sequence_for_another_version_is_refused_not_acked,
     a_gap_is_refused_with_the_expected_sequence_and_stores_nothing,
     the_same_version_id_is_a_duplicate_with_the_same_content_and_corrupt_with_another,
     incremental_facts_follow_edits_conflicts_and_deletes_and_equal_a_recompute,
     recompute_notices_and_repairs_facts_that_drifted,
+    a_capture_years_ahead_counts_from_its_receipt_for_the_scorecard_path,
     an_enrollment_code_is_used_once_and_expires,
 );
 

@@ -190,6 +190,45 @@ async fn owned_upload(state: &Arc<AppState>, id: Uuid, owner: &str) -> ApiResult
     Ok(upload)
 }
 
+/// The offset to report: the whole length only once the photo is stored and recorded (a
+/// client takes a full offset as "uploaded"), else at most one byte short of it.
+fn held(u: &Upload) -> u64 {
+    if u.completed {
+        u.length
+    } else {
+        u.offset.min(u.length.saturating_sub(1))
+    }
+}
+
+/// Finishes an upload whose verified photo reached the store before a crash cut the recording
+/// short (a retried HEAD or PATCH then completes it rather than starting over).
+async fn finish_if_stored(state: &Arc<AppState>, upload: Upload) -> ApiResult<Upload> {
+    if upload.completed {
+        return Ok(upload);
+    }
+    let st = state.clone();
+    let id = upload.id;
+    let sha = upload.sha256;
+    let stored = blocking(move || {
+        if !st
+            .photos
+            .contains(&sha)
+            .map_err(|e| ApiError::internal(format!("cannot read the photo store: {e}")))?
+        {
+            return Ok(false);
+        }
+        st.storage.complete_upload(id, Utc::now())?;
+        st.photos.remove_partial(id);
+        Ok(true)
+    })
+    .await?;
+    Ok(Upload {
+        completed: stored,
+        offset: if stored { upload.length } else { upload.offset },
+        ..upload
+    })
+}
+
 /// `HEAD /api/v1/blobs/uploads/{id}`: how much the server holds.
 #[utoipa::path(head, path = "/api/v1/blobs/uploads/{id}", tag = "photos", security(("bearer" = [])),
     params(("id" = String, Path, description = "upload id from Location", pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
@@ -212,8 +251,9 @@ pub async fn head(
         let lock = state.upload_lock(id);
         let _guard = lock.lock().await;
         let u = owned_upload(&state, id, &p.owner_key()).await?;
+        let u = finish_if_stored(&state, u).await?;
         let mut extra = vec![
-            ("Upload-Offset", u.offset.to_string()),
+            ("Upload-Offset", held(&u).to_string()),
             ("Upload-Length", u.length.to_string()),
             ("Cache-Control", "no-store".to_owned()),
         ];
@@ -289,8 +329,9 @@ async fn patch_upload(
     let lock = state.upload_lock(id);
     let _guard = lock.lock().await;
     let upload = owned_upload(&state, id, &owner).await?;
+    let upload = finish_if_stored(&state, upload).await?;
     let progress = Progress {
-        offset: upload.offset,
+        offset: held(&upload),
         length: upload.length,
         completed: upload.completed,
     };
@@ -350,12 +391,16 @@ async fn patch_upload(
         } => (new_offset, completes, cut_short),
     };
     let expires_at = Utc::now() + chrono::Duration::hours(state.limits.upload_expiry_hours);
-    let storage = state.storage.clone();
-    blocking(move || Ok(storage.set_upload_offset(id, new_offset, expires_at)?)).await?;
-    if completes {
+    if !completes {
+        let storage = state.storage.clone();
+        blocking(move || Ok(storage.set_upload_offset(id, new_offset, expires_at)?)).await?;
+    } else {
+        // The last bytes are on disk (synced) but not recorded: until the photo is in the store
+        // and recorded with the upload in one transaction, the recorded offset stays where it
+        // was, so a crash at any step leaves a HEAD that resends the tail or, once the photo is
+        // in the store, finishes it (`finish_if_stored`).
         let st = state.clone();
         let sha = upload.sha256;
-        let content_type = upload.content_type.clone();
         let length = upload.length;
         let finished = blocking(move || {
             match st
@@ -364,9 +409,9 @@ async fn patch_upload(
                 .map_err(|e| ApiError::internal(format!("cannot store the photo: {e}")))?
             {
                 Ok(()) => {
-                    st.storage
-                        .insert_photo(&sha, length, &content_type, Utc::now())?;
-                    st.storage.complete_upload(id)?;
+                    crate::failpoint::hit("photo-in-store");
+                    st.storage.complete_upload(id, Utc::now())?;
+                    crate::failpoint::hit("photo-recorded");
                     Ok(Ok(()))
                 }
                 Err(actual) => {

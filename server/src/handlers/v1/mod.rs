@@ -21,6 +21,19 @@ pub(crate) fn slug(s: &str, field: &str) -> ApiResult<Slug> {
     })
 }
 
+/// A `cursor` from a query: a server sequence number, which the databases keep as a signed
+/// 64-bit integer.
+pub(crate) fn cursor(c: u64) -> ApiResult<u64> {
+    if c > i64::MAX as u64 {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "cursor must be a next_cursor the server gave (0 to start)",
+        )
+        .with_field("cursor"));
+    }
+    Ok(c)
+}
+
 /// axum's `Path`, refused with the API's JSON error (`400 invalid_path`) rather than axum's
 /// plain-text one, e.g. for a segment whose percent-encoding is not UTF-8 (`/communes/%FF`).
 pub struct ApiPath<T>(pub T);

@@ -29,10 +29,10 @@ pub struct ScorecardQuery {
 }
 
 fn date(s: &str, field: &str) -> ApiResult<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+    crate::dates::date(s).ok_or_else(|| {
         ApiError::bad_request(
             "invalid_query",
-            format!("{field} must be a date YYYY-MM-DD"),
+            format!("{field} must be a date YYYY-MM-DD from 2000 to 2100"),
         )
         .with_field(field.to_owned())
     })
@@ -107,21 +107,13 @@ pub struct RecordsQuery {
 }
 
 fn instant(s: &str, field: &str) -> ApiResult<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+    crate::dates::instant(s).ok_or_else(|| {
         ApiError::bad_request(
             "invalid_query",
-            format!("{field} must be YYYY-MM-DD or an RFC 3339 time"),
+            format!("{field} must be YYYY-MM-DD or an RFC 3339 time, from 2000 to 2100"),
         )
         .with_field(field.to_owned())
-    })?;
-    let local = d.and_hms_opt(0, 0, 0).expect("midnight exists");
-    Ok(DateTime::<Utc>::from_naive_utc_and_offset(
-        local - chrono::Duration::hours(7),
-        Utc,
-    ))
+    })
 }
 
 /// `GET /api/v1/communes/{id}/records?kind=&village_id=&since=&until=&limit=&cursor=`.
@@ -171,7 +163,7 @@ pub async fn list_records(
             .as_deref()
             .map(|s| instant(s, "until"))
             .transpose()?,
-        cursor: q.cursor,
+        cursor: super::cursor(q.cursor)?,
         limit,
     };
     authorize(&state, &p, &id, Access::Read).await?;

@@ -33,7 +33,7 @@ use crate::{blocking, AppState};
             content((schemas::PushResponse = "application/json"), (schemas::PushResponse = "application/cbor"))),
         (status = 400, description = "unreadable body or sequence numbers not dense"),
         (status = 403, description = "a viewer device, a user token, another device's id, or a version for another commune: nothing stored"),
-        (status = 409, description = "first_seq skips sequence numbers: `expected_seq` says where to resume"),
+        (status = 409, description = "first_seq skips sequence numbers (`sequence_gap`: `expected_seq` says where to resume), or reuses one already answered for another version (`sequence_reused`, a cloned or restored phone: enroll again and resend); nothing stored"),
         (status = 413, description = "too many versions, too large a body or decompressed body")))]
 pub async fn push(
     State(state): State<Arc<AppState>>,
@@ -50,7 +50,7 @@ pub async fn push(
     let config = authorize(&state, &p, &device.commune_id, Access::Collect).await?;
     let bytes = read_limited(&headers, body, state.limits.max_push_body).await?;
     let st = state.clone();
-    let outcome = blocking(move || {
+    let (first_seq, outcome) = blocking(move || {
         let plain = decompress(encoding, &bytes, st.limits.max_decompressed)?;
         let batch = prepare_push_body(
             &device,
@@ -61,7 +61,7 @@ pub async fn push(
             Utc::now(),
         )?;
         drop(plain);
-        Ok(st.storage.store_versions(&batch)?)
+        Ok((batch.first_seq, st.storage.store_versions(&batch)?))
     })
     .await?;
     match outcome {
@@ -93,6 +93,13 @@ pub async fn push(
             e.expected_seq = Some(expected_seq);
             Err(e)
         }
+        PushOutcome::SequenceReused { seq } => Err(ApiError::conflict(
+            "sequence_reused",
+            format!(
+                "device_seq {seq} of this device was already answered for another version: this phone's records were copied or restored from a backup; enroll it again (a new identity) and send them again. Nothing of this push was stored"
+            ),
+        )
+        .with_field(format!("versions[{}].device_seq", seq - first_seq))),
     }
 }
 
@@ -125,6 +132,7 @@ pub async fn pull(
     query: Result<Query<PullQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Response> {
     let Query(q) = query?;
+    super::cursor(q.cursor)?;
     let limit = q.limit.unwrap_or(500);
     if limit == 0 || limit > state.limits.max_pull_limit {
         return Err(ApiError::bad_request(
