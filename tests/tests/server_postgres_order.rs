@@ -105,6 +105,7 @@ fn readers_paging_during_concurrent_pushes_never_skip_a_version_committed_late()
                             assert_eq!(r.acked_through_seq, first_seq + PER_PUSH as u64 - 1)
                         }
                         PushOutcome::Gap { expected_seq } => panic!("gap, expected {expected_seq}"),
+                        PushOutcome::SequenceReused { seq } => panic!("seq {seq} reused"),
                     }
                     stored.extend(versions.iter().map(|v| v.version_id));
                 }
