@@ -1,19 +1,25 @@
-//! The criteria catalog: the 19 NTM criteria and their indicators, read from data
-//! (`assets/criteria.toml`), with every threshold's source and confidence, and the rule that
-//! resolves which threshold applies to a commune.
+//! The criteria catalog of one edition (1980/QĐ-TTg, 318/QĐ-TTg, 51/2025/QĐ-TTg): its criteria
+//! and indicators, read from data (`assets/criteria/*.toml`), with every threshold's source and
+//! confidence, and the rule that resolves which threshold applies to a commune. `edition` holds
+//! the shipped editions and chooses the one a scorecard uses.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::LazyLock;
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::Region;
 use crate::record::RoadClass;
 
-/// The catalog shipped with the program.
-const BUILTIN_FILE: &str = "assets/criteria.toml";
-const BUILTIN: &str = include_str!("../assets/criteria.toml");
+pub mod edition;
+pub mod province;
+
+/// The 2016–2020 edition, which records and scorecards without an edition belong to.
+const BUILTIN_FILE: &str = "assets/criteria/1980.toml";
+#[cfg(test)]
+const BUILTIN: &str = include_str!("../assets/criteria/1980.toml");
 
 /// A problem in a catalog file, naming the file, the entry and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -55,6 +61,54 @@ pub enum Figure {
     Assessment,
 }
 
+/// What an edition's thresholds are tabulated by: the 7 regions (1980, 318) or the 3 commune
+/// groups (51/2025).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dimension {
+    Regions,
+    CommuneGroups,
+}
+
+/// The commune groups of 51/2025/QĐ-TTg: G1 near-urban, G3 ethnic-minority and mountainous
+/// khu vực II/III, G2 the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum CommuneGroup {
+    G1,
+    G2,
+    G3,
+}
+
+impl CommuneGroup {
+    pub const ALL: [CommuneGroup; 3] = [CommuneGroup::G1, CommuneGroup::G2, CommuneGroup::G3];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            CommuneGroup::G1 => "G1",
+            CommuneGroup::G2 => "G2",
+            CommuneGroup::G3 => "G3",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|g| g.code() == s)
+    }
+}
+
+/// The column of an edition's table that applies to a commune.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Column {
+    Region(Region),
+    Group(CommuneGroup),
+}
+
+impl From<Region> for Column {
+    fn from(r: Region) -> Self {
+        Column::Region(r)
+    }
+}
+
 /// Which computation over field records produces a field or official indicator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FieldRule {
@@ -73,7 +127,7 @@ pub enum FieldRule {
 }
 
 impl FieldRule {
-    const NAMES: [(&'static str, FieldRule); 9] = [
+    pub const NAMES: [(&'static str, FieldRule); 9] = [
         ("roads.commune", FieldRule::Roads(RoadClass::Commune)),
         (
             "roads.village_axis",
@@ -90,6 +144,14 @@ impl FieldRule {
 
     fn parse(s: &str) -> Option<Self> {
         Self::NAMES.iter().find(|(n, _)| *n == s).map(|(_, r)| *r)
+    }
+
+    /// The rule's name in edition files, e.g. `households.sanitation`.
+    pub fn name(self) -> &'static str {
+        Self::NAMES
+            .iter()
+            .find(|(_, r)| *r == self)
+            .map_or("", |(n, _)| n)
     }
 
     /// The indicator type the computation produces.
@@ -135,15 +197,21 @@ pub struct Indicator {
     pub figure: Figure,
     pub rule: Option<FieldRule>,
     pub computation: String,
-    /// 1980/QĐ-TTg lets the province set this threshold.
+    /// The decision lets the province set this threshold.
     pub set_by_province: bool,
     pub wording_confirmed: bool,
+    /// False where the id was inferred from the numbering pattern, not read in the decision.
+    pub id_confirmed: bool,
+    /// False where the edition's table was not reached (entirely, or for some columns): a
+    /// missing cell is judged only once a province set (or the commune) gives the threshold.
+    pub thresholds_found: bool,
     pub note: String,
     pub national: Option<ThresholdEntry>,
     pub regions: BTreeMap<Region, ThresholdEntry>,
+    pub groups: BTreeMap<CommuneGroup, ThresholdEntry>,
 }
 
-/// One of the 19 criteria.
+/// One criterion of an edition.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Criterion {
     pub id: String,
@@ -153,11 +221,24 @@ pub struct Criterion {
     pub indicators: Vec<Indicator>,
 }
 
-/// The whole catalog.
+/// The whole catalog of one edition.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Catalog {
+    /// `ntm-2016`, `ntm-2021`, `ntm-2026`: what records and assessments name.
+    pub key: String,
     pub decision: String,
     pub period: String,
+    pub legal_basis: String,
+    pub signed: NaiveDate,
+    pub in_force: NaiveDate,
+    /// The years whose results the edition scores.
+    pub first_year: i32,
+    pub last_year: i32,
+    pub dimension: Dimension,
+    /// How many indicators the decision has; the file may hold fewer where the table was not read.
+    pub indicator_count: usize,
+    /// 318/QĐ-TTg: especially disadvantaged and safe-zone communes take the TDMNPB column.
+    pub disadvantaged_take_tdmnpb: bool,
     /// Source id (`S1`) -> citation.
     pub sources: BTreeMap<String, String>,
     pub criteria: Vec<Criterion>,
@@ -203,11 +284,22 @@ pub struct ResolvedThreshold {
 }
 
 impl Indicator {
-    /// Commune override > province override > the region's column > the national column.
-    /// `None` when nothing applies (a province-set threshold the province has not entered).
+    /// Commune override > province override > the region's (or group's) column > the national
+    /// column. `None` when nothing applies (a province-set threshold the province has not
+    /// entered, or a cell of the decision not found).
     pub fn resolve_threshold(
         &self,
-        region: Region,
+        column: impl Into<Column>,
+        province: Option<&TargetOverride>,
+        commune: Option<&TargetOverride>,
+    ) -> Option<ResolvedThreshold> {
+        self.resolve_in(Some(column.into()), province, commune)
+    }
+
+    /// As [`Indicator::resolve_threshold`]; with no column, only the overrides apply.
+    pub fn resolve_in(
+        &self,
+        column: Option<Column>,
         province: Option<&TargetOverride>,
         commune: Option<&TargetOverride>,
     ) -> Option<ResolvedThreshold> {
@@ -229,11 +321,14 @@ impl Indicator {
             .map(|o| from_override(o, ThresholdSource::Commune))
             .or_else(|| province.map(|o| from_override(o, ThresholdSource::Province)))
             .or_else(|| {
-                self.regions
-                    .get(&region)
-                    .map(|e| from_entry(e, ThresholdSource::Region))
+                match column? {
+                    Column::Region(r) => self.regions.get(&r),
+                    Column::Group(g) => self.groups.get(&g),
+                }
+                .map(|e| from_entry(e, ThresholdSource::Region))
             })
             .or_else(|| {
+                column?;
                 self.national
                     .as_ref()
                     .map(|e| from_entry(e, ThresholdSource::National))
@@ -242,11 +337,13 @@ impl Indicator {
 }
 
 impl Catalog {
-    /// The catalog shipped in `assets/criteria.toml` (checked by this module's tests).
+    /// The 2016–2020 edition shipped in `assets/criteria/1980.toml` (checked by this module's
+    /// tests); [`edition::Editions::builtin`] holds every edition.
     pub fn builtin() -> &'static Catalog {
-        static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
-            Catalog::from_toml(BUILTIN, BUILTIN_FILE)
-                .unwrap_or_else(|e| panic!("shipped catalog is invalid: {e}"))
+        static CATALOG: LazyLock<&'static Catalog> = LazyLock::new(|| {
+            edition::Editions::builtin()
+                .get(edition::DEFAULT_KEY)
+                .unwrap_or_else(|| panic!("{BUILTIN_FILE} is not edition {}", edition::DEFAULT_KEY))
         });
         &CATALOG
     }
@@ -282,8 +379,19 @@ mod raw {
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
     pub struct Catalog {
+        key: String,
         decision: String,
         period: String,
+        legal_basis: String,
+        signed: String,
+        in_force: String,
+        first_year: i32,
+        last_year: i32,
+        dimension: Dimension,
+        criteria_count: usize,
+        indicator_count: usize,
+        #[serde(default)]
+        disadvantaged_take_tdmnpb: bool,
         sources: BTreeMap<String, String>,
         criteria: Vec<Criterion>,
     }
@@ -313,14 +421,24 @@ mod raw {
         computation: String,
         set_by_province: bool,
         wording_confirmed: bool,
+        #[serde(default = "yes")]
+        id_confirmed: bool,
+        #[serde(default = "yes")]
+        thresholds_found: bool,
         #[serde(default)]
         note: String,
+        #[serde(default)]
         thresholds: BTreeMap<String, ThresholdEntry>,
+    }
+
+    fn yes() -> bool {
+        true
     }
 
     struct Checker<'a> {
         file: &'a str,
         sources: &'a BTreeMap<String, String>,
+        dimension: Dimension,
     }
 
     impl Checker<'_> {
@@ -377,20 +495,38 @@ mod raw {
             };
             let mut national = None;
             let mut regions = BTreeMap::new();
+            let mut groups = BTreeMap::new();
             for (key, cell) in i.thresholds {
                 let cell_entry = format!("{entry}, threshold {key}");
                 self.threshold(&cell_entry, i.indicator_type, &cell)?;
-                if key == "national" {
-                    national = Some(cell);
-                } else {
-                    let region = key
-                        .parse::<Region>()
-                        .map_err(|e| self.err(&cell_entry, e.to_string()))?;
-                    regions.insert(region, cell);
+                match self.dimension {
+                    _ if key == "national" => national = Some(cell),
+                    Dimension::Regions => {
+                        let region = key
+                            .parse::<Region>()
+                            .map_err(|e| self.err(&cell_entry, e.to_string()))?;
+                        regions.insert(region, cell);
+                    }
+                    Dimension::CommuneGroups => {
+                        let group = CommuneGroup::parse(&key).ok_or_else(|| {
+                            self.err(&cell_entry, "is not a commune group (G1, G2 or G3)")
+                        })?;
+                        groups.insert(group, cell);
+                    }
                 }
             }
-            if national.is_none() && !i.set_by_province {
-                return Err(self.err(&entry, "needs a national threshold unless set_by_province"));
+            let complete = match self.dimension {
+                Dimension::Regions => national.is_some() || regions.len() == Region::ALL.len(),
+                Dimension::CommuneGroups => groups.len() == CommuneGroup::ALL.len(),
+            };
+            if !complete && !i.set_by_province && i.thresholds_found {
+                return Err(self.err(
+                    &entry,
+                    match self.dimension {
+                        Dimension::Regions => "needs a national threshold unless set_by_province or thresholds_found = false",
+                        Dimension::CommuneGroups => "needs a threshold for G1, G2 and G3 unless set_by_province or thresholds_found = false",
+                    },
+                ));
             }
             Ok(super::Indicator {
                 id: i.id,
@@ -403,9 +539,12 @@ mod raw {
                 computation: i.computation,
                 set_by_province: i.set_by_province,
                 wording_confirmed: i.wording_confirmed,
+                id_confirmed: i.id_confirmed,
+                thresholds_found: i.thresholds_found,
                 note: i.note,
                 national,
                 regions,
+                groups,
             })
         }
 
@@ -450,7 +589,20 @@ mod raw {
             let checker = Checker {
                 file,
                 sources: &self.sources,
+                dimension: self.dimension,
             };
+            let date = |name: &str, text: &str| {
+                text.parse::<NaiveDate>()
+                    .map_err(|e| checker.err("catalog", format!("{name} {text:?}: {e}")))
+            };
+            let signed = date("signed", &self.signed)?;
+            let in_force = date("in_force", &self.in_force)?;
+            if in_force < signed || self.last_year < self.first_year {
+                return Err(checker.err(
+                    "catalog",
+                    "in force before it was signed, or its years run backwards",
+                ));
+            }
             let mut criteria = Vec::with_capacity(self.criteria.len());
             let mut index = HashMap::new();
             for (ci, c) in self.criteria.into_iter().enumerate() {
@@ -479,20 +631,45 @@ mod raw {
                     indicators,
                 });
             }
-            for n in 1..=19 {
+            for n in 1..=self.criteria_count {
                 if !criteria.iter().any(|c| c.id == n.to_string()) {
                     return Err(checker.err("catalog", format!("criterion {n} is missing")));
                 }
             }
-            if criteria.len() != 19 {
+            if criteria.len() != self.criteria_count {
                 return Err(checker.err(
                     "catalog",
-                    format!("has {} criteria; 1980/QĐ-TTg has 19", criteria.len()),
+                    format!(
+                        "has {} criteria; {} has {}",
+                        criteria.len(),
+                        self.decision,
+                        self.criteria_count
+                    ),
+                ));
+            }
+            if index.len() > self.indicator_count {
+                return Err(checker.err(
+                    "catalog",
+                    format!(
+                        "has {} indicators; {} has {}",
+                        index.len(),
+                        self.decision,
+                        self.indicator_count
+                    ),
                 ));
             }
             Ok(super::Catalog {
+                key: self.key,
                 decision: self.decision,
                 period: self.period,
+                legal_basis: self.legal_basis,
+                signed,
+                in_force,
+                first_year: self.first_year,
+                last_year: self.last_year,
+                dimension: self.dimension,
+                indicator_count: self.indicator_count,
+                disadvantaged_take_tdmnpb: self.disadvantaged_take_tdmnpb,
                 sources: self.sources,
                 criteria,
                 index,

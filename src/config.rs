@@ -7,6 +7,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::admin::Commune;
+use crate::catalog::edition::EditionSettings;
+use crate::catalog::province::ProvinceSet;
 use crate::catalog::TargetOverride;
 use crate::ids::Slug;
 
@@ -25,6 +27,12 @@ pub struct CommuneConfig {
     /// Criterion or indicator id -> the people responsible, as the plan names them.
     #[serde(default)]
     pub responsibilities: BTreeMap<String, String>,
+    /// Which edition it is assessed under, and its dated region and group.
+    #[serde(default)]
+    pub editions: EditionSettings,
+    /// Its province's own sets, every edition and version; the latest version in force applies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub province_sets: Vec<ProvinceSet>,
 }
 
 /// An activity measure beside the indicators: what the commune counts per village.

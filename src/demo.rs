@@ -60,6 +60,8 @@ struct DemoFile {
     responsibilities: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     quotas: Vec<Quota>,
+    #[serde(default)]
+    editions: crate::catalog::edition::EditionSettings,
 }
 
 #[derive(Deserialize)]
@@ -251,6 +253,8 @@ pub fn thien_ke() -> Result<DemoCommune, DemoError> {
         commune_targets: Default::default(),
         quotas: file.quotas,
         responsibilities: file.responsibilities,
+        editions: file.editions,
+        province_sets: Vec::new(),
     };
     let mut bodies: Vec<(Option<Slug>, String, DateTime<FixedOffset>, Body)> = Vec::new();
     let mut household_ids = std::collections::HashMap::new();
@@ -275,6 +279,7 @@ pub fn thien_ke() -> Result<DemoCommune, DemoError> {
     for a in file.assessments {
         let name = format!("assessment {} {}", a.indicator_id, a.as_of);
         let body = Body::Assessment(Assessment {
+            edition: None,
             indicator_id: a.indicator_id,
             as_of: a.as_of,
             numerator: a.numerator,

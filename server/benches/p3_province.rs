@@ -80,6 +80,7 @@ fn commune_versions(
         None,
         at("2020-02-15T08:00:00+07:00"),
         Body::Assessment(Assessment {
+            edition: None,
             indicator_id: "2.4".into(),
             as_of: "2020-01-01".parse().unwrap(),
             numerator: Some(40.0),

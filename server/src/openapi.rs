@@ -596,12 +596,32 @@ pub mod schemas {
         pub villages: Vec<VillageMeasure>,
     }
 
-    /// A commune's standing on the 19 criteria as of a date.
+    /// The criteria edition a scorecard is under ("N/19" under 1980 and 318, "N/10" under
+    /// 51/2025), why it applies, and the region or group column read.
+    #[derive(ToSchema)]
+    pub struct EditionRef {
+        /// `ntm-2016`, `ntm-2021` or `ntm-2026`.
+        pub key: String,
+        pub decision: String,
+        pub period: String,
+        #[schema(minimum = 0)]
+        pub criteria_total: u64,
+        /// `{"by": "in_force"}`, `{"by": "open_dossier", "dossier": ...}` or `{"by": "given"}`.
+        pub chosen: Option<serde_json::Value>,
+        /// `{"region": "TDMNPB"}` or `{"group": "G1"}`.
+        pub column: Option<serde_json::Value>,
+        pub column_source: String,
+        /// Scored under an edition whose period has ended because none later was in force yet.
+        pub outside_its_period: bool,
+    }
+
+    /// A commune's standing on an edition's criteria as of a date.
     #[derive(ToSchema)]
     pub struct Scorecard {
         pub commune_id: String,
         #[schema(format = Date)]
         pub as_of: String,
+        pub edition: EditionRef,
         #[schema(minimum = 0)]
         pub criteria_met: u64,
         #[schema(minimum = 0)]

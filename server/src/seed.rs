@@ -35,6 +35,10 @@ pub fn load_demo(storage: &dyn Storage) -> anyhow::Result<DemoLoaded> {
             storage.put_province_target(&config.commune.province, indicator, target)?;
         }
     }
+    // Like the targets above: only what the commune has not set yet.
+    if current.editions == Default::default() && current.editions != config.editions {
+        storage.put_edition_settings(id, &config.editions)?;
+    }
     for quota in &config.quotas {
         let known = current
             .quotas

@@ -159,3 +159,42 @@ fn errors_name_the_file_the_entry_and_the_problem() {
         ("bad.toml", "catalog")
     );
 }
+
+#[test]
+fn the_1980_cells_confirmed_since_carry_their_sources() {
+    let catalog = Catalog::builtin();
+    let national = |id: &str| catalog.indicator(id).unwrap().national.clone().unwrap();
+    let water = national("17.1");
+    assert_eq!(
+        (water.value, water.inner, water.confidence),
+        (Some(95.0), Some(60.0), Confidence::Confirmed)
+    );
+    assert_eq!(water.sources, ["S7"]);
+    for id in ["16", "3.1", "4.1", "9.1"] {
+        assert_eq!(national(id).confidence, Confidence::Confirmed, "{id}");
+    }
+    assert_eq!(national("16").value, Some(70.0));
+    let schools_mekong = catalog.indicator("5").unwrap().regions[&Region::Dbscl].clone();
+    assert_eq!(
+        (schools_mekong.value, schools_mekong.confidence),
+        (Some(70.0), Confidence::Confirmed)
+    );
+    assert!(catalog.indicator("3.1").unwrap().wording_confirmed);
+}
+
+#[test]
+fn an_edition_by_groups_rejects_a_region_column_and_names_the_cell() {
+    let e51 = include_str!("../../assets/criteria/51-2025.toml");
+    let broken = e51.replacen("G2 = {", "TDMNPB = {", 1);
+    let err = Catalog::from_toml(&broken, "51-2025.toml").unwrap_err();
+    assert_eq!(
+        (err.entry.as_str(), err.problem.as_str()),
+        (
+            "indicator 1, threshold TDMNPB",
+            "is not a commune group (G1, G2 or G3)"
+        )
+    );
+    let missing = e51.replacen("G3 = {", "# G3 = {", 1);
+    let err = Catalog::from_toml(&missing, "51-2025.toml").unwrap_err();
+    assert_eq!(err.entry, "indicator 1");
+}

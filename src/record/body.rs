@@ -416,6 +416,9 @@ pub struct TrashSign {
 /// health figures, and every indicator no field record measures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Assessment {
+    /// The criteria edition whose indicator this is (`ntm-2021`); none for 1980's (`ntm-2016`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edition: Option<String>,
     pub indicator_id: String,
     pub as_of: NaiveDate,
     /// With `denominator`: a ratio (road indicators in km, others in their own counts).

@@ -87,6 +87,7 @@ fn every_kind_round_trips_through_json() {
         None,
         "2020-02-15T08:00:00+07:00",
         Body::Assessment(Assessment {
+            edition: None,
             indicator_id: "2.4".to_owned(),
             as_of: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
             numerator: Some(6.4),
@@ -281,6 +282,7 @@ fn assessments_must_name_a_catalog_indicator_and_fit_its_type() {
             None,
             "2020-02-15T08:00:00+07:00",
             Body::Assessment(Assessment {
+                edition: None,
                 indicator_id: id.to_owned(),
                 as_of: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
                 numerator: None,

@@ -252,12 +252,21 @@ impl Version {
             );
         }
         if let Body::Assessment(a) = &self.body {
-            match catalog.indicator(&a.indicator_id) {
+            // An assessment naming no edition belongs to `catalog`'s (1980's, before editions).
+            let edition = match &a.edition {
+                None => Some(catalog),
+                Some(key) => crate::catalog::edition::Editions::builtin().get(key),
+            };
+            match edition.map(|c| c.indicator(&a.indicator_id)) {
                 None => e.add(
+                    "body.edition",
+                    "is not a criteria edition (ntm-2016, ntm-2021 or ntm-2026)",
+                ),
+                Some(None) => e.add(
                     "body.indicator_id",
                     "is not an indicator of the criteria catalog",
                 ),
-                Some(ind) => {
+                Some(Some(ind)) => {
                     let is_pct = matches!(
                         ind.indicator_type,
                         IndicatorType::PctMin | IndicatorType::PctMax | IndicatorType::PctMinNested
@@ -403,6 +412,9 @@ fn road_segment(e: &mut Errors, b: &RoadSegment) {
 
 fn assessment(e: &mut Errors, b: &Assessment) {
     e.text("body.indicator_id", &b.indicator_id, true, 16);
+    if let Some(edition) = &b.edition {
+        e.text("body.edition", edition, true, 16);
+    }
     e.check(
         (2000..=2100).contains(&b.as_of.year()),
         "body.as_of",

@@ -93,6 +93,9 @@ pub struct SignFact {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AssessmentFact {
     pub entity_id: Uuid,
+    /// The edition the indicator id belongs to.
+    #[serde(default = "default_edition")]
+    pub edition: String,
     pub indicator_id: String,
     pub village: Option<Slug>,
     pub as_of: NaiveDate,
@@ -103,6 +106,10 @@ pub struct AssessmentFact {
     pub met: Option<bool>,
     pub source: String,
     pub conflict: bool,
+}
+
+fn default_edition() -> String {
+    crate::catalog::edition::DEFAULT_KEY.to_owned()
 }
 
 /// What one entity contributes, from its current heads.
@@ -172,6 +179,7 @@ impl EntityFact {
             Body::TrashSign(_) => return None,
             Body::Assessment(a) => EntityFact::Assessment(AssessmentFact {
                 entity_id,
+                edition: a.edition.clone().unwrap_or_else(default_edition),
                 indicator_id: a.indicator_id.clone(),
                 village: v.village_id.clone(),
                 as_of: a.as_of,
@@ -262,6 +270,7 @@ impl CommuneFacts {
     /// dated no later than `as_of`: the latest `as_of`, then the latest capture.
     pub(super) fn latest_assessment(
         &self,
+        edition: &str,
         indicator_id: &str,
         village: Option<&Slug>,
         as_of: NaiveDate,
@@ -269,15 +278,28 @@ impl CommuneFacts {
         self.assessments
             .iter()
             .filter(|a| {
-                a.indicator_id == indicator_id && a.village.as_ref() == village && a.as_of <= as_of
+                a.edition == edition
+                    && a.indicator_id == indicator_id
+                    && a.village.as_ref() == village
+                    && a.as_of <= as_of
             })
             .max_by_key(|a| (a.as_of, a.recency))
     }
 
-    pub(super) fn assessment_conflicts(&self, indicator_id: &str, as_of: NaiveDate) -> usize {
+    pub(super) fn assessment_conflicts(
+        &self,
+        edition: &str,
+        indicator_id: &str,
+        as_of: NaiveDate,
+    ) -> usize {
         self.assessments
             .iter()
-            .filter(|a| a.indicator_id == indicator_id && a.as_of <= as_of && a.conflict)
+            .filter(|a| {
+                a.edition == edition
+                    && a.indicator_id == indicator_id
+                    && a.as_of <= as_of
+                    && a.conflict
+            })
             .count()
     }
 

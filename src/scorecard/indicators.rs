@@ -80,6 +80,8 @@ pub(super) struct Scope<'a> {
     pub facts: &'a CommuneFacts,
     pub villages: &'a [Slug],
     pub as_of: chrono::NaiveDate,
+    /// The edition key: only assessments naming it count.
+    pub edition: &'a str,
 }
 
 impl Scope<'_> {
@@ -89,7 +91,7 @@ impl Scope<'_> {
         village: Option<&Slug>,
     ) -> Option<&AssessmentFact> {
         self.facts
-            .latest_assessment(indicator_id, village, self.as_of)
+            .latest_assessment(self.edition, indicator_id, village, self.as_of)
     }
 }
 
@@ -127,7 +129,7 @@ pub(super) fn compute(ind: &Indicator, scope: &Scope) -> Figure {
             f
         }
     };
-    figure.conflicts += facts.assessment_conflicts(&ind.id, scope.as_of);
+    figure.conflicts += facts.assessment_conflicts(scope.edition, &ind.id, scope.as_of);
     if figure.gap_unit.is_none() && figure.ratio.numerator.is_some() {
         figure.gap_unit = Some(match ind.rule {
             Some(rule) => unit_of(rule),

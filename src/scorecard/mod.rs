@@ -1,6 +1,7 @@
-//! The scorecard: a pure function from the catalog, a commune's configuration, its records and
-//! a date to the 19-criterion picture of product.md §3 and Appendix A. The phone runs it over
-//! what it holds, the server over everything; both must agree.
+//! The scorecard: a pure function from a criteria edition, a commune's configuration, its
+//! records and a date to the picture of product.md §3 and Appendix A (19 criteria under 1980 and
+//! 318, 10 under 51/2025). The phone runs it over what it holds, the server over everything;
+//! both must agree.
 //!
 //! `facts.rs` reduces the records to current facts (heads, registry, latest checks, baselines);
 //! `indicators.rs` turns facts into each indicator's figure; `judge.rs` compares a figure with its
@@ -15,17 +16,21 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::catalog::edition::{Applied, EditionError, EditionRef, Editions};
 use crate::catalog::{Catalog, Confidence, IndicatorType, ThresholdSource};
 use crate::config::{CommuneConfig, MeasureId};
 use crate::geo::TrackFilter;
 use crate::ids::Slug;
 use crate::record::Version;
 
-/// A commune's standing on the 19 criteria as of a date.
+/// A commune's standing on an edition's criteria as of a date.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Scorecard {
     pub commune_id: Slug,
     pub as_of: NaiveDate,
+    /// The edition scored under: "N/{criteria_total}" is read against it.
+    #[serde(default)]
+    pub edition: EditionRef,
     pub criteria_met: usize,
     pub criteria_total: usize,
     pub criteria: Vec<CriterionScore>,
@@ -159,9 +164,85 @@ pub struct MeasureScore {
 
 pub use facts::{CommuneFacts, EntityFact};
 
-/// Computes the scorecard of `config`'s commune from `versions` (every version known, in any
-/// order; versions of other communes are ignored), counting what was captured up to the end of
-/// `as_of`, local time.
+/// The scorecard under the edition that applies on `as_of` (in force then, or held by an open
+/// dossier); refused when that edition needs a commune group the commune does not have.
+pub fn scorecard_as_of(
+    editions: &Editions,
+    config: &CommuneConfig,
+    versions: &[Version],
+    as_of: NaiveDate,
+) -> Result<Scorecard, EditionError> {
+    let applied = choose(editions, config, as_of)?;
+    Ok(scorecard_with(&applied, config, versions, as_of))
+}
+
+/// The scorecard under an edition already applied, from `versions` (see [`scorecard`]).
+pub fn scorecard_with(
+    applied: &Applied,
+    config: &CommuneConfig,
+    versions: &[Version],
+    as_of: NaiveDate,
+) -> Scorecard {
+    let facts =
+        CommuneFacts::from_versions(&config.commune.id, versions, as_of, &TrackFilter::default());
+    scorecard_under(applied, config, &facts, as_of)
+}
+
+/// [`scorecard_as_of`] from facts (see [`scorecard_from_facts`]).
+pub fn scorecard_from_facts_as_of(
+    editions: &Editions,
+    config: &CommuneConfig,
+    facts: &CommuneFacts,
+    as_of: NaiveDate,
+) -> Result<Scorecard, EditionError> {
+    Ok(scorecard_under(
+        &choose(editions, config, as_of)?,
+        config,
+        facts,
+        as_of,
+    ))
+}
+
+/// The edition that applies to the commune on `as_of`.
+pub fn choose<'a>(
+    editions: &'a Editions,
+    config: &CommuneConfig,
+    as_of: NaiveDate,
+) -> Result<Applied<'a>, EditionError> {
+    editions.choose(
+        &config.commune.id,
+        config.commune.region,
+        &config.editions,
+        as_of,
+    )
+}
+
+/// The edition a person is shown for a date: the one that applies; when it cannot read its
+/// table for this commune (no commune group), the edition in force with no cell of its table
+/// read, so figures show without verdicts, and the reason to say beside them.
+pub fn applied_or_unread<'a>(
+    editions: &'a Editions,
+    config: &CommuneConfig,
+    as_of: NaiveDate,
+) -> (Applied<'a>, Option<EditionError>) {
+    match choose(editions, config, as_of) {
+        Ok(applied) => (applied, None),
+        Err(e) => {
+            let catalog = editions
+                .in_force_on(as_of)
+                .or_else(|| editions.get(crate::catalog::edition::DEFAULT_KEY))
+                .unwrap_or_else(|| Catalog::builtin());
+            let c = &config.commune;
+            let applied =
+                Applied::given_or_unread(catalog, &c.id, c.region, &config.editions, as_of);
+            (applied, Some(e))
+        }
+    }
+}
+
+/// Computes the scorecard of `config`'s commune under `catalog` from `versions` (every version
+/// known, in any order; versions of other communes are ignored), counting what was captured up
+/// to the end of `as_of`, local time.
 pub fn scorecard(
     catalog: &Catalog,
     config: &CommuneConfig,
@@ -181,6 +262,24 @@ pub fn scorecard_from_facts(
     facts: &CommuneFacts,
     as_of: NaiveDate,
 ) -> Scorecard {
+    let applied = Applied::given_or_unread(
+        catalog,
+        &config.commune.id,
+        config.commune.region,
+        &config.editions,
+        as_of,
+    );
+    scorecard_under(&applied, config, facts, as_of)
+}
+
+/// The scorecard under an edition already applied to the commune.
+pub fn scorecard_under(
+    applied: &Applied,
+    config: &CommuneConfig,
+    facts: &CommuneFacts,
+    as_of: NaiveDate,
+) -> Scorecard {
+    let catalog = applied.catalog;
     let villages: Vec<Slug> = config
         .commune
         .villages
@@ -191,7 +290,13 @@ pub fn scorecard_from_facts(
         facts,
         villages: &villages,
         as_of,
+        edition: &catalog.key,
     };
+    let province_set = config
+        .province_sets
+        .iter()
+        .filter(|s| s.edition == catalog.key && s.applies_from <= as_of)
+        .max_by_key(|s| (s.version, s.applies_from));
     let criteria: Vec<CriterionScore> = catalog
         .criteria
         .iter()
@@ -201,10 +306,12 @@ pub fn scorecard_from_facts(
                 .iter()
                 .map(|ind| {
                     let figure = indicators::compute(ind, &scope);
-                    let threshold = ind.resolve_threshold(
-                        config.commune.region,
-                        config.province_targets.get(&ind.id),
-                        config.commune_targets.get(&ind.id),
+                    let threshold = ind.resolve_in(
+                        applied.column,
+                        province_set
+                            .and_then(|s| s.targets.get(&ind.id))
+                            .or_else(|| override_for(catalog, &config.province_targets, &ind.id)),
+                        override_for(catalog, &config.commune_targets, &ind.id),
                     );
                     let mut score = judge::judge(ind, threshold, figure);
                     score.responsible = config.responsible(&c.id, Some(&ind.id)).map(str::to_owned);
@@ -231,12 +338,24 @@ pub fn scorecard_from_facts(
     Scorecard {
         commune_id: config.commune.id.clone(),
         as_of,
+        edition: applied.reference.clone(),
         criteria_met: criteria.iter().filter(|c| c.met == Some(true)).count(),
         criteria_total: criteria.len(),
         measures: measures::measures(config, &scope),
         conflicts: facts.conflicts,
         criteria,
     }
+}
+
+/// A configured override of an indicator. Overrides predate editions and name 1980's ids;
+/// another edition's indicator with the same id is a different indicator.
+fn override_for<'a>(
+    catalog: &Catalog,
+    set: &'a std::collections::BTreeMap<String, crate::catalog::TargetOverride>,
+    id: &str,
+) -> Option<&'a crate::catalog::TargetOverride> {
+    set.get(id)
+        .filter(|_| catalog.key == crate::catalog::edition::DEFAULT_KEY)
 }
 
 impl Scorecard {
@@ -258,3 +377,6 @@ impl Scorecard {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod edition_tests;

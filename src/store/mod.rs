@@ -473,6 +473,8 @@ fn commune_config(conn: &Connection) -> Result<Option<CommuneConfig>, StoreError
             commune_targets: Default::default(),
             quotas: Vec::new(),
             responsibilities: Default::default(),
+            editions: Default::default(),
+            province_sets: Vec::new(),
         }),
     })
 }

@@ -15,7 +15,9 @@ use crate::geo::TrackFilter;
 use crate::heads::{entity_heads, EntityHeads};
 use crate::ids::{PhotoId, Slug};
 use crate::record::{Body, Kind, Location, Version};
-use crate::scorecard::{scorecard, CommuneFacts, Scorecard, VillageMeasure, VillageScore};
+use crate::scorecard::{
+    applied_or_unread, scorecard_with, CommuneFacts, Scorecard, VillageMeasure, VillageScore,
+};
 
 /// What the user entered in a form; the store adds ids, parents, device, sequence and time.
 #[derive(Debug, Clone, PartialEq)]
@@ -598,8 +600,12 @@ impl Store {
             return Ok(None);
         };
         let cache = inner.cache()?;
-        Ok(Some(scorecard(
-            self.catalog,
+        // The edition that applies on the day, as on the server (a missing commune group shows
+        // figures without verdicts).
+        let (applied, _) =
+            applied_or_unread(crate::catalog::edition::Editions::builtin(), &config, as_of);
+        Ok(Some(scorecard_with(
+            &applied,
             &config,
             &cache.versions,
             as_of,

@@ -228,6 +228,7 @@ impl FieldDevice {
         captured_at: &str,
     ) -> Version {
         let body = Body::Assessment(Assessment {
+            edition: None,
             indicator_id: indicator.into(),
             as_of: as_of.parse().unwrap(),
             numerator: figure.0,

@@ -1,6 +1,7 @@
 //! `/dashboard/overview`: for provincial and district officials and administrators, every
-//! commune in scope side by side: N/19, conflicts, and the indicators furthest from their
-//! thresholds, sortable, each linking to the commune's scorecard.
+//! commune in scope side by side: N/19 (or N/10) under the edition that applies, and in a
+//! transition year under the other edition too, conflicts, and the indicators furthest from
+//! their thresholds, sortable, each linking to the commune's scorecard.
 
 use std::sync::Arc;
 
@@ -8,10 +9,12 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::Form;
 use maud::html;
+use ntm_field::catalog::edition::{Applied, EditionError, Editions};
 use ntm_field::catalog::TargetOverride;
 use ntm_field::catalog::{Catalog, IndicatorType};
+use ntm_field::geo::TrackFilter;
 use ntm_field::protocol::{Role, TargetPut};
-use ntm_field::scorecard::{scorecard, scorecard_from_facts, IndicatorScore, Scorecard};
+use ntm_field::scorecard::{choose, scorecard_under, CommuneFacts, IndicatorScore, Scorecard};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -93,8 +96,10 @@ pub async fn overview(
     let as_of = as_of(q.as_of.as_deref())?;
     let storage = state.storage.clone();
     let principal = u.principal.clone();
-    let (mut rows, province_targets) = blocking(move || {
+    let (mut rows, refused, province_targets) = blocking(move || {
+        let editions = Editions::builtin();
         let mut rows = Vec::new();
+        let mut refused = Vec::new();
         let mut province_targets: BTreeMap<String, BTreeMap<String, TargetOverride>> =
             BTreeMap::new();
         for commune in storage.list_communes()? {
@@ -108,21 +113,36 @@ pub async fn overview(
                 config.commune.province.clone(),
                 config.province_targets.clone(),
             );
+            let applied = match choose(editions, &config, as_of) {
+                Ok(applied) => applied,
+                Err(e) => {
+                    refused.push((commune, e));
+                    continue;
+                }
+            };
             // The incremental facts are exact from the latest capture on; earlier dates recompute.
             let snapshot = storage.commune_facts(&commune.id)?;
-            let card = if snapshot.latest_capture.is_none_or(|latest| as_of >= latest) {
-                scorecard_from_facts(Catalog::builtin(), &config, &snapshot.facts, as_of)
+            let facts = if snapshot.latest_capture.is_none_or(|latest| as_of >= latest) {
+                snapshot.facts
             } else {
-                scorecard(
-                    Catalog::builtin(),
-                    &config,
-                    &storage.commune_versions(&commune.id)?,
-                    as_of,
-                )
+                let versions = storage.commune_versions(&commune.id)?;
+                CommuneFacts::from_versions(&commune.id, &versions, as_of, &TrackFilter::default())
             };
-            rows.push((commune, card));
+            let card = scorecard_under(&applied, &config, &facts, as_of);
+            // In a transition year, the other edition's standing from the same records.
+            let beside: Vec<Scorecard> = editions
+                .side_by_side(as_of)
+                .into_iter()
+                .filter(|e| e.key != applied.catalog.key)
+                .filter_map(|e| {
+                    let c = &config;
+                    Applied::given(e, &c.commune.id, c.commune.region, &c.editions, as_of).ok()
+                })
+                .map(|other| scorecard_under(&other, &config, &facts, as_of))
+                .collect();
+            rows.push((commune, card, beside));
         }
-        Ok((rows, province_targets))
+        Ok((rows, refused, province_targets))
     })
     .await?;
     let sort = q.sort.as_deref().unwrap_or("name");
@@ -178,12 +198,18 @@ pub async fn overview(
                     th { (lang.t("ov.met")) } th { (lang.t("sc.conflicts")) } th { (lang.t("ov.furthest")) }
                 } }
                 tbody {
-                    @for (commune, card) in &rows {
+                    @for (commune, card, beside) in &rows {
                         tr data-commune=(commune.id.as_str()) {
                             td { a href=(format!("/dashboard/c/{}?as_of={as_of}", commune.id.as_str())) { strong { (commune.name) } } }
                             td { (commune.district.as_deref().unwrap_or("")) }
                             td { (commune.province) }
-                            td.met { span.big { (card.criteria_met) "/" (card.criteria_total) } }
+                            td.met {
+                                span.big { (card.criteria_met) "/" (card.criteria_total) }
+                                " " span.edition { (card.edition.decision) }
+                                @for other in beside {
+                                    br; span.beside { (other.criteria_met) "/" (other.criteria_total) " " (other.edition.decision) }
+                                }
+                            }
                             td { (card.conflicts) }
                             td {
                                 ul.furthest {
@@ -200,6 +226,14 @@ pub async fn overview(
                         }
                     }
                 }
+            }
+        }
+        @if !refused.is_empty() {
+            section #refused {
+                h2 { (lang.t("ed.refused")) }
+                ul { @for (commune, e) in &refused {
+                    li data-commune=(commune.id.as_str()) { strong { (commune.name) } ": " (edition_refusal(lang, e)) }
+                } }
             }
         }
         @if !province_targets.is_empty() {
@@ -245,6 +279,23 @@ pub async fn overview(
         Flash::from_query(lang, q.ok.as_deref(), q.err.as_deref()),
         body,
     )))
+}
+
+/// Why a commune has no scorecard for the date, and what to set.
+pub fn edition_refusal(lang: i18n::Lang, e: &EditionError) -> String {
+    match e {
+        EditionError::NoGroup {
+            decision, as_of, ..
+        } => format!(
+            "{} ({decision}, {})",
+            lang.t("ed.no_group"),
+            i18n::date(*as_of)
+        ),
+        EditionError::NoneInForce(d) => format!("{} ({})", lang.t("ed.none"), i18n::date(*d)),
+        EditionError::UnknownEdition { edition, .. } => {
+            format!("{} ({edition})", lang.t("ed.unknown"))
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

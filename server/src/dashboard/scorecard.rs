@@ -11,7 +11,7 @@ use maud::{html, Markup};
 use ntm_field::catalog::{Catalog, Confidence, IndicatorType, ThresholdSource};
 use ntm_field::config::CommuneConfig;
 use ntm_field::record::Version;
-use ntm_field::scorecard::{scorecard, Basis, GapUnit, IndicatorScore, Scorecard};
+use ntm_field::scorecard::{scorecard_with, Basis, GapUnit, IndicatorScore, Scorecard};
 use serde::Deserialize;
 
 use super::chart::{line_chart, Series, PALETTE};
@@ -54,6 +54,9 @@ pub fn trend_dates(as_of: NaiveDate) -> Vec<NaiveDate> {
 pub struct Computed {
     pub card: Scorecard,
     pub trend: Vec<(NaiveDate, Scorecard)>,
+    /// Why the edition that applies cannot read its table for this commune (no commune group):
+    /// the card then shows figures without verdicts, and the page says what to set.
+    pub refusal: Option<ntm_field::catalog::edition::EditionError>,
 }
 
 /// Computed scorecards by (commune, its latest `server_seq`, its configuration's tag, date,
@@ -105,17 +108,33 @@ pub fn compute(
     as_of: NaiveDate,
     with_trend: bool,
 ) -> Computed {
-    let catalog = Catalog::builtin();
-    let card = scorecard(catalog, config, versions, as_of);
+    use ntm_field::catalog::edition::{Applied, Editions};
+    let unread = |catalog, d| {
+        let c = &config.commune;
+        Applied::given_or_unread(catalog, &c.id, c.region, &config.editions, d)
+    };
+    let (applied, refusal) =
+        ntm_field::scorecard::applied_or_unread(Editions::builtin(), config, as_of);
+    let card = scorecard_with(&applied, config, versions, as_of);
+    // The trend stays under the card's edition, so that one line counts one set of criteria.
     let trend = if with_trend {
         trend_dates(as_of)
             .into_iter()
-            .map(|d| (d, scorecard(catalog, config, versions, d)))
+            .map(|d| {
+                (
+                    d,
+                    scorecard_with(&unread(applied.catalog, d), config, versions, d),
+                )
+            })
             .collect()
     } else {
         Vec::new()
     };
-    Computed { card, trend }
+    Computed {
+        card,
+        trend,
+        refusal,
+    }
 }
 
 pub fn unit_label(lang: Lang, unit: GapUnit) -> &'static str {
@@ -345,9 +364,19 @@ pub async fn scorecard_page(
             button type="submit" { (lang.t("sc.show")) }
             span.hint { (i18n::date(as_of)) }
         }
+        @if let Some(e) = &computed.refusal {
+            p.flash.err #edition-refusal { (super::overview::edition_refusal(lang, e)) }
+        }
         p.headline {
             span #criteria-met .big { (card.criteria_met) "/" (card.criteria_total) }
             " " (lang.t("sc.criteria_met"))
+        }
+        p.edition #edition {
+            (lang.t("ed.edition")) ": " strong { (card.edition.decision) } " (" (card.edition.period) ")"
+            @if matches!(card.edition.chosen, Some(ntm_field::catalog::edition::Chosen::OpenDossier { .. })) {
+                ", " (lang.t("ed.dossier"))
+            }
+            @if card.edition.outside_its_period { ", " (lang.t("ed.outside")) }
         }
         nav.criteria aria-label=(lang.t("sc.criterion")) {
             @for c in &card.criteria {

@@ -17,10 +17,10 @@ use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use ntm_field::catalog::Catalog;
+use ntm_field::catalog::edition::{Applied, Editions};
 use ntm_field::config::CommuneConfig;
 use ntm_field::record::Version;
-use ntm_field::scorecard::{scorecard, Scorecard};
+use ntm_field::scorecard::{applied_or_unread, scorecard_with, Scorecard};
 use serde::Deserialize;
 
 use crate::auth::{authorize, Access};
@@ -107,10 +107,16 @@ impl Report {
         period: Period,
         generated_at: DateTime<Utc>,
     ) -> Report {
-        let catalog = Catalog::builtin();
+        // Both ends under the edition of the period's end, so that "start → end" counts one set
+        // of criteria; a commune without the group that edition needs gets no verdicts.
+        let catalog = applied_or_unread(Editions::builtin(), &config, period.end)
+            .0
+            .catalog;
+        let c = &config.commune;
+        let at = |d| Applied::given_or_unread(catalog, &c.id, c.region, &config.editions, d);
         let before = period.start.pred_opt().unwrap_or(period.start);
-        let start = scorecard(catalog, &config, versions, before);
-        let end = scorecard(catalog, &config, versions, period.end);
+        let start = scorecard_with(&at(before), &config, versions, before);
+        let end = scorecard_with(&at(period.end), &config, versions, period.end);
         let rows = Rows::of(&config, versions, period.end, Some(period.start));
         Report {
             config,

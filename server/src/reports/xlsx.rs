@@ -149,7 +149,7 @@ pub fn write(report: &Report) -> Result<Vec<u8>, XlsxError> {
     };
     ws.write_string(1, 0, place)?;
     let p = &report.period;
-    let summary: [(&str, Cell); 8] = [
+    let summary: [(&str, Cell); 9] = [
         (
             "Kỳ báo cáo",
             Cell::Text(format!("{} ({})", p.label_vi, tables::span(p.start, p.end))),
@@ -165,6 +165,16 @@ pub fn write(report: &Report) -> Result<Vec<u8>, XlsxError> {
         (
             "Tổng số tiêu chí",
             Cell::Number(report.end.criteria_total as f64),
+        ),
+        (
+            "Bộ tiêu chí áp dụng",
+            Cell::Text(format!(
+                "{} ({}): {}/{}",
+                report.end.edition.decision,
+                report.end.edition.period,
+                report.end.criteria_met,
+                report.end.criteria_total
+            )),
         ),
         (
             "Hồ sơ đang xung đột",

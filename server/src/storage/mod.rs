@@ -368,6 +368,20 @@ pub trait Storage: Send + Sync + 'static {
     fn odk_forms_off(&self, commune: &Slug) -> StoreResult<std::collections::BTreeSet<String>>;
     /// Turns one of a commune's OpenRosa forms on or off.
     fn set_odk_form(&self, commune: &Slug, form_id: &str, on: bool) -> StoreResult<()>;
+
+    // Criteria editions (`ntm_field::catalog::edition`, `province`).
+    /// Sets a commune's open dossier and its dated region and group.
+    fn put_edition_settings(
+        &self,
+        commune: &Slug,
+        settings: &ntm_field::catalog::edition::EditionSettings,
+    ) -> StoreResult<()>;
+    /// Loads a checked province set; a version already loaded is `AlreadyExists`.
+    fn put_province_set(
+        &self,
+        set: &ntm_field::catalog::province::ProvinceSet,
+        loaded_by: &str,
+    ) -> StoreResult<()>;
 }
 
 #[cfg(test)]

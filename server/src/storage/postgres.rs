@@ -57,6 +57,7 @@ use uuid::Uuid;
 
 use super::*;
 
+mod editions;
 mod odk;
 
 /// The migrations, oldest first: `(name, SQL)`. Each runs once, in one transaction with the
@@ -77,6 +78,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "20261201090000_odk_submissions",
         include_str!("../../migrations/postgres/20261201090000_odk_submissions.sql"),
+    ),
+    (
+        "20261208090000_editions",
+        include_str!("../../migrations/postgres/20261208090000_editions.sql"),
     ),
 ];
 
@@ -543,12 +548,16 @@ impl PostgresStorage {
                 .map_err(|e| StoreError::Backend(format!("stored region: {e}")))?,
             villages,
         };
+        let edition_settings = editions::settings(c, id)?;
+        let province_sets = editions::sets(c, &commune.province)?;
         Ok(Some(CommuneConfig {
             commune,
             province_targets,
             commune_targets,
             quotas,
             responsibilities: serde_json::from_str(row.get(4))?,
+            editions: edition_settings,
+            province_sets,
         }))
     }
 
@@ -1858,6 +1867,22 @@ impl Storage for PostgresStorage {
 
     fn set_odk_form(&self, commune: &Slug, form_id: &str, on: bool) -> StoreResult<()> {
         self.write(|tx| odk::set_form(tx, commune, form_id, on))
+    }
+
+    fn put_edition_settings(
+        &self,
+        commune: &Slug,
+        settings: &ntm_field::catalog::edition::EditionSettings,
+    ) -> StoreResult<()> {
+        self.write(|tx| editions::put_settings(tx, commune, settings))
+    }
+
+    fn put_province_set(
+        &self,
+        set: &ntm_field::catalog::province::ProvinceSet,
+        loaded_by: &str,
+    ) -> StoreResult<()> {
+        self.write(|tx| editions::put_set(tx, set, loaded_by))
     }
 }
 

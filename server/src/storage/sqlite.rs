@@ -34,6 +34,7 @@ impl From<serde_json::Error> for StoreError {
     }
 }
 
+mod editions;
 mod odk;
 
 const READERS: usize = 16;
@@ -47,6 +48,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/0002_version_flags.sql")),
         M::up(include_str!("../../migrations/0003_user_district.sql")),
         M::up(include_str!("../../migrations/0004_odk_submissions.sql")),
+        M::up(include_str!("../../migrations/0009_editions.sql")),
     ])
 }
 
@@ -364,12 +366,16 @@ impl SqliteStorage {
                 .map_err(|e| StoreError::Backend(format!("stored region: {e}")))?,
             villages,
         };
+        let edition_settings = editions::settings(conn, id)?;
+        let province_sets = editions::sets(conn, &commune.province)?;
         Ok(Some(CommuneConfig {
             commune,
             province_targets,
             commune_targets,
             quotas,
             responsibilities: serde_json::from_str(&responsibilities)?,
+            editions: edition_settings,
+            province_sets,
         }))
     }
 
@@ -1599,5 +1605,21 @@ impl Storage for SqliteStorage {
 
     fn set_odk_form(&self, commune: &Slug, form_id: &str, on: bool) -> StoreResult<()> {
         self.write(|tx| odk::set_form(tx, commune, form_id, on))
+    }
+
+    fn put_edition_settings(
+        &self,
+        commune: &Slug,
+        settings: &ntm_field::catalog::edition::EditionSettings,
+    ) -> StoreResult<()> {
+        self.write(|tx| editions::put_settings(tx, commune, settings))
+    }
+
+    fn put_province_set(
+        &self,
+        set: &ntm_field::catalog::province::ProvinceSet,
+        loaded_by: &str,
+    ) -> StoreResult<()> {
+        self.write(|tx| editions::put_set(tx, set, loaded_by))
     }
 }

@@ -7,11 +7,11 @@ use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
-use ntm_field::catalog::Catalog;
+use ntm_field::catalog::edition::{EditionError, Editions};
 use ntm_field::ids::Slug;
 use ntm_field::protocol::RecordsResponse;
 use ntm_field::record::Kind;
-use ntm_field::scorecard::{scorecard, scorecard_from_facts};
+use ntm_field::scorecard::{choose, scorecard_under, scorecard_with};
 use serde::Deserialize;
 
 use super::{slug, ApiPath};
@@ -20,6 +20,28 @@ use crate::error::{ApiError, ApiResult};
 use crate::openapi::schemas;
 use crate::storage::RecordFilter;
 use crate::{blocking, AppState};
+
+/// No edition can score the date: 409, saying what to set (a commune group for 51/2025).
+pub(crate) fn edition_error(e: EditionError) -> ApiError {
+    let code = match e {
+        EditionError::NoGroup { .. } => "commune_group_missing",
+        EditionError::NoneInForce(_) | EditionError::UnknownEdition { .. } => "no_edition",
+    };
+    let vi = match &e {
+        EditionError::NoGroup { decision, as_of, .. } => format!(
+            "Bộ tiêu chí {decision} chia ngưỡng theo nhóm xã, nhưng xã chưa có nhóm ngày {}: hãy đặt nhóm xã (nhóm 1, 2 hoặc 3) kèm quyết định phân nhóm.",
+            as_of.format("%d/%m/%Y")
+        ),
+        EditionError::NoneInForce(d) => format!(
+            "Không có bộ tiêu chí nào có hiệu lực ngày {}: hãy chọn ngày từ 01/12/2016.",
+            d.format("%d/%m/%Y")
+        ),
+        EditionError::UnknownEdition { edition, .. } => format!(
+            "Hồ sơ đang mở của xã ghi bộ tiêu chí {edition:?}, không có trong chương trình: hãy sửa hồ sơ."
+        ),
+    };
+    ApiError::conflict(code, format!("{vi} / {e}"))
+}
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ScorecardQuery {
@@ -50,7 +72,8 @@ pub fn local_today() -> NaiveDate {
     params(("id" = String, Path, description = "commune id", pattern = "^[a-z0-9-]{1,64}$"), ScorecardQuery),
     responses((status = 200, description = "the scorecard (Appendix A)", body = schemas::Scorecard,
                headers(("X-Scorecard-Source" = String, description = "`incremental` or `recompute`"))),
-              (status = 400, description = "as_of is not a date")))]
+              (status = 400, description = "as_of is not a date"),
+              (status = 409, description = "the edition in force on as_of needs a commune group the commune does not have (`commune_group_missing`), or no edition is in force then")))]
 pub async fn get_scorecard(
     State(state): State<Arc<AppState>>,
     AnyAuth(p): AnyAuth,
@@ -66,18 +89,19 @@ pub async fn get_scorecard(
         .transpose()?
         .unwrap_or_else(local_today);
     let config = authorize(&state, &p, &id, Access::Read).await?;
+    let applied = choose(Editions::builtin(), &config, as_of).map_err(edition_error)?;
     let storage = state.storage.clone();
     let (card, source) = blocking(move || {
         let snapshot = storage.commune_facts(&id)?;
         if snapshot.latest_capture.is_none_or(|latest| as_of >= latest) {
             Ok((
-                scorecard_from_facts(Catalog::builtin(), &config, &snapshot.facts, as_of),
+                scorecard_under(&applied, &config, &snapshot.facts, as_of),
                 "incremental",
             ))
         } else {
             let versions = storage.commune_versions(&id)?;
             Ok((
-                scorecard(Catalog::builtin(), &config, &versions, as_of),
+                scorecard_with(&applied, &config, &versions, as_of),
                 "recompute",
             ))
         }
