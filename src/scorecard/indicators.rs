@@ -14,6 +14,19 @@ pub(super) struct Ratio {
     pub inner_numerator: Option<f64>,
 }
 
+impl Ratio {
+    /// Whether, read as a share, this is none: more than its whole, or a part of no known
+    /// whole (km upgraded where no baseline gives the network's length).
+    pub fn is_no_share(&self) -> bool {
+        self.numerator.is_some_and(|n| {
+            n > 0.0
+                && self
+                    .denominator
+                    .is_none_or(|d| d <= 0.0 || n > d * (1.0 + 1e-9))
+        })
+    }
+}
+
 /// An indicator's figure and everything said about where it came from.
 pub(super) struct Figure {
     pub basis: Basis,
@@ -30,6 +43,9 @@ pub(super) struct Figure {
     pub assessment: Option<AssessmentRef>,
     pub estimate: Option<Estimate>,
     pub villages: Vec<(Slug, Ratio)>,
+    /// A part of the figure (a village's roads, or roads outside any village) is no share: see
+    /// [`Ratio::is_no_share`].
+    pub needs_baseline: bool,
 }
 
 impl Figure {
@@ -47,6 +63,7 @@ impl Figure {
             assessment: None,
             estimate: None,
             villages: Vec::new(),
+            needs_baseline: false,
         }
     }
 
@@ -107,25 +124,25 @@ pub(super) fn compute(ind: &Indicator, scope: &Scope) -> Figure {
         },
         (Source::Official, Some(rule)) => {
             let field = households(rule, scope);
-            match assessed {
-                Some(a) => Figure {
+            let official = match assessed {
+                Some(a) => Some(Figure::from_assessment(a)),
+                None => village_sum(&ind.id, scope),
+            };
+            match official {
+                Some(official) => Figure {
                     estimate: estimate(&field),
                     conflicts: field.conflicts,
-                    ..Figure::from_assessment(a)
+                    ..official
                 },
                 None => field,
             }
         }
         _ => {
-            let mut f = assessed.map_or_else(Figure::nothing, Figure::from_assessment);
-            f.villages = scope
-                .villages
-                .iter()
-                .filter_map(|v| {
-                    let a = scope.latest_assessment(&ind.id, Some(v))?;
-                    Some((v.clone(), Figure::from_assessment(a).ratio))
-                })
-                .collect();
+            let mut f = match assessed {
+                Some(a) => Figure::from_assessment(a),
+                None => village_sum(&ind.id, scope).unwrap_or_else(Figure::nothing),
+            };
+            f.villages = village_assessments(&ind.id, scope);
             f
         }
     };
@@ -137,6 +154,44 @@ pub(super) fn compute(ind: &Indicator, scope: &Scope) -> Figure {
         });
     }
     figure
+}
+
+/// The latest assessment of each village that has one, as that village's figure.
+fn village_assessments(indicator_id: &str, scope: &Scope) -> Vec<(Slug, Ratio)> {
+    scope
+        .villages
+        .iter()
+        .filter_map(|v| {
+            let a = scope.latest_assessment(indicator_id, Some(v))?;
+            Some((v.clone(), Figure::from_assessment(a).ratio))
+        })
+        .collect()
+}
+
+/// A commune without its own assessment of an indicator: the sum of its villages' numerators
+/// and denominators (never an average of their percentages), over the villages assessed with
+/// both. `None` when no village was.
+fn village_sum(indicator_id: &str, scope: &Scope) -> Option<Figure> {
+    let assessed: Vec<&AssessmentFact> = scope
+        .villages
+        .iter()
+        .filter_map(|v| scope.latest_assessment(indicator_id, Some(v)))
+        .filter(|a| a.numerator.is_some() && a.denominator.is_some())
+        .collect();
+    if assessed.is_empty() {
+        return None;
+    }
+    let sum = |f: fn(&AssessmentFact) -> Option<f64>| assessed.iter().filter_map(|a| f(a)).sum();
+    Some(Figure {
+        basis: Basis::Assessment,
+        ratio: Ratio {
+            numerator: Some(sum(|a| a.numerator)),
+            denominator: Some(sum(|a| a.denominator)),
+            inner_numerator: None,
+        },
+        records: assessed.len(),
+        ..Figure::nothing()
+    })
 }
 
 fn unit_of(rule: FieldRule) -> GapUnit {
@@ -160,6 +215,10 @@ fn estimate(field: &Figure) -> Option<Estimate> {
 
 /// km hardened / km of the class's network: the latest baseline assessment plus the completed
 /// segments captured after its date. An `upgrade` adds to the numerator, a `new` road to both.
+/// A village's baseline is that village's figure (plus its roads after that baseline's date);
+/// without a commune baseline, the commune's figure is the sum of its villages' and of the
+/// roads outside any village. An upgrade with no network under it gives a share above 100 %,
+/// which `judge` reports as needing a baseline.
 fn roads(indicator_id: &str, class: RoadClass, scope: &Scope) -> Figure {
     let commune_baseline = scope.latest_assessment(indicator_id, None);
     let mut figure = match commune_baseline {
@@ -181,15 +240,22 @@ fn roads(indicator_id: &str, class: RoadClass, scope: &Scope) -> Figure {
             ratio.denominator = Some(ratio.denominator.unwrap_or(0.0) + km);
         }
     };
+    let bases: Vec<Option<&AssessmentFact>> = scope
+        .villages
+        .iter()
+        .map(|v| scope.latest_assessment(indicator_id, Some(v)))
+        .collect();
     let mut villages: Vec<(Slug, Ratio)> = scope
         .villages
         .iter()
-        .map(|v| {
-            let base = scope.latest_assessment(indicator_id, Some(v));
+        .zip(&bases)
+        .map(|(v, base)| {
             let ratio = base.map_or_else(Ratio::default, |a| Figure::from_assessment(a).ratio);
             (v.clone(), ratio)
         })
         .collect();
+    // Without a commune baseline: the roads in no listed village, added to the villages' sum.
+    let mut outside = Ratio::default();
     let mut counted = 0;
     for road in scope
         .facts
@@ -197,20 +263,48 @@ fn roads(indicator_id: &str, class: RoadClass, scope: &Scope) -> Figure {
         .iter()
         .filter(|r| r.class == class && r.date <= scope.as_of)
     {
-        let after_baseline = commune_baseline.is_none_or(|a| road.date > a.as_of);
-        if !after_baseline {
+        let after_commune = commune_baseline.is_none_or(|a| road.date > a.as_of);
+        let slot = villages
+            .iter()
+            .position(|(v, _)| Some(v) == road.village.as_ref());
+        let after_village = match slot.and_then(|i| bases[i]) {
+            Some(base) => road.date > base.as_of,
+            None => after_commune,
+        };
+        if let Some(i) = slot.filter(|_| after_village) {
+            add(&mut villages[i].1, road.km, road.works);
+        }
+        let for_commune = match (commune_baseline, slot) {
+            (Some(_), _) => after_commune,
+            (None, Some(_)) => after_village,
+            (None, None) => true,
+        };
+        if !for_commune {
             continue;
         }
         counted += 1;
-        add(&mut figure.ratio, road.km, road.works);
         figure.conflicts += usize::from(road.conflict);
         figure.manual_lengths += usize::from(road.manual);
-        if let Some((_, ratio)) = villages
-            .iter_mut()
-            .find(|(v, _)| Some(v) == road.village.as_ref())
-        {
-            add(ratio, road.km, road.works);
+        match (commune_baseline, slot) {
+            (Some(_), _) => add(&mut figure.ratio, road.km, road.works),
+            (None, None) => add(&mut outside, road.km, road.works),
+            (None, Some(_)) => {}
         }
+    }
+    if commune_baseline.is_none() {
+        let parts = || villages.iter().map(|(_, r)| r).chain([&outside]);
+        let total = |part: fn(&Ratio) -> Option<f64>| {
+            parts()
+                .filter_map(part)
+                .fold(None, |sum: Option<f64>, x| Some(sum.unwrap_or(0.0) + x))
+        };
+        figure.needs_baseline = parts().any(Ratio::is_no_share);
+        figure.ratio = Ratio {
+            numerator: total(|r| r.numerator),
+            denominator: total(|r| r.denominator),
+            inner_numerator: None,
+        };
+        figure.records += bases.iter().flatten().count();
     }
     figure.records += counted;
     if figure.ratio.numerator.is_none() {

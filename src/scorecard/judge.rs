@@ -92,14 +92,28 @@ fn gap(
     }
 }
 
+/// A percentage figure that is no share ([`Ratio::is_no_share`]) has no value: it needs a
+/// baseline.
+fn needs_baseline(t: IndicatorType, r: &Ratio) -> bool {
+    matches!(
+        t,
+        IndicatorType::PctMin | IndicatorType::PctMax | IndicatorType::PctMinNested
+    ) && r.is_no_share()
+}
+
 pub(super) fn judge(
     ind: &Indicator,
     threshold: Option<ResolvedThreshold>,
     figure: Figure,
 ) -> IndicatorScore {
     let t = ind.indicator_type;
-    let value = figure.value.or_else(|| value_of(t, &figure.ratio));
-    let inner_value = inner_value_of(&figure.ratio);
+    let lacks_baseline =
+        figure.value.is_none() && (figure.needs_baseline || needs_baseline(t, &figure.ratio));
+    let value = figure
+        .value
+        .or_else(|| value_of(t, &figure.ratio))
+        .filter(|_| !lacks_baseline);
+    let inner_value = inner_value_of(&figure.ratio).filter(|_| !lacks_baseline);
     let computed = match (&threshold, value) {
         (Some(th), Some(v)) => meets(t, v, inner_value, th),
         _ => None,
@@ -114,7 +128,8 @@ pub(super) fn judge(
         .villages
         .iter()
         .map(|(village_id, r)| {
-            let value = value_of(t, r);
+            let lacks_baseline = needs_baseline(t, r);
+            let value = value_of(t, r).filter(|_| !lacks_baseline);
             VillageScore {
                 village_id: village_id.clone(),
                 numerator: r.numerator.map(round3),
@@ -124,6 +139,7 @@ pub(super) fn judge(
                     (Some(th), Some(v)) => meets(t, v, inner_value_of(r), th),
                     _ => None,
                 },
+                needs_baseline: lacks_baseline,
             }
         })
         .collect();
@@ -154,5 +170,6 @@ pub(super) fn judge(
         manual_lengths: figure.manual_lengths,
         responsible: None,
         villages,
+        needs_baseline: lacks_baseline,
     }
 }

@@ -106,6 +106,9 @@ pub struct VillageScore {
     pub denominator: Option<f64>,
     pub value: Option<f64>,
     pub met: Option<bool>,
+    /// See [`IndicatorScore::needs_baseline`].
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub needs_baseline: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -144,6 +147,11 @@ pub struct IndicatorScore {
     pub manual_lengths: usize,
     pub responsible: Option<String>,
     pub villages: Vec<VillageScore>,
+    /// The figure is a share above 100 %, or a share of no known total (roads upgraded where
+    /// no baseline gives the network's length): no value, no verdict, until an assessment
+    /// gives the baseline.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub needs_baseline: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -479,3 +479,141 @@ proptest! {
         prop_assert_eq!(scorecard(Catalog::builtin(), &config, &shuffled, date("2020-06-30")), expected);
     }
 }
+
+/// An assessment of `indicator` for `village` (None: the whole commune).
+fn assessed(
+    phone: &mut Phone,
+    indicator: &str,
+    village: Option<&str>,
+    numerator: f64,
+    denominator: f64,
+) -> crate::record::Version {
+    phone.create(
+        village,
+        "2020-01-02T08:00:00+07:00",
+        Body::Assessment(crate::record::Assessment {
+            indicator_id: indicator.into(),
+            as_of: date("2020-01-01"),
+            numerator: Some(numerator),
+            denominator: Some(denominator),
+            value: None,
+            met: None,
+            source: "Báo cáo thôn".into(),
+            note: String::new(),
+        }),
+    )
+}
+
+#[test]
+fn a_commune_assessed_only_by_village_shows_the_sum_of_its_villages_not_their_average() {
+    let demo = demo::thien_ke().unwrap();
+    let mut phone = Phone::new("thien-ke");
+    let mut versions = vec![
+        assessed(&mut phone, "4.2", Some("thien-ke-01"), 9.0, 10.0),
+        assessed(&mut phone, "4.2", Some("thien-ke-02"), 10.0, 100.0),
+    ];
+    let card = scorecard(
+        Catalog::builtin(),
+        &demo.config,
+        &versions,
+        date("2020-06-30"),
+    );
+    let i = card.indicator("4.2").unwrap();
+    // 19 of 110, not the 50 % an average of 90 % and 10 % would say.
+    assert_eq!(
+        (i.numerator, i.denominator, i.value),
+        (Some(19.0), Some(110.0), Some(17.27))
+    );
+    assert_eq!(i.basis, Basis::Assessment);
+    let v1 = i
+        .villages
+        .iter()
+        .find(|v| v.village_id.as_str() == "thien-ke-01")
+        .unwrap();
+    assert_eq!(v1.value, Some(90.0));
+    // The commune's own assessment, once there is one, is the commune's figure.
+    versions.push(assessed(&mut phone, "4.2", None, 60.0, 120.0));
+    let card = scorecard(
+        Catalog::builtin(),
+        &demo.config,
+        &versions,
+        date("2020-06-30"),
+    );
+    assert_eq!(card.indicator("4.2").unwrap().value, Some(50.0));
+}
+
+#[test]
+fn roads_on_village_baselines_sum_to_the_commune_and_an_upgrade_without_one_needs_a_baseline() {
+    let demo = demo::thien_ke().unwrap();
+    let mut phone = Phone::new("thien-ke");
+    let mut versions = vec![
+        assessed(&mut phone, "2.4", Some("thien-ke-01"), 2.0, 10.0),
+        assessed(&mut phone, "2.4", Some("thien-ke-02"), 1.0, 6.0),
+        phone.road("thien-ke-01", 1_000.0, "2020-03-10T08:00:00+07:00", |_| {}),
+    ];
+    let card = scorecard(
+        Catalog::builtin(),
+        &demo.config,
+        &versions,
+        date("2020-06-30"),
+    );
+    let roads = field_roads(&card);
+    assert_eq!(
+        (roads.numerator, roads.denominator, roads.value),
+        (Some(4.0), Some(16.0), Some(25.0))
+    );
+    assert!(!roads.needs_baseline);
+    let v1 = roads
+        .villages
+        .iter()
+        .find(|v| v.village_id.as_str() == "thien-ke-01")
+        .unwrap();
+    assert_eq!((v1.numerator, v1.denominator), (Some(3.0), Some(10.0)));
+
+    // 2 km upgraded in a village with no baseline: no network length is known under them.
+    versions.push(phone.road("thien-ke-03", 2_000.0, "2020-04-10T08:00:00+07:00", |_| {}));
+    let card = scorecard(
+        Catalog::builtin(),
+        &demo.config,
+        &versions,
+        date("2020-06-30"),
+    );
+    let roads = field_roads(&card);
+    assert!(roads.needs_baseline);
+    assert_eq!((roads.value, roads.met, roads.gap), (None, None, None));
+    let v3 = roads
+        .villages
+        .iter()
+        .find(|v| v.village_id.as_str() == "thien-ke-03")
+        .unwrap();
+    assert!(v3.needs_baseline && v3.value.is_none());
+}
+
+#[test]
+fn upgrades_alone_never_make_a_share_above_100_percent() {
+    let demo = demo::thien_ke().unwrap();
+    let mut phone = Phone::new("thien-ke");
+    for (network, upgraded) in [(None, 1_500.0), (Some(1.0), 1_500.0), (Some(0.0), 10.0)] {
+        let mut versions =
+            vec![phone.road("thien-ke-01", upgraded, "2020-03-10T08:00:00+07:00", |_| {})];
+        if let Some(km) = network {
+            versions.push(assessed(&mut phone, "2.4", None, 0.0, km));
+        }
+        let card = scorecard(
+            Catalog::builtin(),
+            &demo.config,
+            &versions,
+            date("2020-06-30"),
+        );
+        let roads = field_roads(&card);
+        assert!(roads.needs_baseline, "{network:?}");
+        assert_eq!(roads.value, None, "{network:?}");
+        assert!(
+            roads
+                .villages
+                .iter()
+                .all(|v| v.value.is_none_or(|x| x <= 100.0)),
+            "{network:?}"
+        );
+    }
+}

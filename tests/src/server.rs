@@ -58,6 +58,8 @@ pub struct TestServer {
     photos: Option<PathBuf>,
     /// `NTM_LOG` level of a server whose log goes to [`TestServer::log_path`].
     log_level: Option<String>,
+    /// `NTM_FAILPOINT`: where the server process aborts on purpose.
+    failpoint: Option<String>,
 }
 
 impl TestServer {
@@ -115,6 +117,7 @@ impl TestServer {
             database,
             photos,
             log_level: None,
+            failpoint: None,
         };
         server.spawn();
         server
@@ -157,6 +160,8 @@ impl TestServer {
             .args(&self.extra_args)
             .env("NTM_ADMIN_USER", ADMIN_USER)
             .env("NTM_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env_remove("NTM_FAILPOINT")
+            .envs(self.failpoint.iter().map(|f| ("NTM_FAILPOINT", f.as_str())))
             .env(
                 "NTM_LOG",
                 self.log_level
@@ -209,6 +214,20 @@ impl TestServer {
     pub fn restart(&mut self) {
         self.kill();
         self.spawn();
+    }
+
+    /// Like [`TestServer::restart`], the new process aborting at `failpoint` (see the server's
+    /// `failpoint` module), or at none.
+    pub fn restart_failing_at(&mut self, failpoint: Option<&str>) {
+        self.failpoint = failpoint.map(str::to_owned);
+        self.restart();
+    }
+
+    /// Whether the server process has ended (a failpoint aborted it).
+    pub fn has_exited(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_none_or(|c| c.try_wait().ok().flatten().is_some())
     }
 
     pub fn url(&self, path: &str) -> String {

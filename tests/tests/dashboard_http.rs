@@ -1119,7 +1119,65 @@ async fn form_errors_are_shown_in_vietnamese_or_english_never_as_the_apis_text(b
     assert!(forged.text().contains("A value is not valid"));
 }
 
+/// Item 13 of issue 12: the same household CSV submitted twice at once (a double click, or two
+/// browsers of the same officer; on PostgreSQL, through two server processes on one database)
+/// registers each household once.
+async fn the_same_household_csv_imported_twice_at_once_registers_each_household_once(
+    backend: Backend,
+) {
+    let w = world_on(backend).await;
+    let second = (backend == Backend::Postgres)
+        .then(|| ntm_tests::server::TestServer::start_sharing(&w.server));
+    let other_base = second
+        .as_ref()
+        .map_or(w.server.base.clone(), |s| s.base.clone());
+    let mut a = Browser::login(&w.server.base, OFFICER).await;
+    let mut b = Browser::login(&other_base, OFFICER).await;
+    let csrf_a = a.get("/dashboard/c/thien-ke/households").await.csrf();
+    let csrf_b = b.get("/dashboard/c/thien-ke/households").await.csrf();
+    let mut csv = String::from("code,village_id,head_name,members,address\n");
+    for i in 0..60 {
+        csv.push_str(&format!("TK30-{i:03},thien-ke-02,Lò Văn {i},4,\n"));
+    }
+    let (form_a, form_b) = ([("csrf", csrf_a.as_str())], [("csrf", csrf_b.as_str())]);
+    let (ra, rb) = tokio::join!(
+        a.post_multipart(
+            "/dashboard/c/thien-ke/households",
+            &form_a,
+            ("hh.csv", csv.as_bytes()),
+        ),
+        b.post_multipart(
+            "/dashboard/c/thien-ke/households",
+            &form_b,
+            ("hh.csv", csv.as_bytes()),
+        )
+    );
+    assert_eq!(ra.status, 200, "{}", ra.text());
+    assert_eq!(rb.status, 200, "{}", rb.text());
+    let records = w
+        .admin
+        .get("/api/v1/communes/thien-ke/records?kind=household&limit=1000")
+        .await;
+    let mut codes: Vec<&str> = records.body["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v["body"]["code"].as_str())
+        .filter(|c| c.starts_with("TK30-"))
+        .collect();
+    codes.sort_unstable();
+    let before = codes.len();
+    codes.dedup();
+    assert_eq!((before, codes.len()), (60, 60), "each household once");
+    assert!(a
+        .get("/dashboard/c/thien-ke/households")
+        .await
+        .element_text("id=\"registered\"")
+        .contains("200"));
+}
+
 ntm_tests::on_both_backends!(
+    the_same_household_csv_imported_twice_at_once_registers_each_household_once,
     a_district_official_sees_the_districts_communes_and_no_other,
     an_administrator_creates_a_district_official_from_the_accounts_form,
     form_errors_are_shown_in_vietnamese_or_english_never_as_the_apis_text,

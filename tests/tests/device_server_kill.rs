@@ -180,3 +180,103 @@ async fn a_server_killed_during_a_photo_upload_resumes_it_and_serves_the_photo_h
     server_photo_hashes_match(&server.base, &token, &[picture.id]).await;
     assert!(phone.store.sync_photos_pending().unwrap().is_empty());
 }
+
+/// Item 9 of issue 12: the server dies (abort, as a power cut) at each step of finishing a photo
+/// upload: after the whole file was checked, after it reached the photo store, after it was
+/// recorded. Restarted, it never reports the full offset for a photo it cannot serve, and the
+/// phone's retry from the offset it reports ends with the photo served, hashing to its id.
+async fn a_server_dying_while_finishing_a_photo_never_reports_it_uploaded_before_serving_it(
+    backend: ntm_tests::server::Backend,
+) {
+    use ntm_tests::server_records::{commune_json, fake_photo, tus_create, tus_patch, FieldDevice};
+    for (round, point) in ["photo-verified", "photo-in-store", "photo-recorded"]
+        .into_iter()
+        .enumerate()
+    {
+        let mut server = TestServer::start_on(backend);
+        let admin = Api::admin(&server).await;
+        let r = admin
+            .post("/api/v1/communes", &commune_json("thien-ke", "Tuyên Quang"))
+            .await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        let code = enrollment_code(&admin, "thien-ke", Role::Enumerator).await;
+        let mut phone = FieldDevice::enroll(&server.base, &code, "phone").await;
+        let data = fake_photo(round as u64, 300_000);
+        let photo = ntm_field::ids::PhotoId::of_bytes(&data);
+        let sign = phone.sign("thien-ke-01", "2020-03-01T09:00:00+07:00", vec![photo]);
+        phone.push_ok(&[sign]).await;
+
+        server.restart_failing_at(Some(point));
+        let api = Api::new(&server.base).with_token(&phone.token);
+        let r = tus_create(&api, data.len(), &photo.to_hex()).await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        let location = r.header("location").unwrap().to_owned();
+        let half = data.len() / 2;
+        let r = tus_patch(&api, &location, 0, &data[..half], true).await;
+        assert_eq!(r.status, 204, "{point}: {:?}", r.body);
+        // The last chunk reaches the failpoint: no answer comes.
+        let last = api
+            .request(reqwest::Method::PATCH, &location)
+            .header("Tus-Resumable", "1.0.0")
+            .header("Upload-Offset", half.to_string())
+            .header("Content-Type", "application/offset+octet-stream")
+            .body(data[half..].to_vec())
+            .send()
+            .await;
+        assert!(
+            last.is_err() || last.is_ok_and(|r| r.status().is_server_error()),
+            "{point}: the server answered the finishing PATCH"
+        );
+        tokio::time::timeout(Duration::from_secs(10), async {
+            while !server.has_exited() {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("{point}: the server did not stop at its failpoint"));
+
+        server.restart_failing_at(None);
+        let api = Api::new(&server.base).with_token(&phone.token);
+        let head = || async {
+            let r = Api::send(
+                api.request(reqwest::Method::HEAD, &location)
+                    .header("Tus-Resumable", "1.0.0"),
+            )
+            .await;
+            assert_eq!(r.status, 200, "{point}: HEAD {:?}", r.headers);
+            r.header("upload-offset").unwrap().parse::<usize>().unwrap()
+        };
+        let blob = format!("/api/v1/blobs/{}", photo.to_hex());
+        let offset = head().await;
+        if offset < data.len() {
+            assert_eq!(api.get(&blob).await.status, 404, "{point}");
+            let r = tus_patch(&api, &location, offset as u64, &data[offset..], true).await;
+            assert_eq!(r.status, 204, "{point}: {:?}", r.body);
+            assert_eq!(
+                r.header("upload-offset"),
+                Some(data.len().to_string().as_str())
+            );
+            assert_eq!(head().await, data.len(), "{point}");
+        }
+        let served = api
+            .request(reqwest::Method::GET, &blob)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            served.status(),
+            200,
+            "{point}: reported uploaded, not served"
+        );
+        let bytes = served.bytes().await.unwrap();
+        assert_eq!(
+            ntm_field::ids::PhotoId::of_bytes(&bytes),
+            photo,
+            "{point}: the served photo hashes to its id"
+        );
+    }
+}
+
+ntm_tests::on_both_backends!(
+    a_server_dying_while_finishing_a_photo_never_reports_it_uploaded_before_serving_it
+);

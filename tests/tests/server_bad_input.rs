@@ -885,6 +885,89 @@ async fn unreadable_paths_and_queries_get_the_json_error() {
     }
 }
 
+/// Dates outside 2000 to 2100 and cursors past any sequence number, in every query that takes
+/// one, are a 400 JSON error naming the parameter, never a 500 or a dropped connection; the
+/// range's own ends are served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dates_and_cursors_out_of_range_get_a_400_naming_the_parameter_not_a_500() {
+    let server = TestServer::start();
+    let admin = Api::admin(&server).await;
+    let r = admin
+        .post("/api/v1/communes", &commune_json("thien-ke", "Tuyên Quang"))
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let phone = FieldDevice::enroll(
+        &server.base,
+        &code(&admin, "thien-ke", "enumerator").await,
+        "phone",
+    )
+    .await;
+    // The two of the issue first.
+    let r = admin
+        .get("/api/v1/communes/thien-ke/export/csv?kind=road_segment&as_of=1999-12-31")
+        .await;
+    assert_error(&r, 400, "invalid_query");
+    assert_eq!(r.body["error"]["field"], "as_of", "{:?}", r.body);
+    let r = admin
+        .get("/api/v1/communes/thien-ke/records?until=-262143-01-01")
+        .await;
+    assert_error(&r, 400, "invalid_query");
+    assert_eq!(r.body["error"]["field"], "until", "{:?}", r.body);
+
+    let dated = [
+        ("/api/v1/communes/thien-ke/scorecard?as_of=", "as_of"),
+        (
+            "/api/v1/communes/thien-ke/export/csv?kind=indicators&as_of=",
+            "as_of",
+        ),
+        (
+            "/api/v1/communes/thien-ke/export/csv?kind=household&as_of=",
+            "as_of",
+        ),
+        ("/api/v1/communes/thien-ke/export/geojson?as_of=", "as_of"),
+        ("/api/v1/communes/thien-ke/records?since=", "since"),
+        ("/api/v1/communes/thien-ke/records?until=", "until"),
+    ];
+    let refused = [
+        "1999-12-31",
+        "2101-01-01",
+        "0000-01-01",
+        "-262143-01-01",
+        "%2B262142-12-31",
+        "2021-02-29",
+        "2020-13-01",
+        "1969-12-31T23:59:59Z",
+        "9999-12-31T23:59:59Z",
+        "-262143-01-01T00:00:00Z",
+    ];
+    for (path, field) in dated {
+        for value in refused {
+            let r = admin.get(&format!("{path}{value}")).await;
+            // RFC 3339 times are only for since/until: for as_of they are simply not a date.
+            assert_error(&r, 400, "invalid_query");
+            assert_eq!(
+                r.body["error"]["field"], field,
+                "{path}{value}: {:?}",
+                r.body
+            );
+        }
+        for value in ["2000-01-01", "2100-12-31"] {
+            let r = admin.get(&format!("{path}{value}")).await;
+            assert_eq!(r.status, 200, "{path}{value}: {:?}", r.body);
+        }
+    }
+    for (api, path) in [
+        (&admin, "/api/v1/communes/thien-ke/records?cursor="),
+        (&phone.api, "/api/v1/sync/pull?cursor="),
+    ] {
+        let r = api.get(&format!("{path}{}", u64::MAX)).await;
+        assert_error(&r, 400, "invalid_query");
+        assert_eq!(r.body["error"]["field"], "cursor", "{path}: {:?}", r.body);
+        let r = api.get(&format!("{path}{}", i64::MAX)).await;
+        assert_eq!(r.status, 200, "{path}: {:?}", r.body);
+    }
+}
+
 ntm_tests::on_both_backends!(
     bad_pushes_get_4xx_and_change_nothing,
     invalid_versions_are_rejected_with_their_reason_and_the_rest_is_stored,

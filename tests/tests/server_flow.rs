@@ -438,7 +438,184 @@ async fn cbor_and_zstd_pushes_store_the_same_as_json(backend: Backend) {
     }
 }
 
+/// Item 8 of issue 12: a copy of a phone (a restored backup, a cloned handset) that saved
+/// another version under a sequence number the original already sent is told so with a 409,
+/// never acknowledged for a version the server does not hold.
+async fn a_copied_phone_reusing_a_sequence_is_told_to_enroll_again_not_acked(backend: Backend) {
+    let server = TestServer::start_on(backend);
+    let admin = Api::admin(&server).await;
+    let r = admin
+        .post("/api/v1/communes", &commune_json("thien-ke", "Tuyên Quang"))
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let mut original = FieldDevice::enroll(
+        &server.base,
+        &code(&admin, "thien-ke", "enumerator", None).await,
+        "phone",
+    )
+    .await;
+    let sent = original.household("thien-ke-01", "TK01-001", 4);
+    original.push_ok(std::slice::from_ref(&sent)).await;
+    let mut copy = FieldDevice {
+        device_id: original.device_id,
+        token: original.token.clone(),
+        commune: original.commune.clone(),
+        api: Api::new(&server.base).with_token(&original.token),
+        seq: 0,
+    };
+    let other = copy.household("thien-ke-01", "TK01-002", 5);
+    let next = copy.household("thien-ke-01", "TK01-003", 6);
+    let r = copy.push(&[other, next]).await;
+    assert_eq!(r.status, 409, "{:?}", r.body);
+    assert_eq!(r.code(), "sequence_reused", "{:?}", r.body);
+    assert_eq!(r.body["error"]["field"], "versions[0].device_seq");
+    let message = r.body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("device_seq 1") && message.contains("enroll"),
+        "{message}"
+    );
+    let held = original.pull_all(100).await;
+    assert_eq!(held.len(), 1, "nothing of the copy's push was stored");
+    assert_eq!(held[0]["version_id"], sent.version_id.to_string());
+    let status = original.api.get("/api/v1/sync/status").await;
+    assert_eq!(status.body["acked_through_seq"], 1, "{:?}", status.body);
+    // The original's own retry still gets its recorded answer.
+    original.push_ok(&[sent]).await;
+}
+
+/// Item 10 of issue 12: a phone whose clock is years ahead is flagged, and the commune's
+/// scorecard for today still comes from the incremental facts, not a recompute of everything.
+async fn a_phone_clock_years_ahead_is_flagged_and_leaves_todays_scorecard_incremental(
+    backend: Backend,
+) {
+    let server = TestServer::start_on(backend);
+    let admin = Api::admin(&server).await;
+    let r = admin
+        .post("/api/v1/communes", &commune_json("thien-ke", "Tuyên Quang"))
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let mut phone = FieldDevice::enroll(
+        &server.base,
+        &code(&admin, "thien-ke", "enumerator", None).await,
+        "phone",
+    )
+    .await;
+    let today = phone.household("thien-ke-01", "TK01-001", 4);
+    let body = ntm_field::record::Body::Household(ntm_field::record::Household {
+        code: "TK01-002".into(),
+        head_name: "Chủ hộ".into(),
+        members: 3,
+        address: String::new(),
+    });
+    let ahead = phone.write(
+        uuid::Uuid::now_v7(),
+        vec![],
+        Some("thien-ke-01"),
+        "2099-06-01T08:00:00+07:00",
+        body,
+    );
+    phone.push_ok(&[today, ahead.clone()]).await;
+    let held = phone.pull_all(100).await;
+    let stored = held
+        .iter()
+        .find(|v| v["version_id"] == ahead.version_id.to_string())
+        .unwrap();
+    assert_eq!(stored["flags"], json!(["clock_ahead"]), "{stored}");
+    let r = admin.get("/api/v1/communes/thien-ke/scorecard").await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.header("x-scorecard-source"), Some("incremental"));
+    // A past date still recomputes, as before.
+    let r = admin
+        .get("/api/v1/communes/thien-ke/scorecard?as_of=2020-01-04")
+        .await;
+    assert_eq!(r.header("x-scorecard-source"), Some("recompute"));
+}
+
+/// Item 12 of issue 12: a commune of long roads (17,500 points each, 1.6 MB stored) comes back
+/// in pages of a few megabytes however large a `limit` the phone or the dashboard asks for, and
+/// the pages together hold every version once.
+async fn long_tracks_come_back_in_pages_of_a_few_megabytes_and_none_is_missed(backend: Backend) {
+    let server = TestServer::start_on(backend);
+    let admin = Api::admin(&server).await;
+    let r = admin
+        .post("/api/v1/communes", &commune_json("thien-ke", "Tuyên Quang"))
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let mut phone = FieldDevice::enroll(
+        &server.base,
+        &code(&admin, "thien-ke", "enumerator", None).await,
+        "phone",
+    )
+    .await;
+    let mut sent = Vec::new();
+    for day in 1..=6 {
+        let road = phone.road(
+            "thien-ke-01",
+            140_000.0,
+            &format!("2020-03-{day:02}T06:00:00+07:00"),
+            RoadStatus::Completed,
+            Works::Upgrade,
+        );
+        phone.push_ok(std::slice::from_ref(&road)).await;
+        sent.push(road.version_id.to_string());
+    }
+    let mut pulled = Vec::new();
+    let mut pages = 0;
+    let mut cursor = 0u64;
+    loop {
+        let r = phone
+            .api
+            .get(&format!("/api/v1/sync/pull?cursor={cursor}&limit=1000"))
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body["error"]);
+        let versions = r.body["versions"].as_array().unwrap();
+        assert!(
+            !versions.is_empty() && versions.len() <= 3,
+            "a page of {} roads",
+            versions.len()
+        );
+        pulled.extend(
+            versions
+                .iter()
+                .map(|v| v["version_id"].as_str().unwrap().to_owned()),
+        );
+        pages += 1;
+        cursor = r.body["next_cursor"].as_u64().unwrap();
+        if r.body["up_to_date"].as_bool().unwrap() {
+            break;
+        }
+    }
+    assert!(pages >= 2, "{pages} pages");
+    assert_eq!(pulled, sent, "every version once, in server order");
+
+    let mut listed = Vec::new();
+    let mut path = "/api/v1/communes/thien-ke/records?kind=road_segment&limit=1000".to_owned();
+    loop {
+        let r = admin.get(&path).await;
+        assert_eq!(r.status, 200, "{:?}", r.body["error"]);
+        let records = r.body["records"].as_array().unwrap();
+        assert!(!records.is_empty() && records.len() <= 3);
+        listed.extend(
+            records
+                .iter()
+                .map(|v| v["version_id"].as_str().unwrap().to_owned()),
+        );
+        match r.body["next_cursor"].as_u64() {
+            Some(next) => {
+                path = format!(
+                    "/api/v1/communes/thien-ke/records?kind=road_segment&limit=1000&cursor={next}"
+                )
+            }
+            None => break,
+        }
+    }
+    assert_eq!(listed, sent);
+}
+
 ntm_tests::on_both_backends!(
+    long_tracks_come_back_in_pages_of_a_few_megabytes_and_none_is_missed,
+    a_copied_phone_reusing_a_sequence_is_told_to_enroll_again_not_acked,
+    a_phone_clock_years_ahead_is_flagged_and_leaves_todays_scorecard_incremental,
     thien_ke_plan_over_http_shows_24_62_percent_then_51_15_percent_of_field_roads,
     replayed_push_gets_identical_answers_and_is_stored_once,
     cbor_and_zstd_pushes_store_the_same_as_json,
