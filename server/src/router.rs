@@ -13,7 +13,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::error::ApiError;
 use crate::handlers::healthz;
-use crate::handlers::v1::{accounts, blobs, communes, devices, reports, sync};
+use crate::handlers::v1::{accounts, blobs, communes, devices, editions, reports, sync};
 use crate::openapi::openapi_json;
 use crate::AppState;
 
@@ -38,6 +38,18 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(
             "/api/v1/provinces/{province}/targets/{indicator_id}",
             put(communes::put_province_target),
+        )
+        .route(
+            "/api/v1/communes/{id}/editions",
+            put(editions::put_editions),
+        )
+        .route(
+            "/api/v1/provinces/{province}/sets",
+            post(editions::post_province_set),
+        )
+        .route(
+            "/api/v1/province-sets/template.xlsx",
+            get(editions::get_template),
         )
         .route(
             "/api/v1/communes/{id}/quotas/{village_id}/{measure}",

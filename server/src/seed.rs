@@ -26,6 +26,7 @@ pub fn load_demo(storage: &dyn Storage) -> anyhow::Result<DemoLoaded> {
     let created = existing.is_none();
     if created {
         storage.create_commune(&config.commune, &config.responsibilities)?;
+        storage.put_edition_settings(id, &config.editions)?;
     }
     let current = storage
         .commune_config(id)?
@@ -34,10 +35,6 @@ pub fn load_demo(storage: &dyn Storage) -> anyhow::Result<DemoLoaded> {
         if !current.province_targets.contains_key(indicator) {
             storage.put_province_target(&config.commune.province, indicator, target)?;
         }
-    }
-    // Like the targets above: only what the commune has not set yet.
-    if current.editions == Default::default() && current.editions != config.editions {
-        storage.put_edition_settings(id, &config.editions)?;
     }
     for quota in &config.quotas {
         let known = current

@@ -1,7 +1,10 @@
 -- Criteria editions (issue 14): a commune's edition settings (an open dossier under an earlier
 -- edition, its dated region and commune group, as JSON of ntm_field's EditionSettings), and
 -- the provinces' own sets per edition, versioned and dated (JSON of ProvinceSet).
-ALTER TABLE communes ADD COLUMN editions text NOT NULL DEFAULT '{}';
+-- A commune set up without edition settings (every commune before this migration, and one
+-- created without them) keeps being assessed under 1980/QĐ-TTg, as before, through an open
+-- dossier the card names, until an officer sets its edition, region or group.
+ALTER TABLE communes ADD COLUMN editions text NOT NULL DEFAULT '{"dossier":{"edition":"ntm-2016","name":"Đánh giá theo Bộ tiêu chí 1980/QĐ-TTg như khi xã được lập, cho đến khi đặt bộ tiêu chí, vùng hoặc nhóm xã","source":"xã lập trước khi có các bộ tiêu chí theo giai đoạn"}}';
 
 CREATE TABLE province_sets (
     province text NOT NULL,

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod blobs;
 pub mod communes;
 pub mod devices;
+pub mod editions;
 pub mod reports;
 pub mod sync;
 
