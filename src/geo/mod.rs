@@ -6,6 +6,7 @@
 //! (`geographiclib-rs`), never haversine: a sphere is off by up to 0.5 %, a quarter of the
 //! whole error budget of a road length (quality bar P4).
 
+mod curve;
 mod position;
 mod smoother;
 mod track;

@@ -62,6 +62,23 @@ const MIN_SPEED_M_S: f64 = 0.2;
 /// fast motorbike, so the first fixes decide it.
 const INITIAL_SPEED_VARIANCE: f64 = 15.0 * 15.0;
 
+/// `fixes` as they were measured, for a track whose fixes are too far apart for a motion
+/// model to tell their noise from the road's bends (see `track::SPARSE_TRACK_M`): the
+/// constant-velocity model would pull each fix towards the line through its neighbours and cut
+/// every bend between them.
+pub(super) fn as_measured(fixes: &[PlaneFix]) -> Vec<SmoothedFix> {
+    fixes
+        .iter()
+        .map(|f| SmoothedFix {
+            east_m: f.east_m,
+            north_m: f.north_m,
+            variance_m2: f.variance_m2,
+            speed_m_s: 0.0,
+            speed_variance: 0.0,
+        })
+        .collect()
+}
+
 /// Smooths `fixes` (at least one) under the most likely curvature noise and noise scale.
 pub(super) fn smooth(fixes: &[PlaneFix]) -> Vec<SmoothedFix> {
     let pilot = backward(

@@ -50,9 +50,11 @@ impl Form {
 
 pub const VILLAGES_CSV: &str = "villages.csv";
 pub const HOUSEHOLDS_CSV: &str = "households.csv";
-/// Version of all three forms (the XLSForms' `settings` sheet; a test checks it is the one in
-/// each XForm).
+/// Version of the household check and sign forms (the XLSForms' `settings` sheet; a test
+/// checks it is the one in each XForm).
 pub const FORMS_VERSION: &str = "2026120101";
+/// Version of the road form: its own since it asked for the 1 s geotrace interval.
+pub const ROAD_FORM_VERSION: &str = "2026120301";
 
 pub static FORMS: [Form; 3] = [
     Form {
@@ -66,7 +68,7 @@ pub static FORMS: [Form; 3] = [
     Form {
         id: "road_segment",
         name: "Đoạn đường (NTM 2.1–2.4)",
-        version: FORMS_VERSION,
+        version: ROAD_FORM_VERSION,
         kind: Kind::RoadSegment,
         xml: include_bytes!("../../../assets/odk/road_segment.xml"),
         uses_households: false,

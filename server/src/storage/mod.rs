@@ -4,6 +4,7 @@
 //! this boundary. Every method is blocking: call it from `spawn_blocking`.
 
 pub mod bulk;
+mod group_commit;
 pub mod odk;
 pub mod postgres;
 pub mod sqlite;

@@ -58,6 +58,7 @@ use uuid::Uuid;
 use super::*;
 
 mod editions;
+mod group_commit;
 mod odk;
 
 /// The migrations, oldest first: `(name, SQL)`. Each runs once, in one transaction with the
@@ -327,6 +328,12 @@ pub struct PostgresStorage {
     filter: TrackFilter,
     /// The facts last read per commune, with the `(server_head, facts_generation)` they are of.
     facts_cache: std::sync::Mutex<FactsCache>,
+    /// OpenRosa submissions per commune, written in groups (`group_commit`).
+    submissions: super::group_commit::GroupCommit<
+        Slug,
+        super::odk::SubmissionPost,
+        super::odk::SubmissionOutcome,
+    >,
 }
 
 /// Per commune: the `server_head` and `facts_generation` the facts were read at, and the facts.
@@ -367,6 +374,7 @@ impl PostgresStorage {
             pool: Some(pool),
             filter: TrackFilter::default(),
             facts_cache: std::sync::Mutex::new(HashMap::new()),
+            submissions: super::group_commit::GroupCommit::new(group_commit::MAX_GROUP),
         };
         outside_runtime(|| storage.migrate())?;
         Ok(storage)
@@ -1858,7 +1866,12 @@ impl Storage for PostgresStorage {
         &self,
         post: &super::odk::SubmissionPost,
     ) -> StoreResult<super::odk::SubmissionOutcome> {
-        self.write(|tx| self.receive_submission_in(tx, post))
+        outside_runtime(|| {
+            self.submissions
+                .submit(&post.commune_id, post.clone(), |posts| {
+                    self.receive_submissions_together(posts)
+                })
+        })
     }
 
     fn odk_forms_off(&self, commune: &Slug) -> StoreResult<BTreeSet<String>> {
