@@ -95,6 +95,41 @@ pub struct EnrollRequest {
     pub code: String,
     pub device_name: String,
     pub platform: String,
+    /// Chosen by the phone once per enrollment and sent again with every retry of it: the
+    /// same code with the same attempt gets the same device back (with a fresh token) when
+    /// the first answer was lost. Older phones leave it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt_id: Option<Uuid>,
+}
+
+/// `POST /api/v1/devices/reidentify`: a phone whose database turned out to be a copy (restored
+/// from a backup, or copied to a second phone) asks, with its current device token, for a new
+/// identity of the same commune, role and holder. The answer is an [`EnrollResponse`]; the old
+/// identity keeps working for the other copy.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReidentifyRequest {
+    /// Why, for the server's log (e.g. `sequence_reused`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `format` of a waiting-versions file.
+pub const WAITING_BUNDLE_FORMAT: &str = "ntm-field-waiting/1";
+
+/// A file of versions a phone could not send (saved for a commune it is no longer enrolled in,
+/// or under an identity the server refuses), imported on the dashboard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WaitingBundle {
+    pub manifest: WaitingManifest,
+    pub versions: Vec<Version>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WaitingManifest {
+    pub format: String,
+    pub exported_at: chrono::DateTime<chrono::FixedOffset>,
+    pub communes: Vec<String>,
+    pub count: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -38,6 +38,7 @@ use crate::handlers::{self, v1};
         v1::communes::create_enrollment,
         v1::communes::list_devices,
         v1::devices::enroll,
+        v1::devices::reidentify,
         v1::devices::revoke,
         v1::sync::push,
         v1::sync::pull,
@@ -388,6 +389,17 @@ pub mod schemas {
         pub device_name: String,
         #[schema(min_length = 1, max_length = 100)]
         pub platform: String,
+        /// Chosen by the phone once per enrollment and sent with every retry: the same code
+        /// with the same attempt gets the same device back (with a fresh token).
+        #[schema(format = "uuid")]
+        pub attempt_id: Option<String>,
+    }
+
+    #[derive(ToSchema)]
+    pub struct ReidentifyRequest {
+        /// Why, for the server's log (e.g. `sequence_reused`).
+        #[schema(max_length = 100)]
+        pub reason: Option<String>,
     }
 
     #[derive(ToSchema)]

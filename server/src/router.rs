@@ -66,6 +66,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/api/v1/communes/{id}/records", get(reports::list_records))
         .route("/api/v1/devices/enroll", post(devices::enroll))
+        .route("/api/v1/devices/reidentify", post(devices::reidentify))
         .route("/api/v1/devices/{device_id}/revoke", post(devices::revoke))
         .route("/api/v1/sync/push", post(sync::push))
         .route("/api/v1/sync/pull", get(sync::pull))

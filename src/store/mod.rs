@@ -52,7 +52,9 @@ pub use records::{
     CheckStatus, ConflictedEntity, Draft, HouseholdFilter, HouseholdRow, RecordState,
     RecordSummary, RejectedVersion, VillageProgress,
 };
-pub use sync_state::{OutboxEntry, PhotoUpload, PushIdentity, SyncCounts};
+pub use sync_state::{
+    OutboxEntry, PhotoUpload, PushIdentity, StatusCheck, SyncCounts, WaitingVersion,
+};
 
 /// File name of the database inside the files directory.
 pub const DB_FILE: &str = "ntm-field.sqlite3";
@@ -65,13 +67,46 @@ pub const PHOTO_DIR: &str = "photos";
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database: {0}")]
-    Db(#[from] rusqlite::Error),
+    Db(rusqlite::Error),
     #[error("database migration: {0}")]
     Migration(#[from] rusqlite_migration::Error),
     #[error("file: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
     #[error("stored data does not read: {0}")]
     Corrupt(String),
+    /// The phone's storage is full: nothing was written; free some space and save again.
+    #[error(
+        "the phone's storage is full; free some space (old photos, other apps) and save again"
+    )]
+    DiskFull,
+}
+
+impl StoreError {
+    /// A file error, with a full disk told apart.
+    pub fn from_io(e: std::io::Error) -> StoreError {
+        if e.kind() == std::io::ErrorKind::StorageFull || e.raw_os_error() == Some(28) {
+            StoreError::DiskFull
+        } else {
+            StoreError::Io(e)
+        }
+    }
+}
+
+impl From<std::io::Error> for StoreError {
+    fn from(e: std::io::Error) -> Self {
+        StoreError::from_io(e)
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match &e {
+            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DiskFull => {
+                StoreError::DiskFull
+            }
+            _ => StoreError::Db(e),
+        }
+    }
 }
 
 /// Why a save was refused. Nothing is written when a save fails.
@@ -104,7 +139,7 @@ pub enum SaveError {
 
 impl From<rusqlite::Error> for SaveError {
     fn from(e: rusqlite::Error) -> Self {
-        SaveError::Store(StoreError::Db(e))
+        SaveError::Store(StoreError::from(e))
     }
 }
 
@@ -240,7 +275,8 @@ impl Store {
     fn retire_foreign_identities(&self, marker_id: &str) -> Result<(), StoreError> {
         let inner = self.lock();
         inner.conn.execute(
-            "UPDATE identities SET retired_at = ?1, retired_reason = 'restored: install marker differs'
+            "UPDATE identities SET retired_at = ?1, retired_reason = 'restored: install marker differs',
+                retired_kind = 'restored'
              WHERE retired_at IS NULL AND install_marker <> ?2",
             params![self.now().to_rfc3339(), marker_id],
         )?;
@@ -248,14 +284,51 @@ impl Store {
     }
 
     /// Records a successful enrollment (`POST /api/v1/devices/enroll`) as the current identity.
-    /// Any earlier identity is retired; its outbox is still delivered under it.
+    /// Any earlier identity is retired. Unsent versions saved for the same commune move to the
+    /// new identity's outbox (same version ids, fresh sequence numbers: the server takes the same
+    /// version from another device as the same version); another commune's stay waiting under
+    /// their identity ([`Store::waiting`]). Enrolling into another commune or server starts the
+    /// pull afresh and forgets the versions pulled for the old commune.
     pub fn enroll(&self, server_url: &str, response: &EnrollResponse) -> Result<(), StoreError> {
+        self.take_identity(server_url, response, false)
+    }
+
+    /// Records the identity the server minted to replace one retired as a copy
+    /// (`POST /api/v1/devices/reidentify`), like [`Store::enroll`], and pulls again from the
+    /// start: what the original phone sent after the copy was made comes back.
+    pub fn reidentified(
+        &self,
+        server_url: &str,
+        response: &EnrollResponse,
+    ) -> Result<(), StoreError> {
+        self.take_identity(server_url, response, true)
+    }
+
+    fn take_identity(
+        &self,
+        server_url: &str,
+        response: &EnrollResponse,
+        pull_from_start: bool,
+    ) -> Result<(), StoreError> {
         let marker = self.marker_id.as_str();
         let now = self.now().to_rfc3339();
-        let mut inner = self.lock();
+        let server_url = server_url.trim_end_matches('/');
+        let commune_id = response.commune.id.as_str();
+        let mut guard = self.lock();
+        let inner = &mut *guard;
         let tx = inner.conn.transaction()?;
+        // The identity the phone was using last (current or, after a restore, retired).
+        let previous: Option<(String, String)> = tx
+            .query_row(
+                "SELECT server_url, commune_id FROM identities
+                 ORDER BY retired_at IS NULL DESC, enrolled_at DESC, rowid DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
         tx.execute(
-            "UPDATE identities SET retired_at = ?1, retired_reason = 'enrolled again' WHERE retired_at IS NULL",
+            "UPDATE identities SET retired_at = ?1, retired_reason = 'enrolled again', retired_kind = 'enrolled'
+             WHERE retired_at IS NULL",
             params![now],
         )?;
         tx.execute(
@@ -263,10 +336,10 @@ impl Store {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
                 response.device_id.to_string(),
-                server_url.trim_end_matches('/'),
+                server_url,
                 response.token,
                 json_text(&response.role)?,
-                response.commune.id.as_str(),
+                commune_id,
                 marker,
                 now,
             ],
@@ -282,8 +355,46 @@ impl Store {
                              THEN commune.config_etag ELSE NULL END",
             params![commune],
         )?;
+        let moved_on = previous
+            .as_ref()
+            .is_some_and(|(url, commune)| url != server_url || commune != commune_id);
+        if moved_on || pull_from_start {
+            tx.execute("DELETE FROM meta WHERE key = 'pull_cursor'", [])?;
+            tx.execute("UPDATE commune SET config_etag = NULL WHERE id = 1", [])?;
+        }
+        if moved_on {
+            tx.execute("DELETE FROM meta WHERE key = 'known_head'", [])?;
+            // Pulled versions of another commune: not this phone's work, and not its commune.
+            tx.execute(
+                "DELETE FROM versions WHERE own = 0 AND commune_id IS NOT ?1",
+                [commune_id],
+            )?;
+        }
+        sync_state::move_unsent_to(&tx, response.device_id, commune_id, false)?;
+        tx.execute("DELETE FROM meta WHERE key = 'enroll_attempt'", [])?;
         tx.commit()?;
+        // The cache holds the enrolled commune's versions under their old envelopes.
+        inner.cache = None;
         Ok(())
+    }
+
+    /// The attempt id to send with an enrollment with `code` at `server_url`: the same for
+    /// every retry of that enrollment, until one succeeds.
+    pub fn enroll_attempt(&self, server_url: &str, code: &str) -> Result<Uuid, StoreError> {
+        let key = format!("{}\n{}", server_url.trim_end_matches('/'), code.trim());
+        let inner = self.lock();
+        if let Some(saved) = meta_get(&inner.conn, "enroll_attempt")? {
+            if let Some((k, id)) = saved.rsplit_once('\n') {
+                if k == key {
+                    if let Ok(id) = id.parse() {
+                        return Ok(id);
+                    }
+                }
+            }
+        }
+        let id = Uuid::now_v7();
+        meta_set(&inner.conn, "enroll_attempt", &format!("{key}\n{id}"))?;
+        Ok(id)
     }
 
     /// The current enrollment, or `None` before enrollment or after the identity was retired.
@@ -381,7 +492,8 @@ fn read_or_create_marker(path: &Path) -> Result<String, StoreError> {
 }
 
 /// Writes a file so that it is either absent or complete after a crash: a temporary file,
-/// fsync, rename, fsync of the directory.
+/// fsync, rename, fsync of the directory. A failed write (a full disk) leaves no temporary
+/// file behind.
 pub(crate) fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -390,12 +502,16 @@ pub(crate) fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
         Uuid::now_v7().simple()
     ));
-    {
+    let written = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
     }
-    std::fs::rename(&tmp, path)?;
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }

@@ -64,6 +64,9 @@ pub enum RecordState {
     Rejected { reason: String },
     /// Its entity has more than one head; someone must resolve it.
     Conflict,
+    /// Saved for another commune (or under an identity that needs a new enrollment): it waits
+    /// on the phone and can be exported for the dashboard ([`Store::export_waiting`]).
+    Waiting { commune_id: Slug },
 }
 
 /// One of the phone's own versions.
@@ -73,6 +76,8 @@ pub struct RecordSummary {
     pub entity_id: Uuid,
     pub kind: Kind,
     pub village_id: Option<Slug>,
+    /// The commune it was saved for.
+    pub commune_id: Slug,
     pub captured_at: DateTime<FixedOffset>,
     pub deleted: bool,
     /// Whether this version is (one of) its entity's current head(s).
@@ -194,7 +199,7 @@ impl Cache {
         entity_heads(self.entity(entity_id)).remove(entity_id)
     }
 
-    fn references_photo(&self, photo: &PhotoId) -> bool {
+    pub(super) fn references_photo(&self, photo: &PhotoId) -> bool {
         self.versions.iter().any(|v| v.photos.contains(photo))
     }
 
@@ -209,7 +214,10 @@ impl super::Inner {
             let mut cache = Cache::default();
             let mut stmt = self
                 .conn
-                .prepare("SELECT json FROM versions WHERE state <> 'rejected'")?;
+                .prepare(
+                    "SELECT json FROM versions WHERE state <> 'rejected'
+                     AND commune_id IS (SELECT json_extract(commune, '$.id') FROM commune WHERE id = 1)",
+                )?;
             let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
             for json in rows {
                 cache.insert(parse_version(&json?)?);
@@ -523,17 +531,22 @@ impl Store {
     /// The phone's own versions, newest first, with their state.
     pub fn my_records(&self, limit: usize) -> Result<Vec<RecordSummary>, StoreError> {
         let mut inner = self.lock();
-        let rows: Vec<(String, String, Option<String>)> = {
+        let rows: Vec<(String, String, Option<String>, bool)> = {
             let mut stmt = inner.conn.prepare(
-                "SELECT json, state, reason FROM versions WHERE own = 1
-                 ORDER BY saved_at DESC, device_seq DESC LIMIT ?1",
+                "SELECT v.json, v.state, v.reason, EXISTS (
+                    SELECT 1 FROM outbox o JOIN identities i ON i.device_id = o.device_id
+                    WHERE o.version_id = v.version_id AND i.retired_at IS NOT NULL)
+                 FROM versions v WHERE v.own = 1
+                 ORDER BY v.saved_at DESC, v.device_seq DESC LIMIT ?1",
             )?;
-            let rows = stmt.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            let rows = stmt.query_map([limit as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?;
             rows.collect::<Result<_, _>>()?
         };
         let cache = inner.cache()?;
         let mut out = Vec::with_capacity(rows.len());
-        for (json, state, reason) in rows {
+        for (json, state, reason, waiting) in rows {
             let v = parse_version(&json)?;
             let heads = cache.heads_of(&v.entity_id);
             let is_head = heads
@@ -544,6 +557,9 @@ impl Store {
                 "rejected" => RecordState::Rejected {
                     reason: reason.unwrap_or_default(),
                 },
+                _ if waiting => RecordState::Waiting {
+                    commune_id: v.commune_id.clone(),
+                },
                 _ if conflict => RecordState::Conflict,
                 "pending" => RecordState::Pending,
                 _ => RecordState::Synced,
@@ -553,6 +569,7 @@ impl Store {
                 entity_id: v.entity_id,
                 kind: v.kind(),
                 village_id: v.village_id.clone(),
+                commune_id: v.commune_id.clone(),
                 captured_at: v.captured_at,
                 deleted: v.deleted,
                 is_head,
@@ -671,8 +688,8 @@ pub(super) fn insert_version(
     let json = serde_json::to_string(v).expect("a version always serialises to JSON");
     tx.execute(
         "INSERT OR IGNORE INTO versions (version_id, entity_id, kind, village_id, device_id, device_seq, captured_at,
-            deleted, own, state, server_seq, saved_at, json)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            deleted, own, state, server_seq, saved_at, json, commune_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         params![
             v.version_id.to_string(),
             v.entity_id.to_string(),
@@ -687,6 +704,7 @@ pub(super) fn insert_version(
             v.server_seq.map(|s| s as i64),
             saved_at.to_rfc3339(),
             json,
+            v.commune_id.as_str(),
         ],
     )
 }

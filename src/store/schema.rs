@@ -3,8 +3,9 @@
 
 use rusqlite_migration::{Migrations, M};
 
-const MIGRATIONS: &[M<'static>] = &[M::up(
-    r#"
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(
+        r#"
 -- Small settings and cursors: `pull_cursor`, `last_sync_at`, `settings` (JSON).
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -91,7 +92,25 @@ CREATE TABLE version_photos (
     PRIMARY KEY (version_id, photo_id)
 ) STRICT, WITHOUT ROWID;
 "#,
-)];
+    ),
+    // The identity lifecycle: each version keeps the commune it was saved for (the lists and the
+    // offline scorecard show the enrolled commune only; another commune's unsent versions wait),
+    // and a photo upload remembers the identity that created it (a tus upload belongs to its
+    // creator; a new identity starts it over).
+    M::up(
+        r#"
+ALTER TABLE versions ADD COLUMN commune_id TEXT;
+UPDATE versions SET commune_id = json_extract(json, '$.commune_id');
+CREATE INDEX versions_by_commune ON versions (commune_id);
+ALTER TABLE photos ADD COLUMN upload_device TEXT;
+-- Why an identity was retired, for the engine: `restored` (a copy of this database: take a new
+-- identity by itself), `enrolled` (enrolled again), beside the words in `retired_reason`.
+ALTER TABLE identities ADD COLUMN retired_kind TEXT;
+UPDATE identities SET retired_kind = CASE WHEN retired_reason LIKE 'restored%' THEN 'restored' ELSE 'enrolled' END
+    WHERE retired_at IS NOT NULL;
+"#,
+    ),
+];
 
 pub(super) fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATIONS)

@@ -42,6 +42,8 @@ pub struct PhotoUpload {
     pub upload_url: Option<String>,
     /// The last offset the server confirmed.
     pub uploaded_bytes: u64,
+    /// The identity that created the upload: a tus upload belongs to its creator.
+    pub upload_device: Option<Uuid>,
 }
 
 /// What waits to be sent, for the home screen.
@@ -52,7 +54,31 @@ pub struct SyncCounts {
     /// Bytes of photos still to upload (what the server has not confirmed).
     pub pending_photo_bytes: u64,
     pub needs_attention: u64,
+    /// Of `pending_records`, those under an earlier identity ([`Store::waiting`]).
+    pub waiting_records: u64,
     pub last_sync_at: Option<DateTime<FixedOffset>>,
+}
+
+/// What `sync/status` told the phone ([`Store::sync_apply_status`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StatusCheck {
+    /// The database is a copy: the identity is retired and needs replacing.
+    pub identity_retired: bool,
+    /// The server was restored from a backup: it holds less than it acknowledged.
+    pub server_behind: bool,
+    /// Versions put back in the outbox for it.
+    pub requeued: usize,
+}
+
+/// An unsent version that the current identity cannot send: saved for another commune, or
+/// under an identity that needs a new enrollment. It stays on the phone until it is sent or
+/// exported ([`Store::export_waiting`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaitingVersion {
+    pub version: crate::record::Version,
+    pub commune_id: crate::ids::Slug,
+    /// Its identity's server.
+    pub server_url: String,
 }
 
 /// What one push answer changed on the phone.
@@ -215,25 +241,127 @@ impl Store {
         Ok(summary)
     }
 
-    /// Takes in `sync/status`: retires the identity when the server holds sequence numbers this
-    /// store never handed out. Returns whether it did.
+    /// Takes in `sync/status` of the current identity, checked before the round's first push:
+    ///
+    /// - the server holds sequence numbers this store never handed out: the database is a copy
+    ///   (restored or cloned) and the identity is retired, to be replaced;
+    /// - the server holds less than it acknowledged, or its head is behind the pull cursor: it
+    ///   was restored from a backup. What it lacks goes back into the outbox (this identity's
+    ///   versions after its high-water mark; the versions of earlier identities of the commune
+    ///   under this one, the server keeps what it already has once) and the pull goes on from the
+    ///   server's head.
     pub fn sync_apply_status(
         &self,
         device_id: Uuid,
         acked_through_seq: u64,
-    ) -> Result<bool, StoreError> {
-        let mut inner = self.lock();
+        server_head: u64,
+    ) -> Result<StatusCheck, StoreError> {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
         let tx = inner
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let retired = record_server_ack(
-            &tx,
-            &device_id.to_string(),
-            acked_through_seq as i64,
-            &self.now(),
-        )?;
+        let dev = device_id.to_string();
+        let acked = acked_through_seq as i64;
+        let known: Option<(i64, String)> = tx
+            .query_row(
+                "SELECT acked_seq, commune_id FROM identities WHERE device_id = ?1",
+                [&dev],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((known_acked, commune)) = known else {
+            return Ok(StatusCheck::default());
+        };
+        let cursor: i64 = meta_get(&tx, "pull_cursor")?
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        // The furthest the server ever said it was, kept across a pull started afresh.
+        let known_head: i64 = meta_get(&tx, "known_head")?
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0)
+            .max(cursor);
+        let mut check = StatusCheck {
+            identity_retired: record_server_ack(&tx, &dev, acked, &self.now())?,
+            ..StatusCheck::default()
+        };
+        if !check.identity_retired && (acked < known_acked || (server_head as i64) < known_head) {
+            check.server_behind = true;
+            tx.execute(
+                "UPDATE identities SET acked_seq = ?2 WHERE device_id = ?1",
+                params![dev, acked],
+            )?;
+            tx.execute(
+                "UPDATE versions SET state = 'pending'
+                 WHERE own = 1 AND device_id = ?1 AND device_seq > ?2 AND state = 'synced'",
+                params![dev, acked],
+            )?;
+            check.requeued = tx.execute(
+                "INSERT OR IGNORE INTO outbox (device_id, device_seq, version_id)
+                 SELECT device_id, device_seq, version_id FROM versions
+                 WHERE own = 1 AND device_id = ?1 AND device_seq > ?2",
+                params![dev, acked],
+            )?;
+            check.requeued += move_unsent_to(&tx, device_id, &commune, true)?;
+            // Their photos too: the upload asks the server first, and one it still holds is
+            // done at once.
+            tx.execute(
+                "UPDATE photos SET uploaded = 0, upload_url = NULL, uploaded_bytes = 0
+                 WHERE uploaded = 1 AND photo_id IN (
+                    SELECT vp.photo_id FROM version_photos vp JOIN outbox o ON o.version_id = vp.version_id)",
+                [],
+            )?;
+            if (server_head as i64) < cursor {
+                meta_set(&tx, "pull_cursor", &server_head.to_string())?;
+            }
+            meta_set(&tx, "known_head", &server_head.to_string())?;
+        }
         tx.commit()?;
-        Ok(retired)
+        if check.requeued > 0 {
+            inner.cache = None;
+        }
+        Ok(check)
+    }
+
+    /// Retires the current identity because the server found one of its sequence numbers used
+    /// for another version (`409 sequence_reused`): another copy of this database writes under it.
+    pub fn sync_sequence_reused(&self, device_id: Uuid) -> Result<(), StoreError> {
+        let inner = self.lock();
+        inner.conn.execute(
+            "UPDATE identities SET retired_at = ?2,
+                retired_reason = 'restored: another copy of this phone used the same sequence numbers',
+                retired_kind = 'restored'
+             WHERE device_id = ?1 AND retired_at IS NULL",
+            params![device_id.to_string(), self.now().to_rfc3339()],
+        )?;
+        Ok(())
+    }
+
+    /// The identity to replace by itself (`POST /api/v1/devices/reidentify`): when no identity
+    /// is current and the last one was retired because this database is a copy.
+    pub fn sync_identity_to_replace(&self) -> Result<Option<PushIdentity>, StoreError> {
+        let inner = self.lock();
+        let row: Option<(String, String, String, i64, Option<String>)> = inner
+            .conn
+            .query_row(
+                "SELECT device_id, server_url, token, last_seq, retired_kind FROM identities
+                 ORDER BY retired_at IS NULL DESC, enrolled_at DESC, rowid DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .optional()?;
+        Ok(match row {
+            Some((device_id, server_url, token, last_seq, Some(kind))) if kind == "restored" => {
+                Some(PushIdentity {
+                    device_id: parse_uuid(&device_id)?,
+                    server_url,
+                    token,
+                    retired: true,
+                    last_seq: last_seq as u64,
+                })
+            }
+            _ => None,
+        })
     }
 
     /// The pull cursor and the configuration etag to send with the next pull.
@@ -304,6 +432,11 @@ impl Store {
             )?;
         }
         meta_set(&tx, "pull_cursor", &page.next_cursor.to_string())?;
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('known_head', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = CAST(MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER)) AS TEXT)",
+            [page.next_cursor.to_string()],
+        )?;
         tx.commit()?;
         if let Some(cache) = inner.cache.as_mut() {
             for v in &page.versions {
@@ -318,13 +451,31 @@ impl Store {
     /// stores it once.
     pub fn add_photo(&self, photo: &ProcessedPhoto) -> Result<PhotoId, StoreError> {
         let id = photo.id;
-        let path = self.photo_path(&id);
-        if !path.exists() {
-            write_durably(&path, &photo.jpeg)?;
+        // Files written by this call, removed again when a later step fails (a full disk).
+        let mut written = Vec::new();
+        let result = self.add_photo_files(photo, &mut written);
+        if result.is_err() {
+            for path in written {
+                let _ = std::fs::remove_file(path);
+            }
         }
-        let thumb = self.thumbnail_path(&id);
-        if !thumb.exists() {
-            write_durably(&thumb, &photo.thumbnail)?;
+        result.map(|()| id)
+    }
+
+    fn add_photo_files(
+        &self,
+        photo: &ProcessedPhoto,
+        written: &mut Vec<PathBuf>,
+    ) -> Result<(), StoreError> {
+        let id = photo.id;
+        for (path, bytes) in [
+            (self.photo_path(&id), &photo.jpeg),
+            (self.thumbnail_path(&id), &photo.thumbnail),
+        ] {
+            if !path.exists() {
+                write_durably(&path, bytes)?;
+                written.push(path);
+            }
         }
         let inner = self.lock();
         inner.conn.execute(
@@ -343,7 +494,43 @@ impl Store {
                 self.now().to_rfc3339(),
             ],
         )?;
-        Ok(id)
+        Ok(())
+    }
+
+    /// Removes photos taken for a draft the person discarded: each one no saved record uses
+    /// goes, file, thumbnail and row. Returns how many went.
+    pub fn discard_photos(&self, ids: &[PhotoId]) -> Result<usize, StoreError> {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let mut gone = Vec::new();
+        for id in ids {
+            let used: bool = inner.conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM version_photos WHERE photo_id = ?1)",
+                [id.to_hex()],
+                |r| r.get(0),
+            )?;
+            if used || inner.cache()?.references_photo(id) {
+                continue;
+            }
+            if inner
+                .conn
+                .execute("DELETE FROM photos WHERE photo_id = ?1", [id.to_hex()])?
+                > 0
+            {
+                gone.push(*id);
+            }
+        }
+        drop(guard);
+        for id in &gone {
+            for path in [self.photo_path(id), self.thumbnail_path(id)] {
+                match std::fs::remove_file(&path) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        Ok(gone.len())
     }
 
     /// The EXIF evidence kept for a photo.
@@ -373,7 +560,7 @@ impl Store {
     pub fn sync_photos_pending(&self) -> Result<Vec<PhotoUpload>, StoreError> {
         let inner = self.lock();
         let mut stmt = inner.conn.prepare(
-            "SELECT photo_id, bytes, upload_url, uploaded_bytes FROM photos p
+            "SELECT photo_id, bytes, upload_url, uploaded_bytes, upload_device FROM photos p
              WHERE uploaded = 0 AND EXISTS (
                 SELECT 1 FROM version_photos vp JOIN versions v ON v.version_id = vp.version_id
                 WHERE vp.photo_id = p.photo_id AND v.state <> 'rejected')
@@ -385,11 +572,12 @@ impl Store {
                 r.get::<_, i64>(1)?,
                 r.get::<_, Option<String>>(2)?,
                 r.get::<_, i64>(3)?,
+                r.get::<_, Option<String>>(4)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, bytes, upload_url, uploaded_bytes) = row?;
+            let (id, bytes, upload_url, uploaded_bytes, upload_device) = row?;
             let photo_id = PhotoId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             out.push(PhotoUpload {
                 path: self.photo_path(&photo_id),
@@ -397,18 +585,29 @@ impl Store {
                 bytes: bytes as u64,
                 upload_url,
                 uploaded_bytes: uploaded_bytes as u64,
+                upload_device: upload_device.as_deref().map(parse_uuid).transpose()?,
             });
         }
         Ok(out)
     }
 
-    /// Keeps (or forgets, with `None`) a photo's tus upload URL.
-    pub fn sync_set_upload_url(&self, id: &PhotoId, url: Option<&str>) -> Result<(), StoreError> {
+    /// Keeps a photo's tus upload URL with the identity that created it, or forgets it
+    /// (`None`).
+    pub fn sync_set_upload_url(
+        &self,
+        id: &PhotoId,
+        upload: Option<(&str, Uuid)>,
+    ) -> Result<(), StoreError> {
         let inner = self.lock();
         inner.conn.execute(
-            "UPDATE photos SET upload_url = ?2, uploaded_bytes = CASE WHEN ?2 IS NULL THEN 0 ELSE uploaded_bytes END
+            "UPDATE photos SET upload_url = ?2, upload_device = ?3,
+                uploaded_bytes = CASE WHEN ?2 IS NULL THEN 0 ELSE uploaded_bytes END
              WHERE photo_id = ?1",
-            params![id.to_hex(), url],
+            params![
+                id.to_hex(),
+                upload.map(|(url, _)| url),
+                upload.map(|(_, device)| device.to_string())
+            ],
         )?;
         Ok(())
     }
@@ -452,6 +651,12 @@ impl Store {
             [],
             |r| r.get(0),
         )?;
+        let waiting_records: i64 = inner.conn.query_row(
+            "SELECT COUNT(*) FROM outbox o JOIN identities i ON i.device_id = o.device_id
+             WHERE i.retired_at IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )?;
         let last_sync_at = meta_get(&inner.conn, "last_sync_at")?
             .and_then(|s| DateTime::parse_from_rfc3339(&s).ok());
         Ok(SyncCounts {
@@ -462,8 +667,61 @@ impl Store {
                 .map(|p| p.bytes - p.uploaded_bytes.min(p.bytes))
                 .sum(),
             needs_attention: needs_attention as u64,
+            waiting_records: waiting_records as u64,
             last_sync_at,
         })
+    }
+
+    /// Unsent versions under identities that are no longer current, oldest first: another
+    /// commune's (after an enrollment elsewhere), or an identity's that waits for a new
+    /// enrollment. The engine still sends them while their identity's server takes them.
+    pub fn waiting(&self) -> Result<Vec<WaitingVersion>, StoreError> {
+        let inner = self.lock();
+        let mut stmt = inner.conn.prepare(
+            "SELECT v.json, i.commune_id, i.server_url FROM outbox o
+             JOIN versions v ON v.version_id = o.version_id
+             JOIN identities i ON i.device_id = o.device_id
+             WHERE i.retired_at IS NOT NULL
+             ORDER BY i.enrolled_at, i.rowid, o.device_seq",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (json, commune, server_url) = row?;
+            out.push(WaitingVersion {
+                version: parse_version(&json)?,
+                commune_id: crate::ids::Slug::parse(&commune)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                server_url,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The waiting versions ([`Store::waiting`]) as a file an officer imports on the dashboard
+    /// (JSON: a manifest and the versions as the phone would push them). Exporting sends
+    /// nothing and removes nothing: the versions stay waiting until the server has them.
+    pub fn export_waiting(&self) -> Result<Vec<u8>, StoreError> {
+        let waiting = self.waiting()?;
+        let mut communes: Vec<&str> = waiting.iter().map(|w| w.commune_id.as_str()).collect();
+        communes.sort_unstable();
+        communes.dedup();
+        let bundle = crate::protocol::WaitingBundle {
+            manifest: crate::protocol::WaitingManifest {
+                format: crate::protocol::WAITING_BUNDLE_FORMAT.to_owned(),
+                exported_at: self.now(),
+                communes: communes.into_iter().map(str::to_owned).collect(),
+                count: waiting.len() as u64,
+            },
+            versions: waiting.into_iter().map(|w| w.version).collect(),
+        };
+        serde_json::to_vec_pretty(&bundle).map_err(|e| StoreError::Corrupt(e.to_string()))
     }
 
     /// Every outbox entry as (device_id, device_seq, version_id), for checks and tests.
@@ -517,9 +775,72 @@ fn record_server_ack(
     )?;
     let n = tx.execute(
         "UPDATE identities SET retired_at = ?3,
-            retired_reason = 'restored: the server holds newer records of this device than this copy'
+            retired_reason = 'restored: the server holds newer records of this device than this copy',
+            retired_kind = 'restored'
          WHERE device_id = ?1 AND retired_at IS NULL AND ?2 > last_seq",
         params![device_id, acked, now.to_rfc3339()],
     )?;
     Ok(n > 0)
+}
+
+/// Moves own versions of `commune` held under other identities to `device_id`, oldest first,
+/// each with the next sequence number of `device_id` and into its outbox. The version id and
+/// content stay: the server stores the same version once whatever device carries it. Unsent
+/// versions always move; `also_synced` takes the acknowledged ones too (a restored server may
+/// have lost them). Returns how many moved.
+pub(super) fn move_unsent_to(
+    tx: &rusqlite::Transaction<'_>,
+    device_id: Uuid,
+    commune: &str,
+    also_synced: bool,
+) -> Result<usize, StoreError> {
+    let dev = device_id.to_string();
+    let rows: Vec<(String, String)> = {
+        let mut stmt = tx.prepare(
+            "SELECT v.version_id, v.json FROM versions v JOIN identities i ON i.device_id = v.device_id
+             WHERE v.own = 1 AND v.device_id <> ?1 AND v.commune_id = ?2 AND v.state <> 'rejected'
+               AND (EXISTS (SELECT 1 FROM outbox o WHERE o.version_id = v.version_id)
+                    OR (?3 AND v.state = 'synced'))
+             ORDER BY i.enrolled_at, i.rowid, v.device_seq",
+        )?;
+        let rows = stmt.query_map(params![dev, commune, also_synced], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let mut seq: i64 = tx.query_row(
+        "SELECT last_seq FROM identities WHERE device_id = ?1",
+        [&dev],
+        |r| r.get(0),
+    )?;
+    for (version_id, json) in &rows {
+        let mut v = parse_version(json)?;
+        seq += 1;
+        v.device_id = device_id;
+        v.device_seq = seq as u64;
+        // The server's annotations of the old delivery are not part of what is sent.
+        v.author = None;
+        v.server_seq = None;
+        v.flags.clear();
+        tx.execute("DELETE FROM outbox WHERE version_id = ?1", [version_id])?;
+        tx.execute(
+            "UPDATE versions SET device_id = ?2, device_seq = ?3, json = ?4, state = 'pending', server_seq = NULL
+             WHERE version_id = ?1",
+            params![
+                version_id,
+                dev,
+                seq,
+                serde_json::to_string(&v).expect("a version serialises")
+            ],
+        )?;
+        tx.execute(
+            "INSERT INTO outbox (device_id, device_seq, version_id) VALUES (?1, ?2, ?3)",
+            params![dev, seq, version_id],
+        )?;
+    }
+    tx.execute(
+        "UPDATE identities SET last_seq = ?2 WHERE device_id = ?1",
+        params![dev, seq],
+    )?;
+    Ok(rows.len())
 }

@@ -449,19 +449,29 @@ fn a_restored_database_gets_a_new_identity_and_never_reuses_a_sequence_number() 
         store.create(household("TK03-003")),
         Err(SaveError::IdentityRetired)
     ));
-    // Its unsent records are still delivered under the old identity.
+    // Its unsent records wait under the old identity.
     let ids = store.sync_identities().unwrap();
     assert_eq!(ids.len(), 1);
     assert!(ids[0].retired && ids[0].device_id == first.device_id);
-    // Enrolling again brings a new device id whose sequence starts at 1.
+    assert!(store.sync_identity_to_replace().unwrap().is_some());
+    // A new identity (same commune) takes them over with fresh sequence numbers from 1; the
+    // next save follows them.
     store
         .enroll("http://127.0.0.1:1", &enroll_response())
         .unwrap();
     let second = store.enrollment().unwrap().unwrap();
     assert_ne!(second.device_id, first.device_id);
+    let moved: Vec<(Uuid, u64)> = store
+        .outbox()
+        .unwrap()
+        .into_iter()
+        .map(|(d, s, _)| (d, s))
+        .collect();
+    assert_eq!(moved, vec![(second.device_id, 1), (second.device_id, 2)]);
     let v = store.create(household("TK03-003")).unwrap();
-    assert_eq!((v.device_id, v.device_seq), (second.device_id, 1));
-    assert_eq!(store.sync_identities().unwrap().len(), 2);
+    assert_eq!((v.device_id, v.device_seq), (second.device_id, 3));
+    assert_eq!(store.sync_identities().unwrap().len(), 1);
+    assert!(store.sync_identity_to_replace().unwrap().is_none());
 }
 
 #[test]
@@ -470,10 +480,20 @@ fn a_server_holding_more_than_this_copy_wrote_retires_the_identity() {
     let (store, _) = enrolled(dir.path());
     let device = store.enrollment().unwrap().unwrap().device_id;
     store.create(household("TK03-001")).unwrap();
-    assert!(!store.sync_apply_status(device, 1).unwrap());
+    assert!(
+        !store
+            .sync_apply_status(device, 1, 1)
+            .unwrap()
+            .identity_retired
+    );
     assert!(store.enrollment().unwrap().is_some());
     // The original phone went on to seq 5 after the backup this copy came from.
-    assert!(store.sync_apply_status(device, 5).unwrap());
+    assert!(
+        store
+            .sync_apply_status(device, 5, 5)
+            .unwrap()
+            .identity_retired
+    );
     assert!(matches!(
         store.create(household("TK03-002")),
         Err(SaveError::IdentityRetired)
@@ -539,8 +559,9 @@ fn photos_are_stored_by_hash_with_evidence_and_uploaded_only_once_saved_with_a_r
     let pending = store.sync_photos_pending().unwrap();
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].bytes, stored.len() as u64);
+    let device = store.enrollment().unwrap().unwrap().device_id;
     store
-        .sync_set_upload_url(&id, Some("http://x/api/v1/blobs/1"))
+        .sync_set_upload_url(&id, Some(("http://x/api/v1/blobs/1", device)))
         .unwrap();
     store.sync_set_uploaded_bytes(&id, 1000).unwrap();
     let p = &store.sync_photos_pending().unwrap()[0];
@@ -578,4 +599,148 @@ fn photos_are_stored_by_hash_with_evidence_and_uploaded_only_once_saved_with_a_r
         store.create(unknown),
         Err(SaveError::UnknownPhoto(_))
     ));
+}
+
+#[test]
+fn a_server_restored_from_a_backup_gets_its_lost_records_again_and_the_pull_goes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = enrolled(dir.path());
+    let device = store.enrollment().unwrap().unwrap().device_id;
+    for code in ["TK03-001", "TK03-002", "TK03-003"] {
+        store.create(household(code)).unwrap();
+    }
+    let ack = PushResponse {
+        acked_through_seq: 3,
+        results: Vec::new(),
+        server_head: 3,
+    };
+    store.sync_apply_push(device, &ack).unwrap();
+    store.sync_apply_pull(&page(Vec::new(), 9)).unwrap();
+    assert!(store.outbox().unwrap().is_empty());
+    // The server came back from a copy holding the first record only, its head at 4.
+    let check = store.sync_apply_status(device, 1, 4).unwrap();
+    assert!(check.server_behind && !check.identity_retired);
+    let seqs: Vec<u64> = store.outbox().unwrap().iter().map(|e| e.1).collect();
+    assert_eq!(seqs, vec![2, 3]);
+    assert_eq!(store.sync_pull_state().unwrap().0, 4);
+    // Told again, nothing more changes.
+    let again = store.sync_apply_status(device, 1, 4).unwrap();
+    assert_eq!(again.requeued, 0);
+}
+
+#[test]
+fn enrolling_into_another_commune_forgets_its_pulled_records_and_lists_the_unsent_ones_as_waiting()
+{
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = enrolled(dir.path());
+    let mine = store.create(household("TK03-001")).unwrap();
+    let mut theirs = mine.clone();
+    theirs.version_id = Uuid::now_v7();
+    theirs.entity_id = Uuid::now_v7();
+    theirs.device_id = Uuid::from_u128(42);
+    store
+        .sync_apply_pull(&page(vec![theirs.clone()], 7))
+        .unwrap();
+    assert_eq!(
+        store.households(&HouseholdFilter::default()).unwrap().len(),
+        2
+    );
+    let mut other = enroll_response();
+    other.commune.id = slug("xa-khac");
+    store.enroll("http://127.0.0.1:1", &other).unwrap();
+    assert!(store
+        .households(&HouseholdFilter::default())
+        .unwrap()
+        .is_empty());
+    assert!(store.version(theirs.version_id).unwrap().is_none());
+    assert_eq!(store.sync_pull_state().unwrap(), (0, None));
+    let waiting = store.waiting().unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].version, mine);
+    assert_eq!(waiting[0].commune_id.as_str(), "thien-ke");
+    assert_eq!(store.sync_counts().unwrap().waiting_records, 1);
+}
+
+#[test]
+fn a_full_disk_is_a_clear_error_and_saves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = enrolled(dir.path());
+    store.create(household("TK03-001")).unwrap();
+    {
+        // The database may not grow by one page more: SQLite answers SQLITE_FULL.
+        let inner = store.lock();
+        let pages: i64 = inner
+            .conn
+            .query_row("PRAGMA page_count", [], |r| r.get(0))
+            .unwrap();
+        inner
+            .conn
+            .pragma_update(None, "max_page_count", pages)
+            .unwrap();
+    }
+    // Saves go on while free pages last, then one is refused.
+    let mut ok = 0;
+    let err = loop {
+        let mut draft = household(&format!("TK03-{ok:03}"));
+        if let Body::Household(h) = &mut draft.body {
+            h.address = "x".repeat(500);
+        }
+        match store.create(draft) {
+            Ok(_) => ok += 1,
+            Err(e) => break e,
+        }
+        assert!(ok < 1000, "the database never filled");
+    };
+    assert!(
+        matches!(err, SaveError::Store(StoreError::DiskFull)),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("storage is full"));
+    assert_eq!(store.outbox().unwrap().len(), ok + 1, "nothing half-saved");
+    assert_eq!(store.versions().unwrap().len(), ok + 1);
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+}
+
+#[test]
+fn a_failed_durable_write_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // The rename onto a non-empty directory fails after the temporary file was written.
+    let target = dir.path().join("photo.jpg");
+    std::fs::create_dir(&target).unwrap();
+    std::fs::write(target.join("inside"), b"x").unwrap();
+    assert!(write_durably(&target, b"bytes").is_err());
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, vec![std::ffi::OsString::from("photo.jpg")]);
+}
+
+#[test]
+fn photos_of_a_discarded_draft_are_removed_and_those_of_a_saved_record_stay() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = enrolled(dir.path());
+    let jpeg = |seed: u8| {
+        use image::{DynamicImage, Rgb, RgbImage};
+        let img = DynamicImage::ImageRgb8(RgbImage::from_fn(64, 48, |x, y| {
+            Rgb([x as u8, y as u8, seed])
+        }));
+        let mut out = Vec::new();
+        img.write_to(
+            &mut std::io::Cursor::new(&mut out),
+            image::ImageFormat::Jpeg,
+        )
+        .unwrap();
+        crate::photo::intake(&out, 1600).unwrap()
+    };
+    let kept = store.add_photo(&jpeg(1)).unwrap();
+    let dropped = store.add_photo(&jpeg(2)).unwrap();
+    let mut draft = household("TK03-001");
+    draft.photos = vec![kept];
+    store.create(draft).unwrap();
+    assert_eq!(store.discard_photos(&[kept, dropped]).unwrap(), 1);
+    assert!(store.photo_path(&kept).exists());
+    assert!(!store.photo_path(&dropped).exists());
+    assert!(!store.thumbnail_path(&dropped).exists());
+    assert!(store.photo_evidence(&dropped).unwrap().is_none());
 }

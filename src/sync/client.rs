@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::ids::PhotoId;
 use crate::protocol::{
     EnrollRequest, EnrollResponse, ErrorBody, PullResponse, PushRequest, PushResponse,
-    StatusResponse, API_V1,
+    ReidentifyRequest, StatusResponse, API_V1,
 };
 use crate::record::Version;
 
@@ -153,6 +153,24 @@ impl Client {
         let resp = self
             .http
             .post(self.url(&format!("{API_V1}/devices/enroll")))
+            .json(request)
+            .send()
+            .await
+            .map_err(network)?;
+        read(resp).await
+    }
+
+    /// `POST /api/v1/devices/reidentify` with this client's device token: a new identity for a
+    /// phone whose database turned out to be a copy.
+    pub async fn reidentify(
+        &self,
+        request: &ReidentifyRequest,
+    ) -> Result<EnrollResponse, ClientError> {
+        let resp = self
+            .auth(
+                self.http
+                    .post(self.url(&format!("{API_V1}/devices/reidentify"))),
+            )
             .json(request)
             .send()
             .await

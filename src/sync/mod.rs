@@ -16,7 +16,6 @@
 pub mod client;
 pub mod pacing;
 
-use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -30,6 +29,11 @@ pub use pacing::{Backoff, Sizer};
 
 use crate::protocol::{EnrollRequest, PushRequest};
 use crate::store::{PhotoUpload, PushIdentity, Store, StoreError};
+
+/// Tries of one enrollment request when its answer is lost on the way.
+const ENROLL_TRIES: u32 = 3;
+/// New identities one round may take (a copy found out) before it gives up.
+const MAX_RESTARTS: u32 = 2;
 
 /// Tunables of the engine; the defaults suit 2G.
 #[derive(Debug, Clone)]
@@ -147,6 +151,12 @@ impl SyncError {
         }
     }
 
+    /// The server found a sequence number of this identity used for another version
+    /// (`409 sequence_reused`): another copy of this database writes under it.
+    pub fn is_sequence_reused(&self) -> bool {
+        matches!(self, SyncError::Client(ClientError::Status { status: 409, code, .. }) if code == "sequence_reused")
+    }
+
     /// Worth retrying by itself (network trouble, a server error).
     pub fn is_transient(&self) -> bool {
         match self {
@@ -166,6 +176,9 @@ pub struct SyncReport {
     pub photos_uploaded: u64,
     /// Photos that failed for a reason of their own (the others went on).
     pub photo_errors: Vec<String>,
+    /// Why an earlier identity's records could not be sent this round (they wait on the
+    /// phone; the current identity went on).
+    pub waiting_errors: Vec<String>,
 }
 
 /// The engine over one store. Share it in an [`Arc`]; [`SyncEngine::spawn`] runs it in the
@@ -176,8 +189,6 @@ pub struct SyncEngine {
     progress: watch::Sender<SyncProgress>,
     chunk: Mutex<Sizer>,
     batch: Mutex<Sizer>,
-    /// Identities whose `sync/status` was checked since the engine started.
-    status_checked: Mutex<HashSet<Uuid>>,
     /// One round at a time.
     round: tokio::sync::Mutex<()>,
 }
@@ -190,7 +201,6 @@ impl SyncEngine {
             batch: Mutex::new(options.batch.clone()),
             options,
             progress: watch::channel(SyncProgress::default()).0,
-            status_checked: Mutex::new(HashSet::new()),
             round: tokio::sync::Mutex::new(()),
         }
     }
@@ -214,7 +224,10 @@ impl SyncEngine {
         self.batch.lock().unwrap_or_else(|p| p.into_inner()).size()
     }
 
-    /// Enrolls the phone with a one-time code and records the new identity in the store.
+    /// Enrolls the phone with a one-time code and records the new identity in the store. The
+    /// request carries an attempt id kept in the store for this code, so that a retry after a
+    /// lost answer (here, or when the person taps again) gets the same device back instead of
+    /// "code already used".
     pub async fn enroll(
         store: &Store,
         server_url: &str,
@@ -227,8 +240,20 @@ impl SyncEngine {
             code: code.to_owned(),
             device_name: device_name.to_owned(),
             platform: platform.to_owned(),
+            attempt_id: Some(store.enroll_attempt(server_url, code)?),
         };
-        let response = client.enroll(&request).await?;
+        let mut tries = 0;
+        let response = loop {
+            tries += 1;
+            match client.enroll(&request).await {
+                Ok(r) => break r,
+                Err(e @ ClientError::Network(_)) if tries < ENROLL_TRIES => {
+                    tracing::info!("enrollment answer lost ({e}); asking again");
+                    tokio::time::sleep(Duration::from_millis(500 * tries as u64)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
         store.enroll(server_url, &response)?;
         Ok(response)
     }
@@ -265,44 +290,128 @@ impl SyncEngine {
     }
 
     async fn round_inner(&self) -> Result<SyncReport, SyncError> {
-        let identities = self.store.sync_identities()?;
-        let current = identities.iter().find(|i| !i.retired).cloned();
-        if identities.is_empty() {
+        // A copy of a database whose identity was retired at open takes a new one by itself.
+        if let Some(old) = self.store.sync_identity_to_replace()? {
+            self.reidentify(&old, "restored").await?;
+        }
+        if self.store.sync_identities()?.is_empty() {
             return Err(SyncError::NotEnrolled);
         }
-        let counts = self.store.sync_counts()?;
-        self.update(|p| {
-            *p = SyncProgress {
-                phase: Phase::Pushing,
-                records_total: counts.pending_records,
-                photos_total: counts.pending_photos,
-                bytes_total: counts.pending_photo_bytes,
-                rounds: p.rounds,
-                last_error: p.last_error.clone(),
-                last_failure: p.last_failure,
-                ..SyncProgress::default()
-            }
-        });
         let mut report = SyncReport::default();
-        // One HTTP client (and so one kept-alive connection) per identity for the whole round:
-        // on 2G each new connection costs a round trip of 600 ms, more when its SYN is lost.
-        let mut current_client = None;
-        for identity in &identities {
-            let client = self.client(identity)?;
-            self.push_identity(identity, &client, &mut report).await?;
-            if current.as_ref() == Some(identity) {
-                current_client = Some(client);
+        // A new identity taken in the round (a copy found out) starts the round over, once.
+        let mut restarts = 0;
+        'round: loop {
+            let identities = self.store.sync_identities()?;
+            let current = identities.iter().find(|i| !i.retired).cloned();
+            let counts = self.store.sync_counts()?;
+            self.update(|p| {
+                *p = SyncProgress {
+                    phase: Phase::Pushing,
+                    records_total: counts.pending_records,
+                    photos_total: counts.pending_photos,
+                    bytes_total: counts.pending_photo_bytes,
+                    rounds: p.rounds,
+                    last_error: p.last_error.clone(),
+                    last_failure: p.last_failure,
+                    ..SyncProgress::default()
+                }
+            });
+            // One HTTP client (and so one kept-alive connection) per identity for the whole
+            // round: on 2G each new connection costs a round trip of 600 ms, more when its SYN
+            // is lost.
+            let current_client = match &current {
+                Some(identity) => {
+                    let client = self.client(identity)?;
+                    // The server's view of this identity, checked before the first push of every
+                    // round and trusted for the rest of it (store module documentation).
+                    let status = client.status().await?;
+                    let check = self.store.sync_apply_status(
+                        identity.device_id,
+                        status.acked_through_seq,
+                        status.server_head,
+                    )?;
+                    if check.identity_retired {
+                        if restarts < MAX_RESTARTS && self.reidentify(identity, "restored").await? {
+                            restarts += 1;
+                            continue 'round;
+                        }
+                        None
+                    } else {
+                        if check.server_behind {
+                            tracing::warn!(
+                                requeued = check.requeued,
+                                "the server holds less than it acknowledged; sending again"
+                            );
+                        }
+                        Some((identity.clone(), client))
+                    }
+                }
+                None => None,
+            };
+            // What earlier identities still hold (another commune's records, or records of an
+            // identity that waits for a new enrollment) never blocks the current identity: their
+            // failure is reported only when there is no current identity to go on with.
+            for identity in identities.iter().filter(|i| i.retired) {
+                let client = self.client(identity)?;
+                match self.push_identity(identity, &client, &mut report).await {
+                    Ok(()) => {}
+                    Err(e @ SyncError::Store(_)) => return Err(e),
+                    Err(e) if current_client.is_none() => return Err(e),
+                    Err(e) => {
+                        tracing::info!(device = %identity.device_id, "an earlier identity's records wait: {e}");
+                        report.waiting_errors.push(e.to_string());
+                    }
+                }
             }
-        }
-        // A retired identity's commune may not be ours any more: pull with the current one.
-        if let Some(client) = &current_client {
+            let Some((identity, client)) = current_client else {
+                break 'round;
+            };
+            match self.push_identity(&identity, &client, &mut report).await {
+                Err(e) if e.is_sequence_reused() => {
+                    // Another copy of this database sent other versions under the same sequence
+                    // numbers: take a new identity and send them again under it.
+                    self.store.sync_sequence_reused(identity.device_id)?;
+                    if restarts < MAX_RESTARTS
+                        && self.reidentify(&identity, "sequence_reused").await?
+                    {
+                        restarts += 1;
+                        continue 'round;
+                    }
+                    return Err(e);
+                }
+                r => r?,
+            }
             self.update(|p| p.phase = Phase::Pulling);
-            self.pull_all(client, &mut report).await?;
+            self.pull_all(&client, &mut report).await?;
             self.update(|p| p.phase = Phase::Photos);
-            self.upload_photos(client, &mut report).await?;
+            self.upload_photos(&client, identity.device_id, &mut report)
+                .await?;
+            break 'round;
         }
         self.store.sync_finished()?;
         Ok(report)
+    }
+
+    /// Asks the server for a new identity in place of `old` (a copy of this database writes
+    /// under it) and takes it. `false` when the server refuses (the old identity was revoked):
+    /// the phone then needs a new enrollment code.
+    async fn reidentify(&self, old: &PushIdentity, reason: &str) -> Result<bool, SyncError> {
+        let client = self.client(old)?;
+        let request = crate::protocol::ReidentifyRequest {
+            reason: Some(reason.to_owned()),
+        };
+        match client.reidentify(&request).await {
+            Ok(response) => {
+                tracing::info!(old = %old.device_id, new = %response.device_id, "took a new identity");
+                self.store.reidentified(&old.server_url, &response)?;
+                Ok(true)
+            }
+            Err(ClientError::Status {
+                status: 401 | 403 | 404,
+                ..
+            }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
     }
 
     fn client(&self, identity: &PushIdentity) -> Result<Client, SyncError> {
@@ -320,21 +429,6 @@ impl SyncEngine {
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
         let device_id = identity.device_id;
-        let checked = self
-            .status_checked
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .contains(&device_id);
-        if !checked && !identity.retired {
-            // The second witness of a restored database (store module documentation).
-            let status = client.status().await?;
-            self.store
-                .sync_apply_status(device_id, status.acked_through_seq)?;
-            self.status_checked
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(device_id);
-        }
         // What the server takes in one push: its 413 halves this for the rest of the round.
         let mut server_limit = usize::MAX;
         let Some(mut from) = self.store.sync_outbox_start(device_id)? else {
@@ -441,10 +535,11 @@ impl SyncEngine {
     async fn upload_photos(
         &self,
         client: &Client,
+        device_id: Uuid,
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
         for photo in self.store.sync_photos_pending()? {
-            match self.upload_photo(client, &photo).await {
+            match self.upload_photo(client, device_id, &photo).await {
                 Ok(()) => {
                     report.photos_uploaded += 1;
                     self.update(|p| p.photos_done += 1);
@@ -456,25 +551,44 @@ impl SyncEngine {
         Ok(())
     }
 
-    /// Uploads one photo by tus, resuming from the server's offset.
-    async fn upload_photo(&self, client: &Client, photo: &PhotoUpload) -> Result<(), SyncError> {
-        let data = std::fs::read(&photo.path).map_err(StoreError::Io)?;
+    /// Uploads one photo by tus, resuming from the server's offset. It counts as uploaded only
+    /// once the server answers the full length (it then holds the photo).
+    async fn upload_photo(
+        &self,
+        client: &Client,
+        device_id: Uuid,
+        photo: &PhotoUpload,
+    ) -> Result<(), SyncError> {
+        let data = std::fs::read(&photo.path).map_err(StoreError::from_io)?;
         if <[u8; 32]>::from(Sha256::digest(&data)) != *photo.photo_id.as_bytes() {
             return Err(SyncError::PhotoDamaged(photo.photo_id.to_hex()));
         }
         let length = data.len() as u64;
         let mut already = photo.uploaded_bytes;
-        let (url, mut offset) = match &photo.upload_url {
-            Some(url) => match client.tus_offset(url).await? {
-                Some(offset) => (url.clone(), offset),
-                None => {
-                    // Expired or unknown: start a new upload (the only way back to byte 0).
+        // An upload belongs to the identity that created it: one begun under an earlier
+        // identity starts over under this one (the server would answer 403 for ever).
+        let resumable = photo
+            .upload_url
+            .as_ref()
+            .filter(|_| photo.upload_device == Some(device_id));
+        let resumed = match resumable {
+            Some(url) => match client.tus_offset(url).await {
+                Ok(Some(offset)) => Some((url.clone(), offset)),
+                // Expired or unknown, or not this identity's: start a new upload.
+                Ok(None) | Err(ClientError::Status { status: 403, .. }) => None,
+                Err(e) => return Err(e.into()),
+            },
+            None => None,
+        };
+        let (url, mut offset) = match resumed {
+            Some(r) => r,
+            None => {
+                if photo.upload_url.is_some() {
                     self.store.sync_set_upload_url(&photo.photo_id, None)?;
                     already = 0;
-                    self.create_upload(client, photo, length).await?
                 }
-            },
-            None => self.create_upload(client, photo, length).await?,
+                self.create_upload(client, device_id, photo, length).await?
+            }
         };
         self.update(|p| p.bytes_done += offset.saturating_sub(already));
         let mut mismatches = 0;
@@ -530,12 +644,13 @@ impl SyncEngine {
     async fn create_upload(
         &self,
         client: &Client,
+        device_id: Uuid,
         photo: &PhotoUpload,
         length: u64,
     ) -> Result<(String, u64), SyncError> {
         let (url, offset) = client.tus_create(length, &photo.photo_id).await?;
         self.store
-            .sync_set_upload_url(&photo.photo_id, Some(url.as_str()))?;
+            .sync_set_upload_url(&photo.photo_id, Some((url.as_str(), device_id)))?;
         Ok((url.to_string(), offset.unwrap_or(0)))
     }
 

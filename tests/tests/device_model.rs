@@ -13,14 +13,24 @@
 //!
 //! The heads are checked against a model kept by this test (leaves of the parent graph), not
 //! against the core's `heads` function that the store and server both use.
+//!
+//! R7 (the identity lifecycle) runs the same phones with more events: a phone re-enrolled (after
+//! its revocation or not), a backup of a phone's files restored in its place (with its install
+//! marker or without), a copy of a phone's database set up on another phone beside it, and the
+//! server restored from an old copy of its data directory. Afterwards the server holds exactly
+//! what every phone in use saved, once, plus everything a replaced phone had reported as sent;
+//! nothing on the server comes from elsewhere; no phone has anything waiting. `NTM_R7_CASES` sets
+//! the number of cases (default 4, about a minute).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 use std::time::Duration;
 
 use ntm_field::ids::PhotoId;
 use ntm_field::protocol::Role;
 use ntm_field::record::{Body, SignCondition, Version};
-use ntm_field::store::{Draft, HouseholdFilter};
+use ntm_field::store::{Draft, HouseholdFilter, SaveError, Store, DB_FILE, MARKER_FILE, PHOTO_DIR};
+use ntm_field::sync::{FailureKind, SyncEngine};
 use ntm_tests::phone::*;
 use ntm_tests::proxy::{Fault, Proxy};
 use ntm_tests::server::{Api, TestServer};
@@ -62,6 +72,30 @@ enum Op {
         after: usize,
     },
     RestartServer,
+    /// R7: enroll the phone again with a new code of the same commune, revoking the old
+    /// identity first or not.
+    Reenroll {
+        phone: usize,
+        revoke: bool,
+    },
+    /// R7: a backup of the phone's files (database and install marker).
+    BackupPhone {
+        phone: usize,
+    },
+    /// R7: the phone's last backup restored in its place, with its install marker or without.
+    RestorePhone {
+        phone: usize,
+        marker: bool,
+    },
+    /// R7: the phone's database copied onto one more phone (without the marker, as a copy of the
+    /// app's backed-up files arrives on another phone); both go on.
+    CopyPhone {
+        phone: usize,
+    },
+    /// R7: a copy of the server's data directory (taken while it is stopped).
+    BackupServer,
+    /// R7: the server's last copy restored in place of its data.
+    RestoreServer,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -78,11 +112,80 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// R7's events beside R6's.
+fn lifecycle_op() -> impl Strategy<Value = Op> {
+    let phone = 0..PHONES;
+    prop_oneof![
+        8 => op(),
+        1 => (phone.clone(), any::<bool>()).prop_map(|(phone, revoke)| Op::Reenroll { phone, revoke }),
+        1 => phone.clone().prop_map(|phone| Op::BackupPhone { phone }),
+        1 => (phone.clone(), any::<bool>()).prop_map(|(phone, marker)| Op::RestorePhone { phone, marker }),
+        1 => phone.prop_map(|phone| Op::CopyPhone { phone }),
+        1 => Just(Op::BackupServer),
+        1 => Just(Op::RestoreServer),
+    ]
+}
+
 struct World {
     server: TestServer,
     proxy: Proxy,
     phones: Vec<TestPhone>,
     photo_seed: u64,
+    /// Phones replaced by a restored backup: what they reported as sent must be on the server.
+    replaced: Vec<TestPhone>,
+    phone_backups: HashMap<usize, tempfile::TempDir>,
+    server_backup: Option<tempfile::TempDir>,
+}
+
+/// A save refused because the phone's identity was retired (a copy that has not synced yet) is
+/// what the person sees too; anything else is a failure.
+fn saved<T>(r: Result<T, SaveError>) {
+    match r {
+        Ok(_) | Err(SaveError::IdentityRetired) => {}
+        Err(e) => panic!("save failed: {e}"),
+    }
+}
+
+/// A consistent copy of a phone's files: its database and, with `marker`, its install marker.
+fn copy_phone(from: &std::path::Path, marker: bool) -> tempfile::TempDir {
+    let to = tempfile::tempdir().unwrap();
+    let conn = rusqlite::Connection::open(from.join(DB_FILE)).unwrap();
+    conn.execute(
+        "VACUUM INTO ?1",
+        [to.path().join(DB_FILE).to_str().unwrap()],
+    )
+    .unwrap();
+    if marker {
+        std::fs::copy(from.join(MARKER_FILE), to.path().join(MARKER_FILE)).unwrap();
+    }
+    copy_dir(&from.join(PHOTO_DIR), &to.path().join(PHOTO_DIR));
+    to
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A phone on the files of `dir`.
+fn phone_on(dir: tempfile::TempDir) -> TestPhone {
+    let clock = SkewedClock::new();
+    let store = Arc::new(Store::open(dir.path()).unwrap().with_clock(clock.clone()));
+    let engine = Arc::new(SyncEngine::new(store.clone(), test_options()));
+    TestPhone {
+        dir,
+        store,
+        engine,
+        clock,
+    }
 }
 
 impl World {
@@ -101,6 +204,9 @@ impl World {
             proxy,
             phones,
             photo_seed: 0,
+            replaced: Vec::new(),
+            phone_backups: HashMap::new(),
+            server_backup: None,
         }
     }
 
@@ -156,7 +262,7 @@ impl World {
                             .unwrap();
                     draft.photos.push(p.store.add_photo(&picture).unwrap());
                 }
-                p.store.create(draft).unwrap();
+                saved(p.store.create(draft));
             }
             Op::Edit { phone, pick } => {
                 let live = self.live(phone);
@@ -178,18 +284,16 @@ impl World {
                     Body::RoadSegment(r) => r.width_m = if r.width_m > 3.0 { 3.0 } else { 3.5 },
                     Body::Assessment(a) => a.note.push('.'),
                 }
-                self.phones[phone]
-                    .store
-                    .edit(head.entity_id, draft)
-                    .unwrap();
+                saved(self.phones[phone].store.edit(head.entity_id, draft));
             }
             Op::Delete { phone, pick } => {
                 let live = self.live(phone);
                 if !live.is_empty() {
-                    self.phones[phone]
-                        .store
-                        .delete(live[pick % live.len()].entity_id)
-                        .unwrap();
+                    saved(
+                        self.phones[phone]
+                            .store
+                            .delete(live[pick % live.len()].entity_id),
+                    );
                 }
             }
             Op::Resolve { phone, pick } => {
@@ -198,9 +302,7 @@ impl World {
                 if !conflicts.is_empty() {
                     let c = &conflicts[pick % conflicts.len()];
                     let chosen = &c.heads[pick % c.heads.len()];
-                    store
-                        .resolve(c.entity_id, Draft::from_version(chosen))
-                        .unwrap();
+                    saved(store.resolve(c.entity_id, Draft::from_version(chosen)));
                 }
             }
             Op::Sync { phone } => {
@@ -237,7 +339,176 @@ impl World {
                 self.server.restart();
                 self.proxy.set_target(self.server.addr().parse().unwrap());
             }
+            Op::Reenroll { phone, revoke } => {
+                let admin = Api::admin(&self.server).await;
+                let store = self.phones[phone].store.clone();
+                if let (true, Some(e)) = (revoke, store.enrollment().unwrap()) {
+                    admin
+                        .post(
+                            &format!("/api/v1/devices/{}/revoke", e.device_id),
+                            &serde_json::json!({}),
+                        )
+                        .await;
+                }
+                self.reenroll(phone).await;
+            }
+            Op::BackupPhone { phone } => {
+                let copy = copy_phone(self.phones[phone].dir.path(), true);
+                self.phone_backups.insert(phone, copy);
+            }
+            Op::RestorePhone { phone, marker } => {
+                if let Some(backup) = self.phone_backups.get(&phone) {
+                    let copy = copy_phone(backup.path(), marker);
+                    let old = std::mem::replace(&mut self.phones[phone], phone_on(copy));
+                    self.replaced.push(old);
+                }
+            }
+            Op::CopyPhone { phone } => {
+                let copy = copy_phone(self.phones[phone].dir.path(), false);
+                self.phones.push(phone_on(copy));
+            }
+            Op::BackupServer => {
+                self.server.kill();
+                let copy = tempfile::tempdir().unwrap();
+                copy_dir(self.server.data.path(), copy.path());
+                self.server_backup = Some(copy);
+                self.server.restart();
+                self.proxy.set_target(self.server.addr().parse().unwrap());
+            }
+            Op::RestoreServer => {
+                if let Some(backup) = &self.server_backup {
+                    self.server.kill();
+                    for entry in std::fs::read_dir(self.server.data.path()).unwrap() {
+                        let p = entry.unwrap().path();
+                        if p.is_dir() {
+                            std::fs::remove_dir_all(p).unwrap();
+                        } else {
+                            std::fs::remove_file(p).unwrap();
+                        }
+                    }
+                    copy_dir(backup.path(), self.server.data.path());
+                    self.server.restart();
+                    self.proxy.set_target(self.server.addr().parse().unwrap());
+                }
+            }
         }
+    }
+
+    /// Enrolls a phone again with a new code of the same commune.
+    async fn reenroll(&self, phone: usize) {
+        let admin = Api::admin(&self.server).await;
+        let code = enrollment_code(&admin, "thien-ke", Role::Enumerator).await;
+        SyncEngine::enroll(
+            &self.phones[phone].store,
+            &self.proxy.url(),
+            &code,
+            "phone",
+            "test",
+        )
+        .await
+        .expect("enrollment");
+    }
+
+    /// R7's end: every phone syncs to the end; one the server refuses (revoked, or unknown to
+    /// a restored server) is enrolled again, as its message says.
+    async fn check_lifecycle(&self) {
+        for _ in 0..2 {
+            for i in 0..self.phones.len() {
+                let mut done = false;
+                for _ in 0..10 {
+                    match self.phones[i].sync().await {
+                        Ok(_) => {
+                            done = true;
+                            break;
+                        }
+                        Err(e)
+                            if e.kind() == FailureKind::Refused
+                                || e.kind() == FailureKind::NotEnrolled =>
+                        {
+                            self.reenroll(i).await
+                        }
+                        Err(e) if e.is_transient() => {
+                            tokio::time::sleep(Duration::from_millis(50)).await
+                        }
+                        Err(e) => panic!("phone {i}: sync failed for good: {e}"),
+                    }
+                }
+                assert!(done, "phone {i} syncs to the end");
+            }
+        }
+        let token = self.phones[0].store.enrollment().unwrap().unwrap().token;
+        let mut on_server: BTreeMap<Uuid, Version> = BTreeMap::new();
+        for v in server_versions(&self.server.base, &token).await {
+            assert!(
+                on_server.insert(v.version_id, v.clone()).is_none(),
+                "{} stored twice",
+                v.version_id
+            );
+        }
+        let held: BTreeSet<Uuid> = on_server.keys().copied().collect();
+        let mut expected = BTreeSet::new();
+        for (i, p) in self.phones.iter().enumerate() {
+            assert!(
+                p.store.outbox().unwrap().is_empty(),
+                "phone {i}: nothing left to send"
+            );
+            assert!(
+                p.store.waiting().unwrap().is_empty(),
+                "phone {i}: nothing waits"
+            );
+            assert!(
+                p.store.needs_attention().unwrap().is_empty(),
+                "phone {i}: nothing refused"
+            );
+            expected.extend(p.store.own_version_states().unwrap().keys().copied());
+        }
+        // A replaced phone's unsent records went with it; what it reported as sent did not.
+        let mut anywhere = expected.clone();
+        for p in &self.replaced {
+            for (id, state) in p.store.own_version_states().unwrap() {
+                anywhere.insert(id);
+                if state == "synced" {
+                    assert!(
+                        held.contains(&id),
+                        "{id}, reported as sent, is on the server"
+                    );
+                }
+            }
+        }
+        assert!(
+            expected.is_subset(&held),
+            "the server holds every phone's records: missing {:?}",
+            expected.difference(&held).collect::<Vec<_>>()
+        );
+        assert!(
+            held.is_subset(&anywhere),
+            "nothing on the server comes from elsewhere"
+        );
+        for (i, p) in self.phones.iter().enumerate() {
+            assert!(
+                p.store.sync_photos_pending().unwrap().is_empty(),
+                "phone {i}: photos sent"
+            );
+        }
+        let photos: BTreeSet<PhotoId> = self
+            .phones
+            .iter()
+            .flat_map(|p| p.store.versions().unwrap())
+            .filter(|v| held.contains(&v.version_id))
+            .flat_map(|v| v.photos)
+            .collect();
+        server_photo_hashes_match(
+            &self.server.base,
+            &token,
+            &photos.into_iter().collect::<Vec<_>>(),
+        )
+        .await;
+        eprintln!(
+            "R7 case: {} versions on the server, {} phones in use, {} replaced",
+            on_server.len(),
+            self.phones.len(),
+            self.replaced.len()
+        );
     }
 
     async fn check_invariants(&self) {
@@ -366,6 +637,29 @@ proptest! {
                 world.apply(op).await;
             }
             tokio::time::timeout(Duration::from_secs(120), world.check_invariants()).await.expect("invariants checked in time");
+        });
+    }
+}
+
+fn r7_cases() -> u32 {
+    std::env::var("NTM_R7_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(4)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: r7_cases(), max_shrink_iters: 10, ..ProptestConfig::default() })]
+
+    #[test]
+    fn after_reenrollment_copies_and_restores_the_server_holds_every_saved_record_once(ops in prop::collection::vec(lifecycle_op(), 10..40)) {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        rt.block_on(async {
+            let mut world = World::new().await;
+            for op in &ops {
+                world.apply(op).await;
+            }
+            tokio::time::timeout(Duration::from_secs(150), world.check_lifecycle()).await.expect("invariants checked in time");
         });
     }
 }

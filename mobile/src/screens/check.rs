@@ -5,7 +5,7 @@
 
 use dioxus::prelude::*;
 use ntm_field::record::ToiletType;
-use ntm_field::store::{HouseholdFilter, SaveError};
+use ntm_field::store::{HouseholdFilter, SaveError, StoreError};
 use uuid::Uuid;
 
 use crate::components::{
@@ -31,6 +31,7 @@ pub(crate) fn save_errors(e: SaveError) -> (FormErrors, &'static str) {
             (FormErrors::default(), "err-enroll-first")
         }
         SaveError::UnknownPhoto(_) => (FormErrors::default(), "err-photo-unreadable"),
+        SaveError::Store(StoreError::DiskFull) => (FormErrors::default(), "err-disk-full"),
         other => {
             tracing::warn!(%other, "save failed");
             (FormErrors::default(), "err-store")

@@ -41,8 +41,10 @@ impl Tab {
     fn admits(self, state: &RecordState) -> bool {
         matches!(
             (self, state),
-            (Tab::Pending, RecordState::Pending)
-                | (Tab::Synced, RecordState::Synced)
+            (
+                Tab::Pending,
+                RecordState::Pending | RecordState::Waiting { .. }
+            ) | (Tab::Synced, RecordState::Synced)
                 | (Tab::Rejected, RecordState::Rejected { .. })
                 | (Tab::Conflict, RecordState::Conflict)
         )
@@ -171,6 +173,7 @@ fn RecordItem(summary: RecordSummary, description: String, village: String) -> E
         RecordState::Synced => ("badge met", t.t("records-tab-synced")),
         RecordState::Rejected { .. } => ("badge not-met", t.t("records-tab-rejected")),
         RecordState::Conflict => ("badge conflict", t.t("records-tab-conflict")),
+        RecordState::Waiting { .. } => ("badge pending", t.t("records-waiting")),
     };
     let version = services.store.version(summary.version_id).ok().flatten();
     let edit = version
@@ -187,6 +190,9 @@ fn RecordItem(summary: RecordSummary, description: String, village: String) -> E
             }
             div { class: "row-sub", "{description}" }
             div { class: "row-sub", "{village} · {when}" }
+            if let RecordState::Waiting { commune_id } = &summary.state {
+                div { class: "field-error", {t.t_args("records-waiting-commune", &[("commune", commune_id.as_str().to_owned().into())])} }
+            }
             if let RecordState::Rejected { reason } = &summary.state {
                 div { class: "field-error", {t.t_args("records-rejected-reason", &[("reason", reason.clone().into())])} }
             }

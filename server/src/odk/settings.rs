@@ -65,6 +65,7 @@ pub fn enroll(
         token_hash: token_hash(&token),
         name: name.to_owned(),
         platform: PLATFORM.to_owned(),
+        attempt_id: None,
     };
     Ok(storage
         .redeem_enrollment(code_hash, Utc::now(), &device)?

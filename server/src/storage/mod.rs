@@ -99,6 +99,9 @@ pub struct NewDevice {
     pub token_hash: String,
     pub name: String,
     pub platform: String,
+    /// The phone's enrollment attempt: redeeming a used code again with the same attempt gets
+    /// the same device back with this token (the first answer was lost).
+    pub attempt_id: Option<Uuid>,
 }
 
 /// Why a code could not be redeemed.
@@ -284,6 +287,15 @@ pub trait Storage: Send + Sync + 'static {
         device: &NewDevice,
     ) -> StoreResult<Result<Device, RedeemRefusal>>;
     fn device_by_token(&self, token_hash: &str) -> StoreResult<Option<Device>>;
+    /// A new identity (`device`'s id and token, holding nothing yet) for the phone of `old`,
+    /// whose database turned out to be a copy: the same commune, role, holder and name. `old`
+    /// keeps working for the other copy. `None` when `old` is unknown or revoked.
+    fn reidentify_device(
+        &self,
+        old: Uuid,
+        device: &NewDevice,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Device>>;
     fn device(&self, device_id: Uuid) -> StoreResult<Option<Device>>;
     fn list_devices(&self, commune: &Slug) -> StoreResult<Vec<Device>>;
     fn revoke_device(&self, device_id: Uuid, now: DateTime<Utc>) -> StoreResult<()>;

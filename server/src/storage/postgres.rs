@@ -81,6 +81,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../migrations/postgres/20261201090000_odk_submissions.sql"),
     ),
     (
+        "20261205090000_identity_lifecycle",
+        include_str!("../../migrations/postgres/20261205090000_identity_lifecycle.sql"),
+    ),
+    (
         "20261208090000_editions",
         include_str!("../../migrations/postgres/20261208090000_editions.sql"),
     ),
@@ -1421,13 +1425,30 @@ impl Storage for PostgresStorage {
             // The row lock makes the code single-use across servers: a second redemption waits,
             // then sees it used.
             let Some(row) = tx.query_opt(
-                "SELECT commune_id, role, holder, expires_at, used_at FROM enrollments WHERE code_hash = $1 FOR UPDATE",
+                "SELECT commune_id, role, holder, expires_at, used_at, attempt_id, device_id
+                 FROM enrollments WHERE code_hash = $1 FOR UPDATE",
                 &[&code_hash],
             )?
             else {
                 return Ok(Err(RedeemRefusal::Unknown));
             };
             if row.get::<_, Option<DateTime<Utc>>>(4).is_some() {
+                // The same attempt again (its answer was lost): the same device, a fresh token.
+                let recorded: Option<Uuid> = row.get(5);
+                let device: Option<Uuid> = row.get(6);
+                if let (Some(given), Some(recorded), Some(device)) = (d.attempt_id, recorded, device) {
+                    if given == recorded
+                        && tx.execute(
+                            "UPDATE devices SET token_hash = $1 WHERE device_id = $2 AND revoked_at IS NULL",
+                            &[&d.token_hash, &device],
+                        )? == 1
+                    {
+                        let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE device_id = $1");
+                        if let Some(row) = tx.query_opt(sql.as_str(), &[&device])? {
+                            return Ok(Ok(device_of(&row)?));
+                        }
+                    }
+                }
                 return Ok(Err(RedeemRefusal::AlreadyUsed));
             }
             if row.get::<_, DateTime<Utc>>(3) <= now {
@@ -1436,7 +1457,10 @@ impl Storage for PostgresStorage {
             let commune: String = row.get(0);
             let role: String = row.get(1);
             let holder: Option<String> = row.get(2);
-            tx.execute("UPDATE enrollments SET used_at = $1, device_id = $2 WHERE code_hash = $3", &[&now, &d.device_id, &code_hash])?;
+            tx.execute(
+                "UPDATE enrollments SET used_at = $1, device_id = $2, attempt_id = $4 WHERE code_hash = $3",
+                &[&now, &d.device_id, &code_hash, &d.attempt_id],
+            )?;
             tx.execute(
                 "INSERT INTO devices (device_id, token_hash, commune_id, role, name, platform, holder, enrolled_at, high_water)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0)",
@@ -1458,6 +1482,32 @@ impl Storage for PostgresStorage {
 
     fn device_by_token(&self, token_hash: &str) -> StoreResult<Option<Device>> {
         self.query_device("token_hash = $1", &token_hash)
+    }
+
+    fn reidentify_device(
+        &self,
+        old: Uuid,
+        d: &NewDevice,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Device>> {
+        self.write(|tx| {
+            let n = tx.execute(
+                "INSERT INTO devices (device_id, token_hash, commune_id, role, name, platform, holder, enrolled_at,
+                    high_water, replaces)
+                 SELECT $1, $2, commune_id, role, name, platform, holder, $3, 0, device_id
+                 FROM devices WHERE device_id = $4 AND revoked_at IS NULL",
+                &[&d.device_id, &d.token_hash, &now, &old],
+            )?;
+            if n == 0 {
+                return Ok(None);
+            }
+            let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE device_id = $1");
+            Ok(tx
+                .query_opt(sql.as_str(), &[&d.device_id])?
+                .as_ref()
+                .map(device_of)
+                .transpose()?)
+        })
     }
 
     fn device(&self, device_id: Uuid) -> StoreResult<Option<Device>> {

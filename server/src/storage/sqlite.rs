@@ -48,6 +48,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/0002_version_flags.sql")),
         M::up(include_str!("../../migrations/0003_user_district.sql")),
         M::up(include_str!("../../migrations/0004_odk_submissions.sql")),
+        M::up(include_str!("../../migrations/0005_identity_lifecycle.sql")),
         M::up(include_str!("../../migrations/0009_editions.sql")),
     ])
 }
@@ -833,7 +834,8 @@ impl Storage for SqliteStorage {
         self.write(|tx| {
             let row = tx
                 .query_row(
-                    "SELECT commune_id, role, holder, expires_at, used_at FROM enrollments WHERE code_hash = ?1",
+                    "SELECT commune_id, role, holder, expires_at, used_at, attempt_id, device_id
+                     FROM enrollments WHERE code_hash = ?1",
                     params![code_hash],
                     |r| {
                         Ok((
@@ -842,22 +844,43 @@ impl Storage for SqliteStorage {
                             r.get::<_, Option<String>>(2)?,
                             r.get::<_, String>(3)?,
                             r.get::<_, Option<String>>(4)?,
+                            r.get::<_, Option<String>>(5)?,
+                            r.get::<_, Option<String>>(6)?,
                         ))
                     },
                 )
                 .optional()?;
-            let Some((commune, role, holder, expires, used)) = row else {
+            let Some((commune, role, holder, expires, used, attempt, device)) = row else {
                 return Ok(Err(RedeemRefusal::Unknown));
             };
             if used.is_some() {
+                // The same attempt again (its answer was lost): the same device, a fresh token.
+                let attempt_id = d.attempt_id.map(|a| a.to_string());
+                if let (Some(given), Some(recorded), Some(device)) = (attempt_id, attempt, device) {
+                    if given == recorded
+                        && tx.execute(
+                            "UPDATE devices SET token_hash = ?1 WHERE device_id = ?2 AND revoked_at IS NULL",
+                            params![d.token_hash, device],
+                        )? == 1
+                    {
+                        if let Some(device) = Self::query_device(tx, "device_id = ?1", &device)? {
+                            return Ok(Ok(device));
+                        }
+                    }
+                }
                 return Ok(Err(RedeemRefusal::AlreadyUsed));
             }
             if parse_ts(&expires)? <= now {
                 return Ok(Err(RedeemRefusal::Expired));
             }
             tx.execute(
-                "UPDATE enrollments SET used_at = ?1, device_id = ?2 WHERE code_hash = ?3",
-                params![ts(now), d.device_id.to_string(), code_hash],
+                "UPDATE enrollments SET used_at = ?1, device_id = ?2, attempt_id = ?4 WHERE code_hash = ?3",
+                params![
+                    ts(now),
+                    d.device_id.to_string(),
+                    code_hash,
+                    d.attempt_id.map(|a| a.to_string())
+                ],
             )?;
             tx.execute(
                 "INSERT INTO devices (device_id, token_hash, commune_id, role, name, platform, holder, enrolled_at, high_water)
@@ -880,6 +903,27 @@ impl Storage for SqliteStorage {
 
     fn device_by_token(&self, token_hash: &str) -> StoreResult<Option<Device>> {
         self.read(|c| Self::query_device(c, "token_hash = ?1", token_hash))
+    }
+
+    fn reidentify_device(
+        &self,
+        old: Uuid,
+        d: &NewDevice,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Device>> {
+        self.write(|tx| {
+            let n = tx.execute(
+                "INSERT INTO devices (device_id, token_hash, commune_id, role, name, platform, holder, enrolled_at,
+                    high_water, replaces)
+                 SELECT ?1, ?2, commune_id, role, name, platform, holder, ?3, 0, device_id
+                 FROM devices WHERE device_id = ?4 AND revoked_at IS NULL",
+                params![d.device_id.to_string(), d.token_hash, ts(now), old.to_string()],
+            )?;
+            if n == 0 {
+                return Ok(None);
+            }
+            Self::query_device(tx, "device_id = ?1", &d.device_id.to_string())
+        })
     }
 
     fn device(&self, device_id: Uuid) -> StoreResult<Option<Device>> {

@@ -458,6 +458,7 @@ fn an_enrollment_code_is_used_once_and_expires(backend: Backend) {
         token_hash: format!("t{}", Uuid::now_v7()),
         name: "p".into(),
         platform: "android".into(),
+        attempt_id: None,
     };
     let code = |hours: i64| {
         let hash = format!("c{}", Uuid::now_v7());

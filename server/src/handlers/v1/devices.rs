@@ -6,12 +6,13 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
-use ntm_field::protocol::{EnrollRequest, EnrollResponse};
+use ntm_field::protocol::{EnrollRequest, EnrollResponse, ReidentifyRequest};
 use uuid::Uuid;
 
 use super::ApiPath;
 use crate::auth::{
-    authorize, new_token, normalize_code, token_hash, Access, UserAuth, DEVICE_TOKEN_PREFIX,
+    authorize, new_token, normalize_code, token_hash, Access, DeviceAuth, UserAuth,
+    DEVICE_TOKEN_PREFIX,
 };
 use crate::body::ApiBody;
 use crate::error::{ApiError, ApiResult};
@@ -69,6 +70,7 @@ pub async fn enroll(
         token_hash: token_hash(&token),
         name: req.device_name.trim().to_owned(),
         platform: req.platform.trim().to_owned(),
+        attempt_id: req.attempt_id,
     };
     let storage = state.storage.clone();
     let outcome = blocking(move || {
@@ -103,6 +105,67 @@ pub async fn enroll(
         }
     };
     tracing::info!(device = %device.device_id, commune = %device.commune_id, role = ?device.role, "device enrolled");
+    Ok((
+        StatusCode::CREATED,
+        Json(EnrollResponse {
+            device_id: device.device_id,
+            token,
+            role: device.role,
+            commune: config.commune,
+        }),
+    ))
+}
+
+/// `POST /api/v1/devices/reidentify`: a phone whose database turned out to be a copy (restored
+/// from a backup, or copied to a second phone: the server holds sequence numbers it never handed
+/// out, or a push reused one) gets a new identity of the same commune, role and holder, with its
+/// current device token. The old identity keeps working: the other copy may still be in use, and
+/// a revoked one cannot ask.
+#[utoipa::path(post, path = "/api/v1/devices/reidentify", tag = "devices", security(("bearer" = [])),
+    request_body(content = schemas::ReidentifyRequest),
+    responses((status = 201, description = "the new identity's id and token, and its commune", body = schemas::EnrollResponse),
+              (status = 401, description = "no token, or a revoked device"),
+              (status = 403, description = "a user token: this call is for devices")))]
+pub async fn reidentify(
+    State(state): State<Arc<AppState>>,
+    DeviceAuth(_, old): DeviceAuth,
+    ApiBody(req): ApiBody<ReidentifyRequest>,
+) -> ApiResult<(StatusCode, Json<EnrollResponse>)> {
+    let token = new_token(DEVICE_TOKEN_PREFIX);
+    let device = NewDevice {
+        device_id: Uuid::now_v7(),
+        token_hash: token_hash(&token),
+        name: old.name.clone(),
+        platform: old.platform.clone(),
+        attempt_id: None,
+    };
+    let storage = state.storage.clone();
+    let old_id = old.device_id;
+    let minted = blocking(move || {
+        let Some(d) = storage.reidentify_device(old_id, &device, Utc::now())? else {
+            return Ok(None);
+        };
+        let config = storage
+            .commune_config(&d.commune_id)?
+            .ok_or_else(|| ApiError::internal("the commune vanished"))?;
+        Ok(Some((d, config)))
+    })
+    .await?;
+    let Some((device, config)) = minted else {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "this device was revoked; ask an officer for a new enrollment code",
+        ));
+    };
+    let reason: String = req
+        .reason
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(100)
+        .collect();
+    tracing::info!(old = %old_id, new = %device.device_id, commune = %device.commune_id, reason, "device took a new identity");
     Ok((
         StatusCode::CREATED,
         Json(EnrollResponse {

@@ -1,0 +1,484 @@
+//! The identity lifecycle of a phone against the real server, on SQLite and PostgreSQL: a phone
+//! re-enrolled after revocation or into another commune, a phone restored from an old copy of
+//! its database or copied to a second phone, a server restored from an old backup, a photo upload
+//! begun under an earlier identity, and an enrollment whose answer was lost on the way. In every
+//! case what the user saved ends on the server exactly once or waits visibly on the phone.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use ntm_field::protocol::{Role, WaitingBundle};
+use ntm_field::record::Version;
+use ntm_field::store::{HouseholdFilter, RecordState, Store, DB_FILE, MARKER_FILE, PHOTO_DIR};
+use ntm_field::sync::SyncEngine;
+use ntm_tests::on_both_backends;
+use ntm_tests::phone::*;
+use ntm_tests::proxy::{Fault, Proxy};
+use ntm_tests::server::{Api, Backend, TestServer};
+use uuid::Uuid;
+
+const COMMUNE: &str = "thien-ke";
+/// A second commune, for enrollments elsewhere.
+const OTHER: &str = "thien-ke-moi";
+
+struct Env {
+    server: TestServer,
+    proxy: Proxy,
+    admin: Api,
+}
+
+async fn env(backend: Backend) -> Env {
+    let server = TestServer::start_on(backend);
+    let proxy = Proxy::start(server.addr().parse().unwrap()).await;
+    let admin = Api::admin(&server).await;
+    create_demo_commune(&admin).await;
+    let mut other = ntm_field::demo::thien_ke().unwrap().config.commune;
+    other.id = ntm_field::ids::Slug::parse(OTHER).unwrap();
+    other.name = "Xã Thiện Kế Mới".into();
+    for v in &mut other.villages {
+        v.id = ntm_field::ids::Slug::parse(&format!("moi-{}", v.id)).unwrap();
+    }
+    let r = admin
+        .post("/api/v1/communes", &serde_json::to_value(&other).unwrap())
+        .await;
+    assert!(r.status == 201 || r.status == 200, "{:?}", r.body);
+    Env {
+        server,
+        proxy,
+        admin,
+    }
+}
+
+impl Env {
+    async fn code(&self, commune: &str) -> String {
+        enrollment_code(&self.admin, commune, Role::Enumerator).await
+    }
+
+    async fn phone(&self) -> TestPhone {
+        let code = self.code(COMMUNE).await;
+        TestPhone::enroll(&self.proxy.url(), &code, test_options()).await
+    }
+
+    async fn revoke(&self, device_id: Uuid) {
+        let r = self
+            .admin
+            .post(
+                &format!("/api/v1/devices/{device_id}/revoke"),
+                &serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(r.status, 204, "{:?}", r.body);
+    }
+
+    /// Every version the server holds for the commune of `token`, each checked to be there once.
+    async fn server_once(&self, token: &str) -> BTreeMap<Uuid, Version> {
+        let mut out = BTreeMap::new();
+        for v in server_versions(&self.server.base, token).await {
+            let id = v.version_id;
+            assert!(out.insert(id, v).is_none(), "{id} is stored twice");
+        }
+        out
+    }
+}
+
+fn token(phone: &Store) -> String {
+    phone.enrollment().unwrap().unwrap().token
+}
+
+fn own_ids(store: &Store) -> BTreeSet<Uuid> {
+    store
+        .own_version_states()
+        .unwrap()
+        .keys()
+        .copied()
+        .collect()
+}
+
+/// A copy of a phone's files as a backup holds them: the database (a consistent copy of the
+/// live file), and the install marker when `with_marker` (a backup that restores it too).
+fn copy_phone(from: &std::path::Path, with_marker: bool) -> tempfile::TempDir {
+    let to = tempfile::tempdir().unwrap();
+    let conn = rusqlite::Connection::open(from.join(DB_FILE)).unwrap();
+    conn.execute(
+        "VACUUM INTO ?1",
+        [to.path().join(DB_FILE).to_str().unwrap()],
+    )
+    .unwrap();
+    if with_marker {
+        std::fs::copy(from.join(MARKER_FILE), to.path().join(MARKER_FILE)).unwrap();
+    }
+    std::fs::create_dir_all(to.path().join(PHOTO_DIR)).unwrap();
+    to
+}
+
+async fn a_phone_reenrolled_after_revocation_still_sends_its_unsent_checks(backend: Backend) {
+    let env = env(backend).await;
+    let a = env.phone().await;
+    let h = a
+        .store
+        .create(household_draft("TK03-001", "thien-ke-03"))
+        .unwrap();
+    a.sync().await.unwrap();
+    let first = a.device_id();
+    env.revoke(first).await;
+    let unsent = a.store.create(check_draft(&h, true)).unwrap();
+    assert!(a.sync().await.is_err(), "a revoked phone cannot send");
+    // The officer gives the same person a new code for the same commune.
+    let code = env.code(COMMUNE).await;
+    SyncEngine::enroll(&a.store, &env.proxy.url(), &code, "máy chị Hà", "test")
+        .await
+        .unwrap();
+    assert_ne!(a.device_id(), first);
+    let after = a.store.create(check_draft(&h, false)).unwrap();
+    a.sync()
+        .await
+        .expect("the old identity's refusal does not block the new one");
+    assert!(a.store.outbox().unwrap().is_empty());
+    assert!(a.store.waiting().unwrap().is_empty());
+    let server = env.server_once(&token(&a.store)).await;
+    assert!(server.contains_key(&unsent.version_id), "the unsent check");
+    assert!(server.contains_key(&after.version_id));
+    assert_eq!(server.len(), 3);
+    for (id, state) in a.store.own_version_states().unwrap() {
+        assert_eq!(state, "synced", "{id}");
+    }
+}
+
+async fn records_saved_for_another_commune_wait_on_the_phone_with_their_commune(backend: Backend) {
+    let env = env(backend).await;
+    let a = env.phone().await;
+    let h = a
+        .store
+        .create(household_draft("TK03-001", "thien-ke-03"))
+        .unwrap();
+    a.sync().await.unwrap();
+    // Someone else's household comes down to this phone.
+    let b = env.phone().await;
+    b.store
+        .create(household_draft("TK03-002", "thien-ke-03"))
+        .unwrap();
+    b.sync().await.unwrap();
+    a.sync().await.unwrap();
+    assert_eq!(
+        a.store
+            .households(&HouseholdFilter::default())
+            .unwrap()
+            .len(),
+        2
+    );
+    let first = a.device_id();
+    env.revoke(first).await;
+    let unsent = a.store.create(check_draft(&h, true)).unwrap();
+    // The phone moves to another commune.
+    let code = env.code(OTHER).await;
+    SyncEngine::enroll(&a.store, &env.proxy.url(), &code, "máy chị Hà", "test")
+        .await
+        .unwrap();
+    // A household of the new commune, from another phone of it.
+    let c = TestPhone::enroll(&env.proxy.url(), &env.code(OTHER).await, test_options()).await;
+    c.store
+        .create(household_draft("TKM-001", "moi-thien-ke-01"))
+        .unwrap();
+    c.sync().await.unwrap();
+    let mine = a
+        .store
+        .create(household_draft("TKM-002", "moi-thien-ke-01"))
+        .unwrap();
+    let report = a.sync().await.expect("the new commune syncs");
+    assert_eq!(report.waiting_errors.len(), 1, "{report:?}");
+    // Only the new commune shapes what the phone shows.
+    let codes: BTreeSet<String> = a
+        .store
+        .households(&HouseholdFilter::default())
+        .unwrap()
+        .into_iter()
+        .map(|h| h.code)
+        .collect();
+    assert_eq!(
+        codes,
+        BTreeSet::from(["TKM-001".to_owned(), "TKM-002".to_owned()])
+    );
+    let card = a.store.scorecard(chrono::NaiveDate::MAX).unwrap().unwrap();
+    assert_eq!(card.commune_id.as_str(), OTHER);
+    // The old commune's unsent check waits, named with its commune, and exports to a file.
+    let waiting = a.store.waiting().unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].version.version_id, unsent.version_id);
+    assert_eq!(waiting[0].commune_id.as_str(), COMMUNE);
+    let listed = a
+        .store
+        .my_records(100)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.version_id == unsent.version_id)
+        .unwrap();
+    assert_eq!(
+        listed.state,
+        RecordState::Waiting {
+            commune_id: ntm_field::ids::Slug::parse(COMMUNE).unwrap()
+        }
+    );
+    let bundle: WaitingBundle = serde_json::from_slice(&a.store.export_waiting().unwrap()).unwrap();
+    assert_eq!(bundle.manifest.count, 1);
+    assert_eq!(bundle.manifest.communes, vec![COMMUNE.to_owned()]);
+    assert_eq!(bundle.versions[0], unsent);
+    let other_server = env.server_once(&token(&a.store)).await;
+    assert!(other_server.contains_key(&mine.version_id));
+    assert_eq!(other_server.len(), 2);
+    assert!(a
+        .store
+        .outbox()
+        .unwrap()
+        .iter()
+        .all(|(d, _, _)| *d == first));
+}
+
+async fn a_phone_restored_from_an_old_copy_takes_a_new_identity_and_gets_back_what_it_sent_since(
+    backend: Backend,
+) {
+    let env = env(backend).await;
+    let a = env.phone().await;
+    let h = a
+        .store
+        .create(household_draft("TK03-001", "thien-ke-03"))
+        .unwrap();
+    a.sync().await.unwrap();
+    let unsent_in_backup = a.store.create(check_draft(&h, true)).unwrap();
+    let backup = copy_phone(a.dir.path(), true);
+    let sent_after: Vec<Version> = (0..2)
+        .map(|_| a.store.create(check_draft(&h, false)).unwrap())
+        .collect();
+    a.sync().await.unwrap();
+    let first = a.device_id();
+
+    // The backup comes back (marker and all): the server is the witness.
+    let restored = Arc::new(Store::open(backup.path()).unwrap());
+    let engine = SyncEngine::new(restored.clone(), test_options());
+    engine.sync_once().await.unwrap();
+    let now = restored
+        .enrollment()
+        .unwrap()
+        .expect("a new identity, taken by itself");
+    assert_ne!(now.device_id, first);
+    // What the original sent after the backup came back; the unsent check went up once.
+    for v in &sent_after {
+        assert!(restored.version(v.version_id).unwrap().is_some());
+    }
+    assert!(restored.outbox().unwrap().is_empty());
+    let next = restored.create(check_draft(&h, true)).unwrap();
+    assert_eq!((next.device_id, next.device_seq), (now.device_id, 2));
+    engine.sync_once().await.unwrap();
+    let server = env.server_once(&now.token).await;
+    assert!(server.contains_key(&unsent_in_backup.version_id));
+    assert!(server.contains_key(&next.version_id));
+    assert_eq!(server.len(), 5);
+    // The original goes on under its own identity.
+    a.store.create(check_draft(&h, true)).unwrap();
+    a.sync().await.unwrap();
+    assert_eq!(a.device_id(), first);
+    assert_eq!(env.server_once(&now.token).await.len(), 6);
+}
+
+async fn a_phone_copied_to_a_second_phone_never_reuses_a_sequence_number(backend: Backend) {
+    let env = env(backend).await;
+    let a = env.phone().await;
+    let h = a
+        .store
+        .create(household_draft("TK03-001", "thien-ke-03"))
+        .unwrap();
+    a.sync().await.unwrap();
+    // Copied without its install marker (a new phone set up from the old one's files) and with
+    // it (a byte-for-byte clone): both take a new identity before they send.
+    let bare = copy_phone(a.dir.path(), false);
+    let clone = copy_phone(a.dir.path(), true);
+    let original: Vec<Version> = (0..2)
+        .map(|_| a.store.create(check_draft(&h, true)).unwrap())
+        .collect();
+    a.sync().await.unwrap();
+    let mut saved = own_ids(&a.store);
+    for dir in [&bare, &clone] {
+        let store = Arc::new(Store::open(dir.path()).unwrap());
+        let v = store.create(check_draft(&h, false));
+        let engine = SyncEngine::new(store.clone(), test_options());
+        engine.sync_once().await.unwrap();
+        let id = store.enrollment().unwrap().unwrap().device_id;
+        assert_ne!(id, a.device_id());
+        // A save refused before the new identity (the bare copy) is saved again after it.
+        let v = match v {
+            Ok(v) => v,
+            Err(_) => store.create(check_draft(&h, false)).unwrap(),
+        };
+        engine.sync_once().await.unwrap();
+        assert!(store.outbox().unwrap().is_empty());
+        for o in &original {
+            assert!(
+                store.version(o.version_id).unwrap().is_some(),
+                "pulled back"
+            );
+        }
+        saved.insert(v.version_id);
+    }
+    let server = env.server_once(&token(&a.store)).await;
+    assert_eq!(server.keys().copied().collect::<BTreeSet<_>>(), saved);
+}
+
+async fn an_enrollment_retried_after_its_answer_was_lost_gets_the_same_device(backend: Backend) {
+    let env = env(backend).await;
+    let code = env.code(COMMUNE).await;
+    env.proxy.arm(Fault::SwallowResponse {
+        marker: "POST /api/v1/devices/enroll".into(),
+    });
+    let a = TestPhone::enroll(&env.proxy.url(), &code, test_options()).await;
+    assert_eq!(env.proxy.fired(), 1, "the first answer was lost");
+    let devices = env
+        .admin
+        .get(&format!("/api/v1/communes/{COMMUNE}/devices"))
+        .await;
+    let listed = devices.body.as_array().unwrap();
+    assert_eq!(listed.len(), 1, "one device: {listed:?}");
+    assert_eq!(listed[0]["device_id"], a.device_id().to_string());
+    a.store
+        .create(household_draft("TK03-001", "thien-ke-03"))
+        .unwrap();
+    a.sync().await.expect("the token of the retry works");
+    // Without the attempt (an older app, or another phone), the code stays used.
+    let again = Api::new(&env.server.base)
+        .post(
+            "/api/v1/devices/enroll",
+            &serde_json::json!({"code": code, "device_name": "khác", "platform": "test"}),
+        )
+        .await;
+    assert_eq!(again.status, 400, "{:?}", again.body);
+}
+
+async fn a_photo_begun_under_an_earlier_identity_is_uploaded_under_the_new_one(backend: Backend) {
+    let env = env(backend).await;
+    let a = env.phone().await;
+    let h = a
+        .store
+        .create(household_draft("TK03-001", "thien-ke-03"))
+        .unwrap();
+    let mut check = check_draft(&h, true);
+    let p = ntm_field::photo::intake(&camera_jpeg(2400, 1800, 3), 1600).unwrap();
+    let id = a.store.add_photo(&p).unwrap();
+    check.photos.push(id);
+    a.store.create(check).unwrap();
+    env.proxy.arm_after(
+        Fault::CutRequest {
+            marker: "PATCH /api/v1/blobs".into(),
+            after: 10_000,
+        },
+        1,
+    );
+    assert!(a.sync().await.is_err(), "the upload is cut");
+    assert!(a.store.sync_photos_pending().unwrap()[0]
+        .upload_url
+        .is_some());
+    env.revoke(a.device_id()).await;
+    let code = env.code(COMMUNE).await;
+    SyncEngine::enroll(&a.store, &env.proxy.url(), &code, "máy chị Hà", "test")
+        .await
+        .unwrap();
+    let report = a.sync().await.expect("never stuck on the old upload's 403");
+    assert_eq!(report.photos_uploaded, 1);
+    assert!(a.store.sync_photos_pending().unwrap().is_empty());
+    server_photo_hashes_match(&env.server.base, &token(&a.store), &[id]).await;
+}
+
+on_both_backends!(
+    a_phone_reenrolled_after_revocation_still_sends_its_unsent_checks,
+    records_saved_for_another_commune_wait_on_the_phone_with_their_commune,
+    a_phone_restored_from_an_old_copy_takes_a_new_identity_and_gets_back_what_it_sent_since,
+    a_phone_copied_to_a_second_phone_never_reuses_a_sequence_number,
+    an_enrollment_retried_after_its_answer_was_lost_gets_the_same_device,
+    a_photo_begun_under_an_earlier_identity_is_uploaded_under_the_new_one,
+);
+
+/// Kills the server, replaces its data directory with `backup`, and starts it again.
+async fn restore_server(env: &mut Env, backup: &std::path::Path) {
+    env.server.kill();
+    for entry in std::fs::read_dir(env.server.data.path()).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_dir() {
+            std::fs::remove_dir_all(p).unwrap();
+        } else {
+            std::fs::remove_file(p).unwrap();
+        }
+    }
+    copy_dir(backup, env.server.data.path());
+    env.server.restart();
+    env.proxy.set_target(env.server.addr().parse().unwrap());
+    env.admin = Api::admin(&env.server).await;
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A server restored from last night's copy of its data directory (SQLite: the data directory
+/// is the whole server).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_restored_from_an_old_backup_gets_back_what_it_lost_even_from_an_idle_phone() {
+    let mut env = env(Backend::Sqlite).await;
+    let a = env.phone().await;
+    let h = a
+        .store
+        .create(household_draft("TK03-001", "thien-ke-03"))
+        .unwrap();
+    a.sync().await.unwrap();
+    // A phone re-enrolled before the backup: its earlier identity's records count too.
+    env.revoke(a.device_id()).await;
+    a.store.create(check_draft(&h, true)).unwrap();
+    let code = env.code(COMMUNE).await;
+    SyncEngine::enroll(&a.store, &env.proxy.url(), &code, "máy chị Hà", "test")
+        .await
+        .unwrap();
+    a.sync().await.unwrap();
+    env.server.kill();
+    let backup = tempfile::tempdir().unwrap();
+    copy_dir(env.server.data.path(), backup.path());
+    env.server.restart();
+    env.proxy.set_target(env.server.addr().parse().unwrap());
+    env.admin = Api::admin(&env.server).await;
+    // After the backup: records of this phone and of another one.
+    for _ in 0..3 {
+        a.store.create(check_draft(&h, false)).unwrap();
+    }
+    a.sync().await.unwrap();
+    let b = env.phone().await;
+    b.store
+        .create(household_draft("TK03-002", "thien-ke-03"))
+        .unwrap();
+    b.sync().await.unwrap();
+    a.sync().await.unwrap();
+    assert!(a.store.outbox().unwrap().is_empty(), "nothing left to send");
+    restore_server(&mut env, backup.path()).await;
+    // Phone a has nothing to send, yet the server lacks three of its checks.
+    a.sync().await.unwrap();
+    let server = env.server_once(&token(&a.store)).await;
+    let held: BTreeSet<Uuid> = server.keys().copied().collect();
+    assert!(
+        own_ids(&a.store).is_subset(&held),
+        "every record of phone a is back"
+    );
+    // Phone b's device is unknown to the restored server: its records wait on b. A record
+    // stored after the restore reaches phone a: its pull goes on from the server's head.
+    let c = env.phone().await;
+    let late = c
+        .store
+        .create(household_draft("TK03-003", "thien-ke-03"))
+        .unwrap();
+    c.sync().await.unwrap();
+    a.sync().await.unwrap();
+    assert!(a.store.version(late.version_id).unwrap().is_some());
+    assert_eq!(server.len(), own_ids(&a.store).len());
+}
