@@ -201,7 +201,7 @@ fn a_cloned_phone_reusing_a_sequence_for_another_version_is_refused_not_acked(ba
     let original = household(&f, &d, 1, Uuid::now_v7(), vec![], 4, at);
     done(
         f.storage
-            .store_versions(&batch(&d, 1, &[original.clone()]))
+            .store_versions(&batch(&d, 1, std::slice::from_ref(&original)))
             .unwrap(),
     );
     // The copy of the phone saved another version under the same identity and number, and
@@ -231,7 +231,7 @@ fn a_cloned_phone_reusing_a_sequence_for_another_version_is_refused_not_acked(ba
     // The phone that did send it still gets its recorded answer.
     let replay = done(
         f.storage
-            .store_versions(&batch(&d, 1, &[original.clone()]))
+            .store_versions(&batch(&d, 1, std::slice::from_ref(&original)))
             .unwrap(),
     );
     assert_eq!(
