@@ -104,6 +104,7 @@ pub fn ProgressScreen() -> Element {
         &[
             ("met", fmt::int(lang, card.criteria_met as u64).into()),
             ("total", fmt::int(lang, card.criteria_total as u64).into()),
+            ("edition", card.edition.decision.clone().into()),
             ("date", fmt::date(card.as_of).into()),
         ],
     );

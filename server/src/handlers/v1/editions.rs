@@ -341,11 +341,11 @@ pub fn template(catalog: &Catalog) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError
     {
         ws.write_string_with_format(head, c as u16, *name, &bold)?;
     }
-    let mut r = head + 1;
-    for (_, i) in catalog
+    let numbered = catalog
         .indicators()
-        .filter(|(_, i)| i.indicator_type != IndicatorType::Bool)
-    {
+        .filter(|(_, i)| i.indicator_type != IndicatorType::Bool);
+    for (n, (_, i)) in numbered.enumerate() {
+        let r = head + 1 + n as u32;
         ws.write_string(r, 0, &i.id)?;
         ws.write_string(r, 5, &i.name_vi)?;
         ws.write_string(r, 6, &i.unit)?;
@@ -358,7 +358,6 @@ pub fn template(catalog: &Catalog) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError
             (None, true) => "tỉnh quy định".to_owned(),
         };
         ws.write_string(r, 7, cell)?;
-        r += 1;
     }
     ws.set_column_width(0, 14)?;
     ws.set_column_width(5, 60)?;
