@@ -500,6 +500,7 @@ fn assessed(
             met: None,
             source: "Báo cáo thôn".into(),
             note: String::new(),
+            edition: None,
         }),
     )
 }

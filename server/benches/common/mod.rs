@@ -149,6 +149,7 @@ pub fn device(
         token_hash: token_hash(&token),
         name: format!("bench {n}"),
         platform: platform.into(),
+        attempt_id: None,
     };
     let device = storage
         .redeem_enrollment(&token_hash(&code), Utc::now(), &d)
