@@ -1335,6 +1335,46 @@ impl Storage for SqliteStorage {
         self.read(|c| Self::load_versions(c, commune))
     }
 
+    fn for_each_entity(
+        &self,
+        commune: &Slug,
+        entities: usize,
+        visit: &mut dyn FnMut(&[Version]) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        let mut after = String::new();
+        loop {
+            let page = self.read(|c| {
+                // The page ends at its last entity, so that it holds every version of each.
+                let last: Option<String> = c
+                    .prepare_cached(
+                        "SELECT MAX(entity_id) FROM (SELECT DISTINCT entity_id FROM versions WHERE commune_id = ?1 AND entity_id > ?2 ORDER BY entity_id LIMIT ?3)",
+                    )?
+                    .query_row(params![commune.as_str(), after, entities.max(1) as i64], |r| r.get(0))?;
+                let Some(last) = last else {
+                    return Ok(None);
+                };
+                let rows = c
+                    .prepare_cached(
+                        "SELECT server_seq, content, flags FROM versions WHERE commune_id = ?1 AND entity_id > ?2 AND entity_id <= ?3 ORDER BY entity_id, server_seq",
+                    )?
+                    .query_map(params![commune.as_str(), after, last], |r| {
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?))
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+                let versions = rows
+                    .iter()
+                    .map(|(seq, content, flags)| row_version(*seq, content, flags.as_deref()))
+                    .collect::<StoreResult<Vec<_>>>()?;
+                Ok(Some((last, versions)))
+            })?;
+            let Some((last, versions)) = page else {
+                return Ok(());
+            };
+            visit(&versions)?;
+            after = last;
+        }
+    }
+
     fn commune_facts(&self, commune: &Slug) -> StoreResult<FactsSnapshot> {
         let generation = self.facts_generation.load(Ordering::SeqCst);
         self.read(|c| {
