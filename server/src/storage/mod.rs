@@ -338,6 +338,8 @@ pub trait Storage: Send + Sync + 'static {
         entities: usize,
         visit: &mut dyn FnMut(&[Version]) -> StoreResult<()>,
     ) -> StoreResult<()>;
+    /// Every version of one entity of a commune, in server order.
+    fn entity_versions(&self, commune: &Slug, entity: Uuid) -> StoreResult<Vec<Version>>;
 
     // Aggregates.
     fn commune_facts(&self, commune: &Slug) -> StoreResult<FactsSnapshot>;

@@ -1640,6 +1640,22 @@ impl Storage for PostgresStorage {
         self.read(|c| Self::load_versions(c, commune))
     }
 
+    fn entity_versions(&self, commune: &Slug, entity: Uuid) -> StoreResult<Vec<Version>> {
+        self.read(|c| {
+            Ok(c.query(
+                "SELECT server_seq, content FROM versions WHERE commune_id = $1 AND entity_id = $2 ORDER BY server_seq",
+                &[&commune.as_str(), &entity],
+            )?
+            .iter()
+            .map(|r| {
+                let mut v = parse_version(r.get(1))?;
+                v.server_seq = Some(r.get::<_, i64>(0) as u64);
+                Ok(v)
+            })
+            .collect::<StoreResult<Vec<_>>>()?)
+        })
+    }
+
     fn for_each_entity(
         &self,
         commune: &Slug,

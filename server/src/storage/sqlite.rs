@@ -1335,6 +1335,22 @@ impl Storage for SqliteStorage {
         self.read(|c| Self::load_versions(c, commune))
     }
 
+    fn entity_versions(&self, commune: &Slug, entity: Uuid) -> StoreResult<Vec<Version>> {
+        self.read(|c| {
+            let rows = c
+                .prepare_cached(
+                    "SELECT server_seq, content, flags FROM versions WHERE commune_id = ?1 AND entity_id = ?2 ORDER BY server_seq",
+                )?
+                .query_map(params![commune.as_str(), entity.to_string()], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            rows.iter()
+                .map(|(seq, content, flags)| row_version(*seq, content, flags.as_deref()))
+                .collect()
+        })
+    }
+
     fn for_each_entity(
         &self,
         commune: &Slug,
