@@ -1667,10 +1667,17 @@ impl Storage for PostgresStorage {
             let page = self.read(|c| {
                 // One statement, one snapshot: the next `entities` entities and all their versions.
                 let rows = c.query(
-                    "WITH page AS (SELECT DISTINCT entity_id FROM versions WHERE commune_id = $1 AND ($2::uuid IS NULL OR entity_id > $2) ORDER BY entity_id LIMIT $3)
+                    // Whole entities, within `PAGE_BYTES` of content (at least the first).
+                    "WITH sized AS (SELECT entity_id, SUM(octet_length(content)) AS bytes FROM versions
+                                    WHERE commune_id = $1 AND ($2::uuid IS NULL OR entity_id > $2)
+                                    GROUP BY entity_id ORDER BY entity_id LIMIT $3),
+                          page AS (SELECT entity_id FROM (
+                                    SELECT entity_id, (SUM(bytes) OVER (ORDER BY entity_id))::bigint AS upto,
+                                           ROW_NUMBER() OVER (ORDER BY entity_id) AS n FROM sized) s
+                                   WHERE n = 1 OR upto <= $4::bigint)
                      SELECT v.entity_id, v.server_seq, v.content FROM versions v JOIN page USING (entity_id)
                      WHERE v.commune_id = $1 ORDER BY v.entity_id, v.server_seq",
-                    &[&commune.as_str(), &after, &int(entities.max(1) as u64)],
+                    &[&commune.as_str(), &after, &int(entities.max(1) as u64), &(PAGE_BYTES as i64)],
                 )?;
                 let mut last = None;
                 let mut versions = Vec::with_capacity(rows.len());

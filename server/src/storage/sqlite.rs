@@ -589,6 +589,21 @@ fn latest_capture(conn: &Connection, commune: &Slug) -> StoreResult<Option<Strin
         .query_row(params![commune.as_str()], |r| r.get(0))?)
 }
 
+/// The last entity of a page: entities in order with their content's size, taken while the
+/// page stays within [`PAGE_BYTES`], and at least the first.
+fn last_within(sizes: Vec<(String, i64)>) -> Option<String> {
+    let mut total = 0i64;
+    let mut last = None;
+    for (entity, size) in sizes {
+        total = total.saturating_add(size);
+        if last.is_some() && total > PAGE_BYTES as i64 {
+            break;
+        }
+        last = Some(entity);
+    }
+    last
+}
+
 impl Storage for SqliteStorage {
     fn create_commune(
         &self,
@@ -1360,13 +1375,17 @@ impl Storage for SqliteStorage {
         let mut after = String::new();
         loop {
             let page = self.read(|c| {
-                // The page ends at its last entity, so that it holds every version of each.
-                let last: Option<String> = c
+                // The page ends at an entity, so that it holds every version of each, and at
+                // `PAGE_BYTES` of content (past its first entity however large).
+                let sizes = c
                     .prepare_cached(
-                        "SELECT MAX(entity_id) FROM (SELECT DISTINCT entity_id FROM versions WHERE commune_id = ?1 AND entity_id > ?2 ORDER BY entity_id LIMIT ?3)",
+                        "SELECT entity_id, SUM(length(CAST(content AS BLOB))) FROM versions WHERE commune_id = ?1 AND entity_id > ?2 GROUP BY entity_id ORDER BY entity_id LIMIT ?3",
                     )?
-                    .query_row(params![commune.as_str(), after, entities.max(1) as i64], |r| r.get(0))?;
-                let Some(last) = last else {
+                    .query_map(params![commune.as_str(), after, entities.max(1) as i64], |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+                let Some(last) = last_within(sizes) else {
                     return Ok(None);
                 };
                 let rows = c
