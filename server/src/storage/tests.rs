@@ -595,6 +595,65 @@ fn an_export_of_more_entities_than_a_page_holds_every_row_once_as_the_whole_hist
     }
 }
 
+fn a_page_of_entities_stops_at_its_byte_budget_and_still_holds_whole_entities(backend: Backend) {
+    use ntm_field::geo::TrackPoint;
+    use ntm_field::record::{RoadClass, RoadSegment, RoadStatus, Surface, TrackTimes, Works};
+    let f = fixture(backend);
+    let d = enroll(&f, Role::Enumerator);
+    // Twelve roads of about half a megabyte each: more than `PAGE_BYTES` together.
+    let roads: Vec<Version> = (0..12u64)
+        .map(|n| {
+            let mut v = household(
+                &f,
+                &d,
+                n + 1,
+                Uuid::now_v7(),
+                vec![],
+                2,
+                "2020-03-05T08:00:00+07:00",
+            );
+            let t = v.captured_at;
+            v.body = Body::RoadSegment(RoadSegment {
+                name: "Đường nội đồng".into(),
+                road_class: RoadClass::FieldMain,
+                surface: Surface::Concrete,
+                width_m: 3.0,
+                status: RoadStatus::Completed,
+                works: Works::New,
+                track: (0..6000)
+                    .map(|i| TrackPoint {
+                        lat: 21.78 + i as f64 * 1e-5,
+                        lon: 105.3,
+                        accuracy_m: 4.0,
+                        t: t + Duration::seconds(i),
+                    })
+                    .collect(),
+                manual_length_m: None,
+                manual_reason: None,
+                track_times: TrackTimes::Recorded,
+            });
+            v
+        })
+        .collect();
+    let stored = PushBatch {
+        check_clocks: false,
+        ..batch(&d, 1, &roads)
+    };
+    done(f.storage.store_versions(&stored).unwrap());
+    let mut pages = Vec::new();
+    f.storage
+        .for_each_entity(&f.commune, ENTITY_PAGE, &mut |page| {
+            pages.push(page.iter().map(|v| v.version_id).collect::<Vec<_>>());
+            Ok(())
+        })
+        .unwrap();
+    assert!(pages.len() > 1, "{} pages", pages.len());
+    let mut seen: Vec<Uuid> = pages.concat();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), roads.len(), "every road once");
+}
+
 /// Each test above, once per backend: `sqlite::<name>` and `postgres::<name>`.
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
@@ -617,6 +676,7 @@ on_both_backends!(
     a_capture_years_ahead_counts_from_its_receipt_for_the_scorecard_path,
     an_enrollment_code_is_used_once_and_expires,
     an_export_of_more_entities_than_a_page_holds_every_row_once_as_the_whole_history_does,
+    a_page_of_entities_stops_at_its_byte_budget_and_still_holds_whole_entities,
 );
 
 mod odk;
