@@ -37,6 +37,7 @@ use crate::body::ApiBody;
 use crate::error::ApiError;
 use crate::handlers::v1::reports::local_today;
 use crate::handlers::v1::{accounts, communes, devices, ApiPath};
+use crate::storage::heads::current_heads;
 use crate::{blocking, AppState};
 
 #[derive(Debug, Deserialize, Default)]
@@ -995,7 +996,7 @@ async fn households_render(
     let storage = state.storage.clone();
     let slug = config.commune.id.clone();
     let registered =
-        blocking(move || Ok(registered_codes(&storage.commune_versions(&slug)?).len())).await?;
+        blocking(move || Ok(registered_codes(&current_heads(&*storage, &slug)?).len())).await?;
     let commune = config.commune.id.as_str();
     let shell = Shell {
         user: u,
@@ -1076,7 +1077,7 @@ pub async fn import_households(
     let user = u.user.clone();
     let cfg = config.clone();
     let outcome = blocking(move || {
-        let existing = registered_codes(&storage.commune_versions(&cfg.commune.id)?);
+        let existing = registered_codes(&current_heads(&*storage, &cfg.commune.id)?);
         Ok(match parse_households(&cfg, &existing, &text) {
             Err(errors) => ImportOutcome {
                 errors,
@@ -1096,7 +1097,7 @@ pub async fn import_households(
                 // A line another import registered meanwhile (same ids, so not stored again)
                 // is skipped like any code already registered.
                 let now_registered = if results.iter().any(|r| r.status != PushStatus::Stored) {
-                    registered_codes(&storage.commune_versions(&cfg.commune.id)?)
+                    registered_codes(&current_heads(&*storage, &cfg.commune.id)?)
                 } else {
                     HashSet::new()
                 };

@@ -45,12 +45,8 @@ pub async fn map_page(
     let storage = state.storage.clone();
     let (slug, cfg) = (config.commune.id.clone(), config.clone());
     let rows = blocking(move || {
-        Ok(Rows::of(
-            &cfg,
-            &storage.commune_versions(&slug)?,
-            as_of,
-            None,
-        ))
+        let heads = crate::storage::heads::heads_as_of(&*storage, &slug, &[as_of])?;
+        Ok(Rows::of(&cfg, &heads[0], as_of, None))
     })
     .await?;
     let commune = config.commune.id.as_str();

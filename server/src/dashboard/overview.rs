@@ -12,9 +12,8 @@ use maud::html;
 use ntm_field::catalog::edition::{Applied, EditionError, Editions};
 use ntm_field::catalog::TargetOverride;
 use ntm_field::catalog::{Catalog, IndicatorType};
-use ntm_field::geo::TrackFilter;
 use ntm_field::protocol::{Role, TargetPut};
-use ntm_field::scorecard::{choose, scorecard_under, CommuneFacts, IndicatorScore, Scorecard};
+use ntm_field::scorecard::{choose, scorecard_under, IndicatorScore, Scorecard};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -125,8 +124,9 @@ pub async fn overview(
             let facts = if snapshot.latest_capture.is_none_or(|latest| as_of >= latest) {
                 snapshot.facts
             } else {
-                let versions = storage.commune_versions(&commune.id)?;
-                CommuneFacts::from_versions(&commune.id, &versions, as_of, &TrackFilter::default())
+                crate::storage::heads::facts_as_of(&*storage, &commune.id, &[as_of])?
+                    .pop()
+                    .unwrap_or_default()
             };
             let card = scorecard_under(&applied, &config, &facts, as_of);
             // In a transition year, the other edition's standing from the same records.

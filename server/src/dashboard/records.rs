@@ -15,7 +15,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
 use maud::{html, Markup};
 use ntm_field::geo::geodesic_distance_m;
 use ntm_field::heads::{entity_heads, EntityHeads};
-use ntm_field::ids::PhotoId;
+use ntm_field::ids::{PhotoId, Slug};
 use ntm_field::protocol::PushStatus;
 use ntm_field::record::{Body as RecordBody, Kind, Version, VersionFlag};
 use serde::Deserialize;
@@ -27,7 +27,7 @@ use super::session::DashUser;
 use super::{commune_for, html_page, write, PageError, PageResult};
 use crate::auth::Access;
 use crate::reports::rows::{condition_str, status_str, surface_str, toilet_str};
-use crate::storage::RecordFilter;
+use crate::storage::{RecordFilter, Storage, StoreResult, ENTITY_PAGE};
 use crate::{blocking, AppState};
 
 /// Beyond this distance (plus the record's GPS accuracy) a photo is flagged as taken elsewhere.
@@ -125,6 +125,19 @@ fn household_names(versions: &[Version]) -> HashMap<Uuid, String> {
         .collect()
 }
 
+/// [`household_names`] of every household of the commune, read a page of entities at a time.
+fn stored_household_names(
+    storage: &dyn Storage,
+    commune: &Slug,
+) -> StoreResult<HashMap<Uuid, String>> {
+    let mut names = HashMap::new();
+    storage.for_each_entity(commune, ENTITY_PAGE, &mut |page| {
+        names.extend(household_names(page));
+        Ok(())
+    })?;
+    Ok(names)
+}
+
 fn flag_label(lang: Lang, f: VersionFlag) -> &'static str {
     match f {
         VersionFlag::ClockAhead => lang.t("flag.clock_ahead"),
@@ -173,8 +186,7 @@ pub async fn records_page(
     let slug = config.commune.id.clone();
     let (records, next, households) = blocking(move || {
         let (records, next) = storage.list_records(&slug, &filter)?;
-        let all = storage.commune_versions(&slug)?;
-        Ok((records, next, household_names(&all)))
+        Ok((records, next, stored_household_names(&*storage, &slug)?))
     })
     .await?;
     let commune = config.commune.id.as_str();
@@ -421,12 +433,6 @@ fn details(lang: Lang, v: &Version) -> Markup {
 }
 
 /// Versions of one entity of a commune, and its heads.
-fn entity_versions(all: Vec<Version>, entity: Uuid) -> Vec<Version> {
-    let mut out: Vec<Version> = all.into_iter().filter(|v| v.entity_id == entity).collect();
-    out.sort_by_key(|v| v.server_seq);
-    out
-}
-
 #[derive(Debug, Deserialize)]
 pub struct FlashQuery {
     ok: Option<String>,
@@ -447,9 +453,8 @@ pub async fn record_page(
     let slug = config.commune.id.clone();
     let photo_store = state.clone();
     let (versions, households, photos) = blocking(move || {
-        let all = storage.commune_versions(&slug)?;
-        let households = household_names(&all);
-        let versions = entity_versions(all, entity);
+        let households = stored_household_names(&*storage, &slug)?;
+        let versions = storage.entity_versions(&slug, entity)?;
         let mut photos = Vec::new();
         let ids: BTreeSet<PhotoId> = versions
             .iter()
@@ -583,7 +588,7 @@ pub async fn resolve(
     let user = u.user.clone();
     let commune = config.commune.id.as_str().to_owned();
     let outcome = blocking(move || {
-        let versions = entity_versions(storage.commune_versions(&config.commune.id)?, entity);
+        let versions = storage.entity_versions(&config.commune.id, entity)?;
         let heads_map = entity_heads(versions.iter());
         let Some(heads) = heads_map.get(&entity) else {
             return Ok(Err("not_found"));
@@ -638,11 +643,22 @@ pub async fn conflicts_page(
     let config = commune_for(&state, &u, &id, Access::Read).await?;
     let storage = state.storage.clone();
     let slug = config.commune.id.clone();
-    let all = blocking(move || Ok(storage.commune_versions(&slug)?)).await?;
-    let households = household_names(&all);
-    let heads = entity_heads(all.iter());
-    let mut conflicts: Vec<(&Uuid, &EntityHeads)> =
-        heads.iter().filter(|(_, h)| h.in_conflict()).collect();
+    // Only the heads of entities in conflict are kept of each page of entities.
+    let (households, conflicted) = blocking(move || {
+        let mut names = HashMap::new();
+        let mut conflicted: Vec<Version> = Vec::new();
+        storage.for_each_entity(&slug, ENTITY_PAGE, &mut |page| {
+            names.extend(household_names(page));
+            let heads = entity_heads(page.iter());
+            let in_conflict = heads.values().filter(|h| h.in_conflict());
+            conflicted.extend(in_conflict.flat_map(|h| h.heads.iter().map(|v| (*v).clone())));
+            Ok(())
+        })?;
+        Ok((names, conflicted))
+    })
+    .await?;
+    let heads = entity_heads(conflicted.iter());
+    let mut conflicts: Vec<(&Uuid, &EntityHeads)> = heads.iter().collect();
     conflicts.sort_by_key(|(_, h)| std::cmp::Reverse(h.head.captured_at));
     let commune = config.commune.id.as_str();
     let body = html! {

@@ -10,8 +10,9 @@ use chrono::{Datelike, NaiveDate};
 use maud::{html, Markup};
 use ntm_field::catalog::{Catalog, Confidence, IndicatorType, ThresholdSource};
 use ntm_field::config::CommuneConfig;
-use ntm_field::record::Version;
-use ntm_field::scorecard::{scorecard_with, Basis, GapUnit, IndicatorScore, Scorecard};
+use ntm_field::scorecard::{
+    scorecard_under, Basis, CommuneFacts, GapUnit, IndicatorScore, Scorecard,
+};
 use serde::Deserialize;
 
 use super::chart::{line_chart, Series, PALETTE};
@@ -88,12 +89,13 @@ pub fn cached(
     if let Some(hit) = CACHE.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
         return Ok(hit.clone());
     }
-    let computed = std::sync::Arc::new(compute(
-        config,
-        &storage.commune_versions(id)?,
-        as_of,
-        with_trend,
-    ));
+    let mut dates = vec![as_of];
+    if with_trend {
+        dates.extend(trend_dates(as_of));
+    }
+    let facts = crate::storage::heads::facts_as_of(storage, id, &dates)?;
+    let on = |d: NaiveDate| &facts[dates.iter().position(|x| *x == d).unwrap_or(0)];
+    let computed = std::sync::Arc::new(compute(config, on, as_of, with_trend));
     let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
     if cache.len() >= CACHE_ENTRIES {
         cache.clear();
@@ -102,9 +104,11 @@ pub fn cached(
     Ok(computed)
 }
 
-pub fn compute(
+/// `facts_on` gives the commune's facts as of each date: `as_of` and, with the trend, each of
+/// [`trend_dates`].
+pub fn compute<'f>(
     config: &CommuneConfig,
-    versions: &[Version],
+    facts_on: impl Fn(NaiveDate) -> &'f CommuneFacts,
     as_of: NaiveDate,
     with_trend: bool,
 ) -> Computed {
@@ -115,7 +119,7 @@ pub fn compute(
     };
     let (applied, refusal) =
         ntm_field::scorecard::applied_or_unread(Editions::builtin(), config, as_of);
-    let card = scorecard_with(&applied, config, versions, as_of);
+    let card = scorecard_under(&applied, config, facts_on(as_of), as_of);
     // The trend stays under the card's edition, so that one line counts one set of criteria.
     let trend = if with_trend {
         trend_dates(as_of)
@@ -123,7 +127,7 @@ pub fn compute(
             .map(|d| {
                 (
                     d,
-                    scorecard_with(&unread(applied.catalog, d), config, versions, d),
+                    scorecard_under(&unread(applied.catalog, d), config, facts_on(d), d),
                 )
             })
             .collect()

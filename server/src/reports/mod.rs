@@ -28,6 +28,7 @@ use crate::dashboard::session::ApiOrSession;
 use crate::error::{ApiError, ApiResult};
 use crate::handlers::v1::reports::local_today;
 use crate::handlers::v1::{ApiPath, ApiQuery};
+use crate::storage::heads::heads_as_of;
 use crate::{blocking, AppState};
 
 use self::rows::Rows;
@@ -101,9 +102,13 @@ pub struct Report {
 }
 
 impl Report {
+    /// `at_start` and `at_end` are the commune's versions as of the day before the period starts
+    /// and as of its end: each entity's heads then ([`crate::storage::heads`]), or the whole
+    /// history for both.
     pub fn build(
         config: CommuneConfig,
-        versions: &[Version],
+        at_start: &[Version],
+        at_end: &[Version],
         period: Period,
         generated_at: DateTime<Utc>,
     ) -> Report {
@@ -114,10 +119,10 @@ impl Report {
             .catalog;
         let c = &config.commune;
         let at = |d| Applied::given_or_unread(catalog, &c.id, c.region, &config.editions, d);
-        let before = period.start.pred_opt().unwrap_or(period.start);
-        let start = scorecard_with(&at(before), &config, versions, before);
-        let end = scorecard_with(&at(period.end), &config, versions, period.end);
-        let rows = Rows::of(&config, versions, period.end, Some(period.start));
+        let before = period_before(&period);
+        let start = scorecard_with(&at(before), &config, at_start, before);
+        let end = scorecard_with(&at(period.end), &config, at_end, period.end);
+        let rows = Rows::of(&config, at_end, period.end, Some(period.start));
         Report {
             config,
             period,
@@ -127,6 +132,11 @@ impl Report {
             generated_at,
         }
     }
+}
+
+/// The day whose end the period's starting scorecard shows.
+fn period_before(period: &Period) -> NaiveDate {
+    period.start.pred_opt().unwrap_or(period.start)
 }
 
 #[derive(Debug, Deserialize)]
@@ -160,17 +170,19 @@ fn parse_as_of(s: Option<&str>) -> ApiResult<NaiveDate> {
     }
 }
 
-/// Loads a commune's configuration and versions after checking the caller may read it.
+/// Loads a commune's configuration, after checking the caller may read it, and each entity's
+/// heads as of each of `dates`, read a page of entities at a time rather than the whole history.
 async fn load(
     state: &Arc<AppState>,
     auth: &ApiOrSession,
     id: &str,
-) -> ApiResult<(CommuneConfig, Vec<Version>)> {
+    dates: Vec<NaiveDate>,
+) -> ApiResult<(CommuneConfig, Vec<Vec<Version>>)> {
     let id = crate::handlers::v1::slug(id, "id")?;
     let config = authorize(state, &auth.0, &id, Access::Read).await?;
     let storage = state.storage.clone();
-    let versions = blocking(move || Ok(storage.commune_versions(&id)?)).await?;
-    Ok((config, versions))
+    let heads = blocking(move || Ok(heads_as_of(storage.as_ref(), &id, &dates)?)).await?;
+    Ok((config, heads))
 }
 
 fn download(bytes: Vec<u8>, content_type: &'static str, filename: String) -> Response {
@@ -209,10 +221,11 @@ pub async fn export_xlsx(
             .with_field("period")
         })?,
     };
-    let (config, versions) = load(&state, &auth, &id).await?;
+    let dates = vec![period_before(&period), period.end];
+    let (config, heads) = load(&state, &auth, &id, dates).await?;
     let filename = format!("bao-cao-ntm-{}-{}.xlsx", config.commune.id, period.code);
     let bytes = blocking(move || {
-        let report = Report::build(config, &versions, period, Utc::now());
+        let report = Report::build(config, &heads[0], &heads[1], period, Utc::now());
         xlsx::write(&report).map_err(|e| {
             ApiError::internal(format!(
                 "the spreadsheet could not be written ({e}); try again"
@@ -250,20 +263,16 @@ pub async fn export_csv(
         .with_field("kind"));
     }
     let as_of = parse_as_of(q.as_of.as_deref())?;
-    let (config, versions) = load(&state, &auth, &id).await?;
+    let period = Period {
+        end: as_of,
+        ..Period::month_of(as_of)
+    };
+    let dates = vec![period_before(&period), as_of];
+    let (config, heads) = load(&state, &auth, &id, dates).await?;
     let filename = format!("{}-{kind}-{as_of}.csv", config.commune.id);
     let bytes = blocking(move || {
-        let period = Period::month_of(as_of);
-        let mut report = Report::build(
-            config,
-            &versions,
-            Period {
-                end: as_of,
-                ..period
-            },
-            Utc::now(),
-        );
-        report.rows = Rows::of(&report.config, &versions, as_of, None);
+        let mut report = Report::build(config, &heads[0], &heads[1], period, Utc::now());
+        report.rows = Rows::of(&report.config, &heads[1], as_of, None);
         Ok(tables::to_csv(
             &tables::by_kind(&report, &kind).expect("kind was checked"),
         ))
@@ -284,11 +293,11 @@ pub async fn export_geojson(
     ApiQuery(q): ApiQuery<GeoQuery>,
 ) -> ApiResult<Response> {
     let as_of = parse_as_of(q.as_of.as_deref())?;
-    let (config, versions) = load(&state, &auth, &id).await?;
+    let (config, heads) = load(&state, &auth, &id, vec![as_of]).await?;
     let filename = format!("{}-{as_of}.geojson", config.commune.id);
     let bytes =
         blocking(move || {
-            let rows = Rows::of(&config, &versions, as_of, None);
+            let rows = Rows::of(&config, &heads[0], as_of, None);
             Ok(serde_json::to_vec(&geojson::collection(&config, &rows))
                 .expect("JSON values serialise"))
         })

@@ -5,6 +5,7 @@
 
 pub mod bulk;
 mod group_commit;
+pub mod heads;
 pub mod odk;
 pub mod postgres;
 pub mod sqlite;
@@ -185,6 +186,11 @@ pub fn replayed_answer(
 /// be 1.7 GB in memory. The page's cursor and `more`/`up_to_date` stay exact.
 pub const PAGE_BYTES: usize = 4 << 20;
 
+/// How many entities one page of [`Storage::for_each_entity`] holds at most (besides at most
+/// [`PAGE_BYTES`] of content): a commune's versions are read a page of whole entities at a
+/// time, so no request holds a commune's whole history.
+pub const ENTITY_PAGE: usize = 256;
+
 /// One page of a commune's versions in server order.
 #[derive(Debug, Clone)]
 pub struct VersionPage {
@@ -323,6 +329,19 @@ pub trait Storage: Send + Sync + 'static {
     ) -> StoreResult<(Vec<Version>, Option<u64>)>;
     /// Every version of a commune (for a scorecard as of a past date).
     fn commune_versions(&self, commune: &Slug) -> StoreResult<Vec<Version>>;
+    /// Visits a commune's versions a page of at most `entities` whole entities and
+    /// [`PAGE_BYTES`] of content (past its first entity) at a time (every version of an entity
+    /// in the same page, in `entity_id` order), so that a caller keeping
+    /// only what it needs of each page holds one page in memory, not the commune's history.
+    /// Each page is its own read: an entity written meanwhile is seen before or after the write.
+    fn for_each_entity(
+        &self,
+        commune: &Slug,
+        entities: usize,
+        visit: &mut dyn FnMut(&[Version]) -> StoreResult<()>,
+    ) -> StoreResult<()>;
+    /// Every version of one entity of a commune, in server order.
+    fn entity_versions(&self, commune: &Slug, entity: Uuid) -> StoreResult<Vec<Version>>;
 
     // Aggregates.
     fn commune_facts(&self, commune: &Slug) -> StoreResult<FactsSnapshot>;

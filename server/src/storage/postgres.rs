@@ -1640,6 +1640,63 @@ impl Storage for PostgresStorage {
         self.read(|c| Self::load_versions(c, commune))
     }
 
+    fn entity_versions(&self, commune: &Slug, entity: Uuid) -> StoreResult<Vec<Version>> {
+        self.read(|c| {
+            Ok(c.query(
+                "SELECT server_seq, content FROM versions WHERE commune_id = $1 AND entity_id = $2 ORDER BY server_seq",
+                &[&commune.as_str(), &entity],
+            )?
+            .iter()
+            .map(|r| {
+                let mut v = parse_version(r.get(1))?;
+                v.server_seq = Some(r.get::<_, i64>(0) as u64);
+                Ok(v)
+            })
+            .collect::<StoreResult<Vec<_>>>()?)
+        })
+    }
+
+    fn for_each_entity(
+        &self,
+        commune: &Slug,
+        entities: usize,
+        visit: &mut dyn FnMut(&[Version]) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        let mut after: Option<Uuid> = None;
+        loop {
+            let page = self.read(|c| {
+                // One statement, one snapshot: the next `entities` entities and all their versions.
+                let rows = c.query(
+                    // Whole entities, within `PAGE_BYTES` of content (at least the first).
+                    "WITH sized AS (SELECT entity_id, SUM(octet_length(content)) AS bytes FROM versions
+                                    WHERE commune_id = $1 AND ($2::uuid IS NULL OR entity_id > $2)
+                                    GROUP BY entity_id ORDER BY entity_id LIMIT $3),
+                          page AS (SELECT entity_id FROM (
+                                    SELECT entity_id, (SUM(bytes) OVER (ORDER BY entity_id))::bigint AS upto,
+                                           ROW_NUMBER() OVER (ORDER BY entity_id) AS n FROM sized) s
+                                   WHERE n = 1 OR upto <= $4::bigint)
+                     SELECT v.entity_id, v.server_seq, v.content FROM versions v JOIN page USING (entity_id)
+                     WHERE v.commune_id = $1 ORDER BY v.entity_id, v.server_seq",
+                    &[&commune.as_str(), &after, &int(entities.max(1) as u64), &(PAGE_BYTES as i64)],
+                )?;
+                let mut last = None;
+                let mut versions = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    let mut v = parse_version(r.get(2))?;
+                    v.server_seq = Some(r.get::<_, i64>(1) as u64);
+                    versions.push(v);
+                    last = Some(r.get::<_, Uuid>(0));
+                }
+                Ok(last.map(|last| (last, versions)))
+            })?;
+            let Some((last, versions)) = page else {
+                return Ok(());
+            };
+            visit(&versions)?;
+            after = Some(last);
+        }
+    }
+
     fn commune_facts(&self, commune: &Slug) -> StoreResult<FactsSnapshot> {
         self.read(|c| {
             // One snapshot, so the facts and the date are of the same moment.

@@ -589,6 +589,21 @@ fn latest_capture(conn: &Connection, commune: &Slug) -> StoreResult<Option<Strin
         .query_row(params![commune.as_str()], |r| r.get(0))?)
 }
 
+/// The last entity of a page: entities in order with their content's size, taken while the
+/// page stays within [`PAGE_BYTES`], and at least the first.
+fn last_within(sizes: Vec<(String, i64)>) -> Option<String> {
+    let mut total = 0i64;
+    let mut last = None;
+    for (entity, size) in sizes {
+        total = total.saturating_add(size);
+        if last.is_some() && total > PAGE_BYTES as i64 {
+            break;
+        }
+        last = Some(entity);
+    }
+    last
+}
+
 impl Storage for SqliteStorage {
     fn create_commune(
         &self,
@@ -1333,6 +1348,66 @@ impl Storage for SqliteStorage {
 
     fn commune_versions(&self, commune: &Slug) -> StoreResult<Vec<Version>> {
         self.read(|c| Self::load_versions(c, commune))
+    }
+
+    fn entity_versions(&self, commune: &Slug, entity: Uuid) -> StoreResult<Vec<Version>> {
+        self.read(|c| {
+            let rows = c
+                .prepare_cached(
+                    "SELECT server_seq, content, flags FROM versions WHERE commune_id = ?1 AND entity_id = ?2 ORDER BY server_seq",
+                )?
+                .query_map(params![commune.as_str(), entity.to_string()], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            rows.iter()
+                .map(|(seq, content, flags)| row_version(*seq, content, flags.as_deref()))
+                .collect()
+        })
+    }
+
+    fn for_each_entity(
+        &self,
+        commune: &Slug,
+        entities: usize,
+        visit: &mut dyn FnMut(&[Version]) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        let mut after = String::new();
+        loop {
+            let page = self.read(|c| {
+                // The page ends at an entity, so that it holds every version of each, and at
+                // `PAGE_BYTES` of content (past its first entity however large).
+                let sizes = c
+                    .prepare_cached(
+                        "SELECT entity_id, SUM(length(CAST(content AS BLOB))) FROM versions WHERE commune_id = ?1 AND entity_id > ?2 GROUP BY entity_id ORDER BY entity_id LIMIT ?3",
+                    )?
+                    .query_map(params![commune.as_str(), after, entities.max(1) as i64], |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+                let Some(last) = last_within(sizes) else {
+                    return Ok(None);
+                };
+                let rows = c
+                    .prepare_cached(
+                        "SELECT server_seq, content, flags FROM versions WHERE commune_id = ?1 AND entity_id > ?2 AND entity_id <= ?3 ORDER BY entity_id, server_seq",
+                    )?
+                    .query_map(params![commune.as_str(), after, last], |r| {
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?))
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+                let versions = rows
+                    .iter()
+                    .map(|(seq, content, flags)| row_version(*seq, content, flags.as_deref()))
+                    .collect::<StoreResult<Vec<_>>>()?;
+                Ok(Some((last, versions)))
+            })?;
+            let Some((last, versions)) = page else {
+                return Ok(());
+            };
+            visit(&versions)?;
+            after = last;
+        }
     }
 
     fn commune_facts(&self, commune: &Slug) -> StoreResult<FactsSnapshot> {

@@ -503,6 +503,157 @@ fn an_enrollment_code_is_used_once_and_expires(backend: Backend) {
     assert_eq!(f.storage.list_devices(&f.commune).unwrap().len(), 1);
 }
 
+fn an_export_of_more_entities_than_a_page_holds_every_row_once_as_the_whole_history_does(
+    backend: Backend,
+) {
+    use crate::reports::{rows::Rows, tables, Period, Report};
+    let f = fixture(backend);
+    let d = enroll(&f, Role::Enumerator);
+    // Seven households edited once each, and one edited on two phones (two heads).
+    let mut versions = Vec::new();
+    for i in 0..8u32 {
+        let entity = Uuid::now_v7();
+        let first = household(&f, &d, 0, entity, vec![], 2, "2020-01-05T08:00:00+07:00");
+        let edit = household(
+            &f,
+            &d,
+            0,
+            entity,
+            vec![first.version_id],
+            3 + i,
+            "2020-01-10T08:00:00+07:00",
+        );
+        if i == 7 {
+            let other = household(
+                &f,
+                &d,
+                0,
+                entity,
+                vec![first.version_id],
+                20,
+                "2020-01-11T08:00:00+07:00",
+            );
+            versions.extend([first, edit, other]);
+        } else {
+            versions.extend([first, edit]);
+        }
+    }
+    for (n, v) in versions.iter_mut().enumerate() {
+        v.device_seq = n as u64 + 1;
+    }
+    done(f.storage.store_versions(&batch(&d, 1, &versions)).unwrap());
+
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    f.storage
+        .for_each_entity(&f.commune, 3, &mut |page| {
+            pages += 1;
+            seen.extend(page.iter().map(|v| (v.entity_id, v.version_id)));
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(pages, 3, "8 entities in pages of 3");
+    let mut ids: Vec<_> = seen.iter().map(|(_, v)| *v).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), versions.len(), "every version once");
+    assert_eq!(seen.len(), versions.len());
+    // Every version of an entity comes in the same page, in entity order.
+    assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0));
+
+    let all = f.storage.commune_versions(&f.commune).unwrap();
+    let config = f.storage.commune_config(&f.commune).unwrap().unwrap();
+    let period = Period::parse("2020-01").unwrap();
+    let before = period.start.pred_opt().unwrap();
+    for as_of in [before, "2020-01-07".parse().unwrap(), period.end] {
+        let paged = heads::heads_in_pages(&*f.storage, &f.commune, &[before, as_of], 3).unwrap();
+        let csv = |at_start: &[Version], at_end: &[Version]| {
+            let mut report = Report::build(
+                config.clone(),
+                at_start,
+                at_end,
+                Period {
+                    end: as_of,
+                    ..period.clone()
+                },
+                Utc::now(),
+            );
+            report.rows = Rows::of(&report.config, at_end, as_of, None);
+            String::from_utf8(tables::to_csv(
+                &tables::by_kind(&report, "household").unwrap(),
+            ))
+            .unwrap()
+        };
+        let from_pages = csv(&paged[0], &paged[1]);
+        assert_eq!(from_pages, csv(&all, &all), "as of {as_of}");
+        let lines = from_pages.lines().count();
+        assert_eq!(
+            lines,
+            if as_of < period.start { 1 } else { 1 + 8 },
+            "as of {as_of}"
+        );
+    }
+}
+
+fn a_page_of_entities_stops_at_its_byte_budget_and_still_holds_whole_entities(backend: Backend) {
+    use ntm_field::geo::TrackPoint;
+    use ntm_field::record::{RoadClass, RoadSegment, RoadStatus, Surface, TrackTimes, Works};
+    let f = fixture(backend);
+    let d = enroll(&f, Role::Enumerator);
+    // Twelve roads of about half a megabyte each: more than `PAGE_BYTES` together.
+    let roads: Vec<Version> = (0..12u64)
+        .map(|n| {
+            let mut v = household(
+                &f,
+                &d,
+                n + 1,
+                Uuid::now_v7(),
+                vec![],
+                2,
+                "2020-03-05T08:00:00+07:00",
+            );
+            let t = v.captured_at;
+            v.body = Body::RoadSegment(RoadSegment {
+                name: "Đường nội đồng".into(),
+                road_class: RoadClass::FieldMain,
+                surface: Surface::Concrete,
+                width_m: 3.0,
+                status: RoadStatus::Completed,
+                works: Works::New,
+                track: (0..6000)
+                    .map(|i| TrackPoint {
+                        lat: 21.78 + i as f64 * 1e-5,
+                        lon: 105.3,
+                        accuracy_m: 4.0,
+                        t: t + Duration::seconds(i),
+                    })
+                    .collect(),
+                manual_length_m: None,
+                manual_reason: None,
+                track_times: TrackTimes::Recorded,
+            });
+            v
+        })
+        .collect();
+    let stored = PushBatch {
+        check_clocks: false,
+        ..batch(&d, 1, &roads)
+    };
+    done(f.storage.store_versions(&stored).unwrap());
+    let mut pages = Vec::new();
+    f.storage
+        .for_each_entity(&f.commune, ENTITY_PAGE, &mut |page| {
+            pages.push(page.iter().map(|v| v.version_id).collect::<Vec<_>>());
+            Ok(())
+        })
+        .unwrap();
+    assert!(pages.len() > 1, "{} pages", pages.len());
+    let mut seen: Vec<Uuid> = pages.concat();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), roads.len(), "every road once");
+}
+
 /// Each test above, once per backend: `sqlite::<name>` and `postgres::<name>`.
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
@@ -524,6 +675,8 @@ on_both_backends!(
     recompute_notices_and_repairs_facts_that_drifted,
     a_capture_years_ahead_counts_from_its_receipt_for_the_scorecard_path,
     an_enrollment_code_is_used_once_and_expires,
+    an_export_of_more_entities_than_a_page_holds_every_row_once_as_the_whole_history_does,
+    a_page_of_entities_stops_at_its_byte_budget_and_still_holds_whole_entities,
 );
 
 mod odk;

@@ -11,7 +11,7 @@ use ntm_field::catalog::edition::{EditionError, Editions};
 use ntm_field::ids::Slug;
 use ntm_field::protocol::RecordsResponse;
 use ntm_field::record::Kind;
-use ntm_field::scorecard::{choose, scorecard_under, scorecard_with};
+use ntm_field::scorecard::{choose, scorecard_under};
 use serde::Deserialize;
 
 use super::{slug, ApiPath};
@@ -99,9 +99,11 @@ pub async fn get_scorecard(
                 "incremental",
             ))
         } else {
-            let versions = storage.commune_versions(&id)?;
+            let facts = crate::storage::heads::facts_as_of(&*storage, &id, &[as_of])?
+                .pop()
+                .unwrap_or_default();
             Ok((
-                scorecard_with(&applied, &config, &versions, as_of),
+                scorecard_under(&applied, &config, &facts, as_of),
                 "recompute",
             ))
         }
