@@ -19,9 +19,9 @@
 //! corners of the moving part.
 //!
 //! Two numbers are fitted to each track, in O(n):
-//! - `g`, from a grid: one pass per grid value, keeping the most likely on a 1 Hz recording
-//!   and the least generalised cross-validation score on a sparser one (fixes 5 s apart or
-//!   more, as ODK Collect records them), where the likelihood smooths the bends away;
+//! - `g`, from a grid: one pass per grid value, keeping the most likely, or on a walk
+//!   recorded every 5–20 s (ODK Collect) the least generalised cross-validation score, since
+//!   there the likelihood smooths the bends away;
 //! - the true size of the noise. Phones' accuracy figures are often optimistic, so only their
 //!   ratios are trusted and every fix's variance is multiplied by one common factor (at least
 //!   1). Scaling `q` by the same factor leaves the gains unchanged, so for each grid value the
@@ -81,16 +81,20 @@ pub(super) fn as_measured(fixes: &[PlaneFix]) -> Vec<SmoothedFix> {
         .collect()
 }
 
-/// Fixes this many seconds apart or more (the median gap) are a sparse recording, whose `g` is
-/// chosen by cross-validation rather than likelihood (see `cross_validation_score`): ODK
-/// Collect's geotrace every 5 s or more. A 1 Hz recording keeps the likelihood, which measures
-/// it better (P4 benchmark: cross-validation smooths a 1 Hz ride too little).
+/// A recording whose fixes are this many seconds apart or more (the median gap), yet nearer
+/// than `CROSS_VALIDATED_TRACK_M` (the median distance), has its `g` chosen by cross-validation
+/// rather than likelihood (see `cross_validation_score`): ODK Collect's geotrace every 5–20 s on
+/// foot. A 1 Hz recording keeps the likelihood, which measures it better (cross-validation
+/// smooths a 1 Hz ride too little), and so does a motorbike every 5–10 s (fixes 40–100 m
+/// apart), where cross-validation let some fits run wild (P4 benchmark, two seed sets).
 const SPARSE_RECORDING_S: f64 = 2.0;
+const CROSS_VALIDATED_TRACK_M: f64 = 30.0;
 
-/// Smooths `fixes` (at least one) under the curvature noise fitted to them and the most likely
-/// noise scale.
-pub(super) fn smooth(fixes: &[PlaneFix]) -> Vec<SmoothedFix> {
-    let by_cross_validation = median_gap_s(fixes) >= SPARSE_RECORDING_S;
+/// Smooths `fixes` (at least one, typically `median_spacing_m` apart) under the curvature noise
+/// fitted to them and the most likely noise scale.
+pub(super) fn smooth(fixes: &[PlaneFix], median_spacing_m: f64) -> Vec<SmoothedFix> {
+    let by_cross_validation =
+        median_gap_s(fixes) >= SPARSE_RECORDING_S && median_spacing_m < CROSS_VALIDATED_TRACK_M;
     let pilot = backward(
         fixes,
         &fit(

@@ -130,9 +130,10 @@ pub fn track_length(points: &[TrackPoint], filter: &TrackFilter) -> TrackLength 
             }
         })
         .collect();
-    let smoothed = match median_spacing_m(&fixes) >= SPARSE_TRACK_M {
+    let spacing_m = median_spacing_m(&fixes);
+    let smoothed = match spacing_m >= SPARSE_TRACK_M {
         true => smoother::as_measured(&fixes),
-        false => smoother::smooth(&fixes),
+        false => smoother::smooth(&fixes, spacing_m),
     };
     let kept = moving_points(&smoothed, filter.stationary_sigmas);
 
