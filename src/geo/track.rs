@@ -635,6 +635,30 @@ mod tests {
     }
 
     #[test]
+    fn a_noisy_walk_recorded_every_ten_seconds_keeps_the_bends_of_a_winding_road() {
+        // ODK Collect every 10 s on foot: fixes 13 m apart around hairpins of 15-20 m radius,
+        // 5 m noise. Smoothing chosen by likelihood cut the bends (5.5 % short on average here),
+        // chosen by cross-validation 3.8 %; the rest is the curve between exact fixes and noise.
+        let (clean, exact_m) = walked(&winding_road(1.3));
+        let errors: Vec<f64> = (0..20)
+            .map(|seed| {
+                let mut rng = StdRng::seed_from_u64(seed);
+                let recorded: Vec<TrackPoint> = noisy(&clean, 5.0, 5.0, &mut rng)
+                    .into_iter()
+                    .step_by(10)
+                    .collect();
+                (track_length(&recorded, &TrackFilter::default()).length_m - exact_m) / exact_m
+            })
+            .collect();
+        let mean = errors.iter().sum::<f64>() / errors.len() as f64;
+        assert!(
+            mean.abs() < 0.045,
+            "mean signed error {:.2} %",
+            100.0 * mean
+        );
+    }
+
+    #[test]
     fn empty_track_measures_zero() {
         let measured = track_length(&[], &TrackFilter::default());
         assert_eq!(
