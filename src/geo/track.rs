@@ -258,8 +258,7 @@ const LONGEST_CURVED_CHORD_M: f64 = 1_000.0;
 fn sparse_bend_ratio(shape: &[(f64, f64)], j: usize, variance_m2: f64) -> Option<f64> {
     let (p1, p2) = (shape[j], shape[j + 1]);
     let chord_m = (p2.0 - p1.0).hypot(p2.1 - p1.1);
-    let sparse = chord_m >= SPARSE_CHORD_M
-        && chord_m <= LONGEST_CURVED_CHORD_M
+    let sparse = (SPARSE_CHORD_M..=LONGEST_CURVED_CHORD_M).contains(&chord_m)
         && chord_m.powi(2) >= SPARSE_CHORD_SIGMAS.powi(2) * variance_m2;
     if !sparse {
         return None;
