@@ -18,8 +18,10 @@
 //! minutes, which fits a tiny `q`, drags the whole track's `q` down and the smoother cuts the
 //! corners of the moving part.
 //!
-//! Two numbers are fitted to each track by maximum likelihood, in O(n):
-//! - `g`, from a grid: one forward pass per grid value;
+//! Two numbers are fitted to each track, in O(n):
+//! - `g`, from a grid: one pass per grid value, keeping the most likely, or on a walk
+//!   recorded every 5–20 s (ODK Collect) the least generalised cross-validation score, since
+//!   there the likelihood smooths the bends away;
 //! - the true size of the noise. Phones' accuracy figures are often optimistic, so only their
 //!   ratios are trusted and every fix's variance is multiplied by one common factor (at least
 //!   1). Scaling `q` by the same factor leaves the gains unchanged, so for each grid value the
@@ -79,11 +81,27 @@ pub(super) fn as_measured(fixes: &[PlaneFix]) -> Vec<SmoothedFix> {
         .collect()
 }
 
-/// Smooths `fixes` (at least one) under the most likely curvature noise and noise scale.
-pub(super) fn smooth(fixes: &[PlaneFix]) -> Vec<SmoothedFix> {
+/// A recording whose fixes are this many seconds apart or more (the median gap), yet nearer
+/// than `CROSS_VALIDATED_TRACK_M` (the median distance), has its `g` chosen by cross-validation
+/// rather than likelihood (see `cross_validation_score`): ODK Collect's geotrace every 5–20 s on
+/// foot. A 1 Hz recording keeps the likelihood, which measures it better (cross-validation
+/// smooths a 1 Hz ride too little), and so does a motorbike every 5–10 s (fixes 40–100 m
+/// apart), where cross-validation let some fits run wild (P4 benchmark, two seed sets).
+const SPARSE_RECORDING_S: f64 = 2.0;
+const CROSS_VALIDATED_TRACK_M: f64 = 30.0;
+
+/// Smooths `fixes` (at least one, typically `median_spacing_m` apart) under the curvature noise
+/// fitted to them and the most likely noise scale.
+pub(super) fn smooth(fixes: &[PlaneFix], median_spacing_m: f64) -> Vec<SmoothedFix> {
+    let by_cross_validation =
+        median_gap_s(fixes) >= SPARSE_RECORDING_S && median_spacing_m < CROSS_VALIDATED_TRACK_M;
     let pilot = backward(
         fixes,
-        &fit(fixes, &vec![PILOT_SPEED_M_S.powi(3); fixes.len()]),
+        &fit(
+            fixes,
+            &vec![PILOT_SPEED_M_S.powi(3); fixes.len()],
+            by_cross_validation,
+        ),
     );
     let speed_cubed: Vec<f64> = pilot
         .iter()
@@ -94,20 +112,60 @@ pub(super) fn smooth(fixes: &[PlaneFix]) -> Vec<SmoothedFix> {
             speed_sq.max(0.0).sqrt().max(MIN_SPEED_M_S).powi(3)
         })
         .collect();
-    backward(fixes, &fit(fixes, &speed_cubed))
+    backward(fixes, &fit(fixes, &speed_cubed, by_cross_validation))
 }
 
-/// The forward run with `q = g · speed_cubed[k]` for the most likely `g` of the grid.
-fn fit(fixes: &[PlaneFix], speed_cubed: &[f64]) -> ForwardRun {
+/// Median time between consecutive fixes, seconds; 0 for fewer than two.
+fn median_gap_s(fixes: &[PlaneFix]) -> f64 {
+    let mut gaps: Vec<f64> = fixes.iter().skip(1).map(|f| f.dt_s).collect();
+    if gaps.is_empty() {
+        return 0.0;
+    }
+    let middle = gaps.len() / 2;
+    *gaps.select_nth_unstable_by(middle, f64::total_cmp).1
+}
+
+/// The forward run with `q = g · speed_cubed[k]` for the best `g` of the grid: the least
+/// cross-validation score, or the greatest likelihood.
+fn fit(fixes: &[PlaneFix], speed_cubed: &[f64], by_cross_validation: bool) -> ForwardRun {
     let run_with = |g: f64| forward(fixes, |k| g * speed_cubed[k]);
+    // Lower is better.
+    let score = |run: &ForwardRun| match by_cross_validation {
+        true => cross_validation_score(fixes, run),
+        false => -run.log_likelihood,
+    };
     let mut best = run_with(CURVATURE_NOISE_GRID[0]);
+    let mut best_score = score(&best);
     for g in &CURVATURE_NOISE_GRID[1..] {
         let run = run_with(*g);
-        if run.log_likelihood > best.log_likelihood {
-            best = run;
+        let run_score = score(&run);
+        if run_score < best_score {
+            (best, best_score) = (run, run_score);
         }
     }
     best
+}
+
+/// Generalised cross-validation score of a run: the weighted mean squared residual of the
+/// smoothed track over (1 − mean leverage)², which estimates how far the track would be from
+/// fixes it had not seen. Why not the likelihood alone: with fixes 6–26 m apart (a walk with a
+/// fix every 5–20 s) the constant-velocity model fits best by calling the bends noise, and the
+/// smoothed track cuts them; a smoothing that leaves out its own fixes pays for that. A fix's
+/// leverage is its smoothed variance over its measurement variance (both in the run's scale).
+fn cross_validation_score(fixes: &[PlaneFix], run: &ForwardRun) -> f64 {
+    let smoothed = backward(fixes, run);
+    let (mut residual_sum, mut leverage_sum) = (0.0, 0.0);
+    for (fix, s) in fixes.iter().zip(&smoothed) {
+        let (de, dn) = (fix.east_m - s.east_m, fix.north_m - s.north_m);
+        residual_sum += (de * de + dn * dn) / (2.0 * fix.variance_m2);
+        leverage_sum += s.variance_m2 / (run.noise_scale * fix.variance_m2);
+    }
+    let n = fixes.len() as f64;
+    let free = 1.0 - leverage_sum / n;
+    match free > 0.0 {
+        true => residual_sum / n / (free * free),
+        false => f64::INFINITY,
+    }
 }
 
 /// Position and speed along one axis.

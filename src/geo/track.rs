@@ -130,9 +130,10 @@ pub fn track_length(points: &[TrackPoint], filter: &TrackFilter) -> TrackLength 
             }
         })
         .collect();
-    let smoothed = match median_spacing_m(&fixes) >= SPARSE_TRACK_M {
+    let spacing_m = median_spacing_m(&fixes);
+    let smoothed = match spacing_m >= SPARSE_TRACK_M {
         true => smoother::as_measured(&fixes),
-        false => smoother::smooth(&fixes),
+        false => smoother::smooth(&fixes, spacing_m),
     };
     let kept = moving_points(&smoothed, filter.stationary_sigmas);
 
@@ -257,8 +258,7 @@ const LONGEST_CURVED_CHORD_M: f64 = 1_000.0;
 fn sparse_bend_ratio(shape: &[(f64, f64)], j: usize, variance_m2: f64) -> Option<f64> {
     let (p1, p2) = (shape[j], shape[j + 1]);
     let chord_m = (p2.0 - p1.0).hypot(p2.1 - p1.1);
-    let sparse = chord_m >= SPARSE_CHORD_M
-        && chord_m <= LONGEST_CURVED_CHORD_M
+    let sparse = (SPARSE_CHORD_M..=LONGEST_CURVED_CHORD_M).contains(&chord_m)
         && chord_m.powi(2) >= SPARSE_CHORD_SIGMAS.powi(2) * variance_m2;
     if !sparse {
         return None;
@@ -630,6 +630,30 @@ mod tests {
         assert!(
             (measured.length_m - exact_m).abs() < 0.02 * exact_m,
             "{measured:?} vs {exact_m}"
+        );
+    }
+
+    #[test]
+    fn a_noisy_walk_recorded_every_ten_seconds_keeps_the_bends_of_a_winding_road() {
+        // ODK Collect every 10 s on foot: fixes 13 m apart around hairpins of 15-20 m radius,
+        // 5 m noise. Smoothing chosen by likelihood cut the bends (5.5 % short on average here),
+        // chosen by cross-validation 3.8 %; the rest is the curve between exact fixes and noise.
+        let (clean, exact_m) = walked(&winding_road(1.3));
+        let errors: Vec<f64> = (0..20)
+            .map(|seed| {
+                let mut rng = StdRng::seed_from_u64(seed);
+                let recorded: Vec<TrackPoint> = noisy(&clean, 5.0, 5.0, &mut rng)
+                    .into_iter()
+                    .step_by(10)
+                    .collect();
+                (track_length(&recorded, &TrackFilter::default()).length_m - exact_m) / exact_m
+            })
+            .collect();
+        let mean = errors.iter().sum::<f64>() / errors.len() as f64;
+        assert!(
+            mean.abs() < 0.045,
+            "mean signed error {:.2} %",
+            100.0 * mean
         );
     }
 
