@@ -500,6 +500,48 @@ fn my_records_lists_pending_work_and_an_edit_writes_a_new_version() {
 }
 
 #[test]
+fn checks_left_for_another_commune_export_to_a_file_the_screen_names() {
+    let mut h = Harness::enrolled();
+    open_first_household(&mut h);
+    answer_everything_yes(&mut h);
+    h.click("check-save");
+    // The phone is enrolled into another commune before the check was sent.
+    let mut other = ntm_field::demo::thien_ke().unwrap().config.commune;
+    other.id = ntm_field::ids::Slug::parse("thien-ke-moi").unwrap();
+    h.store
+        .enroll(
+            "http://127.0.0.1:9",
+            &ntm_field::protocol::EnrollResponse {
+                device_id: uuid::Uuid::now_v7(),
+                token: "other-token".to_owned(),
+                role: ntm_field::protocol::Role::Enumerator,
+                commune: other,
+            },
+        )
+        .unwrap();
+    h.store_changed();
+    h.go(Screen::Records);
+    h.click("records-export");
+    let said = h.text_of("records-exported");
+    assert!(said.contains("Đã xuất 1 hồ sơ vào tệp"), "{said}");
+    let file = std::fs::read_dir(h.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "json"))
+        .expect("the exported file is in the app's data directory");
+    assert!(said.contains(&file.display().to_string()), "{said}");
+    let bundle: ntm_field::protocol::WaitingBundle =
+        serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(bundle.manifest.communes, vec!["thien-ke".to_owned()]);
+    assert_eq!(bundle.versions.len(), 1);
+    assert_eq!(
+        h.store.waiting().unwrap().len(),
+        1,
+        "exporting removes nothing"
+    );
+}
+
+#[test]
 fn english_is_one_tap_away_and_numbers_follow_the_language() {
     let mut h = Harness::enrolled();
     h.click("go-settings");

@@ -4,9 +4,12 @@
 //! begun under an earlier identity, and an enrollment whose answer was lost on the way. In every
 //! case what the user saved ends on the server exactly once or waits visibly on the phone.
 
+mod dashboard_common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use dashboard_common::Browser;
 use ntm_field::protocol::{Role, WaitingBundle};
 use ntm_field::record::Version;
 use ntm_field::store::{HouseholdFilter, RecordState, Store, DB_FILE, MARKER_FILE, PHOTO_DIR};
@@ -14,7 +17,7 @@ use ntm_field::sync::SyncEngine;
 use ntm_tests::on_both_backends;
 use ntm_tests::phone::*;
 use ntm_tests::proxy::{Fault, Proxy};
-use ntm_tests::server::{Api, Backend, TestServer};
+use ntm_tests::server::{Api, Backend, TestServer, ADMIN_PASSWORD, ADMIN_USER};
 use uuid::Uuid;
 
 const COMMUNE: &str = "thien-ke";
@@ -385,8 +388,73 @@ async fn a_photo_begun_under_an_earlier_identity_is_uploaded_under_the_new_one(b
     server_photo_hashes_match(&env.server.base, &token(&a.store), &[id]).await;
 }
 
+async fn an_officer_imports_the_checks_a_phone_moved_to_another_commune_exported_once(
+    backend: Backend,
+) {
+    let env = env(backend).await;
+    let a = env.phone().await;
+    let h = a
+        .store
+        .create(household_draft("TK03-001", "thien-ke-03"))
+        .unwrap();
+    a.sync().await.unwrap();
+    env.revoke(a.device_id()).await;
+    let unsent = [
+        a.store.create(check_draft(&h, true)).unwrap(),
+        a.store.create(check_draft(&h, false)).unwrap(),
+    ];
+    let code = env.code(OTHER).await;
+    SyncEngine::enroll(&a.store, &env.proxy.url(), &code, "máy chị Hà", "test")
+        .await
+        .unwrap();
+    a.sync().await.expect("the new commune syncs");
+    assert_eq!(a.store.waiting().unwrap().len(), 2);
+    let file = a.store.export_waiting().unwrap();
+
+    let mut officer = Browser::login(&env.server.base, (ADMIN_USER, ADMIN_PASSWORD)).await;
+    let page = officer.get("/dashboard/c/thien-ke/import-waiting").await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    let csrf = page.csrf();
+    let path = "/dashboard/c/thien-ke/import-waiting";
+    let no_token = officer
+        .post_multipart(path, &[], ("waiting.json", &file))
+        .await;
+    assert_eq!(no_token.status, 403);
+    let first = officer
+        .post_multipart(path, &[("csrf", &csrf)], ("waiting.json", &file))
+        .await;
+    assert_eq!(first.status, 200, "{}", first.text());
+    let result = first.element_text("id=\"import-result\"");
+    assert!(
+        result.contains("Đã lưu: 2") && result.contains("Đã có trên máy chủ: 0"),
+        "{result}"
+    );
+    let again = officer
+        .post_multipart(path, &[("csrf", &csrf)], ("waiting.json", &file))
+        .await;
+    let result = again.element_text("id=\"import-result\"");
+    assert!(
+        result.contains("Đã lưu: 0") && result.contains("Đã có trên máy chủ: 2"),
+        "importing twice stores nothing new: {result}"
+    );
+    let not_a_bundle = officer
+        .post_multipart(path, &[("csrf", &csrf)], ("waiting.json", b"{}"))
+        .await;
+    assert_eq!(not_a_bundle.status, 422);
+    assert!(not_a_bundle.text().contains("Không đọc được tệp"));
+
+    let b = env.phone().await;
+    let server = env.server_once(&token(&b.store)).await;
+    for v in &unsent {
+        let stored = server.get(&v.version_id).expect("the imported check");
+        assert_eq!(stored.body, v.body);
+    }
+    assert_eq!(server.len(), 3);
+}
+
 on_both_backends!(
     a_phone_reenrolled_after_revocation_still_sends_its_unsent_checks,
+    an_officer_imports_the_checks_a_phone_moved_to_another_commune_exported_once,
     records_saved_for_another_commune_wait_on_the_phone_with_their_commune,
     a_phone_restored_from_an_old_copy_takes_a_new_identity_and_gets_back_what_it_sent_since,
     a_phone_copied_to_a_second_phone_never_reuses_a_sequence_number,

@@ -131,6 +131,11 @@ pub fn RecordsScreen() -> Element {
         .collect();
     let households = household_codes(&services);
     let villages = villages(&services);
+    let waiting = all
+        .iter()
+        .filter(|r| matches!(r.state, RecordState::Waiting { .. }))
+        .count();
+    let mut exported = use_signal(|| None::<String>);
 
     rsx! {
         Page {
@@ -147,6 +152,18 @@ pub fn RecordsScreen() -> Element {
                     }
                 }
             }
+            if waiting > 0 {
+                button { class: "secondary", id: "records-export",
+                    onclick: {
+                        let services = services.clone();
+                        move |_| exported.set(Some(export_waiting(&t, &services)))
+                    },
+                    {t.t("records-export")}
+                }
+            }
+            if let Some(message) = exported() {
+                p { class: "notice", id: "records-exported", role: "status", "{message}" }
+            }
             if rows.is_empty() {
                 p { class: "empty", id: "records-empty", {t.t("records-empty")} }
             }
@@ -158,6 +175,35 @@ pub fn RecordsScreen() -> Element {
                 }
             }
         }
+    }
+}
+
+/// Writes the records saved for another commune to a file in the app's data directory, for an
+/// officer to import on the dashboard; says where it is, or what to do when it failed.
+fn export_waiting(t: &I18n, services: &Services) -> String {
+    let count = services
+        .store
+        .waiting()
+        .map(|w| w.len())
+        .unwrap_or_default();
+    let path = services.platform.files_dir().join(format!(
+        "ho-so-cho-gui-{}.json",
+        chrono::Local::now().format("%Y%m%d-%H%M%S")
+    ));
+    let written = services
+        .store
+        .export_waiting()
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| std::fs::write(&path, bytes).map_err(|e| e.to_string()));
+    match written {
+        Ok(()) => t.t_args(
+            "records-exported",
+            &[
+                ("count", fmt::int(t.lang(), count as u64).into()),
+                ("path", path.display().to_string().into()),
+            ],
+        ),
+        Err(error) => t.t_args("records-export-failed", &[("error", error.into())]),
     }
 }
 

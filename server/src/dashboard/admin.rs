@@ -972,6 +972,7 @@ fn households_body(
             label { (lang.t("hh.file")) " " input type="file" name="file" accept=".csv,text/csv" required; }
             button type="submit" { (lang.t("hh.import")) }
         }
+        p { a href=(format!("/dashboard/c/{commune}/import-waiting")) { (lang.t("iw.link")) } }
     }
 }
 

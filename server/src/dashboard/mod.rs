@@ -10,6 +10,7 @@
 //! | [`map`] | `/dashboard/c/{id}/map`: roads and signs (Leaflet, plain background) |
 //! | [`records`] | `/dashboard/c/{id}/records[/{entity}]`, `/conflicts`, `/photos/{sha256}`: evidence, history, merges |
 //! | [`admin`] | `/settings` (targets, quotas, duties), `/devices` (revoke, enrollment QR), `/households` (CSV import), `/dashboard/admin/{users,communes}` |
+//! | [`import_waiting`] | `/dashboard/c/{id}/import-waiting`: a phone's exported waiting versions |
 //! | [`overview`] | `/dashboard/overview`: every commune of a province side by side |
 //! | [`crate::reports`] | `/dashboard/c/{id}/reports` and `GET /api/v1/communes/{id}/export/{xlsx,csv,geojson}` |
 //!
@@ -18,6 +19,7 @@
 pub mod admin;
 pub mod chart;
 pub mod i18n;
+pub mod import_waiting;
 pub mod layout;
 pub mod login;
 pub mod map;
@@ -343,6 +345,12 @@ pub fn router(_state: Arc<AppState>) -> Router<Arc<AppState>> {
             get(admin::households_page)
                 .post(admin::import_households)
                 .layer(DefaultBodyLimit::max(16 << 20)),
+        )
+        .route(
+            "/dashboard/c/{id}/import-waiting",
+            get(import_waiting::import_page)
+                .post(import_waiting::import_file)
+                .layer(DefaultBodyLimit::max(64 << 20)),
         )
         .route(
             "/dashboard/admin/users",
