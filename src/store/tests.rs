@@ -5,7 +5,6 @@ use chrono::{DateTime, Duration, FixedOffset, NaiveDate};
 use uuid::Uuid;
 
 use super::*;
-use crate::catalog::Catalog;
 use crate::demo;
 use crate::ids::Slug;
 use crate::protocol::{PullResponse, PushResponse, PushResult, PushStatus};
@@ -13,7 +12,6 @@ use crate::record::{
     ChildrenUnder5, HealthInsurance, Household, HouseholdCheck, Livestock, ThreeCleans, Toilet,
     ToiletType, Water,
 };
-use crate::scorecard::scorecard;
 
 /// A clock the test moves by hand.
 pub(crate) struct TestClock(AtomicI64);
@@ -410,9 +408,16 @@ fn households_list_with_their_latest_check_and_the_offline_scorecard_equals_the_
     let as_of = NaiveDate::from_ymd_opt(2020, 6, 30).unwrap();
     let offline = store.scorecard(as_of).unwrap().unwrap();
     let all = store.versions().unwrap();
+    // The core's scorecard under the edition that applies on the day, as the server shows it.
     assert_eq!(
         offline,
-        scorecard(Catalog::builtin(), &demo.config, &all, as_of)
+        crate::scorecard::scorecard_as_of(
+            crate::catalog::edition::Editions::builtin(),
+            &demo.config,
+            &all,
+            as_of
+        )
+        .unwrap()
     );
     let sanitation = offline.indicator("17.6").unwrap();
     assert_eq!(sanitation.coverage.unwrap().checked, 1);
