@@ -36,9 +36,12 @@ pub enum WireFormat {
 /// A failed call.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    /// The request did not complete (no connection, cut, timed out): try again later.
+    /// The request may have left but did not complete (cut, timed out): try again later.
     #[error("network: {0}")]
     Network(String),
+    /// No connection could be made, so the server never saw the request: try again later.
+    #[error("cannot reach the server: {0}")]
+    Unreachable(String),
     /// The server answered with an error.
     #[error("server answered {status}: {code}: {message}")]
     Status {
@@ -56,7 +59,7 @@ impl ClientError {
     /// Worth retrying later without anyone doing anything.
     pub fn is_transient(&self) -> bool {
         match self {
-            ClientError::Network(_) => true,
+            ClientError::Network(_) | ClientError::Unreachable(_) => true,
             ClientError::Status { status, .. } => {
                 *status >= 500 || *status == 408 || *status == 429
             }
@@ -73,7 +76,11 @@ impl ClientError {
 }
 
 fn network(e: reqwest::Error) -> ClientError {
-    ClientError::Network(e.to_string())
+    if e.is_connect() {
+        ClientError::Unreachable(e.to_string())
+    } else {
+        ClientError::Network(e.to_string())
+    }
 }
 
 /// The answer to a push.

@@ -139,7 +139,9 @@ impl SyncError {
     pub fn kind(&self) -> FailureKind {
         match self {
             SyncError::NotEnrolled => FailureKind::NotEnrolled,
-            SyncError::Client(ClientError::Network(_)) => FailureKind::Offline,
+            SyncError::Client(ClientError::Network(_) | ClientError::Unreachable(_)) => {
+                FailureKind::Offline
+            }
             SyncError::Client(ClientError::Status {
                 status: 401 | 403, ..
             }) => FailureKind::Refused,
@@ -247,6 +249,8 @@ impl SyncEngine {
             tries += 1;
             match client.enroll(&request).await {
                 Ok(r) => break r,
+                // Only an answer lost on the way: a server that was never reached has no device
+                // for this attempt, and the person should hear so at once.
                 Err(e @ ClientError::Network(_)) if tries < ENROLL_TRIES => {
                     tracing::info!("enrollment answer lost ({e}); asking again");
                     tokio::time::sleep(Duration::from_millis(500 * tries as u64)).await;

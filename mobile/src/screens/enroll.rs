@@ -13,7 +13,9 @@ use crate::services::{use_app, use_services};
 /// What to tell the user when enrolling failed.
 fn enroll_error_message(e: &SyncError) -> &'static str {
     match e {
-        SyncError::Client(ClientError::Network(_)) => "err-server-unreachable",
+        SyncError::Client(ClientError::Network(_) | ClientError::Unreachable(_)) => {
+            "err-server-unreachable"
+        }
         SyncError::Client(ClientError::Status { status, .. }) if (400..500).contains(status) => {
             "err-enroll-code"
         }
