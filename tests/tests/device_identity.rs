@@ -325,6 +325,52 @@ async fn a_phone_copied_to_a_second_phone_never_reuses_a_sequence_number(backend
     assert_eq!(server.keys().copied().collect::<BTreeSet<_>>(), saved);
 }
 
+/// A byte-for-byte clone that saved as many records as the original and sent first: the
+/// server's status cannot tell them apart, so the original's first push meets the clone's
+/// versions under its own sequence numbers (`409 sequence_reused`) and must not be taken as sent.
+async fn a_phone_whose_clone_sent_first_sends_its_own_checks_again_under_a_new_identity(
+    backend: Backend,
+) {
+    let env = env(backend).await;
+    let a = env.phone().await;
+    let h = a
+        .store
+        .create(household_draft("TK03-001", "thien-ke-03"))
+        .unwrap();
+    a.sync().await.unwrap();
+    let first = a.device_id();
+    let clone = copy_phone(a.dir.path(), true);
+    let b = Arc::new(Store::open(clone.path()).unwrap());
+    let theirs = b.create(check_draft(&h, false)).unwrap();
+    SyncEngine::new(b.clone(), test_options())
+        .sync_once()
+        .await
+        .unwrap();
+    assert_eq!(b.enrollment().unwrap().unwrap().device_id, first);
+    let mine = a.store.create(check_draft(&h, true)).unwrap();
+    assert_eq!(
+        mine.device_seq, theirs.device_seq,
+        "the same number, another version"
+    );
+    a.sync().await.unwrap();
+    assert_ne!(
+        a.device_id(),
+        first,
+        "a new identity after 409 sequence_reused"
+    );
+    assert!(a.store.outbox().unwrap().is_empty());
+    let server = env.server_once(&token(&a.store)).await;
+    assert_eq!(
+        server.get(&mine.version_id).map(|v| &v.body),
+        Some(&mine.body)
+    );
+    assert_eq!(
+        server.get(&theirs.version_id).map(|v| &v.body),
+        Some(&theirs.body)
+    );
+    assert_eq!(server.len(), 3);
+}
+
 async fn an_enrollment_retried_after_its_answer_was_lost_gets_the_same_device(backend: Backend) {
     let env = env(backend).await;
     let code = env.code(COMMUNE).await;
@@ -458,6 +504,7 @@ on_both_backends!(
     records_saved_for_another_commune_wait_on_the_phone_with_their_commune,
     a_phone_restored_from_an_old_copy_takes_a_new_identity_and_gets_back_what_it_sent_since,
     a_phone_copied_to_a_second_phone_never_reuses_a_sequence_number,
+    a_phone_whose_clone_sent_first_sends_its_own_checks_again_under_a_new_identity,
     an_enrollment_retried_after_its_answer_was_lost_gets_the_same_device,
     a_photo_begun_under_an_earlier_identity_is_uploaded_under_the_new_one,
 );

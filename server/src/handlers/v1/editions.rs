@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -14,7 +14,7 @@ use ntm_field::catalog::{Catalog, IndicatorType};
 use ntm_field::protocol::{ConfigUpdated, Role};
 use serde::{Deserialize, Serialize};
 
-use super::{slug, ApiPath};
+use super::{slug, ApiPath, ApiQuery};
 use crate::auth::{authorize, Access, Actor, UserAuth};
 use crate::body::ApiBody;
 use crate::error::{ApiError, ApiResult};
@@ -290,10 +290,12 @@ pub struct TemplateQuery {
 #[utoipa::path(get, path = "/api/v1/province-sets/template.xlsx", tag = "communes", security(("bearer" = [])),
     params(TemplateQuery),
     responses((status = 200, description = "the template", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+              (status = 400, description = "no `edition` in the query"),
+              (status = 403, description = "a device token: the template is for dashboard users"),
               (status = 404, description = "no such edition")))]
 pub async fn get_template(
     UserAuth(_, _): UserAuth,
-    Query(q): Query<TemplateQuery>,
+    ApiQuery(q): ApiQuery<TemplateQuery>,
 ) -> ApiResult<Response> {
     let catalog = Editions::builtin()
         .get(&q.edition)
