@@ -3,6 +3,15 @@
 app-name = NTM Field
 action-back = ‹ Back
 action-save = Save
+action-keep = Keep it
+draft-discard = Discard draft
+draft-discard-confirm = Discard the draft
+draft-discard-question = { $photos ->
+    [0] Delete what was entered in this draft? It cannot be brought back.
+    [one] Delete what was entered and the photo taken for this draft? It cannot be brought back.
+   *[other] Delete what was entered and the { $photos } photos taken for this draft? It cannot be brought back.
+}
+draft-discarded = Draft discarded
 action-change = Change
 answer-yes = Yes
 answer-no = No
@@ -123,7 +132,9 @@ road-start = ▶ Start
 road-pause = ❚❚ Pause
 road-resume = ▶ Resume
 road-stop = ■ Finish
-road-discard = Start over
+road-discard = Delete the recording
+road-discard-question = Delete the { $length } recorded ({ $points } points)? It cannot be brought back.
+road-discard-confirm = Delete the recording
 road-enter-details = Enter road details
 road-points = Points
 road-accuracy = Accuracy

@@ -4,6 +4,14 @@
 app-name = NTM Thực địa
 action-back = ‹ Quay lại
 action-save = Lưu
+action-keep = Giữ lại
+draft-discard = Bỏ bản nháp
+draft-discard-confirm = Xoá bản nháp
+draft-discard-question = { $photos ->
+    [0] Xoá những gì đã nhập trong bản nháp này? Không lấy lại được.
+   *[other] Xoá những gì đã nhập và { $photos } ảnh đã chụp cho bản nháp này? Không lấy lại được.
+}
+draft-discarded = Đã bỏ bản nháp
 action-change = Đổi
 answer-yes = Có
 answer-no = Không
@@ -124,7 +132,9 @@ road-start = ▶ Bắt đầu ghi
 road-pause = ❚❚ Tạm dừng
 road-resume = ▶ Tiếp tục
 road-stop = ■ Kết thúc
-road-discard = Ghi lại từ đầu
+road-discard = Xoá đường đã ghi
+road-discard-question = Xoá { $length } đường đã ghi ({ $points } điểm)? Không lấy lại được.
+road-discard-confirm = Xoá đường đã ghi
 road-enter-details = Nhập thông tin tuyến
 road-points = Số điểm
 road-accuracy = Độ chính xác

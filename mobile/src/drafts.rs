@@ -8,7 +8,10 @@ use dioxus::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::services::use_services;
+use ntm_field::ids::PhotoId;
+
+use crate::i18n::I18n;
+use crate::services::{use_services, Services};
 
 /// The drafts folder of one files directory.
 #[derive(Debug, Clone)]
@@ -77,6 +80,30 @@ impl Drafts {
     pub fn exists(&self, key: &str) -> bool {
         self.path(key).exists()
     }
+}
+
+/// Throws a form's draft away, with the photos taken for it: those no saved record uses go from
+/// the phone's disk (a draft of an edit keeps the photos of the version it edits).
+pub fn discard_draft(services: &Services, key: &str, photos: &[PhotoId]) {
+    services.drafts.clear(key);
+    match services.store.discard_photos(photos) {
+        Ok(gone) => tracing::info!(key, gone, "draft discarded"),
+        Err(e) => tracing::warn!(key, %e, "the discarded draft's photos stay on disk"),
+    }
+}
+
+/// A photo retaken in a draft: the one it replaces goes from the disk, unless a saved record
+/// uses it.
+pub fn discard_replaced(services: &Services, old: impl IntoIterator<Item = PhotoId>, new: PhotoId) {
+    let replaced: Vec<PhotoId> = old.into_iter().filter(|p| *p != new).collect();
+    if let Err(e) = services.store.discard_photos(&replaced) {
+        tracing::warn!(%e, "a replaced photo stays on disk");
+    }
+}
+
+/// What discarding a draft loses, said before it happens.
+pub fn discard_question(t: &I18n, photos: usize) -> String {
+    t.t_args("draft-discard-question", &[("photos", photos.into())])
 }
 
 /// A form's state kept as a draft: what was saved under `key` when the form was last left,

@@ -667,3 +667,118 @@ fn home_follows_the_network_the_phone_reports() {
         .text_of("sync-error")
         .starts_with("Chưa gửi được. Dữ liệu vẫn an toàn trên máy"));
 }
+
+#[test]
+fn discarding_a_sign_draft_asks_first_and_removes_what_was_typed_and_its_photo() {
+    let mut h = Harness::enrolled();
+    h.click("go-sign");
+    h.click(&format!("{}-good", dom_id("body.condition")));
+    h.click(&format!("{}-button", dom_id("photos")));
+    h.settle();
+    let (first, on_disk) = h.photo_in("photos").expect("a photo in the slot");
+    assert!(on_disk);
+    // A photo retaken of something else replaces the first one on the phone's disk too.
+    h.fake.set_photo(ntm_mobile::platform::PickedPhoto {
+        bytes: support::test_jpeg_tinted(30),
+        file_name: "lai.jpg".into(),
+        content_type: "image/jpeg".into(),
+    });
+    h.click(&format!("{}-button", dom_id("photos")));
+    h.settle();
+    let (photo, on_disk) = h.photo_in("photos").expect("the retaken photo");
+    assert!(photo != first && on_disk);
+    assert!(
+        !h.store.photo_path(&first).exists(),
+        "the replaced photo is gone"
+    );
+
+    h.click("sign-discard");
+    assert_eq!(
+        h.text_of("sign-discard-panel"),
+        "Xoá những gì đã nhập và 1 ảnh đã chụp cho bản nháp này? Không lấy lại được. Giữ lại Xoá bản nháp"
+    );
+    h.click("sign-discard-keep");
+    assert!(!h.has("sign-discard-panel"), "keeping it changes nothing");
+    assert!(h.store.photo_path(&photo).exists());
+    h.click("sign-discard");
+    h.click("sign-discard-confirm");
+    assert_eq!(h.screen(), "home", "{}", h.html());
+    assert!(
+        !h.store.photo_path(&photo).exists(),
+        "the draft's photo is gone"
+    );
+    assert!(!h.store.thumbnail_path(&photo).exists());
+    h.click("go-sign");
+    assert_eq!(h.photo_in("photos"), None, "the next sign starts empty");
+    assert!(!h.html().contains(&format!(
+        "id=\"{}-good\" aria-pressed=\"true\"",
+        dom_id("body.condition")
+    )));
+    assert!(h.store.my_records(10).unwrap().is_empty());
+}
+
+#[test]
+fn discarding_the_draft_of_an_edit_keeps_the_saved_record_and_its_photo() {
+    let mut h = Harness::enrolled();
+    open_first_household(&mut h);
+    answer_everything_yes(&mut h);
+    h.click(&format!("{}-button", dom_id("photos")));
+    h.settle();
+    h.click("check-save");
+    let saved = h.store.my_records(1).unwrap()[0].version_id;
+    let kept = h.store.version(saved).unwrap().unwrap().photos[0];
+    h.go(Screen::Records);
+    h.click(&format!("edit-{saved}"));
+    assert_eq!(h.screen(), "check");
+    h.type_in(&dom_id("body.note"), "sửa dở");
+    h.fake.set_photo(ntm_mobile::platform::PickedPhoto {
+        bytes: support::test_jpeg_tinted(30),
+        file_name: "lai.jpg".into(),
+        content_type: "image/jpeg".into(),
+    });
+    h.click(&format!("{}-button", dom_id("photos")));
+    h.settle();
+    let (retaken, _) = h.photo_in("photos").expect("the retaken photo");
+    assert!(
+        retaken != kept && h.store.photo_path(&kept).exists(),
+        "still the saved record's"
+    );
+    h.click("check-discard");
+    h.click("check-discard-confirm");
+    assert_eq!(h.screen(), "records");
+    assert!(
+        h.store.photo_path(&kept).exists(),
+        "the saved record's photo stays"
+    );
+    assert!(
+        !h.store.photo_path(&retaken).exists(),
+        "the edit's own photo goes"
+    );
+    assert_eq!(h.store.my_records(10).unwrap().len(), 1);
+}
+
+#[test]
+fn deleting_a_recorded_road_asks_first_and_says_how_much_is_lost() {
+    let mut h = Harness::enrolled();
+    h.click("go-road");
+    h.click("road-start");
+    h.settle();
+    for f in walk(30) {
+        h.fake.emit(f);
+    }
+    h.settle();
+    h.click("road-stop");
+    h.click("back");
+    assert_eq!(h.screen(), "road");
+    h.click("road-discard");
+    let question = h.text_of("road-discard-panel");
+    assert!(
+        question.starts_with("Xoá ") && question.contains("(30 điểm)"),
+        "{question}"
+    );
+    h.click("road-discard-keep");
+    assert!(h.html().contains("data-state=\"Stopped\""), "kept");
+    h.click("road-discard");
+    h.click("road-discard-confirm");
+    assert!(h.html().contains("data-state=\"Idle\""), "{}", h.html());
+}

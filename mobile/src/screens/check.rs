@@ -9,10 +9,10 @@ use ntm_field::store::{HouseholdFilter, SaveError, StoreError};
 use uuid::Uuid;
 
 use crate::components::{
-    ActionBar, ChoiceList, FieldMessage, NumberField, Page, PhotoSlot, TextField, VerdictCard,
-    YesNo,
+    ActionBar, ChoiceList, ConfirmButton, FieldMessage, NumberField, Page, PhotoSlot, TextField,
+    VerdictCard, YesNo,
 };
-use crate::drafts::use_draft;
+use crate::drafts::{discard_draft, discard_question, discard_replaced, use_draft};
 use crate::forms::{from_wire_key, wire_key, CheckForm, FormErrors};
 use crate::i18n::use_i18n;
 use crate::platform::PositionOptions;
@@ -176,6 +176,16 @@ pub fn HouseholdCheckScreen(household_id: Uuid, edit: Option<Uuid>) -> Element {
             subtitle,
             actions: rsx! {
                 ActionBar {
+                    ConfirmButton { id: "check-discard", label: t.t("draft-discard"),
+                        question: discard_question(&t, f.photos.len()), confirm: t.t("draft-discard-confirm"),
+                        on_confirm: {
+                            let (services, draft_key, photos) = (services.clone(), draft_key.clone(), f.photos.clone());
+                            move |_| {
+                                discard_draft(&services, &draft_key, &photos);
+                                app.toast("draft-discarded", false);
+                                app.back();
+                            }
+                        } }
                     button { class: "btn primary", id: "check-save", onclick: save, {t.t("action-save")} }
                 }
             },
@@ -250,7 +260,13 @@ pub fn HouseholdCheckScreen(household_id: Uuid, edit: Option<Uuid>) -> Element {
             section { class: "section",
                 h2 { {t.t("check-section-evidence")} }
                 PhotoSlot { path: "photos", label: t.t("check-photo"), photo: f.photos.first().copied(), errors: errors.clone(),
-                    on_photo: move |p| form.write().photos = vec![p] }
+                    on_photo: {
+                        let services = services.clone();
+                        move |p| {
+                            let old = std::mem::replace(&mut form.write().photos, vec![p]);
+                            discard_replaced(&services, old, p);
+                        }
+                    } }
                 TextField { path: "body.note", label: t.t("field-note"), value: f.note.clone(), multiline: true,
                     errors: errors.clone(), on_input: move |v| form.write().note = v }
                 p { class: "hint", id: "check-location",

@@ -9,9 +9,9 @@ use ntm_field::record::{Body, RoadClass, RoadStatus, Surface, Works};
 use uuid::Uuid;
 
 use crate::components::{
-    ActionBar, ChoiceList, NumberField, Page, PhotoSlot, TextField, VillageSelect,
+    ActionBar, ChoiceList, ConfirmButton, NumberField, Page, PhotoSlot, TextField, VillageSelect,
 };
-use crate::drafts::use_draft;
+use crate::drafts::{discard_draft, discard_question, discard_replaced, use_draft};
 use crate::fmt;
 use crate::forms::{from_wire_key, wire_key, FormErrors, RoadForm};
 use crate::i18n::{use_i18n, I18n};
@@ -79,7 +79,13 @@ pub fn RoadScreen() -> Element {
                                 {t.t("road-stop")} }
                         },
                         RecState::Stopped => rsx! {
-                            button { class: "btn", id: "road-discard", onclick: move |_| recorder.discard(&d5), {t.t("road-discard")} }
+                            ConfirmButton { id: "road-discard", label: t.t("road-discard"),
+                                question: t.t_args("road-discard-question", &[
+                                    ("length", fmt::length_m(lang, measured.length_m).into()),
+                                    ("points", fmt::int(lang, rec.points.len() as u64).into()),
+                                ]),
+                                confirm: t.t("road-discard-confirm"),
+                                on_confirm: move |_| recorder.discard(&d5) }
                             button { class: "btn primary", id: "road-details",
                                 onclick: move |_| app.go(Screen::RoadDetails { edit: None }), {t.t("road-enter-details")} }
                         },
@@ -216,6 +222,24 @@ pub fn RoadDetailsScreen(edit: Option<Uuid>) -> Element {
             ]),
             actions: rsx! {
                 ActionBar {
+                    ConfirmButton { id: "road-details-discard", label: t.t("draft-discard"),
+                        question: discard_question(&t, f.photo_start.iter().chain(&f.photo_end).count()),
+                        confirm: t.t("draft-discard-confirm"),
+                        on_confirm: {
+                            let services = services.clone();
+                            let draft_key = draft_key.clone();
+                            let photos: Vec<_> = f.photo_start.into_iter().chain(f.photo_end).collect();
+                            let new_road = f.edit_of.is_none();
+                            move |_| {
+                                discard_draft(&services, &draft_key, &photos);
+                                // A new road's draft is its recorded track too.
+                                if new_road {
+                                    recorder.discard(&services.drafts);
+                                }
+                                app.toast("draft-discarded", false);
+                                app.reset(Screen::Home);
+                            }
+                        } }
                     button { class: "btn primary", id: "road-save", onclick: save, {t.t("action-save")} }
                 }
             },
@@ -240,9 +264,21 @@ pub fn RoadDetailsScreen(edit: Option<Uuid>) -> Element {
             VillageSelect { path: "village_id", villages: villages.clone(), selected: f.village_id.clone(), errors: errors.clone(),
                 on_select: move |v| form.write().village_id = v }
             PhotoSlot { path: "photos.start", label: t.t("road-photo-start"), photo: f.photo_start, errors: errors.clone(),
-                on_photo: move |p| form.write().photo_start = Some(p) }
+                on_photo: {
+                    let services = services.clone();
+                    move |p| {
+                        let old = form.write().photo_start.replace(p);
+                        discard_replaced(&services, old, p);
+                    }
+                } }
             PhotoSlot { path: "photos.end", label: t.t("road-photo-end"), photo: f.photo_end, errors: errors.clone(),
-                on_photo: move |p| form.write().photo_end = Some(p) }
+                on_photo: {
+                    let services = services.clone();
+                    move |p| {
+                        let old = form.write().photo_end.replace(p);
+                        discard_replaced(&services, old, p);
+                    }
+                } }
             if usable_points < 2 {
                 section { class: "section", id: "road-manual",
                     p { class: "notice", {t.t("road-manual-notice")} }

@@ -9,9 +9,10 @@ use ntm_field::record::SignCondition;
 use uuid::Uuid;
 
 use crate::components::{
-    ActionBar, ChoiceList, FieldMessage, HouseholdPicker, Page, PhotoSlot, TextField, VillageSelect,
+    ActionBar, ChoiceList, ConfirmButton, FieldMessage, HouseholdPicker, Page, PhotoSlot,
+    TextField, VillageSelect,
 };
-use crate::drafts::use_draft;
+use crate::drafts::{discard_draft, discard_question, discard_replaced, use_draft};
 use crate::fmt;
 use crate::forms::{from_wire_key, wire_key, FormErrors, SignFix, SignForm};
 use crate::i18n::use_i18n;
@@ -156,6 +157,19 @@ pub fn SignScreen(edit: Option<Uuid>) -> Element {
             title: t.t("sign-title"),
             actions: rsx! {
                 ActionBar {
+                    ConfirmButton { id: "sign-discard", label: t.t("draft-discard"),
+                        question: discard_question(&t, usize::from(f.photo.is_some())), confirm: t.t("draft-discard-confirm"),
+                        on_confirm: {
+                            let (services, draft_key, photos) = (services.clone(), draft_key.clone(), Vec::from_iter(f.photo));
+                            move |_| {
+                                if let Some(task) = collecting.take() {
+                                    task.cancel();
+                                }
+                                discard_draft(&services, &draft_key, &photos);
+                                app.toast("draft-discarded", false);
+                                app.reset(Screen::Home);
+                            }
+                        } }
                     button { class: "btn primary", id: "sign-save", onclick: save, {t.t("action-save")} }
                 }
             },
@@ -182,7 +196,13 @@ pub fn SignScreen(edit: Option<Uuid>) -> Element {
             HouseholdPicker { selected: f.responsible_household_id,
                 on_select: move |h| form.write().responsible_household_id = h }
             PhotoSlot { path: "photos", label: t.t("sign-photo"), photo: f.photo, errors: errors.clone(),
-                on_photo: move |p| form.write().photo = Some(p) }
+                on_photo: {
+                    let services = services.clone();
+                    move |p| {
+                        let old = form.write().photo.replace(p);
+                        discard_replaced(&services, old, p);
+                    }
+                } }
             TextField { path: "body.note", label: t.t("field-note"), value: f.note.clone(), multiline: true,
                 errors: errors.clone(), on_input: move |v| form.write().note = v }
         }

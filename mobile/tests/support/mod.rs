@@ -18,6 +18,7 @@ use dioxus::dioxus_core::{
 };
 use dioxus::prelude::*;
 use dioxus_html::{PlatformEventData, SerializedFormData, SerializedMouseData};
+use ntm_field::ids::PhotoId;
 use ntm_field::protocol::{EnrollResponse, PullResponse, Role};
 use ntm_field::store::Store;
 use ntm_mobile::platform::fake::FakePlatform;
@@ -102,8 +103,13 @@ impl WriteMutations for IdTracker {
 /// A JPEG the fake camera hands out (a real picture, so the core's photo intake decodes,
 /// resizes and hashes it).
 pub fn test_jpeg() -> Vec<u8> {
+    test_jpeg_tinted(120)
+}
+
+/// Another picture for each `blue`: a photo retaken of something else.
+pub fn test_jpeg_tinted(blue: u8) -> Vec<u8> {
     let img = image::RgbImage::from_fn(320, 240, |x, y| {
-        image::Rgb([(x % 256) as u8, (y % 256) as u8, 120])
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, blue])
     });
     let mut out = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
@@ -219,6 +225,18 @@ impl Harness {
         drop(store);
         let store = Arc::new(Store::open(dir.path()).unwrap());
         Self::with_store(dir, store)
+    }
+
+    /// The photo in the slot of form field `path`, if any, and whether its file is on disk.
+    pub fn photo_in(&self, path: &str) -> Option<(PhotoId, bool)> {
+        let html = self.html();
+        let marker = format!("id=\"{}\"", ntm_mobile::components::field_dom_id(path));
+        let at = html.find(&marker)?;
+        let open = html[..at].rfind('<')?;
+        let tag = &html[open..open + html[open..].find('>')?];
+        let hex = tag.split("data-photo=\"").nth(1)?.split('"').next()?;
+        let id = PhotoId::parse(hex).ok()?;
+        Some((id, self.store.photo_path(&id).exists()))
     }
 
     /// The page as HTML.

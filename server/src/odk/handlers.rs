@@ -17,6 +17,7 @@ use chrono::Utc;
 use ntm_field::config::CommuneConfig;
 use ntm_field::ids::Slug;
 use ntm_field::protocol::PushStatus;
+use ntm_field::record::Kind;
 use sha2::{Digest, Sha256};
 
 use super::forms::{self, Media, FORMS};
@@ -25,7 +26,7 @@ use super::submission::{self, MapError};
 use super::xml::{self, XmlError};
 use crate::auth::{token_hash, DEVICE_TOKEN_PREFIX};
 use crate::storage::odk::{SubmissionOutcome, SubmissionPost};
-use crate::storage::Device;
+use crate::storage::{Device, ENTITY_PAGE};
 use crate::{blocking, AppState};
 
 /// What `HEAD /submission` advertises as `X-OpenRosa-Accept-Content-Length`: Collect's own
@@ -243,8 +244,13 @@ async fn media(
     let commune = config.commune.clone();
     let made = Arc::new(
         blocking(move || {
-            let versions = storage.commune_versions(&commune.id)?;
-            Ok(Media::of(&commune, &versions))
+            // Only the registry: households, read a page at a time (never the roads' tracks).
+            let mut households = Vec::new();
+            storage.for_each_entity(&commune.id, ENTITY_PAGE, &mut |page| {
+                households.extend(page.iter().filter(|v| v.kind() == Kind::Household).cloned());
+                Ok(())
+            })?;
+            Ok(Media::of(&commune, &households))
         })
         .await?,
     );
