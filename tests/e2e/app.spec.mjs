@@ -6,7 +6,8 @@
 // is saved offline, the server comes back on the same data directory, and nothing is lost.
 //
 // Run by `./dev test` (after building the binaries): node --test app.spec.mjs
-// Environment: NTM_BIN_DIR (default ../../target/debug), CHROMIUM (default /usr/bin/chromium).
+// Environment: NTM_BIN_DIR (default ../../target/debug), NTM_SERVER_BIN (default ntm-server in
+// NTM_BIN_DIR), CHROMIUM (default /usr/bin/chromium).
 // Screenshots of every screen, in Vietnamese, go to artifacts/screenshots/.
 
 import { test } from 'node:test';
@@ -76,9 +77,16 @@ function freePort() {
 }
 
 /** Starts a binary and resolves once `ready` matches a line of its output. */
+// The server may come from elsewhere: `./dev test` passes the `ntm-server-test` build of its
+// `cargo test` (the same command line) as NTM_SERVER_BIN, so that it is not built twice.
+function binary(name) {
+  if (name === 'ntm-server' && process.env.NTM_SERVER_BIN) return process.env.NTM_SERVER_BIN;
+  return path.join(BIN, name);
+}
+
 function startProcess(name, args, ready, env = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(BIN, name), args, {
+    const child = spawn(binary(name), args, {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
