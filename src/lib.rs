@@ -7,7 +7,8 @@
 //! - [`heads`]: current heads and conflicts of each entity;
 //! - [`geo`]: road length from GPS tracks, averaged positions;
 //! - [`config`], [`scorecard`]: a commune's targets and quotas, and the scorecard;
-//! - [`demo`]: the Thiện Kế demo commune.
+//! - [`demo`]: the Thiện Kế demo commune;
+//! - [`text`]: accent-insensitive search keys for Vietnamese names.
 //! - with the `device` feature, what the phone runs: [`store`] (offline SQLite store and outbox),
 //!   [`photo`] (photo intake), [`sync`] (sync engine and HTTP client).
 #![forbid(unsafe_code)]
@@ -22,6 +23,7 @@ pub mod ids;
 pub mod protocol;
 pub mod record;
 pub mod scorecard;
+pub mod text;
 pub mod time;
 
 #[cfg(feature = "device")]

@@ -4,6 +4,7 @@ app-name = NTM Field
 action-back = ‹ Back
 action-save = Save
 action-keep = Keep it
+records-more = Show more (showing the { $shown } newest records)
 draft-discard = Discard draft
 draft-discard-confirm = Discard the draft
 draft-discard-question = { $photos ->

@@ -5,6 +5,7 @@ app-name = NTM Thực địa
 action-back = ‹ Quay lại
 action-save = Lưu
 action-keep = Giữ lại
+records-more = Xem thêm (đang hiện { $shown } hồ sơ mới nhất)
 draft-discard = Bỏ bản nháp
 draft-discard-confirm = Xoá bản nháp
 draft-discard-question = { $photos ->

@@ -42,6 +42,7 @@ pub fn App() -> Element {
             settings: Signal::new(initial_settings.clone()),
             connectivity: Signal::new(services.platform.connectivity()),
             toast: Signal::new(None),
+            household_filter: Signal::new(Default::default()),
         }
     });
     use_context_provider(|| {

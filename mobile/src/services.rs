@@ -145,6 +145,8 @@ pub struct AppState {
     pub settings: Signal<Settings>,
     pub connectivity: Signal<Connectivity>,
     pub toast: Signal<Option<Toast>>,
+    /// The household list's search and filters, kept while a check is open.
+    pub household_filter: Signal<crate::screens::ListFilter>,
 }
 
 impl AppState {

@@ -782,3 +782,55 @@ fn deleting_a_recorded_road_asks_first_and_says_how_much_is_lost() {
     h.click("road-discard-confirm");
     assert!(h.html().contains("data-state=\"Idle\""), "{}", h.html());
 }
+
+#[test]
+fn a_name_typed_without_accents_finds_the_household_and_the_search_stays_after_a_check() {
+    let mut h = Harness::enrolled();
+    h.click("go-households");
+    h.select(&dom_id("filter-village"), "thien-ke-01");
+    h.type_in("households-search", "dang thi nga");
+    assert!(h.has("household-TK01-003"), "{}", h.html());
+    assert!(!h.has("household-TK01-001"));
+    h.click("household-TK01-003");
+    assert_eq!(h.screen(), "check");
+    assert!(
+        h.html().contains("Đặng Thị Nga"),
+        "the check shows its household"
+    );
+    answer_everything_yes(&mut h);
+    h.click("check-save");
+    assert_eq!(h.screen(), "households");
+    assert!(h.html().contains("value=\"dang thi nga\""), "{}", h.html());
+    assert!(h.has("household-TK01-003") && !h.has("household-TK01-001"));
+    assert!(h.text_of("household-TK01-003").contains("Đạt 17.6"));
+}
+
+#[test]
+fn my_records_show_more_instead_of_stopping_at_a_limit() {
+    let mut h = Harness::enrolled();
+    open_first_household(&mut h);
+    answer_everything_yes(&mut h);
+    h.click("check-save");
+    let first = h.store.my_records(1).unwrap()[0].version_id;
+    let saved = h.store.version(first).unwrap().unwrap();
+    for _ in 0..200 {
+        h.store
+            .create(ntm_field::store::Draft {
+                body: saved.body.clone(),
+                village_id: saved.village_id.clone(),
+                location: None,
+                photos: vec![],
+            })
+            .unwrap();
+    }
+    h.store_changed();
+    h.go(Screen::Records);
+    let listed = |h: &Harness| h.html().matches("id=\"record-").count();
+    assert_eq!(listed(&h), 200);
+    assert!(h.text_of("records-tab-pending").contains("(200+)"));
+    assert!(h.text_of("records-more").contains("200"));
+    h.click("records-more");
+    assert_eq!(listed(&h), 201);
+    assert!(!h.has("records-more"));
+    assert!(h.text_of("records-tab-pending").contains("(201)"));
+}

@@ -18,6 +18,7 @@ use crate::record::{Body, Kind, Location, Version};
 use crate::scorecard::{
     applied_or_unread, scorecard_with, CommuneFacts, Scorecard, VillageMeasure, VillageScore,
 };
+use crate::text::search_key;
 
 /// What the user entered in a form; the store adds ids, parents, device, sequence and time.
 #[derive(Debug, Clone, PartialEq)]
@@ -152,10 +153,14 @@ pub(super) struct Cache {
     /// version_id -> position in `versions`.
     index: HashMap<Uuid, usize>,
     by_entity: HashMap<Uuid, Vec<Uuid>>,
+    /// The household list with each row's search key, built on first use after a change:
+    /// a search per keystroke filters these rows instead of going over every version again.
+    households: Option<Vec<(HouseholdRow, String)>>,
 }
 
 impl Cache {
     pub(super) fn insert(&mut self, v: Version) {
+        self.households = None;
         if let Some(&i) = self.index.get(&v.version_id) {
             // The same version again (a pull of our own): keep the server's annotations.
             let old = &mut self.versions[i];
@@ -175,6 +180,7 @@ impl Cache {
     }
 
     pub(super) fn remove(&mut self, version_id: &Uuid) {
+        self.households = None;
         let Some(i) = self.index.remove(version_id) else {
             return;
         };
@@ -205,6 +211,59 @@ impl Cache {
 
     fn all(&self) -> impl Iterator<Item = &Version> {
         self.versions.iter()
+    }
+
+    /// The household list of `commune` with search keys, sorted by village and code.
+    fn household_index(&mut self, commune: &Slug) -> &[(HouseholdRow, String)] {
+        if self.households.is_none() {
+            self.households = Some(self.household_rows(commune));
+        }
+        self.households.as_deref().unwrap_or_default()
+    }
+
+    fn household_rows(&self, commune: &Slug) -> Vec<(HouseholdRow, String)> {
+        let relevant: Vec<Version> = self
+            .all()
+            .filter(|v| matches!(v.kind(), Kind::Household | Kind::HouseholdCheck))
+            .cloned()
+            .collect();
+        // The scorecard's facts decide which check is a household's latest: one rule for both.
+        let facts = CommuneFacts::from_versions(
+            commune,
+            &relevant,
+            NaiveDate::MAX,
+            &TrackFilter::default(),
+        );
+        let heads = entity_heads(relevant.iter());
+        let mut rows: Vec<(HouseholdRow, String)> = facts
+            .households
+            .iter()
+            .filter_map(|h| {
+                let head = heads.get(&h.entity_id)?.head;
+                let Body::Household(body) = &head.body else {
+                    return None;
+                };
+                let latest_check = h.latest.as_ref().map(|c| CheckStatus {
+                    captured_at: c.recency.captured_at,
+                    version_id: c.recency.version_id,
+                    sanitation: c.sanitation,
+                    pen_hygienic: c.pen_hygienic,
+                });
+                let key = search_key(&format!("{} {}", body.code, body.head_name));
+                let row = HouseholdRow {
+                    entity_id: h.entity_id,
+                    code: body.code.clone(),
+                    head_name: body.head_name.clone(),
+                    members: body.members,
+                    village_id: h.village.clone(),
+                    conflict: h.in_conflict(),
+                    latest_check,
+                };
+                Some((row, key))
+            })
+            .collect();
+        rows.sort_by(|(a, _), (b, _)| a.village_id.cmp(&b.village_id).then(a.code.cmp(&b.code)));
+        rows
     }
 }
 
@@ -466,66 +525,51 @@ impl Store {
         Ok(out)
     }
 
-    /// Registered households (live) with their latest check, by code.
+    /// Registered households (live) with their latest check, by village and code. The search
+    /// matches the code or the head's name whatever the case and the accents ("tuan" finds
+    /// "Tuấn"), every word of it somewhere in the two.
     pub fn households(&self, filter: &HouseholdFilter) -> Result<Vec<HouseholdRow>, StoreError> {
         let mut inner = self.lock();
         let Some(commune) = commune_config(&inner.conn)?.map(|c| c.commune.id) else {
             return Ok(Vec::new());
         };
-        let cache = inner.cache()?;
-        let relevant: Vec<Version> = cache
-            .all()
-            .filter(|v| matches!(v.kind(), Kind::Household | Kind::HouseholdCheck))
-            .cloned()
+        let words: Vec<String> = filter
+            .search
+            .as_deref()
+            .map(search_key)
+            .unwrap_or_default()
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
             .collect();
-        // The scorecard's facts decide which check is a household's latest: one rule for both.
-        let facts = CommuneFacts::from_versions(
-            &commune,
-            &relevant,
-            NaiveDate::MAX,
-            &TrackFilter::default(),
-        );
-        let heads = entity_heads(relevant.iter());
-        let search = filter.search.as_ref().map(|s| s.to_lowercase());
-        let mut rows: Vec<HouseholdRow> = facts
-            .households
+        Ok(inner
+            .cache()?
+            .household_index(&commune)
             .iter()
-            .filter_map(|h| {
-                let head = heads.get(&h.entity_id)?.head;
-                let Body::Household(body) = &head.body else {
-                    return None;
-                };
-                let latest_check = h.latest.as_ref().map(|c| CheckStatus {
-                    captured_at: c.recency.captured_at,
-                    version_id: c.recency.version_id,
-                    sanitation: c.sanitation,
-                    pen_hygienic: c.pen_hygienic,
-                });
-                Some(HouseholdRow {
-                    entity_id: h.entity_id,
-                    code: body.code.clone(),
-                    head_name: body.head_name.clone(),
-                    members: body.members,
-                    village_id: h.village.clone(),
-                    conflict: h.in_conflict(),
-                    latest_check,
-                })
-            })
-            .filter(|r| {
+            .filter(|(r, _)| {
                 filter
                     .village_id
                     .as_ref()
                     .is_none_or(|v| &r.village_id == v)
             })
-            .filter(|r| filter.checked.is_none_or(|c| r.latest_check.is_some() == c))
-            .filter(|r| {
-                search.as_ref().is_none_or(|s| {
-                    r.code.to_lowercase().contains(s) || r.head_name.to_lowercase().contains(s)
-                })
-            })
-            .collect();
-        rows.sort_by(|a, b| a.village_id.cmp(&b.village_id).then(a.code.cmp(&b.code)));
-        Ok(rows)
+            .filter(|(r, _)| filter.checked.is_none_or(|c| r.latest_check.is_some() == c))
+            .filter(|(_, key)| words.iter().all(|w| key.contains(w.as_str())))
+            .map(|(r, _)| r.clone())
+            .collect())
+    }
+
+    /// One registered household (live) with its latest check.
+    pub fn household(&self, entity_id: Uuid) -> Result<Option<HouseholdRow>, StoreError> {
+        let mut inner = self.lock();
+        let Some(commune) = commune_config(&inner.conn)?.map(|c| c.commune.id) else {
+            return Ok(None);
+        };
+        Ok(inner
+            .cache()?
+            .household_index(&commune)
+            .iter()
+            .find(|(r, _)| r.entity_id == entity_id)
+            .map(|(r, _)| r.clone()))
     }
 
     /// The phone's own versions, newest first, with their state.

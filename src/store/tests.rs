@@ -366,6 +366,45 @@ fn a_pulled_page_is_stored_with_its_cursor_and_reapplying_it_is_harmless() {
 }
 
 #[test]
+fn household_search_ignores_accents_and_case_and_sees_a_new_check_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = enrolled(dir.path());
+    let demo = demo::thien_ke().unwrap();
+    let mut p = page(demo.versions.clone(), 100);
+    p.config = Some(demo.config.clone());
+    store.sync_apply_pull(&p).unwrap();
+    let search = |s: &str| {
+        store
+            .households(&HouseholdFilter {
+                search: Some(s.to_owned()),
+                ..Default::default()
+            })
+            .unwrap()
+    };
+    let tuan = search("tuan");
+    assert!(
+        tuan.iter().any(|h| h.head_name == "Vũ Hữu Tuấn"),
+        "{tuan:?}"
+    );
+    assert!(tuan.iter().all(|h| h.head_name.contains("Tuấn")));
+    // Every word, in any order, with đ typed as d.
+    let nga = search("nga dang");
+    assert_eq!(nga.len(), 1, "{nga:?}");
+    assert_eq!(nga[0].code, "TK01-003");
+    assert_eq!(search("tk01-003")[0].head_name, "Đặng Thị Nga");
+    assert!(search("không có ai tên này").is_empty());
+    // One household by id, as the check screen opens it; a save is seen by the next read.
+    let one = store.household(nga[0].entity_id).unwrap().unwrap();
+    assert_eq!(one, nga[0]);
+    assert!(one.latest_check.is_none());
+    store.create(check(one.entity_id, true)).unwrap();
+    let after = store.household(one.entity_id).unwrap().unwrap();
+    assert!(after.latest_check.as_ref().is_some_and(|c| c.sanitation));
+    assert_eq!(search("NGA")[0].latest_check, after.latest_check);
+    assert_eq!(store.household(Uuid::now_v7()).unwrap(), None);
+}
+
+#[test]
 fn households_list_with_their_latest_check_and_the_offline_scorecard_equals_the_core() {
     let dir = tempfile::tempdir().unwrap();
     let (store, clock) = enrolled(dir.path());

@@ -5,7 +5,7 @@
 
 use dioxus::prelude::*;
 use ntm_field::record::ToiletType;
-use ntm_field::store::{HouseholdFilter, SaveError, StoreError};
+use ntm_field::store::{SaveError, StoreError};
 use uuid::Uuid;
 
 use crate::components::{
@@ -45,14 +45,7 @@ pub fn HouseholdCheckScreen(household_id: Uuid, edit: Option<Uuid>) -> Element {
     let services = use_services();
     let app = use_app();
     let villages = villages(&services);
-    let household = use_hook(|| {
-        services
-            .store
-            .households(&HouseholdFilter::default())
-            .unwrap_or_default()
-            .into_iter()
-            .find(|h| h.entity_id == household_id)
-    });
+    let household = use_hook(|| services.store.household(household_id).ok().flatten());
     let draft_key = match edit {
         Some(v) => format!("check-edit-{v}"),
         None => format!("check-{household_id}"),

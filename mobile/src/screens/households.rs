@@ -11,9 +11,19 @@ use crate::i18n::use_i18n;
 use crate::screens::{village_name, villages, Screen};
 use crate::services::{use_app, use_services};
 
+/// What the list shows: kept in the app's state, so that a check opened from the list comes
+/// back to the same search and filters.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListFilter {
+    pub search: String,
+    pub village: Option<Slug>,
+    pub status: StatusFilter,
+}
+
 /// The status filter of the list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum StatusFilter {
+    #[default]
     All,
     NotChecked,
     Passes,
@@ -57,14 +67,17 @@ pub fn HouseholdsScreen() -> Element {
     let t = use_i18n();
     let services = use_services();
     let app = use_app();
-    let mut search = use_signal(String::new);
-    let mut village = use_signal(|| None::<Slug>);
-    let mut status = use_signal(|| StatusFilter::All);
+    let mut shown = app.household_filter;
+    let ListFilter {
+        search,
+        village,
+        status,
+    } = shown();
     let _ = (app.revision)();
     let villages = villages(&services);
     let filter = HouseholdFilter {
-        village_id: village(),
-        search: Some(search()).filter(|s| !s.trim().is_empty()),
+        village_id: village.clone(),
+        search: Some(search.clone()).filter(|s| !s.trim().is_empty()),
         checked: None,
     };
     let rows: Vec<HouseholdRow> = services
@@ -72,7 +85,7 @@ pub fn HouseholdsScreen() -> Element {
         .households(&filter)
         .unwrap_or_default()
         .into_iter()
-        .filter(|r| status().admits(r))
+        .filter(|r| status.admits(r))
         .collect();
     let count = crate::fmt::int(t.lang(), rows.len() as u64);
 
@@ -84,14 +97,14 @@ pub fn HouseholdsScreen() -> Element {
             actions: rsx! { ActionBar {} },
             div { class: "filters",
                 input { r#type: "search", id: "households-search", class: "search", value: "{search}",
-                    placeholder: t.t("households-search"), oninput: move |e| search.set(e.value()) }
-                VillageSelect { path: "filter-village", villages: villages.clone(), selected: village(), allow_all: true,
-                    on_select: move |v| village.set(v), errors: FormErrors::default() }
+                    placeholder: t.t("households-search"), oninput: move |e| shown.write().search = e.value() }
+                VillageSelect { path: "filter-village", villages: villages.clone(), selected: village, allow_all: true,
+                    on_select: move |v| shown.write().village = v, errors: FormErrors::default() }
                 div { class: "chips", id: "status-filter",
                     for f in StatusFilter::ALL {
                         button { key: "{f.key()}", id: "status-{f.key()}",
-                            class: if status() == f { "chip selected" } else { "chip" },
-                            onclick: move |_| status.set(f),
+                            class: if status == f { "chip selected" } else { "chip" },
+                            onclick: move |_| shown.write().status = f,
                             {t.t(&format!("households-status-{}", f.key()))}
                         }
                     }

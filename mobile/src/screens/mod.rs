@@ -20,7 +20,7 @@ use crate::services::use_app;
 pub use check::HouseholdCheckScreen;
 pub use enroll::EnrollScreen;
 pub use home::HomeScreen;
-pub use households::HouseholdsScreen;
+pub use households::{HouseholdsScreen, ListFilter};
 pub use progress::ProgressScreen;
 pub use records::{RecordsScreen, ResolveScreen};
 pub use road::{RoadDetailsScreen, RoadScreen};

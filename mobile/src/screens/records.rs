@@ -116,14 +116,22 @@ fn edit_screen(v: &Version) -> Option<Screen> {
     }
 }
 
+/// Records listed at first, and added by each "Xem thêm".
+const RECORDS_PAGE: usize = 200;
+
 #[component]
 pub fn RecordsScreen() -> Element {
     let t = use_i18n();
     let services = use_services();
     let app = use_app();
     let mut tab = use_signal(|| Tab::Pending);
+    let mut shown = use_signal(|| RECORDS_PAGE);
     let _ = (app.revision)();
-    let all = services.store.my_records(500).unwrap_or_default();
+    // One more than shown, to know whether there are more: never a list cut off silently.
+    let mut all = services.store.my_records(shown() + 1).unwrap_or_default();
+    let more = all.len() > shown();
+    all.truncate(shown());
+    let plus = if more { "+" } else { "" };
     let rows: Vec<RecordSummary> = all
         .iter()
         .filter(|r| tab().admits(&r.state))
@@ -148,7 +156,7 @@ pub fn RecordsScreen() -> Element {
                         class: if tab() == tb { "chip selected" } else { "chip" },
                         onclick: move |_| tab.set(tb),
                         {t.t(&format!("records-tab-{}", tb.key()))}
-                        " ({all.iter().filter(|r| tb.admits(&r.state)).count()})"
+                        " ({all.iter().filter(|r| tb.admits(&r.state)).count()}{plus})"
                     }
                 }
             }
@@ -173,6 +181,10 @@ pub fn RecordsScreen() -> Element {
                         description: services.store.version(r.version_id).ok().flatten().map(|v| describe(&t, &v, &households)).unwrap_or_default(),
                         village: r.village_id.as_ref().map(|v| village_name(&villages, v)).unwrap_or_default() }
                 }
+            }
+            if more {
+                button { class: "btn", id: "records-more", onclick: move |_| shown += RECORDS_PAGE,
+                    {t.t_args("records-more", &[("shown", crate::fmt::int(t.lang(), all.len() as u64).into())])} }
             }
         }
     }
