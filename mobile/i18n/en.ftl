@@ -4,6 +4,11 @@ app-name = NTM Field
 action-back = ‹ Back
 action-save = Save
 action-keep = Keep it
+resolve-keep-question = From now on only this version counts; { $others ->
+    [one] the other one no longer counts
+   *[other] the { $others } others no longer count
+} (they stay in the history). Keep this version?
+resolve-keep-confirm = Keep this version
 records-more = Show more (showing the { $shown } newest records)
 draft-discard = Discard draft
 draft-discard-confirm = Discard the draft

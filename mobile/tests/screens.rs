@@ -609,6 +609,15 @@ fn a_conflict_from_another_phone_is_resolved_by_keeping_one_version() {
     );
     let kept = h.store.heads(first.entity_id).unwrap()[0].clone();
     h.click("keep-0");
+    assert!(h
+        .text_of("keep-0-panel")
+        .starts_with("Từ nay chỉ bản này được tính; 1 bản còn lại không còn được tính nữa"));
+    assert_eq!(
+        h.store.heads(first.entity_id).unwrap().len(),
+        2,
+        "nothing until confirmed"
+    );
+    h.click("keep-0-confirm");
     assert_eq!(h.text_of("toast"), "Đã giải quyết xung đột.");
     let heads = h.store.heads(first.entity_id).unwrap();
     assert_eq!(heads.len(), 1, "resolved");

@@ -154,7 +154,11 @@ test('an officer resolves a conflict by choosing a version', async () => {
   await page.waitForSelector('#conflict article.head');
   assert.equal(await page.locator('#conflict article.head').count(), 2);
   await shot(page, '12-conflict-record');
-  await Promise.all([page.waitForURL(/ok=cf\.resolved/), page.locator('#conflict article.head button').first().click()]);
+  // Keeping one version asks first.
+  const first = page.locator('#conflict article.head').first();
+  await first.locator('details.confirm > summary').click();
+  assert.ok((await first.innerText()).includes('các phiên bản còn lại không còn được tính nữa'));
+  await Promise.all([page.waitForURL(/ok=cf\.resolved/), first.locator('details.confirm button').click()]);
   assert.ok((await page.locator('p.flash.ok').innerText()).includes('Đã hợp nhất'));
   assert.equal(await page.locator('#conflict').count(), 0);
   assert.equal(await page.locator('section.history tbody tr').count(), 4, 'the original, both edits and the merge');
@@ -203,7 +207,11 @@ test('an enrollment code comes with its QR code, and a revoked device is refused
 
   await page.goto(`${BASE}/dashboard/c/thien-ke/devices`);
   const row = page.locator(`#devices tr[data-device="${WORLD.spare_device}"]`);
-  await Promise.all([page.waitForURL(/ok=dev\.revoked_done/), row.locator('button').click()]);
+  // Revoking asks first: the first click only says what it does.
+  await row.locator('details.confirm > summary').click();
+  assert.ok((await row.innerText()).includes('Thiết bị sẽ không gửi được dữ liệu nữa'));
+  await shot(page, '17a-device-revoke-asks');
+  await Promise.all([page.waitForURL(/ok=dev\.revoked_done/), row.locator('button', { hasText: 'Thu hồi thiết bị này' }).click()]);
   assert.ok((await row.innerText()).includes('đã thu hồi'));
   await shot(page, '17-device-revoked');
   const push = await fetch(`${BASE}/api/v1/sync/push`, {

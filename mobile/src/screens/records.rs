@@ -10,7 +10,7 @@ use ntm_field::record::{Body, Version};
 use ntm_field::store::{Draft, HouseholdFilter, RecordState, RecordSummary};
 use uuid::Uuid;
 
-use crate::components::{ActionBar, Page};
+use crate::components::{ActionBar, ConfirmButton, Page};
 use crate::fmt;
 use crate::forms::wire_key;
 use crate::i18n::{use_i18n, I18n};
@@ -306,8 +306,10 @@ pub fn ResolveScreen(entity_id: Uuid) -> Element {
                         if let Some(a) = &v.author { span { " · {a}" } }
                     }
                     div { class: "row-sub", {describe(&t, v, &households)} }
-                    button { class: "btn primary", id: "keep-{i}",
-                        onclick: {
+                    ConfirmButton { id: "keep-{i}", label: t.t("resolve-keep"),
+                        question: t.t_args("resolve-keep-question", &[("others", (heads.len() - 1).into())]),
+                        confirm: t.t("resolve-keep-confirm"),
+                        on_confirm: {
                             let services = services.clone();
                             let v = v.clone();
                             move |_| match services.store.resolve(entity_id, Draft::from_version(&v)) {
@@ -322,9 +324,7 @@ pub fn ResolveScreen(entity_id: Uuid) -> Element {
                                     app.toast("err-store", true);
                                 }
                             }
-                        },
-                        {t.t("resolve-keep")}
-                    }
+                        } }
                 }
             }
         }

@@ -547,9 +547,15 @@ fn devices_body(
                                 td { @if let Some(t) = d.revoked_at { span.badge.notmet { (lang.t("dev.revoked")) } " " (i18n::datetime(t)) } @else { span.badge.met { (lang.t("dev.active")) } } }
                                 td {
                                     @if d.revoked_at.is_none() && d.platform != "server" {
-                                        form.inline method="post" action=(format!("/dashboard/c/{commune}/devices/{}/revoke", d.device_id)) {
-                                            (csrf_field(u))
-                                            button.danger type="submit" title=(lang.t("dev.revoke_confirm")) { (lang.t("dev.revoke")) }
+                                        // Asks first: the button opens what revoking does and the one
+                                        // that does it.
+                                        details.confirm {
+                                            summary.danger { (lang.t("dev.revoke")) }
+                                            p { (lang.t("dev.revoke_confirm")) }
+                                            form.inline method="post" action=(format!("/dashboard/c/{commune}/devices/{}/revoke", d.device_id)) {
+                                                (csrf_field(u))
+                                                button.danger type="submit" { (lang.t("dev.revoke_do")) }
+                                            }
                                         }
                                     }
                                 }

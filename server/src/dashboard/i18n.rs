@@ -313,6 +313,8 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("cf.explain", "Hai người đã sửa cùng một hồ sơ. Cả hai phiên bản đều được giữ; số liệu đang dùng phiên bản mới nhất. Chọn phiên bản đúng để hợp nhất.", "Two people edited the same record. Both versions are kept; totals use the latest. Choose the right one to merge."),
     ("cf.heads", "phiên bản hiện hành", "current versions"),
     ("cf.keep", "Giữ phiên bản này", "Keep this version"),
+    ("cf.keep_confirm", "Từ nay chỉ phiên bản này được tính; các phiên bản còn lại không còn được tính nữa (vẫn giữ trong lịch sử).", "From now on only this version counts; the others no longer count (they stay in the history)."),
+    ("cf.keep_do", "Chỉ giữ phiên bản này", "Keep only this version"),
     ("cf.resolved", "Đã hợp nhất: phiên bản mới thay cho tất cả phiên bản hiện hành.", "Merged: a new version replaces every current version."),
     ("cf.stale", "Hồ sơ đã thay đổi từ khi bạn mở trang. Hãy xem lại rồi chọn lần nữa.", "The record changed since you opened the page. Look again and choose once more."),
     // Kinds.
@@ -378,7 +380,8 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("dev.active", "đang dùng", "active"),
     ("dev.revoked", "đã thu hồi", "revoked"),
     ("dev.revoke", "Thu hồi", "Revoke"),
-    ("dev.revoke_confirm", "Thu hồi thiết bị này? Thiết bị sẽ không gửi được dữ liệu nữa.", "Revoke this device? It will not be able to send data any more."),
+    ("dev.revoke_confirm", "Thu hồi thiết bị này? Thiết bị sẽ không gửi được dữ liệu nữa; những gì chưa gửi vẫn nằm trên máy cho đến khi máy được đăng ký lại.", "Revoke this device? It will not be able to send data any more; what it has not sent stays on it until it is enrolled again."),
+    ("dev.revoke_do", "Thu hồi thiết bị này", "Revoke this device"),
     ("dev.revoked_done", "Đã thu hồi thiết bị. Lần gửi tiếp theo của thiết bị sẽ bị từ chối.", "The device is revoked. Its next push will be refused."),
     ("dev.new_code", "Tạo mã đăng ký thiết bị", "Create an enrollment code"),
     ("dev.role", "Vai trò", "Role"),

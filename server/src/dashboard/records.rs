@@ -500,11 +500,16 @@ pub async fn record_page(
                             p { (summary(lang, h, &households)) }
                             (details(lang, h))
                             @if can_manage(&u) {
-                                form method="post" action=(format!("/dashboard/c/{commune}/records/{entity}/resolve")) {
-                                    (csrf_field(&u))
-                                    input type="hidden" name="keep" value=(h.version_id.to_string());
-                                    input type="hidden" name="heads" value=(head_ids.iter().map(Uuid::to_string).collect::<Vec<_>>().join(","));
-                                    button type="submit" { (lang.t("cf.keep")) }
+                                // Asks first: the other versions stop counting.
+                                details.confirm {
+                                    summary { (lang.t("cf.keep")) }
+                                    p { (lang.t("cf.keep_confirm")) }
+                                    form method="post" action=(format!("/dashboard/c/{commune}/records/{entity}/resolve")) {
+                                        (csrf_field(&u))
+                                        input type="hidden" name="keep" value=(h.version_id.to_string());
+                                        input type="hidden" name="heads" value=(head_ids.iter().map(Uuid::to_string).collect::<Vec<_>>().join(","));
+                                        button type="submit" { (lang.t("cf.keep_do")) }
+                                    }
                                 }
                             }
                         }
