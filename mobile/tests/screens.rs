@@ -843,3 +843,38 @@ fn my_records_show_more_instead_of_stopping_at_a_limit() {
     assert!(!h.has("records-more"));
     assert!(h.text_of("records-tab-pending").contains("(201)"));
 }
+
+#[test]
+fn the_road_screen_watches_the_gps_before_start_and_a_stopped_recording_continues() {
+    let mut h = Harness::enrolled();
+    h.click("go-road");
+    h.settle();
+    assert_eq!(h.fake.open_watches(), 1, "watching before Start");
+    h.fake.emit(fix(21.74, 105.32, 40.0, 0));
+    h.settle();
+    assert!(h.text_of("road-idle-gps").starts_with("Chờ GPS tốt hơn"), "{}", h.html());
+    h.fake.emit(fix(21.74, 105.32, 4.0, 1));
+    h.settle();
+    assert_eq!(h.text_of("road-idle-gps"), "GPS đã tốt: có thể bấm “Bắt đầu ghi”");
+    assert_eq!(h.text_of("road-accuracy"), "Độ chính xác ± 4 m");
+    h.click("road-start");
+    h.settle();
+    assert_eq!(h.fake.open_watches(), 1, "the recording's watch only");
+    assert!(!h.has("road-idle-gps"));
+    let fixes = walk(40);
+    for f in &fixes[..30] {
+        h.fake.emit(*f);
+    }
+    h.settle();
+    h.click("road-stop");
+    h.click("back");
+    assert_eq!(h.fake.open_watches(), 0, "stopped: the GPS is released");
+    h.click("road-continue");
+    h.settle();
+    assert_eq!(h.fake.open_watches(), 1);
+    for f in &fixes[30..] {
+        h.fake.emit(*f);
+    }
+    h.settle();
+    assert_eq!(h.text_of("road-points"), "Số điểm 40");
+}

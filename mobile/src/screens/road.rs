@@ -3,6 +3,7 @@
 //! points and the current accuracy; then the details form (class, surface, width, works,
 //! status, village, a photo at each end) that saves the segment.
 
+use dioxus::core::Task;
 use dioxus::prelude::*;
 use ntm_field::geo::TrackFilter;
 use ntm_field::record::{Body, RoadClass, RoadStatus, Surface, Works};
@@ -15,6 +16,7 @@ use crate::drafts::{discard_draft, discard_question, discard_replaced, use_draft
 use crate::fmt;
 use crate::forms::{from_wire_key, wire_key, FormErrors, RoadForm};
 use crate::i18n::{use_i18n, I18n};
+use crate::platform::PositionOptions;
 use crate::recorder::{use_recorder, RecState};
 use crate::screens::check::save_errors;
 use crate::screens::{villages, Screen};
@@ -30,12 +32,35 @@ pub fn RoadScreen() -> Element {
     let rec = recorder.recording.read().clone();
     let measured = rec.length();
     let gate = TrackFilter::default().accuracy_gate_m;
-    let accuracy_class = match rec.last_accuracy_m {
+    // Before Start the GPS is watched already, so the user can wait at the start of the road
+    // until the fix is good; the watch ends when the recording takes over the GPS.
+    let idle = rec.state == RecState::Idle;
+    let mut waiting_accuracy = use_signal(|| None::<f64>);
+    let mut pre_watch = use_signal(|| None::<Task>);
+    let watcher = services.platform.clone();
+    use_effect(use_reactive!(|idle| {
+        if let Some(task) = pre_watch.take() {
+            task.cancel();
+        }
+        if idle {
+            let platform = watcher.clone();
+            pre_watch.set(Some(spawn(async move {
+                let mut watch = platform.watch_position(PositionOptions::default());
+                while let Some(fix) = watch.next().await {
+                    if let Ok(fix) = fix {
+                        waiting_accuracy.set(Some(fix.accuracy_m));
+                    }
+                }
+            })));
+        }
+    }));
+    let shown_accuracy = if idle { waiting_accuracy() } else { rec.last_accuracy_m };
+    let accuracy_class = match shown_accuracy {
         Some(a) if a <= gate => "accuracy good",
         Some(_) => "accuracy poor",
         None => "accuracy none",
     };
-    let accuracy_text = match rec.last_accuracy_m {
+    let accuracy_text = match shown_accuracy {
         Some(a) => fmt::accuracy(lang, a),
         None => t.t("road-waiting-gps"),
     };
@@ -79,6 +104,8 @@ pub fn RoadScreen() -> Element {
                                 {t.t("road-stop")} }
                         },
                         RecState::Stopped => rsx! {
+                            button { class: "btn", id: "road-continue",
+                                onclick: move |_| recorder.resume(p2.clone(), d2.clone()), {t.t("road-continue")} }
                             ConfirmButton { id: "road-discard", label: t.t("road-discard"),
                                 question: t.t_args("road-discard-question", &[
                                     ("length", fmt::length_m(lang, measured.length_m).into()),
@@ -111,6 +138,13 @@ pub fn RoadScreen() -> Element {
                 }
                 if let Some(err) = rec.last_error.clone() {
                     p { class: "field-error", id: "road-gps-error", {t.t(&err)} }
+                }
+                if let (true, Some(a)) = (idle, shown_accuracy) {
+                    p { class: if a <= gate { "hint good" } else { "hint poor" }, id: "road-idle-gps",
+                        if a <= gate { {t.t("road-idle-good")} } else {
+                            {t.t_args("road-idle-poor", &[("gate", fmt::accuracy(lang, gate).into())])}
+                        }
+                    }
                 }
                 p { class: "hint", {t.t("road-hint")} }
             }
