@@ -93,15 +93,16 @@ const CROSS_VALIDATED_TRACK_M: f64 = 30.0;
 /// Smooths `fixes` (at least one, typically `median_spacing_m` apart) under the curvature noise
 /// fitted to them and the most likely noise scale.
 pub(super) fn smooth(fixes: &[PlaneFix], median_spacing_m: f64) -> Vec<SmoothedFix> {
+    let gap_s = median_gap_s(fixes);
     let by_cross_validation =
-        median_gap_s(fixes) >= SPARSE_RECORDING_S && median_spacing_m < CROSS_VALIDATED_TRACK_M;
+        gap_s >= SPARSE_RECORDING_S && median_spacing_m < CROSS_VALIDATED_TRACK_M;
+    let choice = Choice {
+        by_cross_validation,
+        g_factor: length_g_factor(gap_s, by_cross_validation),
+    };
     let pilot = backward(
         fixes,
-        &fit(
-            fixes,
-            &vec![PILOT_SPEED_M_S.powi(3); fixes.len()],
-            by_cross_validation,
-        ),
+        &fit(fixes, &vec![PILOT_SPEED_M_S.powi(3); fixes.len()], &choice),
     );
     let speed_cubed: Vec<f64> = pilot
         .iter()
@@ -112,7 +113,38 @@ pub(super) fn smooth(fixes: &[PlaneFix], median_spacing_m: f64) -> Vec<SmoothedF
             speed_sq.max(0.0).sqrt().max(MIN_SPEED_M_S).powi(3)
         })
         .collect();
-    backward(fixes, &fit(fixes, &speed_cubed, by_cross_validation))
+    backward(fixes, &fit(fixes, &speed_cubed, &choice))
+}
+
+/// A recording whose fixes are this many seconds apart or more (the median gap) is measured
+/// with less smoothing than its fit: ODK Collect's geotrace every 5 s or more. Not 1 s, even
+/// with its times spread over a form opened and saved a minute around it (up to 2 s a gap).
+const LENGTH_TUNED_GAP_S: f64 = 3.0;
+/// Factors on the fitted `g` for such a recording, by how it was fitted. Both fits aim at the
+/// positions, and for a length their two errors are lopsided: smoothing too hard cuts every
+/// bend, a shortfall that adds up along the track, while too little leaves noise that
+/// lengthens a chord of length d by only about σ²/d. Cross-validation (a walk every 5–20 s)
+/// smooths one grid step too hard for the length, the likelihood (fixes 30–60 m apart: a
+/// motorbike every 5–10 s, a walk every 30 s) about four (P4 benchmark, two seed sets: a walk
+/// on a village lane every 5 s errs 1.8 % instead of 2.8 %, every 30 s 7 % instead of 15 %).
+const CROSS_VALIDATED_G_FACTOR: f64 = 3.0;
+const LIKELIHOOD_G_FACTOR: f64 = 100.0;
+
+/// How a track's `g` is chosen: by cross-validation or likelihood, then multiplied by
+/// `g_factor`.
+struct Choice {
+    by_cross_validation: bool,
+    g_factor: f64,
+}
+
+/// The factor on the fitted `g` for a recording whose median gap is `gap_s` (see
+/// `LENGTH_TUNED_GAP_S`).
+fn length_g_factor(gap_s: f64, by_cross_validation: bool) -> f64 {
+    match (gap_s >= LENGTH_TUNED_GAP_S, by_cross_validation) {
+        (false, _) => 1.0,
+        (true, true) => CROSS_VALIDATED_G_FACTOR,
+        (true, false) => LIKELIHOOD_G_FACTOR,
+    }
 }
 
 /// Median time between consecutive fixes, seconds; 0 for fewer than two.
@@ -125,25 +157,29 @@ fn median_gap_s(fixes: &[PlaneFix]) -> f64 {
     *gaps.select_nth_unstable_by(middle, f64::total_cmp).1
 }
 
-/// The forward run with `q = g · speed_cubed[k]` for the best `g` of the grid: the least
-/// cross-validation score, or the greatest likelihood.
-fn fit(fixes: &[PlaneFix], speed_cubed: &[f64], by_cross_validation: bool) -> ForwardRun {
+/// The forward run with `q = g · speed_cubed[k]` for the best `g` of the grid (the least
+/// cross-validation score, or the greatest likelihood) times `choice.g_factor`.
+fn fit(fixes: &[PlaneFix], speed_cubed: &[f64], choice: &Choice) -> ForwardRun {
     let run_with = |g: f64| forward(fixes, |k| g * speed_cubed[k]);
     // Lower is better.
-    let score = |run: &ForwardRun| match by_cross_validation {
+    let score = |run: &ForwardRun| match choice.by_cross_validation {
         true => cross_validation_score(fixes, run),
         false => -run.log_likelihood,
     };
-    let mut best = run_with(CURVATURE_NOISE_GRID[0]);
+    let mut best_g = CURVATURE_NOISE_GRID[0];
+    let mut best = run_with(best_g);
     let mut best_score = score(&best);
-    for g in &CURVATURE_NOISE_GRID[1..] {
-        let run = run_with(*g);
+    for &g in &CURVATURE_NOISE_GRID[1..] {
+        let run = run_with(g);
         let run_score = score(&run);
         if run_score < best_score {
-            (best, best_score) = (run, run_score);
+            (best, best_score, best_g) = (run, run_score, g);
         }
     }
-    best
+    match choice.g_factor == 1.0 {
+        true => best,
+        false => run_with(best_g * choice.g_factor),
+    }
 }
 
 /// Generalised cross-validation score of a run: the weighted mean squared residual of the
