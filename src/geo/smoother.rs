@@ -98,7 +98,10 @@ pub(super) fn smooth(fixes: &[PlaneFix], median_spacing_m: f64) -> Vec<SmoothedF
         gap_s >= SPARSE_RECORDING_S && median_spacing_m < CROSS_VALIDATED_TRACK_M;
     let choice = Choice {
         by_cross_validation,
-        g_factor: length_g_factor(gap_s, by_cross_validation),
+        g_factor: match gap_s >= LENGTH_TUNED_GAP_S {
+            true => length_g_factor(fixes, median_spacing_m, by_cross_validation),
+            false => 1.0,
+        },
     };
     let pilot = backward(
         fixes,
@@ -116,45 +119,57 @@ pub(super) fn smooth(fixes: &[PlaneFix], median_spacing_m: f64) -> Vec<SmoothedF
     backward(fixes, &fit(fixes, &speed_cubed, &choice))
 }
 
-/// A recording whose fixes are this many seconds apart or more (the median gap) is measured
-/// with less smoothing than its fit: ODK Collect's geotrace every 5 s or more. Not 1 s, even
-/// with its times spread over a form opened and saved a minute around it (up to 2 s a gap).
-const LENGTH_TUNED_GAP_S: f64 = 3.0;
-/// Factors on the fitted `g` for such a recording, by how it was fitted. Both fits aim at the
-/// positions, and for a length their two errors are lopsided: smoothing too hard cuts every
-/// bend, a shortfall that adds up along the track, while too little leaves noise that
-/// lengthens a chord of length d by only about σ²/d. Cross-validation (a walk every 5–20 s)
-/// smooths one grid step too hard for the length, the likelihood (fixes 30–60 m apart: a
-/// motorbike every 5–10 s, a walk every 30 s) about four (P4 benchmark, two seed sets: a walk
-/// on a village lane every 5 s errs 1.8 % instead of 2.8 %, every 30 s 7 % instead of 15 %).
-const CROSS_VALIDATED_G_FACTOR: f64 = 3.0;
-const LIKELIHOOD_G_FACTOR: f64 = 100.0;
-
-/// How a track's `g` is chosen: by cross-validation or likelihood, then multiplied by
-/// `g_factor`.
+/// How a track's `g` is chosen: the best of the grid by cross-validation or by likelihood,
+/// then multiplied by `g_factor`.
 struct Choice {
     by_cross_validation: bool,
     g_factor: f64,
 }
 
-/// The factor on the fitted `g` for a recording whose median gap is `gap_s` (see
-/// `LENGTH_TUNED_GAP_S`).
-fn length_g_factor(gap_s: f64, by_cross_validation: bool) -> f64 {
-    match (gap_s >= LENGTH_TUNED_GAP_S, by_cross_validation) {
-        (false, _) => 1.0,
-        (true, true) => CROSS_VALIDATED_G_FACTOR,
-        (true, false) => LIKELIHOOD_G_FACTOR,
+/// A recording whose fixes are this many seconds apart or more (the median gap) is measured
+/// with less smoothing than its fit (`length_g_factor`): ODK Collect's geotrace every 5 s or
+/// more. Not at 1 s, even with its times spread over a form opened and saved a minute around
+/// the recording (up to 2 s a gap).
+const LENGTH_TUNED_GAP_S: f64 = 3.0;
+/// After a cross-validated fit, `g` is multiplied by this times the squared median spacing of
+/// the fixes over their median variance (as the phone reports it)...
+const CROSS_VALIDATED_G_PER_SPACING_SQ: f64 = 0.4;
+/// ...and after a fit by likelihood (fixes 30–60 m apart) by this, which also bounds the
+/// first factor.
+const LIKELIHOOD_G_FACTOR: f64 = 100.0;
+
+/// The factor on the fitted `g` of a sparse recording (see `LENGTH_TUNED_GAP_S`).
+///
+/// Both fits aim at the positions, and for a length their two errors are lopsided: smoothing
+/// too hard cuts every bend, a shortfall that adds up along the track, while smoothing too
+/// little leaves noise that lengthens a chord of length d by only about σ²/d. The farther
+/// apart the fixes are for their noise, the more a fit cuts: cross-validation fits a walk every
+/// 5 s (fixes 6–7 m apart, 2 claimed σ) about right (a factor of 1.6), a motorbike every 5 s
+/// on a village lane (about 20 m, 6 σ) some 15 times too smoothly; the likelihood, which takes
+/// the bends for noise, about 100 times (P4 benchmark, two seed sets).
+fn length_g_factor(fixes: &[PlaneFix], median_spacing_m: f64, by_cross_validation: bool) -> f64 {
+    if !by_cross_validation {
+        return LIKELIHOOD_G_FACTOR;
     }
+    let variance_m2 = median(fixes.iter().map(|f| f.variance_m2).collect());
+    let factor = CROSS_VALIDATED_G_PER_SPACING_SQ * median_spacing_m.powi(2) / variance_m2;
+    // `max` before `min` so that 0/0 (noise-free fixes at one place) leaves the fit alone, and
+    // noise-free fixes far apart (x/0) take the likelihood's bound.
+    factor.max(1.0).min(LIKELIHOOD_G_FACTOR)
 }
 
 /// Median time between consecutive fixes, seconds; 0 for fewer than two.
 fn median_gap_s(fixes: &[PlaneFix]) -> f64 {
-    let mut gaps: Vec<f64> = fixes.iter().skip(1).map(|f| f.dt_s).collect();
-    if gaps.is_empty() {
+    median(fixes.iter().skip(1).map(|f| f.dt_s).collect())
+}
+
+/// The median of `values` (the upper one of an even count); 0 for none.
+fn median(mut values: Vec<f64>) -> f64 {
+    if values.is_empty() {
         return 0.0;
     }
-    let middle = gaps.len() / 2;
-    *gaps.select_nth_unstable_by(middle, f64::total_cmp).1
+    let middle = values.len() / 2;
+    *values.select_nth_unstable_by(middle, f64::total_cmp).1
 }
 
 /// The forward run with `q = g · speed_cubed[k]` for the best `g` of the grid (the least
