@@ -93,16 +93,7 @@ const CROSS_VALIDATED_TRACK_M: f64 = 30.0;
 /// Smooths `fixes` (at least one, typically `median_spacing_m` apart) under the curvature noise
 /// fitted to them and the most likely noise scale.
 pub(super) fn smooth(fixes: &[PlaneFix], median_spacing_m: f64) -> Vec<SmoothedFix> {
-    let gap_s = median_gap_s(fixes);
-    let by_cross_validation =
-        gap_s >= SPARSE_RECORDING_S && median_spacing_m < CROSS_VALIDATED_TRACK_M;
-    let choice = Choice {
-        by_cross_validation,
-        g_factor: match gap_s >= LENGTH_TUNED_GAP_S {
-            true => length_g_factor(fixes, median_spacing_m, by_cross_validation),
-            false => 1.0,
-        },
-    };
+    let choice = choose(fixes, median_spacing_m);
     let pilot = backward(
         fixes,
         &fit(fixes, &vec![PILOT_SPEED_M_S.powi(3); fixes.len()], &choice),
@@ -124,6 +115,20 @@ pub(super) fn smooth(fixes: &[PlaneFix], median_spacing_m: f64) -> Vec<SmoothedF
 struct Choice {
     by_cross_validation: bool,
     g_factor: f64,
+}
+
+/// How `g` is chosen for `fixes`, typically `median_spacing_m` apart.
+fn choose(fixes: &[PlaneFix], median_spacing_m: f64) -> Choice {
+    let gap_s = median_gap_s(fixes);
+    let by_cross_validation =
+        gap_s >= SPARSE_RECORDING_S && median_spacing_m < CROSS_VALIDATED_TRACK_M;
+    Choice {
+        by_cross_validation,
+        g_factor: match gap_s >= LENGTH_TUNED_GAP_S {
+            true => length_g_factor(fixes, median_spacing_m, by_cross_validation),
+            false => 1.0,
+        },
+    }
 }
 
 /// A recording whose fixes are this many seconds apart or more (the median gap) is measured
@@ -153,9 +158,12 @@ fn length_g_factor(fixes: &[PlaneFix], median_spacing_m: f64, by_cross_validatio
     }
     let variance_m2 = median(fixes.iter().map(|f| f.variance_m2).collect());
     let factor = CROSS_VALIDATED_G_PER_SPACING_SQ * median_spacing_m.powi(2) / variance_m2;
-    // `max` before `min` so that 0/0 (noise-free fixes at one place) leaves the fit alone, and
-    // noise-free fixes far apart (x/0) take the likelihood's bound.
-    factor.max(1.0).min(LIKELIHOOD_G_FACTOR)
+    match factor.is_nan() {
+        // 0/0: noise-free fixes all at one place, nothing to measure less smoothly.
+        true => 1.0,
+        // Noise-free fixes apart (x/0) take the bound.
+        false => factor.clamp(1.0, LIKELIHOOD_G_FACTOR),
+    }
 }
 
 /// Median time between consecutive fixes, seconds; 0 for fewer than two.
@@ -415,4 +423,56 @@ fn backward(fixes: &[PlaneFix], run: &ForwardRun) -> Vec<SmoothedFix> {
     }
     smoothed.reverse();
     smoothed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::axis_sigma_m;
+    use super::*;
+
+    /// `n` fixes `spacing_m` apart along a straight line, `dt_s` apart in time, each with the
+    /// per-axis variance of a phone reporting 5 m (or 0 m with `exact`).
+    fn line(n: usize, spacing_m: f64, dt_s: f64, exact: bool) -> Vec<PlaneFix> {
+        let variance_m2 = if exact {
+            0.0
+        } else {
+            axis_sigma_m(5.0).powi(2)
+        };
+        (0..n)
+            .map(|k| PlaneFix {
+                east_m: k as f64 * spacing_m,
+                north_m: 0.0,
+                variance_m2,
+                dt_s,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_one_hz_recording_keeps_the_smoothing_it_fits() {
+        // On foot and riding, with true times and with Collect's 1 s spread over a form opened
+        // and saved a minute around the recording (about 2 s a gap on a short track).
+        for (spacing_m, dt_s) in [(1.3, 1.0), (9.0, 1.0), (9.0, 2.0)] {
+            let choice = choose(&line(100, spacing_m, dt_s, false), spacing_m);
+            assert_eq!(choice.g_factor, 1.0, "{spacing_m} m every {dt_s} s");
+        }
+    }
+
+    #[test]
+    fn a_sparse_recording_is_smoothed_less_the_farther_apart_its_fixes_are_for_their_noise() {
+        let walk = choose(&line(80, 6.5, 5.0, false), 6.5);
+        let ride = choose(&line(30, 20.0, 5.0, false), 20.0);
+        let far = choose(&line(30, 45.0, 10.0, false), 45.0);
+        assert!(walk.by_cross_validation && ride.by_cross_validation);
+        assert!((1.0..2.0).contains(&walk.g_factor), "{}", walk.g_factor);
+        assert!((10.0..20.0).contains(&ride.g_factor), "{}", ride.g_factor);
+        assert!(!far.by_cross_validation);
+        assert_eq!(far.g_factor, LIKELIHOOD_G_FACTOR);
+        // Noise-free fixes: far apart they take the bound, all at one place the fit as it is.
+        assert_eq!(
+            choose(&line(30, 20.0, 5.0, true), 20.0).g_factor,
+            LIKELIHOOD_G_FACTOR
+        );
+        assert_eq!(choose(&line(30, 0.0, 5.0, true), 0.0).g_factor, 1.0);
+    }
 }
