@@ -21,7 +21,9 @@
 //! Two numbers are fitted to each track, in O(n):
 //! - `g`, from a grid: one pass per grid value, keeping the most likely, or on a walk
 //!   recorded every 5–20 s (ODK Collect) the least generalised cross-validation score, since
-//!   there the likelihood smooths the bends away;
+//!   there the likelihood smooths the bends away; a recording every 5 s or more is then
+//!   measured with a larger `g` than either fit (less smoothing), because both fit positions
+//!   and a length suffers more from cut bends than from noise (`length_g_factor`);
 //! - the true size of the noise. Phones' accuracy figures are often optimistic, so only their
 //!   ratios are trusted and every fix's variance is multiplied by one common factor (at least
 //!   1). Scaling `q` by the same factor leaves the gains unchanged, so for each grid value the
