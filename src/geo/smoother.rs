@@ -150,10 +150,12 @@ const LIKELIHOOD_G_FACTOR: f64 = 100.0;
 /// Both fits aim at the positions, and for a length their two errors are lopsided: smoothing
 /// too hard cuts every bend, a shortfall that adds up along the track, while smoothing too
 /// little leaves noise that lengthens a chord of length d by only about σ²/d. The farther
-/// apart the fixes are for their noise, the more a fit cuts: cross-validation fits a walk every
-/// 5 s (fixes 6–7 m apart, 2 claimed σ) about right (a factor of 1.6), a motorbike every 5 s
-/// on a village lane (about 20 m, 6 σ) some 15 times too smoothly; the likelihood, which takes
-/// the bends for noise, about 100 times (P4 benchmark, two seed sets).
+/// apart the fixes are for their noise, the more a fit cuts, so after cross-validation the
+/// factor grows with the squared ratio of the two: on the P4 benchmark's village lane every
+/// 5 s, noisy fixes 10–13 m apart on foot for a claimed σ of 3.3 m (a factor of 2–5), 12–19 m
+/// by motorbike, stops included (4–10). After the likelihood, which takes the bends for noise,
+/// the factor is 100 (P4 benchmark, two seed sets; a flat factor of 3 after cross-validation
+/// measured walks every 10–20 s and motorbikes every 5 s 0.6–2.2 points worse).
 fn length_g_factor(fixes: &[PlaneFix], median_spacing_m: f64, by_cross_validation: bool) -> f64 {
     if !by_cross_validation {
         return LIKELIHOOD_G_FACTOR;
