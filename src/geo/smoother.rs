@@ -155,7 +155,8 @@ const LIKELIHOOD_G_FACTOR: f64 = 100.0;
 /// 5 s, noisy fixes 10–13 m apart on foot for a claimed σ of 3.3 m (a factor of 2–5), 12–19 m
 /// by motorbike, stops included (4–10). After the likelihood, which takes the bends for noise,
 /// the factor is 100 (P4 benchmark, two seed sets; a flat factor of 3 after cross-validation
-/// measured walks every 10–20 s and motorbikes every 5 s 0.6–2.2 points worse).
+/// measured walks every 10–20 s and motorbikes every 5 s 0.5–2.2 points worse, walks every
+/// 5 s 0.2 points better on one seed set and 0.2 worse on the other).
 fn length_g_factor(fixes: &[PlaneFix], median_spacing_m: f64, by_cross_validation: bool) -> f64 {
     if !by_cross_validation {
         return LIKELIHOOD_G_FACTOR;
