@@ -21,7 +21,9 @@
 //! Two numbers are fitted to each track, in O(n):
 //! - `g`, from a grid: one pass per grid value, keeping the most likely, or on a walk
 //!   recorded every 5–20 s (ODK Collect) the least generalised cross-validation score, since
-//!   there the likelihood smooths the bends away;
+//!   there the likelihood smooths the bends away; a recording every 5 s or more is then
+//!   measured with a larger `g` than either fit (less smoothing), because both fit positions
+//!   and a length suffers more from cut bends than from noise (`length_g_factor`);
 //! - the true size of the noise. Phones' accuracy figures are often optimistic, so only their
 //!   ratios are trusted and every fix's variance is multiplied by one common factor (at least
 //!   1). Scaling `q` by the same factor leaves the gains unchanged, so for each grid value the
@@ -93,15 +95,10 @@ const CROSS_VALIDATED_TRACK_M: f64 = 30.0;
 /// Smooths `fixes` (at least one, typically `median_spacing_m` apart) under the curvature noise
 /// fitted to them and the most likely noise scale.
 pub(super) fn smooth(fixes: &[PlaneFix], median_spacing_m: f64) -> Vec<SmoothedFix> {
-    let by_cross_validation =
-        median_gap_s(fixes) >= SPARSE_RECORDING_S && median_spacing_m < CROSS_VALIDATED_TRACK_M;
+    let choice = choose(fixes, median_spacing_m);
     let pilot = backward(
         fixes,
-        &fit(
-            fixes,
-            &vec![PILOT_SPEED_M_S.powi(3); fixes.len()],
-            by_cross_validation,
-        ),
+        &fit(fixes, &vec![PILOT_SPEED_M_S.powi(3); fixes.len()], &choice),
     );
     let speed_cubed: Vec<f64> = pilot
         .iter()
@@ -112,38 +109,105 @@ pub(super) fn smooth(fixes: &[PlaneFix], median_spacing_m: f64) -> Vec<SmoothedF
             speed_sq.max(0.0).sqrt().max(MIN_SPEED_M_S).powi(3)
         })
         .collect();
-    backward(fixes, &fit(fixes, &speed_cubed, by_cross_validation))
+    backward(fixes, &fit(fixes, &speed_cubed, &choice))
+}
+
+/// How a track's `g` is chosen: the best of the grid by cross-validation or by likelihood,
+/// then multiplied by `g_factor`.
+struct Choice {
+    by_cross_validation: bool,
+    g_factor: f64,
+}
+
+/// How `g` is chosen for `fixes`, typically `median_spacing_m` apart.
+fn choose(fixes: &[PlaneFix], median_spacing_m: f64) -> Choice {
+    let gap_s = median_gap_s(fixes);
+    let by_cross_validation =
+        gap_s >= SPARSE_RECORDING_S && median_spacing_m < CROSS_VALIDATED_TRACK_M;
+    Choice {
+        by_cross_validation,
+        g_factor: match gap_s >= LENGTH_TUNED_GAP_S {
+            true => length_g_factor(fixes, median_spacing_m, by_cross_validation),
+            false => 1.0,
+        },
+    }
+}
+
+/// A recording whose fixes are this many seconds apart or more (the median gap) is measured
+/// with less smoothing than its fit (`length_g_factor`): ODK Collect's geotrace every 5 s or
+/// more. Not at 1 s, even with its times spread over a form opened and saved a minute around
+/// the recording (up to 2 s a gap).
+const LENGTH_TUNED_GAP_S: f64 = 3.0;
+/// After a cross-validated fit, `g` is multiplied by this times the squared median spacing of
+/// the fixes over their median variance (as the phone reports it)...
+const CROSS_VALIDATED_G_PER_SPACING_SQ: f64 = 0.4;
+/// ...and after a fit by likelihood (fixes 30–60 m apart) by this, which also bounds the
+/// first factor.
+const LIKELIHOOD_G_FACTOR: f64 = 100.0;
+
+/// The factor on the fitted `g` of a sparse recording (see `LENGTH_TUNED_GAP_S`).
+///
+/// Both fits aim at the positions, and for a length their two errors are lopsided: smoothing
+/// too hard cuts every bend, a shortfall that adds up along the track, while smoothing too
+/// little leaves noise that lengthens a chord of length d by only about σ²/d. The farther
+/// apart the fixes are for their noise, the more a fit cuts, so after cross-validation the
+/// factor grows with the squared ratio of the two: on the P4 benchmark's village lane every
+/// 5 s, noisy fixes 10–13 m apart on foot for a claimed σ of 3.3 m (a factor of 2–5), 12–19 m
+/// by motorbike, stops included (4–10). After the likelihood, which takes the bends for noise,
+/// the factor is 100 (P4 benchmark, two seed sets; a flat factor of 3 after cross-validation
+/// measured walks every 10–20 s and motorbikes every 5 s 0.5–2.2 points worse, walks every
+/// 5 s 0.2 points better on one seed set and 0.2 worse on the other).
+fn length_g_factor(fixes: &[PlaneFix], median_spacing_m: f64, by_cross_validation: bool) -> f64 {
+    if !by_cross_validation {
+        return LIKELIHOOD_G_FACTOR;
+    }
+    let variance_m2 = median(fixes.iter().map(|f| f.variance_m2).collect());
+    let factor = CROSS_VALIDATED_G_PER_SPACING_SQ * median_spacing_m.powi(2) / variance_m2;
+    match factor.is_nan() {
+        // 0/0: noise-free fixes all at one place, nothing to measure less smoothly.
+        true => 1.0,
+        // Noise-free fixes apart (x/0) take the bound.
+        false => factor.clamp(1.0, LIKELIHOOD_G_FACTOR),
+    }
 }
 
 /// Median time between consecutive fixes, seconds; 0 for fewer than two.
 fn median_gap_s(fixes: &[PlaneFix]) -> f64 {
-    let mut gaps: Vec<f64> = fixes.iter().skip(1).map(|f| f.dt_s).collect();
-    if gaps.is_empty() {
-        return 0.0;
-    }
-    let middle = gaps.len() / 2;
-    *gaps.select_nth_unstable_by(middle, f64::total_cmp).1
+    median(fixes.iter().skip(1).map(|f| f.dt_s).collect())
 }
 
-/// The forward run with `q = g · speed_cubed[k]` for the best `g` of the grid: the least
-/// cross-validation score, or the greatest likelihood.
-fn fit(fixes: &[PlaneFix], speed_cubed: &[f64], by_cross_validation: bool) -> ForwardRun {
+/// The median of `values` (the upper one of an even count); 0 for none.
+fn median(mut values: Vec<f64>) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    let middle = values.len() / 2;
+    *values.select_nth_unstable_by(middle, f64::total_cmp).1
+}
+
+/// The forward run with `q = g · speed_cubed[k]` for the best `g` of the grid (the least
+/// cross-validation score, or the greatest likelihood) times `choice.g_factor`.
+fn fit(fixes: &[PlaneFix], speed_cubed: &[f64], choice: &Choice) -> ForwardRun {
     let run_with = |g: f64| forward(fixes, |k| g * speed_cubed[k]);
     // Lower is better.
-    let score = |run: &ForwardRun| match by_cross_validation {
+    let score = |run: &ForwardRun| match choice.by_cross_validation {
         true => cross_validation_score(fixes, run),
         false => -run.log_likelihood,
     };
-    let mut best = run_with(CURVATURE_NOISE_GRID[0]);
+    let mut best_g = CURVATURE_NOISE_GRID[0];
+    let mut best = run_with(best_g);
     let mut best_score = score(&best);
-    for g in &CURVATURE_NOISE_GRID[1..] {
-        let run = run_with(*g);
+    for &g in &CURVATURE_NOISE_GRID[1..] {
+        let run = run_with(g);
         let run_score = score(&run);
         if run_score < best_score {
-            (best, best_score) = (run, run_score);
+            (best, best_score, best_g) = (run, run_score, g);
         }
     }
-    best
+    match choice.g_factor == 1.0 {
+        true => best,
+        false => run_with(best_g * choice.g_factor),
+    }
 }
 
 /// Generalised cross-validation score of a run: the weighted mean squared residual of the
@@ -364,4 +428,56 @@ fn backward(fixes: &[PlaneFix], run: &ForwardRun) -> Vec<SmoothedFix> {
     }
     smoothed.reverse();
     smoothed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::axis_sigma_m;
+    use super::*;
+
+    /// `n` fixes `spacing_m` apart along a straight line, `dt_s` apart in time, each with the
+    /// per-axis variance of a phone reporting 5 m (or 0 m with `exact`).
+    fn line(n: usize, spacing_m: f64, dt_s: f64, exact: bool) -> Vec<PlaneFix> {
+        let variance_m2 = if exact {
+            0.0
+        } else {
+            axis_sigma_m(5.0).powi(2)
+        };
+        (0..n)
+            .map(|k| PlaneFix {
+                east_m: k as f64 * spacing_m,
+                north_m: 0.0,
+                variance_m2,
+                dt_s,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_one_hz_recording_keeps_the_smoothing_it_fits() {
+        // On foot and riding, with true times and with Collect's 1 s spread over a form opened
+        // and saved a minute around the recording (about 2 s a gap on a short track).
+        for (spacing_m, dt_s) in [(1.3, 1.0), (9.0, 1.0), (9.0, 2.0)] {
+            let choice = choose(&line(100, spacing_m, dt_s, false), spacing_m);
+            assert_eq!(choice.g_factor, 1.0, "{spacing_m} m every {dt_s} s");
+        }
+    }
+
+    #[test]
+    fn a_sparse_recording_is_smoothed_less_the_farther_apart_its_fixes_are_for_their_noise() {
+        let walk = choose(&line(80, 6.5, 5.0, false), 6.5);
+        let ride = choose(&line(30, 20.0, 5.0, false), 20.0);
+        let far = choose(&line(30, 45.0, 10.0, false), 45.0);
+        assert!(walk.by_cross_validation && ride.by_cross_validation);
+        assert!((1.0..2.0).contains(&walk.g_factor), "{}", walk.g_factor);
+        assert!((10.0..20.0).contains(&ride.g_factor), "{}", ride.g_factor);
+        assert!(!far.by_cross_validation);
+        assert_eq!(far.g_factor, LIKELIHOOD_G_FACTOR);
+        // Noise-free fixes: far apart they take the bound, all at one place the fit as it is.
+        assert_eq!(
+            choose(&line(30, 20.0, 5.0, true), 20.0).g_factor,
+            LIKELIHOOD_G_FACTOR
+        );
+        assert_eq!(choose(&line(30, 0.0, 5.0, true), 0.0).g_factor, 1.0);
+    }
 }
