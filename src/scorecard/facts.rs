@@ -258,6 +258,57 @@ impl CommuneFacts {
         out
     }
 
+    /// The facts of the records of `villages` only (what a split moves, or keeps). Entities in
+    /// conflict are counted again over what is kept (signs carry no conflict flag, so a sign
+    /// in conflict is not counted in a restriction).
+    pub fn restricted(&self, villages: &crate::merger::Villages) -> CommuneFacts {
+        if *villages == crate::merger::Villages::All {
+            return self.clone();
+        }
+        let keep = |v: Option<&Slug>| villages.contains(v);
+        let mut out = CommuneFacts {
+            households: self
+                .households
+                .iter()
+                .filter(|h| keep(Some(&h.village)))
+                .cloned()
+                .collect(),
+            roads: self
+                .roads
+                .iter()
+                .filter(|r| keep(r.village.as_ref()))
+                .cloned()
+                .collect(),
+            signs: self
+                .signs
+                .iter()
+                .filter(|s| keep(s.village.as_ref()))
+                .cloned()
+                .collect(),
+            assessments: self
+                .assessments
+                .iter()
+                .filter(|a| keep(a.village.as_ref()))
+                .cloned()
+                .collect(),
+            conflicts: 0,
+        };
+        out.conflicts = out.households.iter().filter(|h| h.in_conflict()).count()
+            + out.roads.iter().filter(|r| r.conflict).count()
+            + out.assessments.iter().filter(|a| a.conflict).count();
+        out
+    }
+
+    /// Adds another commune's facts (of other entities) to these.
+    pub fn absorb(&mut self, other: CommuneFacts) {
+        self.households.extend(other.households);
+        self.roads.extend(other.roads);
+        self.signs.extend(other.signs);
+        self.assessments.extend(other.assessments);
+        self.conflicts += other.conflicts;
+        self.sort();
+    }
+
     /// A canonical order, so that facts from any source compare equal.
     pub fn sort(&mut self) {
         self.households.sort_by_key(|h| h.entity_id);
