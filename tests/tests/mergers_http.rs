@@ -4,6 +4,9 @@
 //! says where the commune went; the new commune's figure for a pre-merger date is the sum of its
 //! parts' numerators and denominators; its yes/no criteria need a new assessment.
 
+mod dashboard_common;
+
+use dashboard_common::Browser;
 use ntm_field::record::{Assessment, Body};
 use ntm_tests::server::{Api, Backend, TestServer};
 use ntm_tests::server_records::*;
@@ -206,6 +209,34 @@ async fn a_merged_commune_before_its_merger_is_the_sum_of_its_parts_and_asks_for
     assert_eq!(gone["lineage"]["commune"], "son-thuy");
     assert_eq!(gone["as_of"], "2025-06-30");
     assert_eq!(ratio(&gone, "17.6"), ratio(&a_before.body, "17.6"));
+
+    // The dashboard says the same.
+    let mut browser = Browser::login(
+        &server.base,
+        (
+            ntm_tests::server::ADMIN_USER,
+            ntm_tests::server::ADMIN_PASSWORD,
+        ),
+    )
+    .await;
+    let page = browser.get("/dashboard/c/son-thuy?as_of=2025-06-30").await;
+    assert_eq!(page.status, 200);
+    let text = page.text();
+    assert!(
+        text.contains("Xã hình thành do sắp xếp từ xa-a, xa-b"),
+        "{text}"
+    );
+    assert!(text.contains("tổng tử số và mẫu số"), "{text}");
+    assert!(
+        page.body.contains("new-assessment"),
+        "3.1 needs a new assessment"
+    );
+    let page = browser.get("/dashboard/c/xa-a?as_of=2025-12-31").await;
+    assert!(
+        page.text().contains("Xã đã sáp nhập vào son-thuy"),
+        "{}",
+        page.text()
+    );
 }
 
 ntm_tests::on_both_backends!(

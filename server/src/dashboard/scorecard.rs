@@ -118,7 +118,13 @@ pub fn cached(
         let facts = crate::lineage::facts_on_dates(storage, id, &counting, &dates)?;
         let on = |d: NaiveDate| &facts[dates.iter().position(|x| *x == d).unwrap_or(0)];
         let score = |applied: &ntm_field::catalog::edition::Applied, d: NaiveDate| {
-            let how = lineage.counting(id, d);
+            // The card itself is counted as the date asked says (a commune merged into
+            // another shows its last figures, and says so); each trend point as its own date.
+            let how = if d == figures_as_of {
+                counting.clone()
+            } else {
+                lineage.counting(id, d)
+            };
             scorecard_counted(applied, config, &how, on(d), how.figures_as_of(d))
         };
         std::sync::Arc::new(compute_by(config, score, figures_as_of, with_trend))
@@ -296,7 +302,10 @@ fn indicator_row(lang: Lang, commune: &str, i: &IndicatorScore) -> Markup {
                     }
                 }
             }
-            td.verdict { (verdict(lang, i.met)) }
+            td.verdict {
+                (verdict(lang, i.met))
+                @if i.needs_new_assessment { br; small.badge.warn.new-assessment { (lang.t("mg.new_assessment")) } }
+            }
             td.gap { @if let Some(g) = gap_text(lang, i) { (g) } @else { "–" } }
             td.coverage {
                 @if let Some(c) = i.coverage {
@@ -322,6 +331,41 @@ fn indicator_row(lang: Lang, commune: &str, i: &IndicatorScore) -> Markup {
                 }
             }
             td.responsible { (i.responsible.as_deref().unwrap_or("")) }
+        }
+    }
+}
+
+/// What a merger or a split means for the card shown.
+fn lineage_note(lang: Lang, l: &ntm_field::scorecard::Lineage) -> Markup {
+    use ntm_field::scorecard::Lineage;
+    html! {
+        @match l {
+            Lineage::MergedFrom { date, legal_basis, parts, sum_of_parts } => {
+                p.flash.info #lineage {
+                    (lang.t("mg.merged_from")) " "
+                    (parts.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", "))
+                    " " (lang.t("mg.on")) " " (i18n::date(*date)) " (" (legal_basis) ")."
+                    @if *sum_of_parts { " " (lang.t("mg.sum_of_parts")) }
+                }
+            }
+            Lineage::MergedInto { commune, date, legal_basis } => {
+                p.flash.warn #lineage {
+                    (lang.t("mg.merged_into")) " "
+                    a href=(format!("/dashboard/c/{commune}")) { (commune.as_str()) }
+                    " " (lang.t("mg.on")) " " (i18n::date(*date)) " (" (legal_basis) "); "
+                    (lang.t("mg.last_figures")) " " (i18n::date(date.pred_opt().unwrap_or(*date))) "."
+                }
+            }
+            Lineage::GaveAway { gave_away } => {
+                @for g in gave_away {
+                    p.flash.info #lineage {
+                        (lang.t("mg.gave_away")) " "
+                        a href=(format!("/dashboard/c/{}", g.to)) { (g.to.as_str()) }
+                        " " (lang.t("mg.on")) " " (i18n::date(g.date)) " (" (g.legal_basis) "): "
+                        (g.villages.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", "))
+                    }
+                }
+            }
         }
     }
 }
@@ -407,6 +451,9 @@ pub async fn scorecard_page(
         }
         @if let Some(e) = &computed.refusal {
             p.flash.err #edition-refusal { (super::overview::edition_refusal(lang, e)) }
+        }
+        @if let Some(l) = &card.lineage {
+            (lineage_note(lang, l))
         }
         p.headline {
             span #criteria-met .big { (card.criteria_met) "/" (card.criteria_total) }
