@@ -30,6 +30,11 @@ impl Lineage {
         Ok(Lineage { mergers, communes })
     }
 
+    /// The mergers and every commune, for many communes at once (an overview).
+    pub fn from_parts(mergers: Vec<Merger>, communes: Vec<Commune>) -> Self {
+        Lineage { mergers, communes }
+    }
+
     /// Whose records `commune`'s figures count on `date`.
     pub fn counting(&self, commune: &Slug, date: NaiveDate) -> Counting {
         ntm_field::merger::counting(commune, date, &self.mergers, &self.communes)

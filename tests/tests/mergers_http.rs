@@ -2,7 +2,8 @@
 //! administrator records the merger of two communes into a new one (what is wrong with a
 //! broken one is said by field); a part's scorecard before the merger is unchanged, and after it
 //! says where the commune went; the new commune's figure for a pre-merger date is the sum of its
-//! parts' numerators and denominators; its yes/no criteria need a new assessment.
+//! parts' numerators and denominators (on the API, the dashboard card and the overview); its
+//! yes/no criteria need a new assessment.
 
 mod dashboard_common;
 
@@ -29,6 +30,30 @@ fn ratio(card: &Value, id: &str) -> (f64, f64) {
         i["numerator"].as_f64().unwrap(),
         i["denominator"].as_f64().unwrap(),
     )
+}
+
+/// The text of a commune's row of the overview.
+fn overview_row(body: &str, commune: &str) -> String {
+    let start = body
+        .find(&format!("<tr data-commune=\"{commune}\""))
+        .unwrap_or_else(|| panic!("no row for {commune}"));
+    let end = body[start..]
+        .find("</tr>")
+        .map_or(body.len(), |e| start + e);
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in body[start..end].chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 async fn officer(server: &TestServer, admin: &Api, commune: &str) -> FieldDevice {
@@ -133,7 +158,7 @@ async fn a_merged_commune_before_its_merger_is_the_sum_of_its_parts_and_asks_for
     let mut a = officer(&server, &admin, "xa-a").await;
     record(&mut a, 3, 2, (10.0, 20.0), Some(true)).await;
     let mut b = officer(&server, &admin, "xa-b").await;
-    record(&mut b, 1, 1, (5.0, 10.0), None).await;
+    record(&mut b, 1, 0, (5.0, 10.0), None).await;
 
     let card = |id: &str, date: &str| format!("/api/v1/communes/{id}/scorecard?as_of={date}");
     let a_before = admin.get(&card("xa-a", "2025-06-30")).await;
@@ -190,8 +215,9 @@ async fn a_merged_commune_before_its_merger_is_the_sum_of_its_parts_and_asks_for
         let (bn, bd) = ratio(&b_before, id);
         assert_eq!(ratio(&sum, id), (an + bn, ad + bd), "{id}");
     }
-    assert_eq!(ratio(&sum, "17.6"), (3.0, 4.0));
-    assert_eq!(indicator(&sum, "17.6")["value"], 75.0);
+    // 2 of 3 and 0 of 1: 2 of 4, 50 %, not the mean of 66.67 % and 0 %.
+    assert_eq!(ratio(&sum, "17.6"), (2.0, 4.0));
+    assert_eq!(indicator(&sum, "17.6")["value"], 50.0);
     assert_eq!(sum["lineage"]["kind"], "merged_from");
     assert_eq!(sum["lineage"]["sum_of_parts"], true);
 
@@ -201,7 +227,7 @@ async fn a_merged_commune_before_its_merger_is_the_sum_of_its_parts_and_asks_for
     let irrigation = indicator(&after, "3.1");
     assert_eq!(irrigation["needs_new_assessment"], true, "{irrigation}");
     assert_eq!(irrigation["met"], Value::Null);
-    assert_eq!(ratio(&after, "17.6"), (3.0, 4.0));
+    assert_eq!(ratio(&after, "17.6"), (2.0, 4.0));
 
     // The old commune after the merger says where it went, with its last figures.
     let gone = admin.get(&card("xa-a", "2025-12-31")).await.body;
@@ -231,6 +257,10 @@ async fn a_merged_commune_before_its_merger_is_the_sum_of_its_parts_and_asks_for
         page.body.contains("new-assessment"),
         "3.1 needs a new assessment"
     );
+    let overview = browser.get("/dashboard/overview?as_of=2025-06-30").await;
+    let row = overview_row(&overview.body, "son-thuy");
+    // The overview counts it the same way: 17.6 at 50 %, the furthest from its 70 %.
+    assert!(row.contains("17.6") && row.contains("50 %"), "{row}");
     let page = browser.get("/dashboard/c/xa-a?as_of=2025-12-31").await;
     assert!(
         page.text().contains("Xã đã sáp nhập vào son-thuy"),
