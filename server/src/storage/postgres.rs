@@ -2016,7 +2016,7 @@ impl Storage for PostgresStorage {
     }
 
     fn mergers(&self) -> StoreResult<Vec<ntm_field::merger::Merger>> {
-        self.read(|c| mergers::mergers(c))
+        self.read(mergers::mergers)
     }
 
     fn record_merger(
