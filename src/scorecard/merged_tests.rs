@@ -330,3 +330,29 @@ fn a_split_commune_continues_with_its_remaining_villages() {
         .collect();
     assert_eq!(villages, ["c-1"]);
 }
+
+#[test]
+fn after_the_merger_a_check_recorded_in_the_new_commune_updates_a_household_of_an_old_one() {
+    let mut v = versions();
+    let household = v
+        .iter()
+        .find(|x| x.commune_id.as_str() == "a" && matches!(x.body, Body::Household(_)))
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        ratio(&card("son-thuy", &v, "2025-09-30"), "17.6").0,
+        Some(5.0)
+    );
+    let mut phone = Phone::new("son-thuy");
+    v.push(phone.check(&household, "2025-08-01T08:00:00+07:00", |c| {
+        c.bathroom_hygienic = false
+    }));
+    // The household registered in a, checked again in son-thuy: the later check decides.
+    let after = card("son-thuy", &v, "2025-09-30");
+    assert_eq!(ratio(&after, "17.6"), (Some(4.0), Some(6.0), Some(66.67)));
+    // Before that check, it still passes.
+    assert_eq!(
+        ratio(&card("son-thuy", &v, "2025-07-15"), "17.6").0,
+        Some(5.0)
+    );
+}
