@@ -106,7 +106,7 @@ async fn record(
     passing: usize,
     roads: (f64, f64),
     irrigated: Option<bool>,
-) {
+) -> Vec<ntm_field::record::Version> {
     let village = format!("{}-01", phone.commune);
     let mut versions = Vec::new();
     for i in 0..households {
@@ -124,6 +124,7 @@ async fn record(
         versions.push(verdict(phone, "3.1", met, "2024-01-10"));
     }
     phone.push_ok(&versions).await;
+    versions
 }
 
 async fn a_merged_commune_before_its_merger_is_the_sum_of_its_parts_and_asks_for_new_verdicts(
@@ -158,7 +159,7 @@ async fn a_merged_commune_before_its_merger_is_the_sum_of_its_parts_and_asks_for
     let mut a = officer(&server, &admin, "xa-a").await;
     record(&mut a, 3, 2, (10.0, 20.0), Some(true)).await;
     let mut b = officer(&server, &admin, "xa-b").await;
-    record(&mut b, 1, 0, (5.0, 10.0), None).await;
+    let b_records = record(&mut b, 1, 0, (5.0, 10.0), None).await;
 
     let card = |id: &str, date: &str| format!("/api/v1/communes/{id}/scorecard?as_of={date}");
     let a_before = admin.get(&card("xa-a", "2025-06-30")).await;
@@ -228,6 +229,15 @@ async fn a_merged_commune_before_its_merger_is_the_sum_of_its_parts_and_asks_for
     assert_eq!(irrigation["needs_new_assessment"], true, "{irrigation}");
     assert_eq!(irrigation["met"], Value::Null);
     assert_eq!(ratio(&after, "17.6"), (2.0, 4.0));
+    // A phone of the new commune checks xa-b's household again, and it now passes: the
+    // household is the same entity, its later check decides.
+    let mut new_phone = officer(&server, &admin, "son-thuy").await;
+    let check = new_phone.check(&b_records[0], "2025-08-01T08:00:00+07:00", true);
+    new_phone.push_ok(&[check]).await;
+    let rechecked = admin.get(&card("son-thuy", "2025-09-30")).await.body;
+    assert_eq!(ratio(&rechecked, "17.6"), (3.0, 4.0));
+    let before_check = admin.get(&card("son-thuy", "2025-07-15")).await.body;
+    assert_eq!(ratio(&before_check, "17.6"), (2.0, 4.0));
 
     // The old commune after the merger says where it went, with its last figures.
     let gone = admin.get(&card("xa-a", "2025-12-31")).await.body;
