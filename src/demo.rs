@@ -1,7 +1,8 @@
 //! The Thiện Kế demo commune (assets/demo): its configuration from the 2020 plan, the plan's
 //! baselines and verdicts as assessment records, an illustrative household registry, and
 //! illustrative planned field roads and no-dumping signs (so the map is not empty) that change
-//! none of the plan's figures.
+//! none of the plan's figures. And [`son_thuy`]: its merger into xã Sơn Thủy on 01/7/2025 with
+//! Ninh Lai and Sơn Nam, whose data is illustrative, scored under 318/QĐ-TTg for 2025.
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Deserialize;
@@ -22,6 +23,10 @@ const HOUSEHOLDS_FILE: &str = "assets/demo/thien-ke-households.csv";
 const HOUSEHOLDS: &str = include_str!("../assets/demo/thien-ke-households.csv");
 const FIELD_FILE: &str = "assets/demo/thien-ke-field.toml";
 const FIELD: &str = include_str!("../assets/demo/thien-ke-field.toml");
+const MERGER_FILE: &str = "assets/demo/son-thuy.toml";
+const MERGER: &str = include_str!("../assets/demo/son-thuy.toml");
+/// When the illustrative 2025 reviews of Ninh Lai and Sơn Nam were written down.
+const REVIEWED_2025_AT: &str = "2025-03-01T08:00:00+07:00";
 /// GPS accuracy of the illustrative tracks and sign positions, metres (a phone in the open).
 const DEMO_ACCURACY_M: f64 = 5.0;
 /// Spacing of the illustrative tracks' fixes, metres, and the walking pace between them.
@@ -47,6 +52,42 @@ pub struct DemoError {
 pub struct DemoCommune {
     pub config: CommuneConfig,
     pub versions: Vec<Version>,
+    /// The seeding device its versions are written by.
+    pub device_id: Uuid,
+}
+
+/// The demo's merger and the communes it brings besides Thiện Kế ([`thien_ke`]): Ninh Lai,
+/// Sơn Nam, and the new commune Sơn Thủy.
+#[derive(Debug, Clone)]
+pub struct DemoMerger {
+    pub merger: crate::merger::Merger,
+    pub communes: Vec<DemoCommune>,
+}
+
+/// assets/demo/son-thuy.toml.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MergerFile {
+    merger: crate::merger::Merger,
+    communes: Vec<MergerCommune>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MergerCommune {
+    id: Slug,
+    name: String,
+    province: String,
+    #[serde(default)]
+    district: Option<String>,
+    region: crate::ids::Region,
+    villages: Vec<crate::admin::Village>,
+    #[serde(default)]
+    valid_from: Option<NaiveDate>,
+    #[serde(default)]
+    editions: crate::catalog::edition::EditionSettings,
+    #[serde(default)]
+    assessments: Vec<DemoAssessment>,
 }
 
 #[derive(Deserialize)]
@@ -67,6 +108,9 @@ struct DemoFile {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DemoAssessment {
+    /// The edition of the indicator id; none for 1980's.
+    #[serde(default)]
+    edition: Option<String>,
     indicator_id: String,
     as_of: NaiveDate,
     #[serde(default)]
@@ -277,19 +321,7 @@ pub fn thien_ke() -> Result<DemoCommune, DemoError> {
     }
     let reviewed = time(REVIEWED_AT);
     for a in file.assessments {
-        let name = format!("assessment {} {}", a.indicator_id, a.as_of);
-        let body = Body::Assessment(Assessment {
-            edition: None,
-            indicator_id: a.indicator_id,
-            as_of: a.as_of,
-            numerator: a.numerator,
-            denominator: a.denominator,
-            value: a.value,
-            met: a.met,
-            source: a.source,
-            note: String::new(),
-        });
-        bodies.push((None, name, reviewed, body));
+        bodies.push(assessment(a, "", reviewed));
     }
     let located = bodies
         .into_iter()
@@ -297,15 +329,64 @@ pub fn thien_ke() -> Result<DemoCommune, DemoError> {
         .chain(field_records(&household_ids)?.into_iter().map(
             |(village, name, at, location, body)| (Some(village), name, at, Some(location), body),
         ));
-    let versions = located
+    let versions = versions(&config.commune.id, DEMO_DEVICE_ID, located);
+    Ok(DemoCommune {
+        config,
+        versions,
+        device_id: DEMO_DEVICE_ID,
+    })
+}
+
+/// An assessment of the demo as a body to write; `prefix` keeps the ids of communes apart
+/// (empty for Thiện Kế, whose ids predate the merger demo).
+fn assessment(
+    a: DemoAssessment,
+    prefix: &str,
+    at: DateTime<FixedOffset>,
+) -> (Option<Slug>, String, DateTime<FixedOffset>, Body) {
+    let edition = a
+        .edition
+        .as_deref()
+        .map(|e| format!(" {e}"))
+        .unwrap_or_default();
+    let name = format!("{prefix}assessment{edition} {} {}", a.indicator_id, a.as_of);
+    let body = Body::Assessment(Assessment {
+        edition: a.edition,
+        indicator_id: a.indicator_id,
+        as_of: a.as_of,
+        numerator: a.numerator,
+        denominator: a.denominator,
+        value: a.value,
+        met: a.met,
+        source: a.source,
+        note: String::new(),
+    });
+    (None, name, at, body)
+}
+
+/// The versions of a demo commune's records, written by `device` with stable ids.
+fn versions(
+    commune: &Slug,
+    device: Uuid,
+    located: impl Iterator<
+        Item = (
+            Option<Slug>,
+            String,
+            DateTime<FixedOffset>,
+            Option<Location>,
+            Body,
+        ),
+    >,
+) -> Vec<Version> {
+    located
         .zip(1..)
         .map(|((village_id, name, at, location, body), seq)| Version {
             version_id: stable_v7(&format!("{name} version"), &at),
             entity_id: stable_v7(&name, &at),
             parents: Vec::new(),
             village_id,
-            commune_id: config.commune.id.clone(),
-            device_id: DEMO_DEVICE_ID,
+            commune_id: commune.clone(),
+            device_id: device,
             device_seq: seq,
             author: Some("demo".to_owned()),
             server_seq: None,
@@ -316,8 +397,72 @@ pub fn thien_ke() -> Result<DemoCommune, DemoError> {
             deleted: false,
             body,
         })
+        .collect()
+}
+
+/// Loads the embedded merger of Thiện Kế, Ninh Lai and Sơn Nam into Sơn Thủy (illustrative
+/// data), checked against the communes it names.
+pub fn son_thuy() -> Result<DemoMerger, DemoError> {
+    let problem = |problem: String| DemoError {
+        file: MERGER_FILE,
+        problem,
+    };
+    let file: MergerFile = toml::from_str(MERGER).map_err(|e| problem(e.to_string()))?;
+    let thien_ke = thien_ke()?;
+    let reviewed = time(REVIEWED_2025_AT);
+    let mut communes = Vec::new();
+    for c in file.communes {
+        let mut villages = c.villages;
+        if c.id == file.merger.commune {
+            // The new commune receives Thiện Kế's villages first, as thien-ke.toml lists them.
+            let mut all = thien_ke.config.commune.villages.clone();
+            all.append(&mut villages);
+            villages = all;
+        }
+        let config = CommuneConfig {
+            commune: crate::admin::Commune {
+                id: c.id.clone(),
+                name: c.name,
+                province: c.province,
+                district: c.district,
+                region: c.region,
+                villages,
+                code: None,
+                valid_from: c.valid_from,
+                valid_until: None,
+            },
+            province_targets: Default::default(),
+            commune_targets: Default::default(),
+            quotas: Vec::new(),
+            responsibilities: Default::default(),
+            editions: c.editions,
+            province_sets: Vec::new(),
+        };
+        let device_id = stable_v7(&format!("demo device {}", c.id), &reviewed);
+        let prefix = format!("{} ", c.id);
+        let located = c
+            .assessments
+            .into_iter()
+            .map(|a| assessment(a, &prefix, reviewed))
+            .map(|(village, name, at, body)| (village, name, at, None, body));
+        let versions = versions(&c.id, device_id, located);
+        communes.push(DemoCommune {
+            config,
+            versions,
+            device_id,
+        });
+    }
+    let named: Vec<crate::admin::Commune> = std::iter::once(&thien_ke)
+        .chain(&communes)
+        .map(|d| d.config.commune.clone())
         .collect();
-    Ok(DemoCommune { config, versions })
+    file.merger
+        .validate(&named, &[])
+        .map_err(|e| problem(e.to_string()))?;
+    Ok(DemoMerger {
+        merger: file.merger,
+        communes,
+    })
 }
 
 #[cfg(test)]
@@ -396,5 +541,145 @@ mod tests {
             demo.versions, again.versions,
             "demo ids are stable across loads"
         );
+    }
+
+    fn son_thuy_card(as_of: &str) -> crate::scorecard::Scorecard {
+        use crate::scorecard::facts::CommuneFacts;
+        let demo = son_thuy().unwrap();
+        let thien_ke = thien_ke().unwrap();
+        let all: Vec<&DemoCommune> = std::iter::once(&thien_ke).chain(&demo.communes).collect();
+        let communes: Vec<crate::admin::Commune> =
+            all.iter().map(|d| d.config.commune.clone()).collect();
+        let versions: Vec<Version> = all.iter().flat_map(|d| d.versions.clone()).collect();
+        let new = all
+            .iter()
+            .find(|d| d.config.commune.id.as_str() == "son-thuy")
+            .unwrap();
+        let as_of: NaiveDate = as_of.parse().unwrap();
+        let how = crate::merger::counting(&new.config.commune.id, as_of, &[demo.merger], &communes);
+        let facts = how
+            .communes(&new.config.commune.id)
+            .into_iter()
+            .map(|c| {
+                let f = CommuneFacts::from_versions(&c, &versions, as_of, &Default::default());
+                (c, f)
+            })
+            .collect();
+        let applied = crate::scorecard::choose(
+            crate::catalog::edition::Editions::builtin(),
+            &new.config,
+            as_of,
+        )
+        .unwrap();
+        crate::scorecard::scorecard_counted(&applied, &new.config, &how, &facts, as_of)
+    }
+
+    #[test]
+    fn the_merger_into_son_thuy_is_valid_and_its_data_labelled_illustrative() {
+        let demo = son_thuy().unwrap();
+        assert_eq!(
+            demo.merger.date,
+            NaiveDate::from_ymd_opt(2025, 7, 1).unwrap()
+        );
+        assert!(demo.merger.legal_basis.contains("minh họa"));
+        let parts: Vec<&str> = demo
+            .merger
+            .parts
+            .iter()
+            .map(|p| p.commune.as_str())
+            .collect();
+        assert_eq!(parts, ["thien-ke", "ninh-lai", "son-nam"]);
+        let new = &demo.communes[2].config.commune;
+        assert_eq!(
+            (new.id.as_str(), new.villages.len()),
+            ("son-thuy", 14 + 4 + 4)
+        );
+        for d in &demo.communes {
+            for v in &d.versions {
+                v.validate().unwrap_or_else(|e| panic!("{e}"));
+                match &v.body {
+                    Body::Assessment(a) => assert!(a.source.contains("minh họa"), "{}", a.source),
+                    other => panic!("only assessments: {other:?}"),
+                }
+            }
+            for village in d
+                .config
+                .commune
+                .villages
+                .iter()
+                .filter(|v| !v.id.as_str().starts_with("thien-ke"))
+            {
+                assert!(village.name.contains("minh họa"), "{}", village.name);
+            }
+        }
+        assert_ne!(demo.communes[0].device_id, demo.communes[1].device_id);
+    }
+
+    #[test]
+    fn son_thuy_in_2025_is_scored_under_318_as_the_sum_of_its_parts() {
+        use crate::scorecard::Lineage;
+        for (as_of, before) in [("2025-06-30", true), ("2025-12-31", false)] {
+            let card = son_thuy_card(as_of);
+            assert_eq!(card.edition.key, "ntm-2021", "{as_of}");
+            assert_eq!(card.criteria_total, 19);
+            // Ninh Lai's 8 of 20 km and Sơn Nam's 5.5 of 12 (Thiện Kế's baseline is 1980's).
+            let roads = card.indicator("2.4").unwrap();
+            assert_eq!(
+                (roads.numerator, roads.denominator, roads.value),
+                (Some(13.5), Some(32.0), Some(42.19))
+            );
+            // Thiện Kế's 140 registered households, none checked yet.
+            let sanitation = card.indicator("17.8").unwrap();
+            assert_eq!(
+                (sanitation.numerator, sanitation.denominator),
+                (Some(0.0), Some(140.0))
+            );
+            let irrigation = card.indicator("3.1").unwrap();
+            assert_eq!(
+                (irrigation.met, irrigation.needs_new_assessment),
+                (None, true)
+            );
+            assert!(matches!(
+                card.lineage,
+                Some(Lineage::MergedFrom { sum_of_parts, .. }) if sum_of_parts == before
+            ));
+        }
+    }
+
+    #[test]
+    fn thien_ke_in_2020_is_unchanged_by_its_later_merger() {
+        let demo = thien_ke().unwrap();
+        let merger = son_thuy().unwrap().merger;
+        let as_of: NaiveDate = "2020-12-31".parse().unwrap();
+        let how = crate::merger::counting(&demo.config.commune.id, as_of, &[merger], &[]);
+        assert_eq!(how, crate::merger::Counting::Own { gave_away: vec![] });
+        let applied = crate::scorecard::choose(
+            crate::catalog::edition::Editions::builtin(),
+            &demo.config,
+            as_of,
+        )
+        .unwrap();
+        let facts: std::collections::BTreeMap<_, _> = [(
+            demo.config.commune.id.clone(),
+            crate::scorecard::CommuneFacts::from_versions(
+                &demo.config.commune.id,
+                &demo.versions,
+                as_of,
+                &Default::default(),
+            ),
+        )]
+        .into();
+        let counted =
+            crate::scorecard::scorecard_counted(&applied, &demo.config, &how, &facts, as_of);
+        let plain = crate::scorecard::scorecard_as_of(
+            crate::catalog::edition::Editions::builtin(),
+            &demo.config,
+            &demo.versions,
+            as_of,
+        )
+        .unwrap();
+        assert_eq!(counted, plain);
+        let roads = counted.indicator("2.4").unwrap();
+        assert_eq!(roads.value, Some(24.62));
     }
 }

@@ -3,6 +3,7 @@
 //!
 //! - [`catalog`]: the 19 NTM criteria as data, and threshold resolution;
 //! - [`admin`], [`ids`]: communes, villages, identifiers of the wire contract;
+//! - [`merger`]: communes that merge or split, and whose records a commune's figures count;
 //! - [`record`]: versions of entities, their bodies, validation and per-record verdicts;
 //! - [`heads`]: current heads and conflicts of each entity;
 //! - [`geo`]: road length from GPS tracks, averaged positions;
@@ -20,6 +21,7 @@ pub mod demo;
 pub mod geo;
 pub mod heads;
 pub mod ids;
+pub mod merger;
 pub mod protocol;
 pub mod record;
 pub mod scorecard;

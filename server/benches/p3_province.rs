@@ -58,6 +58,9 @@ fn commune(i: usize) -> Commune {
                 name: format!("Thôn {v}"),
             })
             .collect(),
+        code: None,
+        valid_from: None,
+        valid_until: None,
     }
 }
 

@@ -368,6 +368,9 @@ mod tests {
             district: district.map(str::to_owned),
             region: ntm_field::ids::Region::Tdmnpb,
             villages: Vec::new(),
+            code: None,
+            valid_from: None,
+            valid_until: None,
         };
         let thien_ke = commune("thien-ke", "Tuyên Quang", Some("Sơn Dương"));
         let vinh_loi = commune("vinh-loi", "Tuyên Quang", Some("Sơn Dương"));

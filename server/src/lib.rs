@@ -12,6 +12,7 @@ pub mod error;
 pub mod failpoint;
 pub mod handlers;
 pub mod limits;
+pub mod lineage;
 pub mod odk;
 pub mod openapi;
 pub mod photos;

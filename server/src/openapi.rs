@@ -34,6 +34,8 @@ use crate::handlers::{self, v1};
         v1::editions::put_editions,
         v1::editions::post_province_set,
         v1::editions::get_template,
+        v1::mergers::post_merger,
+        v1::mergers::list_mergers,
         v1::communes::put_quota,
         v1::communes::create_enrollment,
         v1::communes::list_devices,
@@ -284,6 +286,15 @@ pub mod schemas {
         pub region: Region,
         #[schema(min_items = 1, max_items = 500)]
         pub villages: Vec<Village>,
+        /// The official code of the administrative unit (digits).
+        #[schema(pattern = "^[0-9]{1,10}$")]
+        pub code: Option<String>,
+        /// The first day the commune exists (set by a merger that makes it).
+        #[schema(format = Date)]
+        pub valid_from: Option<String>,
+        /// The first day it no longer exists (set by a merger it goes into whole).
+        #[schema(format = Date)]
+        pub valid_until: Option<String>,
     }
 
     /// A threshold set by the province or the commune, with its source.
@@ -317,6 +328,11 @@ pub mod schemas {
         pub district: Option<String>,
         pub region: Region,
         pub villages: Vec<Village>,
+        pub code: Option<String>,
+        #[schema(format = Date)]
+        pub valid_from: Option<String>,
+        #[schema(format = Date)]
+        pub valid_until: Option<String>,
         /// Indicator id -> the province's threshold.
         pub province_targets: std::collections::BTreeMap<String, TargetOverride>,
         /// Indicator id -> the commune's own threshold.
@@ -582,6 +598,10 @@ pub mod schemas {
         /// Present (true) when roads were upgraded where no baseline gives the network's length:
         /// the figure would be a share above 100 %, so it has no value until an assessment gives one.
         pub needs_baseline: Option<bool>,
+        /// Present (true) on a commune made by a merger that has not assessed a yes/no
+        /// indicator (or one whose parts' figures are no ratio) itself: the parts' verdicts are
+        /// not carried over.
+        pub needs_new_assessment: Option<bool>,
     }
 
     #[derive(ToSchema)]
@@ -645,5 +665,61 @@ pub mod schemas {
         pub measures: Vec<MeasureScore>,
         #[schema(minimum = 0)]
         pub conflicts: u64,
+        /// Present when a merger or a split concerns the commune.
+        pub lineage: Option<Lineage>,
+    }
+
+    /// What a merger or a split means for a scorecard: `merged_from` (a commune made by a
+    /// merger; `sum_of_parts` before its date), `merged_into` (the figures are the last, the day
+    /// before the date), `gave_away` (a split commune continues without those villages).
+    #[derive(ToSchema)]
+    pub struct Lineage {
+        /// `merged_from` | `merged_into` | `gave_away`
+        pub kind: String,
+        #[schema(format = Date)]
+        pub date: Option<String>,
+        pub legal_basis: Option<String>,
+        /// `merged_from`: the old communes.
+        pub parts: Option<Vec<String>>,
+        /// `merged_from`: the date is before the merger, every figure is the sum of the parts.
+        pub sum_of_parts: Option<bool>,
+        /// `merged_into`: the new commune.
+        pub commune: Option<String>,
+        /// `gave_away`: the villages given, to which commune, when.
+        pub gave_away: Option<Vec<GaveAway>>,
+    }
+
+    #[derive(ToSchema)]
+    pub struct GaveAway {
+        pub to: String,
+        #[schema(format = Date)]
+        pub date: String,
+        pub legal_basis: String,
+        pub villages: Vec<String>,
+    }
+
+    /// A merger, or a split that moves some villages, into a new commune from `date`.
+    #[derive(ToSchema)]
+    pub struct Merger {
+        /// The first day the new commune exists.
+        #[schema(format = Date)]
+        pub date: String,
+        /// The act that decides it (number and date).
+        #[schema(min_length = 1, max_length = 500)]
+        pub legal_basis: String,
+        /// The new commune, created beforehand with every village it receives.
+        #[schema(pattern = "^[a-z0-9-]{1,64}$")]
+        pub commune: String,
+        #[schema(min_items = 1, max_items = 50)]
+        pub parts: Vec<MergerPart>,
+    }
+
+    #[derive(ToSchema)]
+    pub struct MergerPart {
+        #[schema(pattern = "^[a-z0-9-]{1,64}$")]
+        pub commune: String,
+        /// For a split, the villages it gives; absent when the commune goes in whole.
+        #[schema(min_items = 1)]
+        pub villages: Option<Vec<String>>,
     }
 }

@@ -13,7 +13,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::error::ApiError;
 use crate::handlers::healthz;
-use crate::handlers::v1::{accounts, blobs, communes, devices, editions, reports, sync};
+use crate::handlers::v1::{accounts, blobs, communes, devices, editions, mergers, reports, sync};
 use crate::openapi::openapi_json;
 use crate::AppState;
 
@@ -46,6 +46,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(
             "/api/v1/provinces/{province}/sets",
             post(editions::post_province_set),
+        )
+        .route(
+            "/api/v1/mergers",
+            post(mergers::post_merger).get(mergers::list_mergers),
         )
         .route(
             "/api/v1/province-sets/template.xlsx",

@@ -275,6 +275,9 @@ fn assessments_must_name_a_catalog_indicator_and_fit_its_type() {
             id: slug("thien-ke-03"),
             name: "Thôn 3".to_owned(),
         }],
+        code: None,
+        valid_from: None,
+        valid_until: None,
     };
     let mut phone = Phone::new("thien-ke");
     let assess = |phone: &mut Phone, id: &str, value: Option<f64>, met: Option<bool>| {

@@ -204,6 +204,11 @@ pub struct CommuneFacts {
     pub assessments: Vec<AssessmentFact>,
     /// Entities in conflict, across the commune.
     pub conflicts: usize,
+    /// The latest check of each household registered in another commune (a check recorded in
+    /// the commune a merger made, of a household registered in an old one): no figure of this
+    /// commune alone counts it; [`CommuneFacts::absorb`] gives it to its household.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unmatched_checks: Vec<CheckFact>,
 }
 
 impl CommuneFacts {
@@ -230,8 +235,9 @@ impl CommuneFacts {
     }
 
     /// Gathers per-entity facts, giving each registered household its latest check (the latest
-    /// check decides, whatever order checks arrived in). Checks of unregistered households are
-    /// left out. `conflicts` is left at 0 for the caller, who knows the entities.
+    /// check decides, whatever order checks arrived in). Checks of households not registered
+    /// here count for nothing here and are kept in `unmatched_checks`. `conflicts` is left at 0
+    /// for the caller, who knows the entities.
     pub fn from_entity_facts(facts: impl IntoIterator<Item = EntityFact>) -> Self {
         let mut out = CommuneFacts::default();
         let mut latest: HashMap<Uuid, CheckFact> = HashMap::new();
@@ -254,8 +260,84 @@ impl CommuneFacts {
         for h in &mut out.households {
             h.latest = latest.remove(&h.entity_id);
         }
+        out.unmatched_checks = latest.into_values().collect();
         out.sort();
         out
+    }
+
+    /// The facts of the records of `villages` only (what a split moves, or keeps). Entities in
+    /// conflict are counted again over what is kept (signs carry no conflict flag, so a sign
+    /// in conflict is not counted in a restriction).
+    pub fn restricted(&self, villages: &crate::merger::Villages) -> CommuneFacts {
+        if *villages == crate::merger::Villages::All {
+            return self.clone();
+        }
+        let keep = |v: Option<&Slug>| villages.contains(v);
+        let mut out = CommuneFacts {
+            households: self
+                .households
+                .iter()
+                .filter(|h| keep(Some(&h.village)))
+                .cloned()
+                .collect(),
+            roads: self
+                .roads
+                .iter()
+                .filter(|r| keep(r.village.as_ref()))
+                .cloned()
+                .collect(),
+            signs: self
+                .signs
+                .iter()
+                .filter(|s| keep(s.village.as_ref()))
+                .cloned()
+                .collect(),
+            assessments: self
+                .assessments
+                .iter()
+                .filter(|a| keep(a.village.as_ref()))
+                .cloned()
+                .collect(),
+            conflicts: 0,
+            // A check carries no village: every one is kept, for whichever household it finds.
+            unmatched_checks: self.unmatched_checks.clone(),
+        };
+        out.conflicts = out.households.iter().filter(|h| h.in_conflict()).count()
+            + out.roads.iter().filter(|r| r.conflict).count()
+            + out.assessments.iter().filter(|a| a.conflict).count();
+        out
+    }
+
+    /// Adds another commune's facts (of other entities) to these. A check either side holds of
+    /// a household the other registered becomes that household's latest check when it is the
+    /// later one (the same order as within a commune).
+    pub fn absorb(&mut self, other: CommuneFacts) {
+        self.households.extend(other.households);
+        self.roads.extend(other.roads);
+        self.signs.extend(other.signs);
+        self.assessments.extend(other.assessments);
+        self.conflicts += other.conflicts;
+        let mut unmatched: HashMap<Uuid, CheckFact> = HashMap::new();
+        for c in std::mem::take(&mut self.unmatched_checks)
+            .into_iter()
+            .chain(other.unmatched_checks)
+        {
+            if unmatched
+                .get(&c.household_id)
+                .is_none_or(|best| c.recency > best.recency)
+            {
+                unmatched.insert(c.household_id, c);
+            }
+        }
+        for h in &mut self.households {
+            if let Some(c) = unmatched.remove(&h.entity_id) {
+                if h.latest.as_ref().is_none_or(|l| c.recency > l.recency) {
+                    h.latest = Some(c);
+                }
+            }
+        }
+        self.unmatched_checks = unmatched.into_values().collect();
+        self.sort();
     }
 
     /// A canonical order, so that facts from any source compare equal.
@@ -264,6 +346,7 @@ impl CommuneFacts {
         self.roads.sort_by_key(|r| r.entity_id);
         self.signs.sort_by_key(|s| s.entity_id);
         self.assessments.sort_by_key(|a| a.entity_id);
+        self.unmatched_checks.sort_by_key(|c| c.household_id);
     }
 
     /// The latest assessment of an indicator for the commune (`village` None) or one village,

@@ -49,7 +49,7 @@ pub(super) struct Figure {
 }
 
 impl Figure {
-    fn nothing() -> Self {
+    pub(super) fn nothing() -> Self {
         Figure {
             basis: Basis::None,
             ratio: Ratio::default(),

@@ -171,5 +171,6 @@ pub(super) fn judge(
         responsible: None,
         villages,
         needs_baseline: lacks_baseline,
+        needs_new_assessment: false,
     }
 }

@@ -11,6 +11,7 @@ pub mod facts;
 mod indicators;
 mod judge;
 mod measures;
+mod merged;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -37,6 +38,35 @@ pub struct Scorecard {
     pub measures: Vec<MeasureScore>,
     /// Entities with more than one head, across the commune (each counted once).
     pub conflicts: usize,
+    /// Where the commune comes from or went, when a merger or a split concerns it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lineage: Option<Lineage>,
+}
+
+/// What a merger or a split means for a scorecard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Lineage {
+    /// A commune made by a merger. Before its date (`sum_of_parts`) every figure is the sum of
+    /// its parts' numerators and denominators; yes/no indicators and figures that are no ratio
+    /// are not carried over (`IndicatorScore::needs_new_assessment`).
+    MergedFrom {
+        date: NaiveDate,
+        legal_basis: String,
+        parts: Vec<Slug>,
+        sum_of_parts: bool,
+    },
+    /// The commune went whole into `commune` on `date`; the figures are its last, as of the day
+    /// before (the card's `as_of`).
+    MergedInto {
+        commune: Slug,
+        date: NaiveDate,
+        legal_basis: String,
+    },
+    /// The commune continues without villages it gave to other communes.
+    GaveAway {
+        gave_away: Vec<crate::merger::GaveAway>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -152,6 +182,10 @@ pub struct IndicatorScore {
     /// gives the baseline.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub needs_baseline: bool,
+    /// A commune made by a merger with no assessment of its own: its parts' verdicts (and any
+    /// figure that is not a numerator over a denominator) are not carried over.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub needs_new_assessment: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -171,6 +205,7 @@ pub struct MeasureScore {
 }
 
 pub use facts::{CommuneFacts, EntityFact};
+pub use merged::scorecard_counted;
 
 /// The scorecard under the edition that applies on `as_of` (in force then, or held by an open
 /// dossier); refused when that edition needs a commune group the commune does not have.
@@ -287,7 +322,6 @@ pub fn scorecard_under(
     facts: &CommuneFacts,
     as_of: NaiveDate,
 ) -> Scorecard {
-    let catalog = applied.catalog;
     let villages: Vec<Slug> = config
         .commune
         .villages
@@ -298,8 +332,23 @@ pub fn scorecard_under(
         facts,
         villages: &villages,
         as_of,
-        edition: &catalog.key,
+        edition: &applied.catalog.key,
     };
+    build(applied, config, &scope, |ind| {
+        (indicators::compute(ind, &scope), false)
+    })
+}
+
+/// The scorecard over `scope` (its measures and conflicts), each indicator's figure given by
+/// `figure_of` with whether it needs a new assessment.
+fn build(
+    applied: &Applied,
+    config: &CommuneConfig,
+    scope: &indicators::Scope,
+    figure_of: impl Fn(&crate::catalog::Indicator) -> (indicators::Figure, bool),
+) -> Scorecard {
+    let catalog = applied.catalog;
+    let as_of = scope.as_of;
     let province_set = config
         .province_sets
         .iter()
@@ -313,7 +362,7 @@ pub fn scorecard_under(
                 .indicators
                 .iter()
                 .map(|ind| {
-                    let figure = indicators::compute(ind, &scope);
+                    let (figure, needs_new_assessment) = figure_of(ind);
                     let threshold = ind.resolve_in(
                         applied.column,
                         province_set
@@ -323,6 +372,7 @@ pub fn scorecard_under(
                     );
                     let mut score = judge::judge(ind, threshold, figure);
                     score.responsible = config.responsible(&c.id, Some(&ind.id)).map(str::to_owned);
+                    score.needs_new_assessment = needs_new_assessment;
                     score
                 })
                 .collect();
@@ -349,9 +399,10 @@ pub fn scorecard_under(
         edition: applied.reference.clone(),
         criteria_met: criteria.iter().filter(|c| c.met == Some(true)).count(),
         criteria_total: criteria.len(),
-        measures: measures::measures(config, &scope),
-        conflicts: facts.conflicts,
+        measures: measures::measures(config, scope),
+        conflicts: scope.facts.conflicts,
         criteria,
+        lineage: None,
     }
 }
 
@@ -388,3 +439,6 @@ mod tests;
 
 #[cfg(test)]
 mod edition_tests;
+
+#[cfg(test)]
+mod merged_tests;

@@ -1359,6 +1359,9 @@ pub async fn create_commune(
                 .filter(|d| !d.is_empty()),
             region,
             villages,
+            code: None,
+            valid_from: None,
+            valid_until: None,
         };
         let _ =
             communes::create_commune(State(state.clone()), api_user(&u), ApiBody(commune)).await?;

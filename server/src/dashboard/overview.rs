@@ -13,7 +13,7 @@ use ntm_field::catalog::edition::{Applied, EditionError, Editions};
 use ntm_field::catalog::TargetOverride;
 use ntm_field::catalog::{Catalog, IndicatorType};
 use ntm_field::protocol::{Role, TargetPut};
-use ntm_field::scorecard::{choose, scorecard_under, IndicatorScore, Scorecard};
+use ntm_field::scorecard::{choose, scorecard_counted, scorecard_under, IndicatorScore, Scorecard};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -101,7 +101,9 @@ pub async fn overview(
         let mut refused = Vec::new();
         let mut province_targets: BTreeMap<String, BTreeMap<String, TargetOverride>> =
             BTreeMap::new();
-        for commune in storage.list_communes()? {
+        let communes = storage.list_communes()?;
+        let lineage = crate::lineage::Lineage::from_parts(storage.mergers()?, communes.clone());
+        for commune in communes {
             if !principal.covers(&commune) {
                 continue;
             }
@@ -112,6 +114,32 @@ pub async fn overview(
                 config.commune.province.clone(),
                 config.province_targets.clone(),
             );
+            let counting = lineage.counting(&commune.id, as_of);
+            if !crate::lineage::is_plain(&counting) {
+                // A merger or a split concerns it: its figures read its parts' facts.
+                let on = counting.figures_as_of(as_of);
+                let applied = match choose(editions, &config, on) {
+                    Ok(applied) => applied,
+                    Err(e) => {
+                        refused.push((commune, e));
+                        continue;
+                    }
+                };
+                let (facts, _) = crate::lineage::facts(&*storage, &commune.id, &counting, on)?;
+                let card = scorecard_counted(&applied, &config, &counting, &facts, on);
+                let beside: Vec<Scorecard> = editions
+                    .side_by_side(on)
+                    .into_iter()
+                    .filter(|e| e.key != applied.catalog.key)
+                    .filter_map(|e| {
+                        let c = &config;
+                        Applied::given(e, &c.commune.id, c.commune.region, &c.editions, on).ok()
+                    })
+                    .map(|other| scorecard_counted(&other, &config, &counting, &facts, on))
+                    .collect();
+                rows.push((commune, card, beside));
+                continue;
+            }
             let applied = match choose(editions, &config, as_of) {
                 Ok(applied) => applied,
                 Err(e) => {

@@ -11,7 +11,7 @@ use maud::{html, Markup};
 use ntm_field::catalog::{Catalog, Confidence, IndicatorType, ThresholdSource};
 use ntm_field::config::CommuneConfig;
 use ntm_field::scorecard::{
-    scorecard_under, Basis, CommuneFacts, GapUnit, IndicatorScore, Scorecard,
+    scorecard_counted, scorecard_under, Basis, CommuneFacts, GapUnit, IndicatorScore, Scorecard,
 };
 use serde::Deserialize;
 
@@ -79,23 +79,56 @@ pub fn cached(
     with_trend: bool,
 ) -> crate::storage::StoreResult<std::sync::Arc<Computed>> {
     let id = &config.commune.id;
+    let lineage = crate::lineage::Lineage::load(storage, id)?;
+    let counting = lineage.counting(id, as_of);
+    let plain = crate::lineage::is_plain(&counting);
+    // A merged commune's figures change with its parts' records too.
+    let mut tag = crate::sync::config_etag(config);
+    if !plain {
+        for part in counting.communes(id).iter().skip(1) {
+            tag.push_str(&format!(";{part}@{}", storage.server_head(part)?));
+        }
+        tag.push_str(&format!(";{counting:?}"));
+    }
     let key = (
         id.as_str().to_owned(),
         storage.server_head(id)?,
-        crate::sync::config_etag(config),
+        tag,
         as_of,
         with_trend,
     );
     if let Some(hit) = CACHE.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
         return Ok(hit.clone());
     }
-    let mut dates = vec![as_of];
-    if with_trend {
-        dates.extend(trend_dates(as_of));
-    }
-    let facts = crate::storage::heads::facts_as_of(storage, id, &dates)?;
-    let on = |d: NaiveDate| &facts[dates.iter().position(|x| *x == d).unwrap_or(0)];
-    let computed = std::sync::Arc::new(compute(config, on, as_of, with_trend));
+    let computed = if plain {
+        let mut dates = vec![as_of];
+        if with_trend {
+            dates.extend(trend_dates(as_of));
+        }
+        let facts = crate::storage::heads::facts_as_of(storage, id, &dates)?;
+        let on = |d: NaiveDate| &facts[dates.iter().position(|x| *x == d).unwrap_or(0)];
+        std::sync::Arc::new(compute(config, on, as_of, with_trend))
+    } else {
+        // A merger or a split concerns the commune: its figures read its parts' facts.
+        let figures_as_of = counting.figures_as_of(as_of);
+        let mut dates = vec![figures_as_of];
+        if with_trend {
+            dates.extend(trend_dates(figures_as_of));
+        }
+        let facts = crate::lineage::facts_on_dates(storage, id, &counting, &dates)?;
+        let on = |d: NaiveDate| &facts[dates.iter().position(|x| *x == d).unwrap_or(0)];
+        let score = |applied: &ntm_field::catalog::edition::Applied, d: NaiveDate| {
+            // The card itself is counted as the date asked says (a commune merged into
+            // another shows its last figures, and says so); each trend point as its own date.
+            let how = if d == figures_as_of {
+                counting.clone()
+            } else {
+                lineage.counting(id, d)
+            };
+            scorecard_counted(applied, config, &how, on(d), how.figures_as_of(d))
+        };
+        std::sync::Arc::new(compute_by(config, score, figures_as_of, with_trend))
+    };
     let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
     if cache.len() >= CACHE_ENTRIES {
         cache.clear();
@@ -112,6 +145,21 @@ pub fn compute<'f>(
     as_of: NaiveDate,
     with_trend: bool,
 ) -> Computed {
+    compute_by(
+        config,
+        |applied, d| scorecard_under(applied, config, facts_on(d), d),
+        as_of,
+        with_trend,
+    )
+}
+
+/// [`compute`] with each date's scorecard under an edition given by `score`.
+fn compute_by(
+    config: &CommuneConfig,
+    score: impl Fn(&ntm_field::catalog::edition::Applied, NaiveDate) -> Scorecard,
+    as_of: NaiveDate,
+    with_trend: bool,
+) -> Computed {
     use ntm_field::catalog::edition::{Applied, Editions};
     let unread = |catalog, d| {
         let c = &config.commune;
@@ -119,17 +167,12 @@ pub fn compute<'f>(
     };
     let (applied, refusal) =
         ntm_field::scorecard::applied_or_unread(Editions::builtin(), config, as_of);
-    let card = scorecard_under(&applied, config, facts_on(as_of), as_of);
+    let card = score(&applied, as_of);
     // The trend stays under the card's edition, so that one line counts one set of criteria.
     let trend = if with_trend {
         trend_dates(as_of)
             .into_iter()
-            .map(|d| {
-                (
-                    d,
-                    scorecard_under(&unread(applied.catalog, d), config, facts_on(d), d),
-                )
-            })
+            .map(|d| (d, score(&unread(applied.catalog, d), d)))
             .collect()
     } else {
         Vec::new()
@@ -259,7 +302,10 @@ fn indicator_row(lang: Lang, commune: &str, i: &IndicatorScore) -> Markup {
                     }
                 }
             }
-            td.verdict { (verdict(lang, i.met)) }
+            td.verdict {
+                (verdict(lang, i.met))
+                @if i.needs_new_assessment { br; small.badge.warn.new-assessment { (lang.t("mg.new_assessment")) } }
+            }
             td.gap { @if let Some(g) = gap_text(lang, i) { (g) } @else { "–" } }
             td.coverage {
                 @if let Some(c) = i.coverage {
@@ -285,6 +331,41 @@ fn indicator_row(lang: Lang, commune: &str, i: &IndicatorScore) -> Markup {
                 }
             }
             td.responsible { (i.responsible.as_deref().unwrap_or("")) }
+        }
+    }
+}
+
+/// What a merger or a split means for the card shown.
+fn lineage_note(lang: Lang, l: &ntm_field::scorecard::Lineage) -> Markup {
+    use ntm_field::scorecard::Lineage;
+    html! {
+        @match l {
+            Lineage::MergedFrom { date, legal_basis, parts, sum_of_parts } => {
+                p.flash.info #lineage {
+                    (lang.t("mg.merged_from")) " "
+                    (parts.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", "))
+                    " " (lang.t("mg.on")) " " (i18n::date(*date)) " (" (legal_basis) ")."
+                    @if *sum_of_parts { " " (lang.t("mg.sum_of_parts")) }
+                }
+            }
+            Lineage::MergedInto { commune, date, legal_basis } => {
+                p.flash.warn #lineage {
+                    (lang.t("mg.merged_into")) " "
+                    a href=(format!("/dashboard/c/{commune}")) { (commune.as_str()) }
+                    " " (lang.t("mg.on")) " " (i18n::date(*date)) " (" (legal_basis) "); "
+                    (lang.t("mg.last_figures")) " " (i18n::date(date.pred_opt().unwrap_or(*date))) "."
+                }
+            }
+            Lineage::GaveAway { gave_away } => {
+                @for g in gave_away {
+                    p.flash.info #lineage {
+                        (lang.t("mg.gave_away")) " "
+                        a href=(format!("/dashboard/c/{}", g.to)) { (g.to.as_str()) }
+                        " " (lang.t("mg.on")) " " (i18n::date(g.date)) " (" (g.legal_basis) "): "
+                        (g.villages.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", "))
+                    }
+                }
+            }
         }
     }
 }
@@ -370,6 +451,9 @@ pub async fn scorecard_page(
         }
         @if let Some(e) = &computed.refusal {
             p.flash.err #edition-refusal { (super::overview::edition_refusal(lang, e)) }
+        }
+        @if let Some(l) = &card.lineage {
+            (lineage_note(lang, l))
         }
         p.headline {
             span #criteria-met .big { (card.criteria_met) "/" (card.criteria_total) }

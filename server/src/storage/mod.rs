@@ -414,6 +414,18 @@ pub trait Storage: Send + Sync + 'static {
         set: &ntm_field::catalog::province::ProvinceSet,
         loaded_by: &str,
     ) -> StoreResult<()>;
+
+    // Communes that merge or split (`ntm_field::merger`).
+    /// Every merger recorded, oldest first.
+    fn mergers(&self) -> StoreResult<Vec<ntm_field::merger::Merger>>;
+    /// Records a merger already checked with the core, and dates the communes it concerns (the
+    /// new one from the merger date, the old ones that go in whole until it); a second merger
+    /// into the same commune is `AlreadyExists`. No version is moved or rewritten.
+    fn record_merger(
+        &self,
+        merger: &ntm_field::merger::Merger,
+        recorded_by: &str,
+    ) -> StoreResult<()>;
 }
 
 #[cfg(test)]

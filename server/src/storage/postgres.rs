@@ -59,6 +59,7 @@ use super::*;
 
 mod editions;
 mod group_commit;
+mod mergers;
 mod odk;
 
 /// The migrations, oldest first: `(name, SQL)`. Each runs once, in one transaction with the
@@ -87,6 +88,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "20261208090000_editions",
         include_str!("../../migrations/postgres/20261208090000_editions.sql"),
+    ),
+    (
+        "20261210090000_mergers",
+        include_str!("../../migrations/postgres/20261210090000_mergers.sql"),
     ),
 ];
 
@@ -550,7 +555,7 @@ impl PostgresStorage {
             })
             .collect::<Fallible<Vec<_>>>()?;
         let region: String = row.get(3);
-        let commune = Commune {
+        let mut commune = Commune {
             id: id.clone(),
             name: row.get(0),
             province,
@@ -559,7 +564,11 @@ impl PostgresStorage {
                 .parse()
                 .map_err(|e| StoreError::Backend(format!("stored region: {e}")))?,
             villages,
+            code: None,
+            valid_from: None,
+            valid_until: None,
         };
+        mergers::identity(c, &mut commune)?;
         let edition_settings = editions::settings(c, id)?;
         let province_sets = editions::sets(c, &commune.province)?;
         Ok(Some(CommuneConfig {
@@ -1205,6 +1214,7 @@ impl Storage for PostgresStorage {
                     &[&commune.id.as_str(), &v.id.as_str(), &v.name, &(i as i32)],
                 )?;
             }
+            mergers::put_identity(tx, commune)?;
             Ok(())
         })
     }
@@ -2003,6 +2013,18 @@ impl Storage for PostgresStorage {
         loaded_by: &str,
     ) -> StoreResult<()> {
         self.write(|tx| editions::put_set(tx, set, loaded_by))
+    }
+
+    fn mergers(&self) -> StoreResult<Vec<ntm_field::merger::Merger>> {
+        self.read(mergers::mergers)
+    }
+
+    fn record_merger(
+        &self,
+        merger: &ntm_field::merger::Merger,
+        recorded_by: &str,
+    ) -> StoreResult<()> {
+        self.write(|tx| mergers::record(tx, merger, recorded_by))
     }
 }
 

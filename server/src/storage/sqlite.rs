@@ -35,6 +35,7 @@ impl From<serde_json::Error> for StoreError {
 }
 
 mod editions;
+mod mergers;
 mod odk;
 
 const READERS: usize = 16;
@@ -50,6 +51,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/0004_odk_submissions.sql")),
         M::up(include_str!("../../migrations/0005_identity_lifecycle.sql")),
         M::up(include_str!("../../migrations/0009_editions.sql")),
+        M::up(include_str!("../../migrations/0010_mergers.sql")),
     ])
 }
 
@@ -357,7 +359,7 @@ impl SqliteStorage {
                 })
             })
             .collect::<StoreResult<Vec<_>>>()?;
-        let commune = Commune {
+        let mut commune = Commune {
             id: id.clone(),
             name,
             province,
@@ -366,7 +368,11 @@ impl SqliteStorage {
                 .parse()
                 .map_err(|e| StoreError::Backend(format!("stored region: {e}")))?,
             villages,
+            code: None,
+            valid_from: None,
+            valid_until: None,
         };
+        mergers::identity(conn, &mut commune)?;
         let edition_settings = editions::settings(conn, id)?;
         let province_sets = editions::sets(conn, &commune.province)?;
         Ok(Some(CommuneConfig {
@@ -635,6 +641,7 @@ impl Storage for SqliteStorage {
                     params![commune.id.as_str(), v.id.as_str(), v.name, i as i64],
                 )?;
             }
+            mergers::put_identity(tx, commune)?;
             Ok(())
         })
     }
@@ -1740,5 +1747,17 @@ impl Storage for SqliteStorage {
         loaded_by: &str,
     ) -> StoreResult<()> {
         self.write(|tx| editions::put_set(tx, set, loaded_by))
+    }
+
+    fn mergers(&self) -> StoreResult<Vec<ntm_field::merger::Merger>> {
+        self.read(mergers::mergers)
+    }
+
+    fn record_merger(
+        &self,
+        merger: &ntm_field::merger::Merger,
+        recorded_by: &str,
+    ) -> StoreResult<()> {
+        self.write(|tx| mergers::record(tx, merger, recorded_by))
     }
 }

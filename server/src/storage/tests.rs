@@ -654,6 +654,45 @@ fn a_page_of_entities_stops_at_its_byte_budget_and_still_holds_whole_entities(ba
     assert_eq!(seen.len(), roads.len(), "every road once");
 }
 
+fn a_merger_is_stored_once_and_dates_the_communes_it_concerns(backend: Backend) {
+    use ntm_field::merger::{Merger, MergerPart};
+    let f = fixture(backend);
+    let mut new = thien_ke().unwrap().config.commune;
+    new.id = Slug::parse("son-thuy").unwrap();
+    new.name = "Sơn Thủy".into();
+    new.code = Some("09001".into());
+    f.storage.create_commune(&new, &Default::default()).unwrap();
+    let stored = f.storage.commune_config(&new.id).unwrap().unwrap().commune;
+    assert_eq!(
+        (stored.code.as_deref(), stored.valid_from),
+        (Some("09001"), None)
+    );
+    let merger = Merger {
+        date: "2025-07-01".parse().unwrap(),
+        legal_basis: "Nghị quyết 1683/NQ-UBTVQH15 (minh họa)".into(),
+        commune: new.id.clone(),
+        parts: vec![MergerPart {
+            commune: f.commune.clone(),
+            villages: None,
+        }],
+    };
+    f.storage.record_merger(&merger, "admin").unwrap();
+    assert!(matches!(
+        f.storage.record_merger(&merger, "admin"),
+        Err(StoreError::AlreadyExists(_))
+    ));
+    assert_eq!(f.storage.mergers().unwrap(), vec![merger.clone()]);
+    let old = f
+        .storage
+        .commune_config(&f.commune)
+        .unwrap()
+        .unwrap()
+        .commune;
+    assert_eq!(old.valid_until, Some(merger.date));
+    let made = f.storage.commune_config(&new.id).unwrap().unwrap().commune;
+    assert_eq!(made.valid_from, Some(merger.date));
+}
+
 /// Each test above, once per backend: `sqlite::<name>` and `postgres::<name>`.
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
@@ -677,6 +716,7 @@ on_both_backends!(
     an_enrollment_code_is_used_once_and_expires,
     an_export_of_more_entities_than_a_page_holds_every_row_once_as_the_whole_history_does,
     a_page_of_entities_stops_at_its_byte_budget_and_still_holds_whole_entities,
+    a_merger_is_stored_once_and_dates_the_communes_it_concerns,
 );
 
 mod odk;

@@ -54,6 +54,24 @@ fn check_commune(c: &Commune) -> ApiResult<()> {
     if let Some(d) = &c.district {
         text(d, "district", 200)?;
     }
+    if let Some(code) = &c.code {
+        if code.is_empty() || code.len() > 10 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ApiError::bad_request(
+                "invalid",
+                "code must be the official code of the commune: 1 to 10 digits",
+            )
+            .with_field("code"));
+        }
+    }
+    if let (Some(from), Some(until)) = (c.valid_from, c.valid_until) {
+        if until <= from {
+            return Err(ApiError::bad_request(
+                "invalid",
+                format!("valid_until ({until}) must come after valid_from ({from})"),
+            )
+            .with_field("valid_until"));
+        }
+    }
     if c.villages.is_empty() || c.villages.len() > 500 {
         return Err(
             ApiError::bad_request("invalid", "a commune needs 1 to 500 villages")

@@ -5,6 +5,7 @@ pub mod blobs;
 pub mod communes;
 pub mod devices;
 pub mod editions;
+pub mod mergers;
 pub mod reports;
 pub mod sync;
 

@@ -11,7 +11,7 @@ use ntm_field::catalog::edition::{EditionError, Editions};
 use ntm_field::ids::Slug;
 use ntm_field::protocol::RecordsResponse;
 use ntm_field::record::Kind;
-use ntm_field::scorecard::{choose, scorecard_under};
+use ntm_field::scorecard::{choose, scorecard_counted, scorecard_under};
 use serde::Deserialize;
 
 use super::{slug, ApiPath};
@@ -67,7 +67,10 @@ pub fn local_today() -> NaiveDate {
 
 /// `GET /api/v1/communes/{id}/scorecard?as_of=YYYY-MM-DD`. From the incremental facts when
 /// `as_of` is on or after the latest capture (today, typically); recomputed from every version
-/// with the core for an earlier date. The `X-Scorecard-Source` header says which.
+/// with the core for an earlier date. The `X-Scorecard-Source` header says which. A commune
+/// made by a merger counts its parts' records (the sum of their numerators and denominators
+/// before the merger date); one merged into another gives its last figures, the day before;
+/// `lineage` says which.
 #[utoipa::path(get, path = "/api/v1/communes/{id}/scorecard", tag = "reports", security(("bearer" = [])),
     params(("id" = String, Path, description = "commune id", pattern = "^[a-z0-9-]{1,64}$"), ScorecardQuery),
     responses((status = 200, description = "the scorecard (Appendix A)", body = schemas::Scorecard,
@@ -89,9 +92,27 @@ pub async fn get_scorecard(
         .transpose()?
         .unwrap_or_else(local_today);
     let config = authorize(&state, &p, &id, Access::Read).await?;
-    let applied = choose(Editions::builtin(), &config, as_of).map_err(edition_error)?;
     let storage = state.storage.clone();
     let (card, source) = blocking(move || {
+        let counting = crate::lineage::Lineage::load(&*storage, &id)?.counting(&id, as_of);
+        if !crate::lineage::is_plain(&counting) {
+            // A merger or a split concerns the commune: its figures read its parts' facts.
+            let figures_as_of = counting.figures_as_of(as_of);
+            let applied =
+                choose(Editions::builtin(), &config, figures_as_of).map_err(edition_error)?;
+            let (facts, incremental) =
+                crate::lineage::facts(&*storage, &id, &counting, figures_as_of)?;
+            let card = scorecard_counted(&applied, &config, &counting, &facts, figures_as_of);
+            return Ok((
+                card,
+                if incremental {
+                    "incremental"
+                } else {
+                    "recompute"
+                },
+            ));
+        }
+        let applied = choose(Editions::builtin(), &config, as_of).map_err(edition_error)?;
         let snapshot = storage.commune_facts(&id)?;
         if snapshot.latest_capture.is_none_or(|latest| as_of >= latest) {
             Ok((
