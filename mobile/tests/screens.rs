@@ -852,10 +852,17 @@ fn the_road_screen_watches_the_gps_before_start_and_a_stopped_recording_continue
     assert_eq!(h.fake.open_watches(), 1, "watching before Start");
     h.fake.emit(fix(21.74, 105.32, 40.0, 0));
     h.settle();
-    assert!(h.text_of("road-idle-gps").starts_with("Chờ GPS tốt hơn"), "{}", h.html());
+    assert!(
+        h.text_of("road-idle-gps").starts_with("Chờ GPS tốt hơn"),
+        "{}",
+        h.html()
+    );
     h.fake.emit(fix(21.74, 105.32, 4.0, 1));
     h.settle();
-    assert_eq!(h.text_of("road-idle-gps"), "GPS đã tốt: có thể bấm “Bắt đầu ghi”");
+    assert_eq!(
+        h.text_of("road-idle-gps"),
+        "GPS đã tốt: có thể bấm “Bắt đầu ghi”"
+    );
     assert_eq!(h.text_of("road-accuracy"), "Độ chính xác ± 4 m");
     h.click("road-start");
     h.settle();

@@ -91,6 +91,10 @@ enum Command {
         /// Data directory; default: ntm-demo-data in the system's temporary directory.
         #[arg(long, env = "NTM_DATA")]
         data: Option<PathBuf>,
+        /// Also record Thiện Kế's merger into xã Sơn Thủy on 01/7/2025, with Ninh Lai and Sơn
+        /// Nam (illustrative data): from that date Thiện Kế's records count for Sơn Thủy.
+        #[arg(long)]
+        with_merger: bool,
         #[command(flatten)]
         shared: SharedArgs,
         #[command(flatten)]
@@ -320,6 +324,7 @@ fn run(command: Command) -> Result<(), Failure> {
         }
         Command::Demo {
             data,
+            with_merger,
             shared,
             serve,
         } => {
@@ -327,6 +332,9 @@ fn run(command: Command) -> Result<(), Failure> {
             let dir = shared.data_dir(&root)?;
             let (storage, photos) = dir.open()?;
             let loaded = crate::seed::load_demo(&*storage)?;
+            if with_merger {
+                crate::seed::load_demo_merger(&*storage)?;
+            }
             let password_file = root.join("demo-admin-password.txt");
             let password = match std::env::var("NTM_ADMIN_PASSWORD") {
                 Ok(p) => p,

@@ -1,8 +1,10 @@
 //! Loading the Thiện Kế demo commune into a data directory, idempotently: the commune, its
 //! province's targets, quotas and responsibilities, and the plan's records written by the
-//! demo's own seeding device through the same `store_versions` as any push. Then its merger
-//! into Sơn Thủy on 01/7/2025 with Ninh Lai and Sơn Nam (illustrative data): the two other old
-//! communes and the new one, their records, and the merger.
+//! demo's own seeding device through the same `store_versions` as any push. On request
+//! ([`load_demo_merger`], `ntm-server demo --with-merger`), its merger into Sơn Thủy on
+//! 01/7/2025 with Ninh Lai and Sơn Nam (illustrative data): the two other old communes and the
+//! new one, their records, and the merger. It is not loaded by default because from that date
+//! Thiện Kế is historical, while the quick start collects in it today.
 
 use chrono::Utc;
 use ntm_field::demo::{son_thuy, thien_ke, DemoCommune};
@@ -48,7 +50,6 @@ pub fn load_demo(storage: &dyn Storage) -> anyhow::Result<DemoLoaded> {
         }
     }
     let response = store(storage, &demo)?;
-    load_merger(storage)?;
     let stored_now = if created {
         response
             .results
@@ -107,9 +108,9 @@ fn store(
     Ok(response)
 }
 
-/// The merger into Sơn Thủy, once: its communes (created if missing, with their edition
-/// settings), their records, and the merger itself.
-fn load_merger(storage: &dyn Storage) -> anyhow::Result<()> {
+/// The merger into Sơn Thủy, once (after [`load_demo`]): its communes (created if missing, with
+/// their edition settings), their records, and the merger itself.
+pub fn load_demo_merger(storage: &dyn Storage) -> anyhow::Result<()> {
     let demo = son_thuy()?;
     for commune in &demo.communes {
         let id = &commune.config.commune.id;
@@ -137,7 +138,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let storage = SqliteStorage::open(&dir.path().join("ntm.sqlite3")).unwrap();
         let first = load_demo(&storage).unwrap();
+        assert!(storage.mergers().unwrap().is_empty(), "not unless asked");
+        load_demo_merger(&storage).unwrap();
         let again = load_demo(&storage).unwrap();
+        load_demo_merger(&storage).unwrap();
         assert!(first.created && !again.created);
         let mergers = storage.mergers().unwrap();
         assert_eq!(mergers.len(), 1);

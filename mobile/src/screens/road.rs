@@ -54,7 +54,11 @@ pub fn RoadScreen() -> Element {
             })));
         }
     }));
-    let shown_accuracy = if idle { waiting_accuracy() } else { rec.last_accuracy_m };
+    let shown_accuracy = if idle {
+        waiting_accuracy()
+    } else {
+        rec.last_accuracy_m
+    };
     let accuracy_class = match shown_accuracy {
         Some(a) if a <= gate => "accuracy good",
         Some(_) => "accuracy poor",
