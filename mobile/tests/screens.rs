@@ -687,11 +687,7 @@ fn discarding_a_sign_draft_asks_first_and_removes_what_was_typed_and_its_photo()
     let (first, on_disk) = h.photo_in("photos").expect("a photo in the slot");
     assert!(on_disk);
     // A photo retaken of something else replaces the first one on the phone's disk too.
-    h.fake.set_photo(ntm_mobile::platform::PickedPhoto {
-        bytes: support::test_jpeg_tinted(30),
-        file_name: "lai.jpg".into(),
-        content_type: "image/jpeg".into(),
-    });
+    h.camera_sees_something_else(30);
     h.click(&format!("{}-button", dom_id("photos")));
     h.settle();
     let (photo, on_disk) = h.photo_in("photos").expect("the retaken photo");
@@ -740,11 +736,7 @@ fn discarding_the_draft_of_an_edit_keeps_the_saved_record_and_its_photo() {
     h.click(&format!("edit-{saved}"));
     assert_eq!(h.screen(), "check");
     h.type_in(&dom_id("body.note"), "sửa dở");
-    h.fake.set_photo(ntm_mobile::platform::PickedPhoto {
-        bytes: support::test_jpeg_tinted(30),
-        file_name: "lai.jpg".into(),
-        content_type: "image/jpeg".into(),
-    });
+    h.camera_sees_something_else(30);
     h.click(&format!("{}-button", dom_id("photos")));
     h.settle();
     let (retaken, _) = h.photo_in("photos").expect("the retaken photo");

@@ -62,6 +62,17 @@ impl Env {
         TestPhone::enroll(&self.proxy.url(), &code, test_options()).await
     }
 
+    /// An enrolled phone that registered household TK03-001 and sent it.
+    async fn phone_with_a_household(&self) -> (TestPhone, Version) {
+        let a = self.phone().await;
+        let h = a
+            .store
+            .create(household_draft("TK03-001", "thien-ke-03"))
+            .unwrap();
+        a.sync().await.unwrap();
+        (a, h)
+    }
+
     async fn revoke(&self, device_id: Uuid) {
         let r = self
             .admin
@@ -116,12 +127,7 @@ fn copy_phone(from: &std::path::Path, with_marker: bool) -> tempfile::TempDir {
 
 async fn a_phone_reenrolled_after_revocation_still_sends_its_unsent_checks(backend: Backend) {
     let env = env(backend).await;
-    let a = env.phone().await;
-    let h = a
-        .store
-        .create(household_draft("TK03-001", "thien-ke-03"))
-        .unwrap();
-    a.sync().await.unwrap();
+    let (a, h) = env.phone_with_a_household().await;
     let first = a.device_id();
     env.revoke(first).await;
     let unsent = a.store.create(check_draft(&h, true)).unwrap();
@@ -149,12 +155,7 @@ async fn a_phone_reenrolled_after_revocation_still_sends_its_unsent_checks(backe
 
 async fn records_saved_for_another_commune_wait_on_the_phone_with_their_commune(backend: Backend) {
     let env = env(backend).await;
-    let a = env.phone().await;
-    let h = a
-        .store
-        .create(household_draft("TK03-001", "thien-ke-03"))
-        .unwrap();
-    a.sync().await.unwrap();
+    let (a, h) = env.phone_with_a_household().await;
     // Someone else's household comes down to this phone.
     let b = env.phone().await;
     b.store
@@ -240,12 +241,7 @@ async fn a_phone_restored_from_an_old_copy_takes_a_new_identity_and_gets_back_wh
     backend: Backend,
 ) {
     let env = env(backend).await;
-    let a = env.phone().await;
-    let h = a
-        .store
-        .create(household_draft("TK03-001", "thien-ke-03"))
-        .unwrap();
-    a.sync().await.unwrap();
+    let (a, h) = env.phone_with_a_household().await;
     let unsent_in_backup = a.store.create(check_draft(&h, true)).unwrap();
     let backup = copy_phone(a.dir.path(), true);
     let sent_after: Vec<Version> = (0..2)
@@ -284,12 +280,7 @@ async fn a_phone_restored_from_an_old_copy_takes_a_new_identity_and_gets_back_wh
 
 async fn a_phone_copied_to_a_second_phone_never_reuses_a_sequence_number(backend: Backend) {
     let env = env(backend).await;
-    let a = env.phone().await;
-    let h = a
-        .store
-        .create(household_draft("TK03-001", "thien-ke-03"))
-        .unwrap();
-    a.sync().await.unwrap();
+    let (a, h) = env.phone_with_a_household().await;
     // Copied without its install marker (a new phone set up from the old one's files) and with
     // it (a byte-for-byte clone): both take a new identity before they send.
     let bare = copy_phone(a.dir.path(), false);
@@ -332,12 +323,7 @@ async fn a_phone_whose_clone_sent_first_sends_its_own_checks_again_under_a_new_i
     backend: Backend,
 ) {
     let env = env(backend).await;
-    let a = env.phone().await;
-    let h = a
-        .store
-        .create(household_draft("TK03-001", "thien-ke-03"))
-        .unwrap();
-    a.sync().await.unwrap();
+    let (a, h) = env.phone_with_a_household().await;
     let first = a.device_id();
     let clone = copy_phone(a.dir.path(), true);
     let b = Arc::new(Store::open(clone.path()).unwrap());
@@ -438,12 +424,7 @@ async fn an_officer_imports_the_checks_a_phone_moved_to_another_commune_exported
     backend: Backend,
 ) {
     let env = env(backend).await;
-    let a = env.phone().await;
-    let h = a
-        .store
-        .create(household_draft("TK03-001", "thien-ke-03"))
-        .unwrap();
-    a.sync().await.unwrap();
+    let (a, h) = env.phone_with_a_household().await;
     env.revoke(a.device_id()).await;
     let unsent = [
         a.store.create(check_draft(&h, true)).unwrap(),
@@ -544,12 +525,7 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_restored_from_an_old_backup_gets_back_what_it_lost_even_from_an_idle_phone() {
     let mut env = env(Backend::Sqlite).await;
-    let a = env.phone().await;
-    let h = a
-        .store
-        .create(household_draft("TK03-001", "thien-ke-03"))
-        .unwrap();
-    a.sync().await.unwrap();
+    let (a, h) = env.phone_with_a_household().await;
     // A phone re-enrolled before the backup: its earlier identity's records count too.
     env.revoke(a.device_id()).await;
     a.store.create(check_draft(&h, true)).unwrap();

@@ -227,6 +227,15 @@ impl Harness {
         Self::with_store(dir, store)
     }
 
+    /// The fake camera's next picture is another one (`blue` tells them apart).
+    pub fn camera_sees_something_else(&self, blue: u8) {
+        self.fake.set_photo(PickedPhoto {
+            bytes: test_jpeg_tinted(blue),
+            file_name: format!("anh-{blue}.jpg"),
+            content_type: "image/jpeg".into(),
+        });
+    }
+
     /// The photo in the slot of form field `path`, if any, and whether its file is on disk.
     pub fn photo_in(&self, path: &str) -> Option<(PhotoId, bool)> {
         let html = self.html();
