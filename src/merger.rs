@@ -334,8 +334,6 @@ pub fn counting(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::admin::Village;
-    use crate::ids::Region;
 
     fn slug(s: &str) -> Slug {
         Slug::parse(s).unwrap()
@@ -346,23 +344,7 @@ mod tests {
     }
 
     fn commune(id: &str, villages: &[&str]) -> Commune {
-        Commune {
-            id: slug(id),
-            name: id.to_owned(),
-            province: "Tuyên Quang".to_owned(),
-            district: None,
-            region: Region::Tdmnpb,
-            villages: villages
-                .iter()
-                .map(|v| Village {
-                    id: slug(v),
-                    name: v.to_string(),
-                })
-                .collect(),
-            code: None,
-            valid_from: None,
-            valid_until: None,
-        }
+        crate::record::fixtures::commune_with(id, villages)
     }
 
     fn setting() -> Vec<Commune> {

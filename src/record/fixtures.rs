@@ -12,6 +12,27 @@ pub(crate) fn at(s: &str) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(s).unwrap()
 }
 
+/// A commune of Tuyên Quang (TDMNPB) with the villages named, for merger tests.
+pub(crate) fn commune_with(id: &str, villages: &[&str]) -> crate::admin::Commune {
+    crate::admin::Commune {
+        id: slug(id),
+        name: id.to_owned(),
+        province: "Tuyên Quang".to_owned(),
+        district: None,
+        region: crate::ids::Region::Tdmnpb,
+        villages: villages
+            .iter()
+            .map(|v| crate::admin::Village {
+                id: slug(v),
+                name: v.to_string(),
+            })
+            .collect(),
+        code: None,
+        valid_from: None,
+        valid_until: None,
+    }
+}
+
 pub(crate) fn slug(s: &str) -> Slug {
     Slug::parse(s).unwrap()
 }

@@ -7,9 +7,8 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use super::*;
-use crate::admin::{Commune, Village};
+use crate::admin::Commune;
 use crate::config::CommuneConfig;
-use crate::ids::Region;
 use crate::merger::{counting, Merger, MergerPart};
 use crate::record::fixtures::*;
 use crate::record::{Assessment, Body};
@@ -20,23 +19,7 @@ fn date(s: &str) -> NaiveDate {
 
 fn commune(id: &str, villages: &[&str]) -> CommuneConfig {
     CommuneConfig {
-        commune: Commune {
-            id: slug(id),
-            name: id.to_owned(),
-            province: "Tuyên Quang".to_owned(),
-            district: None,
-            region: Region::Tdmnpb,
-            villages: villages
-                .iter()
-                .map(|v| Village {
-                    id: slug(v),
-                    name: v.to_string(),
-                })
-                .collect(),
-            code: None,
-            valid_from: None,
-            valid_until: None,
-        },
+        commune: commune_with(id, villages),
         province_targets: Default::default(),
         commune_targets: Default::default(),
         quotas: Vec::new(),
