@@ -633,23 +633,33 @@ mod tests {
         );
     }
 
+    /// Signed relative errors of 20 noisy walks (5 m) along the winding road, a fix kept every
+    /// `every` seconds and timed by `timed` before being measured.
+    fn winding_walk_errors(
+        every: usize,
+        timed: impl Fn(Vec<TrackPoint>) -> Vec<TrackPoint>,
+    ) -> Vec<f64> {
+        let (clean, exact_m) = walked(&winding_road(1.3));
+        (0..20)
+            .map(|seed| {
+                let mut rng = StdRng::seed_from_u64(seed);
+                let recorded: Vec<TrackPoint> = noisy(&clean, 5.0, 5.0, &mut rng)
+                    .into_iter()
+                    .step_by(every)
+                    .collect();
+                let measured = track_length(&timed(recorded), &TrackFilter::default());
+                (measured.length_m - exact_m) / exact_m
+            })
+            .collect()
+    }
+
     #[test]
     fn a_noisy_walk_recorded_every_ten_seconds_keeps_the_bends_of_a_winding_road() {
         // ODK Collect every 10 s on foot: fixes 13 m apart around hairpins of 15-20 m radius,
         // 5 m noise. Smoothing chosen by likelihood cut the bends (5.5 % short on average here),
         // chosen by cross-validation 3.8 %, and a little less than cross-validation chooses
         // (`smoother::length_g_factor`) 0.4 %.
-        let (clean, exact_m) = walked(&winding_road(1.3));
-        let errors: Vec<f64> = (0..20)
-            .map(|seed| {
-                let mut rng = StdRng::seed_from_u64(seed);
-                let recorded: Vec<TrackPoint> = noisy(&clean, 5.0, 5.0, &mut rng)
-                    .into_iter()
-                    .step_by(10)
-                    .collect();
-                (track_length(&recorded, &TrackFilter::default()).length_m - exact_m) / exact_m
-            })
-            .collect();
+        let errors = winding_walk_errors(10, |recorded| recorded);
         let mean = errors.iter().sum::<f64>() / errors.len() as f64;
         assert!(
             mean.abs() < 0.015,
@@ -665,18 +675,7 @@ mod tests {
         // Smoothed as cross-validation fits it, the track cut the bends (2.9 % short on
         // average); smoothed a little less for the length (`smoother::length_g_factor`),
         // 1.6 % off on average.
-        let (clean, exact_m) = walked(&winding_road(1.3));
-        let errors: Vec<f64> = (0..20)
-            .map(|seed| {
-                let mut rng = StdRng::seed_from_u64(seed);
-                let recorded: Vec<TrackPoint> = noisy(&clean, 5.0, 5.0, &mut rng)
-                    .into_iter()
-                    .step_by(5)
-                    .collect();
-                let measured = track_length(&respread(&recorded, 60, 60), &TrackFilter::default());
-                (measured.length_m - exact_m) / exact_m
-            })
-            .collect();
+        let errors = winding_walk_errors(5, |recorded| respread(&recorded, 60, 60));
         let mean_abs = errors.iter().map(|e| e.abs()).sum::<f64>() / errors.len() as f64;
         assert!(mean_abs < 0.02, "mean |error| {:.2} %", 100.0 * mean_abs);
     }

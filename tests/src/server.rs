@@ -439,3 +439,18 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// The indicator `id` of a scorecard as the API serialises it (criteria, each with indicators).
+pub fn indicator<'a>(card: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    card["criteria"]
+        .as_array()
+        .expect("a scorecard has criteria")
+        .iter()
+        .flat_map(|c| {
+            c["indicators"]
+                .as_array()
+                .expect("a criterion has indicators")
+        })
+        .find(|i| i["id"] == id)
+        .unwrap_or_else(|| panic!("no indicator {id} on the scorecard"))
+}

@@ -3,19 +3,10 @@
 //! refused with what to set, and a province's set loads as TOML (a broken row reported by row
 //! and field) and then gives that edition's threshold.
 
+use ntm_tests::server::indicator;
 use ntm_tests::server::{Api, Backend, TestServer};
 use ntm_tests::server_records::*;
-use serde_json::{json, Value};
-
-fn indicator<'a>(card: &'a Value, id: &str) -> &'a Value {
-    card["criteria"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|c| c["indicators"].as_array().unwrap())
-        .find(|i| i["id"] == id)
-        .unwrap()
-}
+use serde_json::json;
 
 const SET: &str = r#"
 province = "Tuyên Quang"

@@ -9,20 +9,11 @@ mod dashboard_common;
 
 use dashboard_common::Browser;
 use ntm_field::record::{Assessment, Body};
+use ntm_tests::server::indicator;
 use ntm_tests::server::{Api, Backend, TestServer};
 use ntm_tests::server_records::*;
 use serde_json::{json, Value};
 use uuid::Uuid;
-
-fn indicator<'a>(card: &'a Value, id: &str) -> &'a Value {
-    card["criteria"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|c| c["indicators"].as_array().unwrap())
-        .find(|i| i["id"] == id)
-        .unwrap()
-}
 
 fn ratio(card: &Value, id: &str) -> (f64, f64) {
     let i = indicator(card, id);

@@ -12,6 +12,7 @@ use ntm_field::ids::PhotoId;
 use ntm_field::record::Version;
 use ntm_tests::collect::Collect;
 use ntm_tests::proxy::{Fault, Proxy};
+use ntm_tests::server::indicator;
 use ntm_tests::server::{Api, Backend, TestServer, ADMIN_PASSWORD, ADMIN_USER};
 use ntm_tests::server_records::*;
 use serde_json::{json, Value};
@@ -92,16 +93,6 @@ fn check_xml(
         }
     )
     .into_bytes()
-}
-
-fn indicator<'a>(card: &'a Value, id: &str) -> &'a Value {
-    card["criteria"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|c| c["indicators"].as_array().unwrap())
-        .find(|i| i["id"] == id)
-        .unwrap()
 }
 
 async fn checks(admin: &Api, commune: &str) -> Vec<Value> {

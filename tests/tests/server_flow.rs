@@ -3,6 +3,7 @@
 //! plan's numbers and moves as the roads are built. Also R1: a replayed push is stored once.
 
 use ntm_field::record::{RoadStatus, Works};
+use ntm_tests::server::indicator;
 use ntm_tests::server::{Api, Backend, TestServer};
 use ntm_tests::server_records::*;
 use serde_json::{json, Value};
@@ -17,16 +18,6 @@ async fn code(admin: &Api, commune: &str, role: &str, holder: Option<&str>) -> S
         .await;
     assert_eq!(r.status, 201, "{:?}", r.body);
     r.body["code"].as_str().unwrap().to_owned()
-}
-
-fn indicator<'a>(card: &'a Value, id: &str) -> &'a Value {
-    card["criteria"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|c| c["indicators"].as_array().unwrap())
-        .find(|i| i["id"] == id)
-        .unwrap()
 }
 
 fn measure<'a>(card: &'a Value, id: &str) -> &'a Value {
