@@ -198,7 +198,14 @@ pub struct StatusResponse {
     pub commune_id: Slug,
     pub acked_through_seq: u64,
     pub server_head: u64,
+    /// The versions asked about (`probe`) that the commune does not hold: a server restored
+    /// from a backup lost them, whichever identity of the phone sent them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<Uuid>,
 }
+
+/// At most this many versions are asked about in one `sync/status`.
+pub const STATUS_PROBES: usize = 32;
 
 /// A quota as listed by the API.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

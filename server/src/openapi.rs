@@ -518,6 +518,8 @@ pub mod schemas {
         pub results: Vec<PushResult>,
         #[schema(minimum = 0)]
         pub server_head: u64,
+        /// The probed versions (UUIDs) the commune does not hold (left out when none).
+        pub missing: Option<Vec<String>>,
     }
 
     #[derive(ToSchema)]

@@ -245,8 +245,9 @@ impl Store {
     ///
     /// - the server holds sequence numbers this store never handed out: the database is a copy
     ///   (restored or cloned) and the identity is retired, to be replaced;
-    /// - the server holds less than it acknowledged, or its head is behind the pull cursor: it
-    ///   was restored from a backup. What it lacks goes back into the outbox (this identity's
+    /// - the server holds less than it acknowledged, its head is behind the pull cursor, or it
+    ///   lacks one of the probed versions ([`Store::sync_status_probes`], in `missing`): it was
+    ///   restored from a backup. What it lacks goes back into the outbox (this identity's
     ///   versions after its high-water mark; the versions of earlier identities of the commune
     ///   under this one, the server keeps what it already has once) and the pull goes on from the
     ///   server's head.
@@ -255,6 +256,7 @@ impl Store {
         device_id: Uuid,
         acked_through_seq: u64,
         server_head: u64,
+        missing: &[Uuid],
     ) -> Result<StatusCheck, StoreError> {
         let mut guard = self.lock();
         let inner = &mut *guard;
@@ -285,7 +287,9 @@ impl Store {
             identity_retired: record_server_ack(&tx, &dev, acked, &self.now())?,
             ..StatusCheck::default()
         };
-        if !check.identity_retired && (acked < known_acked || (server_head as i64) < known_head) {
+        if !check.identity_retired
+            && (acked < known_acked || (server_head as i64) < known_head || !missing.is_empty())
+        {
             check.server_behind = true;
             tx.execute(
                 "UPDATE identities SET acked_seq = ?2 WHERE device_id = ?1",
@@ -321,6 +325,34 @@ impl Store {
             inner.cache = None;
         }
         Ok(check)
+    }
+
+    /// The versions to ask `sync/status` about: for each identity of this phone on the same
+    /// server and commune as `device_id`, the last version the server acknowledged. Sequences
+    /// reach the server in order, so while it holds that one it holds all before it; an identity
+    /// enrolled after the server's backup is unknown to it, and only this tells the phone that
+    /// what it sent under that identity is gone.
+    pub fn sync_status_probes(&self, device_id: Uuid) -> Result<Vec<Uuid>, StoreError> {
+        let inner = self.lock();
+        let mut stmt = inner.conn.prepare(
+            "SELECT (SELECT v.version_id FROM versions v
+                     WHERE v.own = 1 AND v.device_id = i.device_id AND v.state = 'synced'
+                     ORDER BY v.device_seq DESC LIMIT 1)
+             FROM identities i JOIN identities cur ON cur.device_id = ?1
+             WHERE i.commune_id = cur.commune_id AND i.server_url = cur.server_url
+             ORDER BY i.enrolled_at DESC, i.rowid DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(
+            params![device_id.to_string(), crate::protocol::STATUS_PROBES as i64],
+            |r| r.get::<_, Option<String>>(0),
+        )?;
+        let mut probes = Vec::new();
+        for row in rows {
+            if let Some(id) = row? {
+                probes.push(parse_uuid(&id)?);
+            }
+        }
+        Ok(probes)
     }
 
     /// Retires the current identity because the server found one of its sequence numbers used

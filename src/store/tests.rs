@@ -526,7 +526,7 @@ fn a_server_holding_more_than_this_copy_wrote_retires_the_identity() {
     store.create(household("TK03-001")).unwrap();
     assert!(
         !store
-            .sync_apply_status(device, 1, 1)
+            .sync_apply_status(device, 1, 1, &[])
             .unwrap()
             .identity_retired
     );
@@ -534,7 +534,7 @@ fn a_server_holding_more_than_this_copy_wrote_retires_the_identity() {
     // The original phone went on to seq 5 after the backup this copy came from.
     assert!(
         store
-            .sync_apply_status(device, 5, 5)
+            .sync_apply_status(device, 5, 5, &[])
             .unwrap()
             .identity_retired
     );
@@ -662,14 +662,65 @@ fn a_server_restored_from_a_backup_gets_its_lost_records_again_and_the_pull_goes
     store.sync_apply_pull(&page(Vec::new(), 9)).unwrap();
     assert!(store.outbox().unwrap().is_empty());
     // The server came back from a copy holding the first record only, its head at 4.
-    let check = store.sync_apply_status(device, 1, 4).unwrap();
+    let check = store.sync_apply_status(device, 1, 4, &[]).unwrap();
     assert!(check.server_behind && !check.identity_retired);
     let seqs: Vec<u64> = store.outbox().unwrap().iter().map(|e| e.1).collect();
     assert_eq!(seqs, vec![2, 3]);
     assert_eq!(store.sync_pull_state().unwrap().0, 4);
     // Told again, nothing more changes.
-    let again = store.sync_apply_status(device, 1, 4).unwrap();
+    let again = store.sync_apply_status(device, 1, 4, &[]).unwrap();
     assert_eq!(again.requeued, 0);
+}
+
+#[test]
+fn the_status_asks_about_the_last_record_each_identity_sent_and_one_missing_sends_them_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = enrolled(dir.path());
+    let first = store.enrollment().unwrap().unwrap().device_id;
+    let sent: Vec<Version> = ["TK03-001", "TK03-002"]
+        .iter()
+        .map(|code| store.create(household(code)).unwrap())
+        .collect();
+    let unsent = store.create(household("TK03-003")).unwrap();
+    let ack = PushResponse {
+        acked_through_seq: 2,
+        results: Vec::new(),
+        server_head: 2,
+    };
+    store.sync_apply_push(first, &ack).unwrap();
+    store
+        .enroll("http://127.0.0.1:1", &enroll_response())
+        .unwrap();
+    let second = store.enrollment().unwrap().unwrap().device_id;
+    // The unsent record moved to the new identity; nothing of it was acknowledged yet.
+    assert_eq!(
+        store.sync_status_probes(second).unwrap(),
+        vec![sent[1].version_id]
+    );
+    // A server restored from before the first identity holds neither record: both go again,
+    // under the new identity, after the one that was waiting.
+    let check = store
+        .sync_apply_status(second, 0, 0, &[sent[1].version_id])
+        .unwrap();
+    assert!(check.server_behind && check.requeued == 2);
+    let queued: Vec<Uuid> = store.outbox().unwrap().into_iter().map(|e| e.2).collect();
+    assert_eq!(
+        queued,
+        vec![unsent.version_id, sent[0].version_id, sent[1].version_id]
+    );
+    // Held by the server, nothing changes.
+    store
+        .sync_apply_push(
+            second,
+            &PushResponse {
+                acked_through_seq: 3,
+                results: Vec::new(),
+                server_head: 3,
+            },
+        )
+        .unwrap();
+    let again = store.sync_apply_status(second, 3, 3, &[]).unwrap();
+    assert!(!again.server_behind && store.outbox().unwrap().is_empty());
 }
 
 #[test]

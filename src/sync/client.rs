@@ -17,6 +17,7 @@ use crate::protocol::{
     ReidentifyRequest, StatusResponse, API_V1,
 };
 use crate::record::Version;
+use uuid::Uuid;
 
 /// zstd level of push bodies: batches are small (tens of KB), so a high level costs the phone
 /// milliseconds and saves the 2G link bytes.
@@ -253,10 +254,15 @@ impl Client {
         read(resp).await
     }
 
-    /// `GET /api/v1/sync/status`.
-    pub async fn status(&self) -> Result<StatusResponse, ClientError> {
+    /// `GET /api/v1/sync/status`, asking whether the server holds the `probe` versions.
+    pub async fn status(&self, probe: &[Uuid]) -> Result<StatusResponse, ClientError> {
+        let mut url = self.url(&format!("{API_V1}/sync/status"));
+        if !probe.is_empty() {
+            let list: Vec<String> = probe.iter().map(Uuid::to_string).collect();
+            url.query_pairs_mut().append_pair("probe", &list.join(","));
+        }
         let resp = self
-            .auth(self.http.get(self.url(&format!("{API_V1}/sync/status"))))
+            .auth(self.http.get(url))
             .send()
             .await
             .map_err(network)?;

@@ -328,11 +328,13 @@ impl SyncEngine {
                     let client = self.client(identity)?;
                     // The server's view of this identity, checked before the first push of every
                     // round and trusted for the rest of it (store module documentation).
-                    let status = client.status().await?;
+                    let probe = self.store.sync_status_probes(identity.device_id)?;
+                    let status = client.status(&probe).await?;
                     let check = self.store.sync_apply_status(
                         identity.device_id,
                         status.acked_through_seq,
                         status.server_head,
+                        &status.missing,
                     )?;
                     if check.identity_retired {
                         if restarts < MAX_RESTARTS && self.reidentify(identity, "restored").await? {

@@ -573,3 +573,49 @@ async fn a_server_restored_from_an_old_backup_gets_back_what_it_lost_even_from_a
     assert!(a.store.version(late.version_id).unwrap().is_some());
     assert_eq!(server.len(), own_ids(&a.store).len());
 }
+
+/// A phone enrolled after the server's backup is unknown to the restored server: enrolled anew,
+/// it sends again what it had sent, even when other phones have since pushed the server's head
+/// past the furthest the phone ever saw.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_enrolled_after_the_backup_sends_its_records_again_once_enrolled_anew() {
+    let mut env = env(Backend::Sqlite).await;
+    let (b, _) = env.phone_with_a_household().await;
+    env.server.kill();
+    let backup = tempfile::tempdir().unwrap();
+    copy_dir(env.server.data.path(), backup.path());
+    env.server.restart();
+    env.proxy.set_target(env.server.addr().parse().unwrap());
+    env.admin = Api::admin(&env.server).await;
+    let a = env.phone().await;
+    a.store
+        .create(household_draft("TK07-001", "thien-ke-07"))
+        .unwrap();
+    a.sync().await.unwrap();
+    restore_server(&mut env, backup.path()).await;
+    for i in 0..4 {
+        b.store
+            .create(household_draft(&format!("TK01-10{i}"), "thien-ke-01"))
+            .unwrap();
+    }
+    b.sync().await.unwrap();
+    assert!(
+        a.sync().await.is_err(),
+        "the restored server does not know phone a"
+    );
+    let code = env.code(COMMUNE).await;
+    SyncEngine::enroll(&a.store, &env.proxy.url(), &code, "máy anh Tùng", "test")
+        .await
+        .unwrap();
+    a.sync().await.unwrap();
+    let held: BTreeSet<Uuid> = env
+        .server_once(&token(&a.store))
+        .await
+        .keys()
+        .copied()
+        .collect();
+    assert!(
+        own_ids(&a.store).is_subset(&held),
+        "phone a's household is back on the server"
+    );
+}

@@ -18,9 +18,10 @@
 //! its revocation or not), a backup of a phone's files restored in its place (with its install
 //! marker or without), a copy of a phone's database set up on another phone beside it, and the
 //! server restored from an old copy of its data directory. Afterwards the server holds exactly
-//! what every phone in use saved, once, plus everything a replaced phone had reported as sent;
-//! nothing on the server comes from elsewhere; no phone has anything waiting. `NTM_R7_CASES` sets
-//! the number of cases (default 4, about a minute).
+//! what every phone in use saved, once, plus everything a replaced phone had reported as sent
+//! (unless a server restore took it away before that phone could send it again: then it is gone
+//! with both copies); nothing on the server comes from elsewhere; no phone has anything waiting.
+//! `NTM_R7_CASES` sets the number of cases (default 4, about a minute).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -131,8 +132,16 @@ struct World {
     proxy: Proxy,
     phones: Vec<TestPhone>,
     photo_seed: u64,
-    /// Phones replaced by a restored backup: what they reported as sent must be on the server.
+    /// Phones replaced by a restored backup.
     replaced: Vec<TestPhone>,
+    /// What the replaced phones reported as sent and the server still owes: a server restore
+    /// removes what the restored copy lacks, as nothing can bring it back.
+    owed: BTreeSet<Uuid>,
+    /// Per phone in use, whether the server was restored since its last complete sync.
+    restored_since_sync: Vec<bool>,
+    /// The token of a device enrolled before any backup (so known to every restored server)
+    /// that only reads.
+    observer: String,
     phone_backups: HashMap<usize, tempfile::TempDir>,
     server_backup: Option<tempfile::TempDir>,
 }
@@ -199,12 +208,23 @@ impl World {
             let code = enrollment_code(&admin, "thien-ke", Role::Enumerator).await;
             phones.push(TestPhone::enroll(&proxy.url(), &code, test_options()).await);
         }
+        let code = enrollment_code(&admin, "thien-ke", Role::Enumerator).await;
+        let observer = TestPhone::enroll(&server.base, &code, test_options())
+            .await
+            .store
+            .enrollment()
+            .unwrap()
+            .unwrap()
+            .token;
         World {
             server,
             proxy,
             phones,
             photo_seed: 0,
             replaced: Vec::new(),
+            owed: BTreeSet::new(),
+            restored_since_sync: vec![false; PHONES],
+            observer,
             phone_backups: HashMap::new(),
             server_backup: None,
         }
@@ -307,7 +327,9 @@ impl World {
             }
             Op::Sync { phone } => {
                 // May fail only if a restart is in progress; the final sync must not.
-                let _ = self.phones[phone].sync().await;
+                if self.phones[phone].sync().await.is_ok() {
+                    self.restored_since_sync[phone] = false;
+                }
             }
             Op::SyncWithFault {
                 phone,
@@ -332,7 +354,9 @@ impl World {
                     },
                 };
                 self.proxy.arm(f);
-                let _ = self.phones[phone].sync().await;
+                if self.phones[phone].sync().await.is_ok() {
+                    self.restored_since_sync[phone] = false;
+                }
                 self.proxy.disarm();
             }
             Op::RestartServer => {
@@ -360,12 +384,30 @@ impl World {
                 if let Some(backup) = self.phone_backups.get(&phone) {
                     let copy = copy_phone(backup.path(), marker);
                     let old = std::mem::replace(&mut self.phones[phone], phone_on(copy));
+                    let sent: BTreeSet<Uuid> = old
+                        .store
+                        .own_version_states()
+                        .unwrap()
+                        .into_iter()
+                        .filter(|(_, state)| state == "synced")
+                        .map(|(id, _)| id)
+                        .collect();
+                    if std::mem::replace(&mut self.restored_since_sync[phone], true) {
+                        // Sent before a restore it never synced after: the server owes only
+                        // what it still holds.
+                        let held = self.held().await;
+                        self.owed.extend(sent.intersection(&held));
+                    } else {
+                        self.owed.extend(sent);
+                    }
                     self.replaced.push(old);
                 }
             }
             Op::CopyPhone { phone } => {
                 let copy = copy_phone(self.phones[phone].dir.path(), false);
                 self.phones.push(phone_on(copy));
+                self.restored_since_sync
+                    .push(self.restored_since_sync[phone]);
             }
             Op::BackupServer => {
                 self.server.kill();
@@ -389,9 +431,21 @@ impl World {
                     copy_dir(backup.path(), self.server.data.path());
                     self.server.restart();
                     self.proxy.set_target(self.server.addr().parse().unwrap());
+                    self.restored_since_sync.fill(true);
+                    let held = self.held().await;
+                    self.owed.retain(|id| held.contains(id));
                 }
             }
         }
+    }
+
+    /// The version ids the server holds now.
+    async fn held(&self) -> BTreeSet<Uuid> {
+        server_versions(&self.server.base, &self.observer)
+            .await
+            .into_iter()
+            .map(|v| v.version_id)
+            .collect()
     }
 
     /// Enrolls a phone again with a new code of the same commune.
@@ -465,16 +519,13 @@ impl World {
         // A replaced phone's unsent records went with it; what it reported as sent did not.
         let mut anywhere = expected.clone();
         for p in &self.replaced {
-            for (id, state) in p.store.own_version_states().unwrap() {
-                anywhere.insert(id);
-                if state == "synced" {
-                    assert!(
-                        held.contains(&id),
-                        "{id}, reported as sent, is on the server"
-                    );
-                }
-            }
+            anywhere.extend(p.store.own_version_states().unwrap().into_keys());
         }
+        assert!(
+            self.owed.is_subset(&held),
+            "what replaced phones reported as sent is on the server: missing {:?}",
+            self.owed.difference(&held).collect::<Vec<_>>()
+        );
         assert!(
             expected.is_subset(&held),
             "the server holds every phone's records: missing {:?}",

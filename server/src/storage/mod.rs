@@ -10,6 +10,8 @@ pub mod odk;
 pub mod postgres;
 pub mod sqlite;
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use ntm_field::admin::Commune;
 use ntm_field::catalog::TargetOverride;
@@ -322,6 +324,8 @@ pub trait Storage: Send + Sync + 'static {
     /// `(acked_through_seq, server_head)` of a device.
     fn device_status(&self, device_id: Uuid) -> StoreResult<Option<(u64, u64)>>;
     fn server_head(&self, commune: &Slug) -> StoreResult<u64>;
+    /// Which of `ids` the commune holds.
+    fn versions_held(&self, commune: &Slug, ids: &[Uuid]) -> StoreResult<BTreeSet<Uuid>>;
     fn list_records(
         &self,
         commune: &Slug,

@@ -1610,6 +1610,18 @@ impl Storage for PostgresStorage {
         })
     }
 
+    fn versions_held(&self, commune: &Slug, ids: &[Uuid]) -> StoreResult<BTreeSet<Uuid>> {
+        self.read(|c| {
+            Ok(c.query(
+                "SELECT version_id FROM versions WHERE version_id = ANY($1) AND commune_id = $2",
+                &[&ids, &commune.as_str()],
+            )?
+            .iter()
+            .map(|r| r.get::<_, Uuid>(0))
+            .collect())
+        })
+    }
+
     fn list_records(
         &self,
         commune: &Slug,

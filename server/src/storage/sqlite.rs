@@ -1,7 +1,7 @@
 //! [`Storage`] on SQLite: WAL, `synchronous = FULL` (an acknowledged push survives a power cut),
 //! one writer connection and a small pool of readers, migrations by `rusqlite_migration`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -1315,6 +1315,21 @@ impl Storage for SqliteStorage {
                 "SELECT COALESCE(MAX(server_seq), 0) FROM versions WHERE commune_id = ?1",
             )?
             .query_row(params![commune.as_str()], |r| r.get::<_, i64>(0))? as u64)
+        })
+    }
+
+    fn versions_held(&self, commune: &Slug, ids: &[Uuid]) -> StoreResult<BTreeSet<Uuid>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT 1 FROM versions WHERE version_id = ?1 AND commune_id = ?2",
+            )?;
+            let mut held = BTreeSet::new();
+            for id in ids {
+                if stmt.exists(params![id.to_string(), commune.as_str()])? {
+                    held.insert(*id);
+                }
+            }
+            Ok(held)
         })
     }
 

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
 use chrono::Utc;
-use ntm_field::protocol::{PullResponse, PushStatus, Role, StatusResponse};
+use ntm_field::protocol::{PullResponse, PushStatus, Role, StatusResponse, STATUS_PROBES};
 use serde::Deserialize;
 
 use crate::auth::{authorize, Access, DeviceAuth};
@@ -161,29 +161,72 @@ pub async fn pull(
     Ok(negotiated(&headers, &page))
 }
 
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct StatusQuery {
+    /// Up to 32 version ids, comma-separated, that the phone knows the server stored (the last
+    /// one each of its identities sent): those the server lacks come back in `missing`.
+    pub probe: Option<String>,
+}
+
 /// `GET /api/v1/sync/status`: what the server has from this device.
-#[utoipa::path(get, path = "/api/v1/sync/status", tag = "sync", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/sync/status", tag = "sync", security(("bearer" = [])), params(StatusQuery),
     responses((status = 200, description = "what the server holds from this device", body = schemas::StatusResponse),
+              (status = 400, description = "a probe that is not a version id, or too many"),
               (status = 403, description = "a user token: this call is for devices")))]
 pub async fn status(
     State(state): State<Arc<AppState>>,
     DeviceAuth(_, device): DeviceAuth,
+    query: Result<Query<StatusQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<StatusResponse>> {
+    let Query(q) = query?;
+    let probes = probes(q.probe.as_deref())?;
     let storage = state.storage.clone();
     let id = device.device_id;
-    let (acked, head) = blocking(move || Ok(storage.device_status(id)?))
-        .await?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "this device is not enrolled",
-            )
-        })?;
+    let commune = device.commune_id.clone();
+    let (status, held) = blocking(move || {
+        let status = storage.device_status(id)?;
+        let held = storage.versions_held(&commune, &probes)?;
+        Ok((
+            status,
+            probes.into_iter().filter(|p| !held.contains(p)).collect(),
+        ))
+    })
+    .await?;
+    let (acked, head) = status.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "this device is not enrolled",
+        )
+    })?;
     Ok(Json(StatusResponse {
         device_id: device.device_id,
         commune_id: device.commune_id,
         acked_through_seq: acked,
         server_head: head,
+        missing: held,
     }))
+}
+
+fn probes(probe: Option<&str>) -> ApiResult<Vec<uuid::Uuid>> {
+    let Some(list) = probe.filter(|s| !s.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let ids = list
+        .split(',')
+        .map(|s| s.trim().parse::<uuid::Uuid>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| {
+            ApiError::bad_request(
+                "invalid_query",
+                "probe lists version ids separated by commas",
+            )
+        })?;
+    if ids.len() > STATUS_PROBES {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            format!("at most {STATUS_PROBES} probes"),
+        ));
+    }
+    Ok(ids)
 }
