@@ -202,6 +202,10 @@ pub struct StatusResponse {
     /// from a backup lost them, whichever identity of the phone sent them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<Uuid>,
+    /// The photo asked about (`photo_probe`, the last one the phone uploaded) is not on the
+    /// server: a restore lost photos, and the phone uploads again what the server lacks.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub photo_missing: bool,
 }
 
 /// At most this many versions are asked about in one `sync/status`.

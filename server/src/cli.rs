@@ -138,7 +138,8 @@ enum UserCommand {
         /// The province a provincial official works in (instead of a commune).
         #[arg(long)]
         province: Option<String>,
-        /// With --province: the district a district official works in.
+        /// With --province: restores an account of a former district (districts were abolished
+        /// on 01/7/2025; new accounts belong to a province or a commune).
         #[arg(long)]
         district: Option<String>,
     },
@@ -255,7 +256,8 @@ fn open(args: &DataArg) -> Result<Arc<dyn Storage>, Failure> {
 }
 
 fn add_user(storage: &dyn Storage, req: CreateUserRequest) -> Result<(), Failure> {
-    crate::handlers::v1::accounts::check_new_user(&req).map_err(|e| Failure(2, e.message))?;
+    use crate::handlers::v1::accounts::{check_new_user, Districts};
+    check_new_user(&req, Districts::Former).map_err(|e| Failure(2, e.message))?;
     let hash = hash_password(&req.password)?;
     storage.create_user(&NewUser {
         username: req.username,

@@ -237,8 +237,7 @@ pub mod schemas {
         pub expires_at: String,
     }
 
-    /// Officers and viewers are scoped to one commune (`commune_id`), to a province, or to a
-    /// district of a province (`province` and `district`).
+    /// Officers and viewers are scoped to one commune (`commune_id`) or to a province.
     #[derive(ToSchema)]
     pub struct CreateUserRequest {
         #[schema(min_length = 1, max_length = 64)]
@@ -249,7 +248,7 @@ pub mod schemas {
         #[schema(pattern = "^[a-z0-9-]{1,64}$")]
         pub commune_id: Option<String>,
         pub province: Option<String>,
-        /// With `province`: a district official, who sees the district's communes.
+        /// Refused (400 `district_abolished`): districts were abolished on 01/7/2025.
         #[schema(min_length = 1, max_length = 200)]
         pub district: Option<String>,
     }
@@ -261,6 +260,7 @@ pub mod schemas {
         pub role: Role,
         pub commune_id: Option<String>,
         pub province: Option<String>,
+        /// An account of a former district (before 01/7/2025): it sees that district's communes.
         pub district: Option<String>,
     }
 
@@ -520,6 +520,8 @@ pub mod schemas {
         pub server_head: u64,
         /// The probed versions (UUIDs) the commune does not hold (left out when none).
         pub missing: Option<Vec<String>>,
+        /// The probed photo is not on the server (left out when it is, or none was asked).
+        pub photo_missing: Option<bool>,
     }
 
     #[derive(ToSchema)]

@@ -68,6 +68,8 @@ pub struct StatusCheck {
     pub server_behind: bool,
     /// Versions put back in the outbox for it.
     pub requeued: usize,
+    /// Photos to upload again because the server lost some.
+    pub photos_requeued: usize,
 }
 
 /// An unsent version that the current identity cannot send: saved for another commune, or
@@ -245,6 +247,8 @@ impl Store {
     ///
     /// - the server holds sequence numbers this store never handed out: the database is a copy
     ///   (restored or cloned) and the identity is retired, to be replaced;
+    /// - the server lacks the last photo it said it held (`photo_missing`): every photo goes up
+    ///   again, each asking the server first, so one it still holds costs a request;
     /// - the server holds less than it acknowledged, its head is behind the pull cursor, or it
     ///   lacks one of the probed versions ([`Store::sync_status_probes`], in `missing`): it was
     ///   restored from a backup. What it lacks goes back into the outbox (this identity's
@@ -257,6 +261,7 @@ impl Store {
         acked_through_seq: u64,
         server_head: u64,
         missing: &[Uuid],
+        photo_missing: bool,
     ) -> Result<StatusCheck, StoreError> {
         let mut guard = self.lock();
         let inner = &mut *guard;
@@ -319,6 +324,13 @@ impl Store {
                 meta_set(&tx, "pull_cursor", &server_head.to_string())?;
             }
             meta_set(&tx, "known_head", &server_head.to_string())?;
+        }
+        if !check.identity_retired && photo_missing {
+            check.photos_requeued = tx.execute(
+                "UPDATE photos SET uploaded = 0, upload_url = NULL, uploaded_bytes = 0 WHERE uploaded = 1",
+                [],
+            )?;
+            tx.execute("DELETE FROM meta WHERE key = 'last_uploaded_photo'", [])?;
         }
         tx.commit()?;
         if check.requeued > 0 {
@@ -661,7 +673,30 @@ impl Store {
             "UPDATE photos SET uploaded = 1, uploaded_bytes = bytes, upload_url = NULL WHERE photo_id = ?1",
             [id.to_hex()],
         )?;
-        Ok(())
+        meta_set(&inner.conn, "last_uploaded_photo", &id.to_hex())
+    }
+
+    /// The photo to ask `sync/status` about: the last one the server said it holds. Photos go
+    /// up one at a time, so a server restored from a backup that still holds it holds every
+    /// earlier one.
+    pub fn sync_status_photo_probe(&self) -> Result<Option<PhotoId>, StoreError> {
+        let inner = self.lock();
+        let Some(hex) = meta_get(&inner.conn, "last_uploaded_photo")? else {
+            return Ok(None);
+        };
+        let uploaded: bool = inner
+            .conn
+            .query_row(
+                "SELECT uploaded FROM photos WHERE photo_id = ?1",
+                [&hex],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(false);
+        Ok(uploaded
+            .then(|| PhotoId::parse(&hex))
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?)
     }
 
     /// Records the end of a complete sync round.

@@ -526,7 +526,7 @@ fn a_server_holding_more_than_this_copy_wrote_retires_the_identity() {
     store.create(household("TK03-001")).unwrap();
     assert!(
         !store
-            .sync_apply_status(device, 1, 1, &[])
+            .sync_apply_status(device, 1, 1, &[], false)
             .unwrap()
             .identity_retired
     );
@@ -534,7 +534,7 @@ fn a_server_holding_more_than_this_copy_wrote_retires_the_identity() {
     // The original phone went on to seq 5 after the backup this copy came from.
     assert!(
         store
-            .sync_apply_status(device, 5, 5, &[])
+            .sync_apply_status(device, 5, 5, &[], false)
             .unwrap()
             .identity_retired
     );
@@ -662,13 +662,13 @@ fn a_server_restored_from_a_backup_gets_its_lost_records_again_and_the_pull_goes
     store.sync_apply_pull(&page(Vec::new(), 9)).unwrap();
     assert!(store.outbox().unwrap().is_empty());
     // The server came back from a copy holding the first record only, its head at 4.
-    let check = store.sync_apply_status(device, 1, 4, &[]).unwrap();
+    let check = store.sync_apply_status(device, 1, 4, &[], false).unwrap();
     assert!(check.server_behind && !check.identity_retired);
     let seqs: Vec<u64> = store.outbox().unwrap().iter().map(|e| e.1).collect();
     assert_eq!(seqs, vec![2, 3]);
     assert_eq!(store.sync_pull_state().unwrap().0, 4);
     // Told again, nothing more changes.
-    let again = store.sync_apply_status(device, 1, 4, &[]).unwrap();
+    let again = store.sync_apply_status(device, 1, 4, &[], false).unwrap();
     assert_eq!(again.requeued, 0);
 }
 
@@ -700,7 +700,7 @@ fn the_status_asks_about_the_last_record_each_identity_sent_and_one_missing_send
     // A server restored from before the first identity holds neither record: both go again,
     // under the new identity, after the one that was waiting.
     let check = store
-        .sync_apply_status(second, 0, 0, &[sent[1].version_id])
+        .sync_apply_status(second, 0, 0, &[sent[1].version_id], false)
         .unwrap();
     assert!(check.server_behind && check.requeued == 2);
     let queued: Vec<Uuid> = store.outbox().unwrap().into_iter().map(|e| e.2).collect();
@@ -719,7 +719,7 @@ fn the_status_asks_about_the_last_record_each_identity_sent_and_one_missing_send
             },
         )
         .unwrap();
-    let again = store.sync_apply_status(second, 3, 3, &[]).unwrap();
+    let again = store.sync_apply_status(second, 3, 3, &[], false).unwrap();
     assert!(!again.server_behind && store.outbox().unwrap().is_empty());
 }
 

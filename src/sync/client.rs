@@ -254,12 +254,21 @@ impl Client {
         read(resp).await
     }
 
-    /// `GET /api/v1/sync/status`, asking whether the server holds the `probe` versions.
-    pub async fn status(&self, probe: &[Uuid]) -> Result<StatusResponse, ClientError> {
+    /// `GET /api/v1/sync/status`, asking whether the server holds the `probe` versions and
+    /// the photo `photo_probe`.
+    pub async fn status(
+        &self,
+        probe: &[Uuid],
+        photo_probe: Option<&PhotoId>,
+    ) -> Result<StatusResponse, ClientError> {
         let mut url = self.url(&format!("{API_V1}/sync/status"));
         if !probe.is_empty() {
             let list: Vec<String> = probe.iter().map(Uuid::to_string).collect();
             url.query_pairs_mut().append_pair("probe", &list.join(","));
+        }
+        if let Some(photo) = photo_probe {
+            url.query_pairs_mut()
+                .append_pair("photo_probe", &photo.to_hex());
         }
         let resp = self
             .auth(self.http.get(url))

@@ -329,12 +329,14 @@ impl SyncEngine {
                     // The server's view of this identity, checked before the first push of every
                     // round and trusted for the rest of it (store module documentation).
                     let probe = self.store.sync_status_probes(identity.device_id)?;
-                    let status = client.status(&probe).await?;
+                    let photo_probe = self.store.sync_status_photo_probe()?;
+                    let status = client.status(&probe, photo_probe.as_ref()).await?;
                     let check = self.store.sync_apply_status(
                         identity.device_id,
                         status.acked_through_seq,
                         status.server_head,
                         &status.missing,
+                        status.photo_missing,
                     )?;
                     if check.identity_retired {
                         if restarts < MAX_RESTARTS && self.reidentify(identity, "restored").await? {
@@ -343,9 +345,10 @@ impl SyncEngine {
                         }
                         None
                     } else {
-                        if check.server_behind {
+                        if check.server_behind || check.photos_requeued > 0 {
                             tracing::warn!(
                                 requeued = check.requeued,
+                                photos = check.photos_requeued,
                                 "the server holds less than it acknowledged; sending again"
                             );
                         }

@@ -285,10 +285,10 @@ test('a province official sees the province\'s communes side by side', async () 
   await context.close();
 });
 
-test('a district official sees the communes of the district, and another district\'s commune answers 403', async () => {
+test('an official of a former district sees the communes of that district, and another district\'s commune answers 403', async () => {
   const { context, page } = await loginAs('district');
   assert.equal(new URL(page.url()).pathname, '/dashboard/overview');
-  assert.ok((await page.locator('#scope').innerText()).includes('Huyện Sơn Dương, Tỉnh Tuyên Quang'));
+  assert.ok((await page.locator('#scope').innerText()).includes('Huyện cũ Sơn Dương, Tỉnh Tuyên Quang'));
   const communes = await page.locator('#overview tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.commune));
   assert.deepEqual(communes.sort(), ['thien-ke', 'vinh-loi'], 'Minh Quang is in Chiêm Hóa, Lũng Cú in Hà Giang');
   const thienKe = (await page.locator('#overview tr[data-commune="thien-ke"]').innerText()).replace(/\s+/g, ' ');
@@ -353,14 +353,18 @@ test('an administrator manages communes and accounts', async () => {
   await Promise.all([page.waitForURL(/ok=usr\.created/), page.click('form.grid button')]);
   assert.ok((await page.locator('#users').innerText()).includes('xem.vinhloi'));
   await shot(page, '26-admin-users');
-  // A district official: the district chosen, its province follows.
-  await page.fill('input[name=username]', 'huyen.chiemhoa');
-  await page.fill('input[name=password]', 'district-pass-2');
+  // Districts were abolished on 01/7/2025: a new account belongs to a province or a commune; an
+  // account of a former district is listed as such.
+  assert.equal(await page.locator('select[name=district]').count(), 0);
+  await page.fill('input[name=username]', 'tinh.tuyenquang');
+  await page.fill('input[name=password]', 'province-pass-2');
   await page.selectOption('select[name=role]', 'officer');
-  await page.selectOption('select[name=district]', 'Chiêm Hóa');
+  await page.selectOption('select[name=province]', 'Tuyên Quang');
   await Promise.all([page.waitForURL(/ok=usr\.created/), page.click('form.grid button')]);
-  const row = (await page.locator('#users tr', { hasText: 'huyen.chiemhoa' }).innerText()).replace(/\s+/g, ' ');
-  assert.ok(row.includes('Huyện Chiêm Hóa, Tỉnh Tuyên Quang'), row);
-  await shot(page, '32-admin-district-user');
+  const row = (await page.locator('#users tr', { hasText: 'tinh.tuyenquang' }).innerText()).replace(/\s+/g, ' ');
+  assert.ok(row.includes('Tỉnh Tuyên Quang'), row);
+  const former = (await page.locator('#users tr', { hasText: 'huyen.sonduong' }).innerText()).replace(/\s+/g, ' ');
+  assert.ok(former.includes('Huyện cũ Sơn Dương, Tỉnh Tuyên Quang'), former);
+  await shot(page, '32-admin-province-user');
   await context.close();
 });

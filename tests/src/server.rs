@@ -241,12 +241,18 @@ impl TestServer {
 
     /// Runs an administrator command of the same binary on this data directory.
     pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        self.cli_with(args, &[])
+    }
+
+    /// [`TestServer::cli`] with environment variables (e.g. `NTM_PASSWORD`).
+    pub fn cli_with(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
         let mut cmd = Command::new(server_binary());
         cmd.args(args)
             .arg("--data")
             .arg(self.data.path())
             .args(self.storage_args())
-            .env("NTM_LOG", "warn");
+            .env("NTM_LOG", "warn")
+            .envs(env.iter().copied());
         cmd.output().expect("the server binary runs")
     }
 }

@@ -915,7 +915,7 @@ async fn a_district_official_sees_the_districts_communes_and_no_other(backend: B
     assert!(
         overview
             .element_text("id=\"scope\"")
-            .contains("Huyện Sơn Dương, Tỉnh Tuyên Quang"),
+            .contains("Huyện cũ Sơn Dương, Tỉnh Tuyên Quang"),
         "{}",
         overview.text()
     );
@@ -983,7 +983,9 @@ async fn a_district_official_sees_the_districts_communes_and_no_other(backend: B
     );
 }
 
-async fn an_administrator_creates_a_district_official_from_the_accounts_form(backend: Backend) {
+async fn accounts_are_scoped_to_a_province_or_a_commune_and_a_former_districts_still_works(
+    backend: Backend,
+) {
     let w = world_on(backend).await;
     let mut admin = Browser::login(
         &w.server.base,
@@ -992,23 +994,32 @@ async fn an_administrator_creates_a_district_official_from_the_accounts_form(bac
     .await;
     let form = admin.get("/dashboard/admin/users").await;
     assert!(
-        form.body
-            .contains("<option value=\"Chiêm Hóa\">Chiêm Hóa (Tuyên Quang)</option>"),
-        "the districts of the communes are offered"
+        !form.body.contains("name=\"district\""),
+        "no district is offered for a new account"
+    );
+    assert!(
+        form.text().contains("Từ 01/7/2025 không còn cấp huyện"),
+        "{}",
+        form.text()
+    );
+    // The account of a former district is listed as such.
+    assert!(
+        form.text()
+            .contains("huyen.sonduong cán bộ Huyện cũ Sơn Dương, Tỉnh Tuyên Quang"),
+        "{}",
+        form.text()
     );
     let csrf = form.csrf();
-    // Only the district chosen: its province follows from the communes.
     let r = admin
         .post(
             "/dashboard/admin/users",
             &[
                 ("csrf", &csrf),
-                ("username", "huyen.chiemhoa"),
-                ("password", "chiem-hoa-pass"),
+                ("username", "tinh.tuyenquang"),
+                ("password", "tuyen-quang-pass"),
                 ("role", "viewer"),
                 ("commune_id", ""),
-                ("province", ""),
-                ("district", "Chiêm Hóa"),
+                ("province", "Tuyên Quang"),
             ],
         )
         .await;
@@ -1016,41 +1027,27 @@ async fn an_administrator_creates_a_district_official_from_the_accounts_form(bac
         r.location.as_deref(),
         Some("/dashboard/admin/users?ok=usr.created")
     );
-    let users = admin.get("/dashboard/admin/users").await;
-    assert!(
-        users
-            .text()
-            .contains("huyen.chiemhoa xem Huyện Chiêm Hóa, Tỉnh Tuyên Quang"),
-        "{}",
-        users.text()
-    );
-    let mut viewer = Browser::login(&w.server.base, ("huyen.chiemhoa", "chiem-hoa-pass")).await;
-    assert_eq!(viewer.get("/dashboard/c/minh-quang").await.status, 200);
-    assert_eq!(viewer.get("/dashboard/c/thien-ke").await.status, 403);
-    // A district with a province it is not in is refused, in Vietnamese.
-    let r = admin
+    let mut viewer = Browser::login(&w.server.base, ("tinh.tuyenquang", "tuyen-quang-pass")).await;
+    assert_eq!(viewer.get("/dashboard/c/thien-ke").await.status, 200);
+    assert_eq!(viewer.get("/dashboard/c/lung-cu").await.status, 403);
+    // Through the API a district is refused and says what to do.
+    let r = w
+        .admin
         .post(
-            "/dashboard/admin/users",
-            &[
-                ("csrf", &csrf),
-                ("username", "huyen.sai"),
-                ("password", "wrong-pair-pass"),
-                ("role", "officer"),
-                ("province", "Hà Giang"),
-                ("district", "Sơn Dương"),
-            ],
+            "/api/v1/users",
+            &serde_json::json!({"username": "huyen.chiemhoa", "password": "chiem-hoa-pass",
+                "role": "viewer", "province": "Tuyên Quang", "district": "Chiêm Hóa"}),
         )
         .await;
-    assert_eq!(
-        r.location.as_deref(),
-        Some("/dashboard/admin/users?err=error.province")
-    );
-    let page = admin.get(r.location.as_deref().unwrap()).await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    assert_eq!(r.body["error"]["field"], "district");
     assert!(
-        page.text()
-            .contains("Chọn tỉnh: tên huyện chỉ xác định trong tỉnh của huyện đó."),
-        "{}",
-        page.text()
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("abolished on 01/7/2025"),
+        "{:?}",
+        r.body
     );
     assert_eq!(
         w.admin
@@ -1060,7 +1057,7 @@ async fn an_administrator_creates_a_district_official_from_the_accounts_form(bac
             .as_array()
             .unwrap()
             .iter()
-            .filter(|u| u["username"] == "huyen.sai")
+            .filter(|u| u["username"] == "huyen.chiemhoa")
             .count(),
         0
     );
@@ -1179,7 +1176,7 @@ async fn the_same_household_csv_imported_twice_at_once_registers_each_household_
 ntm_tests::on_both_backends!(
     the_same_household_csv_imported_twice_at_once_registers_each_household_once,
     a_district_official_sees_the_districts_communes_and_no_other,
-    an_administrator_creates_a_district_official_from_the_accounts_form,
+    accounts_are_scoped_to_a_province_or_a_commune_and_a_former_districts_still_works,
     form_errors_are_shown_in_vietnamese_or_english_never_as_the_apis_text,
     an_officer_renames_and_adds_villages_and_removes_a_commune_threshold,
     login_rotates_the_session_and_sets_strict_http_only_cookies,

@@ -619,3 +619,33 @@ async fn a_phone_enrolled_after_the_backup_sends_its_records_again_once_enrolled
         "phone a's household is back on the server"
     );
 }
+
+/// A photo uploaded after the server's backup, of a record the backup holds: restored, the
+/// server lacks the photo alone, and the phone uploads it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_restored_from_before_a_photo_arrived_gets_the_photo_again() {
+    let mut env = env(Backend::Sqlite).await;
+    let a = env.phone().await;
+    let picture = ntm_field::photo::intake(&camera_jpeg(160, 120, 7), 1600).unwrap();
+    let mut draft = household_draft("TK07-002", "thien-ke-07");
+    draft.photos.push(a.store.add_photo(&picture).unwrap());
+    let photo = draft.photos[0];
+    a.store.create(draft).unwrap();
+    // The push arrives; the answer of the pull is cut, so the photo waits.
+    env.proxy.arm(Fault::CutResponse {
+        marker: "GET /api/v1/sync/pull".into(),
+        after: 0,
+    });
+    assert!(a.sync().await.is_err());
+    env.proxy.disarm();
+    env.server.kill();
+    let backup = tempfile::tempdir().unwrap();
+    copy_dir(env.server.data.path(), backup.path());
+    env.server.restart();
+    env.proxy.set_target(env.server.addr().parse().unwrap());
+    a.sync().await.unwrap();
+    assert!(a.store.sync_photos_pending().unwrap().is_empty());
+    restore_server(&mut env, backup.path()).await;
+    a.sync().await.unwrap();
+    server_photo_hashes_match(&env.server.base, &token(&a.store), &[photo]).await;
+}

@@ -541,12 +541,22 @@ impl World {
                 "phone {i}: photos sent"
             );
         }
+        // Every photo of a record on the server that a phone in use took (holds the file of) is
+        // on the server too; one only a replaced phone held went with it.
         let photos: BTreeSet<PhotoId> = self
             .phones
             .iter()
-            .flat_map(|p| p.store.versions().unwrap())
-            .filter(|v| held.contains(&v.version_id))
-            .flat_map(|v| v.photos)
+            .flat_map(|p| {
+                let store = &p.store;
+                store
+                    .versions()
+                    .unwrap()
+                    .into_iter()
+                    .filter(|v| held.contains(&v.version_id))
+                    .flat_map(|v| v.photos)
+                    .filter(|id| store.photo_path(id).exists())
+                    .collect::<Vec<_>>()
+            })
             .collect();
         server_photo_hashes_match(
             &self.server.base,

@@ -1151,10 +1151,6 @@ pub async fn users_page(
     let (users, communes) =
         blocking(move || Ok((storage.list_users()?, storage.list_communes()?))).await?;
     let provinces: BTreeSet<&str> = communes.iter().map(|c| c.province.as_str()).collect();
-    let districts: BTreeSet<(&str, &str)> = communes
-        .iter()
-        .filter_map(|c| Some((c.district.as_deref()?, c.province.as_str())))
-        .collect();
     let body = html! {
         table.records #users {
             thead { tr { th { (lang.t("usr.username")) } th { (lang.t("usr.role")) } th { (lang.t("usr.scope")) } } }
@@ -1164,7 +1160,7 @@ pub async fn users_page(
                         td { (x.username) } td { (role_label(lang, x.role)) }
                         td { @match (&x.commune_id, &x.province, &x.district) {
                             (Some(c), _, _) => { (lang.t("usr.commune")) " " (c.as_str()) },
-                            (None, Some(p), Some(d)) => { (lang.t("usr.district")) " " (d) ", " (lang.t("usr.province")) " " (p) },
+                            (None, Some(p), Some(d)) => { (lang.t("usr.former_district")) " " (d) ", " (lang.t("usr.province")) " " (p) },
                             (None, Some(p), None) => { (lang.t("usr.province")) " " (p) },
                             _ => (lang.t("usr.all")),
                         } }
@@ -1182,7 +1178,6 @@ pub async fn users_page(
                 option value=(serde_json::to_value(r).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()) { (role_label(lang, r)) } } } }
             label { (lang.t("usr.commune")) select name="commune_id" { option value="" { "—" } @for c in &communes { option value=(c.id.as_str()) { (c.name) " (" (c.id.as_str()) ")" } } } }
             label { (lang.t("usr.province")) select name="province" { option value="" { "—" } @for p in &provinces { option value=(p) { (p) } } } }
-            label { (lang.t("usr.district")) select name="district" { option value="" { "—" } @for (d, p) in &districts { option value=(d) { (d) " (" (p) ")" } } } }
             button type="submit" { (lang.t("usr.create")) }
         }
     };
@@ -1208,27 +1203,6 @@ pub struct UserForm {
     role: String,
     commune_id: Option<String>,
     province: Option<String>,
-    district: Option<String>,
-}
-
-/// The province of a district chosen in the accounts form: the one given, or else the one
-/// province whose communes name that district. `None` when the pair names no known commune's
-/// district or the name is used in several provinces and none was chosen.
-fn district_province(
-    communes: &[Commune],
-    district: &str,
-    province: Option<&str>,
-) -> Option<String> {
-    let provinces: BTreeSet<&str> = communes
-        .iter()
-        .filter(|c| c.district.as_deref() == Some(district))
-        .map(|c| c.province.as_str())
-        .filter(|p| province.is_none_or(|chosen| chosen == *p))
-        .collect();
-    match provinces.into_iter().collect::<Vec<_>>()[..] {
-        [one] => Some(one.to_owned()),
-        _ => None,
-    }
 }
 
 /// `POST /dashboard/admin/users`, through the API's handler.
@@ -1246,23 +1220,13 @@ pub async fn create_user(
             .map(|c| Slug::parse(&c))
             .transpose()
             .map_err(|_| Refusal::Values("error.scope"))?;
-        let mut province = chosen(f.province);
-        let district = chosen(f.district);
-        if let Some(d) = &district {
-            let storage = state.storage.clone();
-            let communes = blocking(move || Ok(storage.list_communes()?)).await?;
-            province = Some(
-                district_province(&communes, d, province.as_deref())
-                    .ok_or(Refusal::Values("error.province"))?,
-            );
-        }
         let req = CreateUserRequest {
             username: f.username,
             password: f.password,
             role,
             commune_id,
-            province,
-            district,
+            province: chosen(f.province),
+            district: None,
         };
         let _ = accounts::create_user(State(state.clone()), api_user(&u), ApiBody(req)).await?;
         Ok(Done::Back("usr.created"))

@@ -204,7 +204,7 @@ pub async fn overview(
     let scope = match &u.principal.scope {
         Scope::District { province, district } => Some(format!(
             "{} {district}, {} {province}",
-            lang.t("com.district"),
+            lang.t("usr.former_district"),
             lang.t("com.province")
         )),
         Scope::Province(province) => Some(format!("{} {province}", lang.t("com.province"))),

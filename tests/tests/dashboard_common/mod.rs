@@ -219,11 +219,38 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
-/// Where an account works: a commune, a province, or a district of a province.
+/// Where an account works: a commune or a province.
 enum UserScope<'a> {
     Commune(&'a str),
     Province(&'a str),
-    District(&'a str, &'a str),
+}
+
+/// An officer account of a former district, as one made before districts were abolished on
+/// 01/7/2025: only the command line restores one.
+pub fn former_district_account(
+    server: &TestServer,
+    (username, password): (&str, &str),
+    province: &str,
+    district: &str,
+) {
+    let args = [
+        "user",
+        "add",
+        "--username",
+        username,
+        "--role",
+        "officer",
+        "--province",
+        province,
+        "--district",
+        district,
+    ];
+    let out = server.cli_with(&args, &[("NTM_PASSWORD", password)]);
+    assert!(
+        out.status.success(),
+        "user add: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 async fn create_user(
@@ -236,10 +263,6 @@ async fn create_user(
     match scope {
         UserScope::Commune(c) => body["commune_id"] = json!(c),
         UserScope::Province(p) => body["province"] = json!(p),
-        UserScope::District(p, d) => {
-            body["province"] = json!(p);
-            body["district"] = json!(d);
-        }
     }
     let r = admin.post("/api/v1/users", &body).await;
     assert_eq!(r.status, 201, "create user {username}: {:?}", r.body);
@@ -277,13 +300,7 @@ pub async fn world_on(backend: Backend) -> World {
         UserScope::Province("Tuyên Quang"),
     )
     .await;
-    create_user(
-        &admin,
-        DISTRICT,
-        "officer",
-        UserScope::District("Tuyên Quang", "Sơn Dương"),
-    )
-    .await;
+    former_district_account(&server, DISTRICT, "Tuyên Quang", "Sơn Dương");
     create_user(&admin, OTHER, "officer", UserScope::Commune("lung-cu")).await;
 
     let mut a = FieldDevice::enroll(

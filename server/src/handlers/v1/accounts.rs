@@ -81,7 +81,16 @@ pub async fn login(
     Ok(Json(LoginResponse { token, expires_at }))
 }
 
-pub(crate) fn check_new_user(req: &CreateUserRequest) -> ApiResult<()> {
+/// Whether an account may be scoped to a district. Districts were abolished on 01/7/2025
+/// (two-level local government): new accounts belong to a province or a commune; only the
+/// command line restores an account of a former district as it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Districts {
+    Abolished,
+    Former,
+}
+
+pub(crate) fn check_new_user(req: &CreateUserRequest, districts: Districts) -> ApiResult<()> {
     let name_ok = (1..=64).contains(&req.username.chars().count())
         && req
             .username
@@ -101,6 +110,13 @@ pub(crate) fn check_new_user(req: &CreateUserRequest) -> ApiResult<()> {
         );
     }
     if let Some(d) = &req.district {
+        if districts == Districts::Abolished {
+            return Err(ApiError::bad_request(
+                "district_abolished",
+                "districts were abolished on 01/7/2025: scope the account to its province (province) or to a commune (commune_id)",
+            )
+            .with_field("district"));
+        }
         if d.trim().is_empty() || d.chars().count() > 200 {
             return Err(
                 ApiError::bad_request("invalid", "district must be 1 to 200 characters")
@@ -127,18 +143,17 @@ pub(crate) fn check_new_user(req: &CreateUserRequest) -> ApiResult<()> {
         (_, Some(_), None, None) | (_, None, Some(_), _) => Ok(()),
         _ => Err(ApiError::bad_request(
             "invalid",
-            "give exactly one of commune_id or province (with a district for a district official) for an officer or viewer",
+            "give exactly one of commune_id or province for an officer or viewer",
         )
         .with_field("commune_id")),
     }
 }
 
-/// `POST /api/v1/users` (admin): a dashboard account scoped to a commune, a province, or a
-/// district of a province.
+/// `POST /api/v1/users` (admin): a dashboard account scoped to a commune or a province.
 #[utoipa::path(post, path = "/api/v1/users", tag = "accounts", security(("bearer" = [])),
     request_body(content = schemas::CreateUserRequest),
     responses((status = 201, description = "the account (without its password)", body = schemas::UserView),
-              (status = 400, description = "a bad user name, a short password or a wrong scope for the role"),
+              (status = 400, description = "a bad user name, a short password, a wrong scope for the role, or a district (abolished on 01/7/2025)"),
               (status = 403, description = "not an administrator, or a device token"),
               (status = 409, description = "the name is taken")))]
 pub async fn create_user(
@@ -151,7 +166,7 @@ pub async fn create_user(
             "only an administrator creates accounts",
         ));
     }
-    check_new_user(&req)?;
+    check_new_user(&req, Districts::Abolished)?;
     let storage = state.storage.clone();
     let user = blocking(move || {
         let hash = hash_password(&req.password).map_err(|e| ApiError::internal(e.to_string()))?;

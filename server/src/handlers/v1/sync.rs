@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
 use chrono::Utc;
+use ntm_field::ids::PhotoId;
 use ntm_field::protocol::{PullResponse, PushStatus, Role, StatusResponse, STATUS_PROBES};
 use serde::Deserialize;
 
@@ -166,12 +167,15 @@ pub struct StatusQuery {
     /// Up to 32 version ids, comma-separated, that the phone knows the server stored (the last
     /// one each of its identities sent): those the server lacks come back in `missing`.
     pub probe: Option<String>,
+    /// The SHA-256 (64 hex characters) of the last photo the phone uploaded: `photo_missing`
+    /// says whether the server lacks it.
+    pub photo_probe: Option<String>,
 }
 
 /// `GET /api/v1/sync/status`: what the server has from this device.
 #[utoipa::path(get, path = "/api/v1/sync/status", tag = "sync", security(("bearer" = [])), params(StatusQuery),
     responses((status = 200, description = "what the server holds from this device", body = schemas::StatusResponse),
-              (status = 400, description = "a probe that is not a version id, or too many"),
+              (status = 400, description = "a probe that is not a version id, or too many, or a photo_probe that is not a SHA-256"),
               (status = 403, description = "a user token: this call is for devices")))]
 pub async fn status(
     State(state): State<Arc<AppState>>,
@@ -180,16 +184,29 @@ pub async fn status(
 ) -> ApiResult<Json<StatusResponse>> {
     let Query(q) = query?;
     let probes = probes(q.probe.as_deref())?;
+    let photo = q
+        .photo_probe
+        .as_deref()
+        .map(PhotoId::parse)
+        .transpose()
+        .map_err(|_| {
+            ApiError::bad_request(
+                "invalid_query",
+                "photo_probe is a SHA-256 in 64 hex characters",
+            )
+        })?;
     let storage = state.storage.clone();
     let id = device.device_id;
     let commune = device.commune_id.clone();
-    let (status, held) = blocking(move || {
+    let (status, missing, photo_missing) = blocking(move || {
         let status = storage.device_status(id)?;
         let held = storage.versions_held(&commune, &probes)?;
-        Ok((
-            status,
-            probes.into_iter().filter(|p| !held.contains(p)).collect(),
-        ))
+        let photo_missing = match photo {
+            Some(p) => storage.photo_exists(&p)?.is_none(),
+            None => false,
+        };
+        let missing = probes.into_iter().filter(|p| !held.contains(p)).collect();
+        Ok((status, missing, photo_missing))
     })
     .await?;
     let (acked, head) = status.ok_or_else(|| {
@@ -204,7 +221,8 @@ pub async fn status(
         commune_id: device.commune_id,
         acked_through_seq: acked,
         server_head: head,
-        missing: held,
+        missing,
+        photo_missing,
     }))
 }
 
