@@ -356,12 +356,12 @@ test('an administrator manages communes and accounts', async () => {
   // Districts were abolished on 01/7/2025: a new account belongs to a province or a commune; an
   // account of a former district is listed as such.
   assert.equal(await page.locator('select[name=district]').count(), 0);
-  await page.fill('input[name=username]', 'tinh.tuyenquang');
+  await page.fill('input[name=username]', 'xem.tuyenquang');
   await page.fill('input[name=password]', 'province-pass-2');
   await page.selectOption('select[name=role]', 'officer');
   await page.selectOption('select[name=province]', 'Tuyên Quang');
   await Promise.all([page.waitForURL(/ok=usr\.created/), page.click('form.grid button')]);
-  const row = (await page.locator('#users tr', { hasText: 'tinh.tuyenquang' }).innerText()).replace(/\s+/g, ' ');
+  const row = (await page.locator('#users tr', { hasText: 'xem.tuyenquang' }).innerText()).replace(/\s+/g, ' ');
   assert.ok(row.includes('Tỉnh Tuyên Quang'), row);
   const former = (await page.locator('#users tr', { hasText: 'huyen.sonduong' }).innerText()).replace(/\s+/g, ' ');
   assert.ok(former.includes('Huyện cũ Sơn Dương, Tỉnh Tuyên Quang'), former);

@@ -1015,8 +1015,8 @@ async fn accounts_are_scoped_to_a_province_or_a_commune_and_a_former_districts_s
             "/dashboard/admin/users",
             &[
                 ("csrf", &csrf),
-                ("username", "tinh.tuyenquang"),
-                ("password", "tuyen-quang-pass"),
+                ("username", "xem.tuyenquang"),
+                ("password", "xem-tuyen-quang-pass"),
                 ("role", "viewer"),
                 ("commune_id", ""),
                 ("province", "Tuyên Quang"),
@@ -1027,7 +1027,8 @@ async fn accounts_are_scoped_to_a_province_or_a_commune_and_a_former_districts_s
         r.location.as_deref(),
         Some("/dashboard/admin/users?ok=usr.created")
     );
-    let mut viewer = Browser::login(&w.server.base, ("tinh.tuyenquang", "tuyen-quang-pass")).await;
+    let mut viewer =
+        Browser::login(&w.server.base, ("xem.tuyenquang", "xem-tuyen-quang-pass")).await;
     assert_eq!(viewer.get("/dashboard/c/thien-ke").await.status, 200);
     assert_eq!(viewer.get("/dashboard/c/lung-cu").await.status, 403);
     // Through the API a district is refused and says what to do.
