@@ -33,6 +33,10 @@ pub struct CommuneConfig {
     /// Its province's own sets, every edition and version; the latest version in force applies.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub province_sets: Vec<ProvinceSet>,
+    /// The old communes a merger made this commune from: their records (kept under their own
+    /// commune id) are this commune's too, so its phones pull, edit and send them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_from: Vec<Slug>,
 }
 
 /// An activity measure beside the indicators: what the commune counts per village.
@@ -85,6 +89,12 @@ pub struct Quota {
 }
 
 impl CommuneConfig {
+    /// Whether a record kept under `commune` belongs to this commune: its own, or one of the
+    /// communes it was merged from.
+    pub fn holds(&self, commune: &Slug) -> bool {
+        *commune == self.commune.id || self.merged_from.contains(commune)
+    }
+
     /// The responsible people for an indicator: its own entry, else its criterion's.
     pub fn responsible(&self, criterion_id: &str, indicator_id: Option<&str>) -> Option<&str> {
         indicator_id

@@ -299,6 +299,7 @@ pub fn thien_ke() -> Result<DemoCommune, DemoError> {
         responsibilities: file.responsibilities,
         editions: file.editions,
         province_sets: Vec::new(),
+        merged_from: Vec::new(),
     };
     let mut bodies: Vec<(Option<Slug>, String, DateTime<FixedOffset>, Body)> = Vec::new();
     let mut household_ids = std::collections::HashMap::new();
@@ -437,6 +438,7 @@ pub fn son_thuy() -> Result<DemoMerger, DemoError> {
             responsibilities: Default::default(),
             editions: c.editions,
             province_sets: Vec::new(),
+            merged_from: Vec::new(),
         };
         let device_id = stable_v7(&format!("demo device {}", c.id), &reviewed);
         let prefix = format!("{} ", c.id);

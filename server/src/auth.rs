@@ -284,13 +284,36 @@ async fn authenticate(parts: &Parts, state: &Arc<AppState>) -> ApiResult<Authent
                 "device_revoked",
                 "this device was revoked; ask an officer for a new enrollment code",
             )),
-            Some(d) => Ok(Authenticated::Device(d)),
+            Some(d) => Ok(Authenticated::Device(moved(state, d).await?)),
         }
     } else {
         Err(ApiError::unauthorized(
             "this is not a token of this server; log in or enroll the device",
         ))
     }
+}
+
+/// A device of a commune that a merger in force has put into another: it is moved there at its
+/// first request from the merger date, and works for the new commune from then on (its
+/// records of the old commune are the new one's too).
+async fn moved(state: &Arc<AppState>, mut device: Device) -> ApiResult<Device> {
+    let storage = state.storage.clone();
+    let (id, from) = (device.device_id, device.commune_id.clone());
+    let to = blocking(move || {
+        let mergers = storage.mergers()?;
+        let today = crate::handlers::v1::reports::local_today();
+        let to = crate::lineage::merged_into(&mergers, &from, today);
+        if let Some(to) = &to {
+            storage.move_device(id, &from, to)?;
+            tracing::info!(device = %id, %from, %to, "moved a device into the commune its commune merged into");
+        }
+        Ok(to)
+    })
+    .await?;
+    if let Some(to) = to {
+        device.commune_id = to;
+    }
+    Ok(device)
 }
 
 /// A logged-in dashboard user.

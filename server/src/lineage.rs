@@ -41,6 +41,15 @@ impl Lineage {
     }
 }
 
+/// The commune `commune` went into whole by a merger in force on `today`, if any: its phones
+/// now work for that commune.
+pub fn merged_into(mergers: &[Merger], commune: &Slug, today: NaiveDate) -> Option<Slug> {
+    match ntm_field::merger::counting(commune, today, mergers, &[]) {
+        ntm_field::merger::Counting::MergedInto { merger } => Some(merger.commune),
+        _ => None,
+    }
+}
+
 /// A commune no merger or split concerns on that date: its own facts, as before mergers.
 pub fn is_plain(counting: &Counting) -> bool {
     matches!(counting, Counting::Own { gave_away } if gave_away.is_empty())

@@ -351,6 +351,9 @@ pub mod schemas {
         pub commune_targets: std::collections::BTreeMap<String, TargetOverride>,
         pub quotas: Vec<Quota>,
         pub responsibilities: std::collections::BTreeMap<String, String>,
+        /// The old communes a merger made this commune from: their records in its villages are
+        /// its too (a device of it pulls, edits and sends them).
+        pub merged_from: Option<Vec<String>>,
     }
 
     #[derive(ToSchema)]

@@ -4,9 +4,9 @@
 //! while the rest is stored.
 
 use chrono::{DateTime, Utc};
-use ntm_field::admin::Commune;
 use ntm_field::catalog::Catalog;
 use ntm_field::config::CommuneConfig;
+use ntm_field::ids::Slug;
 use ntm_field::protocol::PushRequest;
 use ntm_field::record::Version;
 use serde_json::value::RawValue;
@@ -45,7 +45,7 @@ enum Pushed<'a> {
 /// `serde_json::Value` tree, the bulk of the work of a push otherwise.
 pub fn prepare_push_body(
     device: &Device,
-    commune: &Commune,
+    config: &CommuneConfig,
     format: Format,
     body: &[u8],
     max_versions: usize,
@@ -53,7 +53,7 @@ pub fn prepare_push_body(
 ) -> ApiResult<PushBatch> {
     let through_values = || {
         let request = decode(format, body)?;
-        prepare_push(device, commune, request, max_versions, received_at)
+        prepare_push(device, config, request, max_versions, received_at)
     };
     if format != Format::Json {
         return through_values();
@@ -74,7 +74,7 @@ pub fn prepare_push_body(
     }
     prepare(
         device,
-        commune,
+        config,
         PushRequest {
             device_id: request.device_id,
             first_seq: request.first_seq,
@@ -88,7 +88,7 @@ pub fn prepare_push_body(
 /// Checks a push request against the device and the commune and validates each version.
 pub fn prepare_push(
     device: &Device,
-    commune: &Commune,
+    config: &CommuneConfig,
     request: PushRequest<serde_json::Value>,
     max_versions: usize,
     received_at: DateTime<Utc>,
@@ -96,7 +96,7 @@ pub fn prepare_push(
     let versions = request.versions.into_iter().map(Pushed::Value).collect();
     prepare(
         device,
-        commune,
+        config,
         PushRequest {
             device_id: request.device_id,
             first_seq: request.first_seq,
@@ -109,7 +109,7 @@ pub fn prepare_push(
 
 fn prepare(
     device: &Device,
-    commune: &Commune,
+    config: &CommuneConfig,
     request: PushRequest<Pushed>,
     max_versions: usize,
     received_at: DateTime<Utc>,
@@ -167,10 +167,11 @@ fn prepare(
             .with_field(format!("versions[{i}].device_seq")));
         }
         if let Some(c) = commune_id {
-            if c != commune.id.as_str() {
+            let held = Slug::parse(c).is_ok_and(|c| config.holds(&c));
+            if !held {
                 return Err(ApiError::forbidden(format!(
                     "this device belongs to commune {}, not {c}; nothing of this push was stored",
-                    commune.id
+                    config.commune.id
                 ))
                 .with_field(format!("versions[{i}].commune_id")));
             }
@@ -182,6 +183,8 @@ fn prepare(
             .with_field(format!("versions[{i}].device_id")));
         }
     }
+    let commune = &config.commune;
+    let merged_from = &config.merged_from[..];
     let catalog = Catalog::builtin();
     let items = request
         .versions
@@ -190,15 +193,17 @@ fn prepare(
             let (checked, sent) = match pushed {
                 Pushed::Read(v, raw) => (
                     v.validate()
-                        .and_then(|_| v.validate_in(commune, catalog))
+                        .and_then(|_| v.validate_in_merged(commune, merged_from, catalog))
                         .map(|_| v),
                     Sent::Text(raw),
                 ),
                 Pushed::Value(value) => {
                     let version_id = version_id_sent(&value);
                     (
-                        Version::from_value(value)
-                            .and_then(|v| v.validate_in(commune, catalog).map(|_| Box::new(v))),
+                        Version::from_value(value).and_then(|v| {
+                            v.validate_in_merged(commune, merged_from, catalog)
+                                .map(|_| Box::new(v))
+                        }),
                         Sent::Id(version_id),
                     )
                 }

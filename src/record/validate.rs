@@ -238,9 +238,20 @@ impl Version {
         commune: &Commune,
         catalog: &Catalog,
     ) -> Result<(), ValidationErrors> {
+        self.validate_in_merged(commune, &[], catalog)
+    }
+
+    /// [`Version::validate_in`] for a commune made by a merger: a record may also be kept
+    /// under one of the communes in `merged_from` (whose villages are the new commune's).
+    pub fn validate_in_merged(
+        &self,
+        commune: &Commune,
+        merged_from: &[Slug],
+        catalog: &Catalog,
+    ) -> Result<(), ValidationErrors> {
         let mut e = Errors::default();
         e.check(
-            self.commune_id == commune.id,
+            self.commune_id == commune.id || merged_from.contains(&self.commune_id),
             "commune_id",
             format!("this device belongs to commune {}", commune.id),
         );

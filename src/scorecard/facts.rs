@@ -212,6 +212,33 @@ pub struct CommuneFacts {
 }
 
 impl CommuneFacts {
+    /// Facts of every record `config`'s commune holds as of `as_of`: its own, and those of the
+    /// communes a merger made it from in its villages (their assessments of themselves as a
+    /// whole are not carried over). What a phone of a merged commune counts offline.
+    pub fn held_by(
+        config: &crate::config::CommuneConfig,
+        versions: &[Version],
+        as_of: NaiveDate,
+        filter: &TrackFilter,
+    ) -> Self {
+        let mut facts = CommuneFacts::from_versions(&config.commune.id, versions, as_of, filter);
+        let villages = crate::merger::Villages::Only(
+            config
+                .commune
+                .villages
+                .iter()
+                .map(|v| v.id.clone())
+                .collect(),
+        );
+        for part in &config.merged_from {
+            let mut theirs =
+                CommuneFacts::from_versions(part, versions, as_of, filter).restricted(&villages);
+            theirs.assessments.retain(|a| a.village.is_some());
+            facts.absorb(theirs);
+        }
+        facts
+    }
+
     /// Facts of `commune`'s versions as of the end of `as_of` (local time). Assessments state a
     /// figure as of their own date, whenever they were written down, so they are kept whatever
     /// their capture time and filtered by their `as_of` when scored.

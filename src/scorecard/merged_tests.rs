@@ -26,6 +26,7 @@ fn commune(id: &str, villages: &[&str]) -> CommuneConfig {
         responsibilities: Default::default(),
         editions: Default::default(),
         province_sets: Vec::new(),
+        merged_from: Vec::new(),
     }
 }
 

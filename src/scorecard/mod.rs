@@ -226,8 +226,7 @@ pub fn scorecard_with(
     versions: &[Version],
     as_of: NaiveDate,
 ) -> Scorecard {
-    let facts =
-        CommuneFacts::from_versions(&config.commune.id, versions, as_of, &TrackFilter::default());
+    let facts = CommuneFacts::held_by(config, versions, as_of, &TrackFilter::default());
     scorecard_under(applied, config, &facts, as_of)
 }
 

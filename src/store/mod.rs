@@ -591,6 +591,7 @@ fn commune_config(conn: &Connection) -> Result<Option<CommuneConfig>, StoreError
             responsibilities: Default::default(),
             editions: Default::default(),
             province_sets: Vec::new(),
+            merged_from: Vec::new(),
         }),
     })
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::{commune_config, current_enrollment, parse_version, SaveError, Store, StoreError};
-use crate::config::MeasureId;
+use crate::config::{CommuneConfig, MeasureId};
 use crate::geo::TrackFilter;
 use crate::heads::{entity_heads, EntityHeads};
 use crate::ids::{PhotoId, Slug};
@@ -213,27 +213,24 @@ impl Cache {
         self.versions.iter()
     }
 
-    /// The household list of `commune` with search keys, sorted by village and code.
-    fn household_index(&mut self, commune: &Slug) -> &[(HouseholdRow, String)] {
+    /// The household list of the commune (with those of the communes a merger made it from)
+    /// with search keys, sorted by village and code.
+    fn household_index(&mut self, config: &CommuneConfig) -> &[(HouseholdRow, String)] {
         if self.households.is_none() {
-            self.households = Some(self.household_rows(commune));
+            self.households = Some(self.household_rows(config));
         }
         self.households.as_deref().unwrap_or_default()
     }
 
-    fn household_rows(&self, commune: &Slug) -> Vec<(HouseholdRow, String)> {
+    fn household_rows(&self, config: &CommuneConfig) -> Vec<(HouseholdRow, String)> {
         let relevant: Vec<Version> = self
             .all()
             .filter(|v| matches!(v.kind(), Kind::Household | Kind::HouseholdCheck))
             .cloned()
             .collect();
         // The scorecard's facts decide which check is a household's latest: one rule for both.
-        let facts = CommuneFacts::from_versions(
-            commune,
-            &relevant,
-            NaiveDate::MAX,
-            &TrackFilter::default(),
-        );
+        let facts =
+            CommuneFacts::held_by(config, &relevant, NaiveDate::MAX, &TrackFilter::default());
         let heads = entity_heads(relevant.iter());
         let mut rows: Vec<(HouseholdRow, String)> = facts
             .households
@@ -275,7 +272,9 @@ impl super::Inner {
                 .conn
                 .prepare(
                     "SELECT json FROM versions WHERE state <> 'rejected'
-                     AND commune_id IS (SELECT json_extract(commune, '$.id') FROM commune WHERE id = 1)",
+                     AND commune_id IN (SELECT json_extract(commune, '$.id') FROM commune WHERE id = 1
+                        UNION SELECT value FROM commune, json_each(commune.config, '$.merged_from')
+                        WHERE commune.id = 1)",
                 )?;
             let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
             for json in rows {
@@ -407,12 +406,33 @@ impl Store {
             [enrollment.device_id.to_string()],
             |r| r.get(0),
         )?;
+        // A record keeps the commune it was first kept under: after a merger, an old commune's
+        // household stays that commune's (its figures before the merger date are as they were)
+        // and is counted once by the new commune through it.
+        let merged_from = commune_config(&tx)?
+            .filter(|c| c.commune.id == enrollment.commune.id)
+            .map(|c| c.merged_from)
+            .unwrap_or_default();
+        let kept_under: Option<String> = match parents.first() {
+            Some(parent) => tx
+                .query_row(
+                    "SELECT commune_id FROM versions WHERE version_id = ?1",
+                    [parent.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()?,
+            None => None,
+        };
+        let commune_id = kept_under
+            .and_then(|c| Slug::parse(&c).ok())
+            .filter(|c| merged_from.contains(c))
+            .unwrap_or_else(|| enrollment.commune.id.clone());
         let version = Version {
             version_id: version_id_at(&now),
             entity_id,
             parents,
             village_id: draft.village_id,
-            commune_id: enrollment.commune.id.clone(),
+            commune_id,
             device_id: enrollment.device_id,
             device_seq: last_seq as u64 + 1,
             author: None,
@@ -426,7 +446,7 @@ impl Store {
         };
         version.validate().map_err(SaveError::Invalid)?;
         version
-            .validate_in(&enrollment.commune, self.catalog)
+            .validate_in_merged(&enrollment.commune, &merged_from, self.catalog)
             .map_err(SaveError::Invalid)?;
         for p in &version.photos {
             let known: bool = tx.query_row(
@@ -530,7 +550,7 @@ impl Store {
     /// "Tuấn"), every word of it somewhere in the two.
     pub fn households(&self, filter: &HouseholdFilter) -> Result<Vec<HouseholdRow>, StoreError> {
         let mut inner = self.lock();
-        let Some(commune) = commune_config(&inner.conn)?.map(|c| c.commune.id) else {
+        let Some(commune) = commune_config(&inner.conn)? else {
             return Ok(Vec::new());
         };
         let words: Vec<String> = filter
@@ -561,7 +581,7 @@ impl Store {
     /// One registered household (live) with its latest check.
     pub fn household(&self, entity_id: Uuid) -> Result<Option<HouseholdRow>, StoreError> {
         let mut inner = self.lock();
-        let Some(commune) = commune_config(&inner.conn)?.map(|c| c.commune.id) else {
+        let Some(commune) = commune_config(&inner.conn)? else {
             return Ok(None);
         };
         Ok(inner

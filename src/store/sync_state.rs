@@ -339,6 +339,33 @@ impl Store {
         Ok(check)
     }
 
+    /// The server moved this identity into `commune` (the commune its commune merged into):
+    /// the phone works for it from now on. Nothing saved changes: what waits in the outbox is
+    /// sent as it is (the new commune holds its old communes' records), and the pull starts
+    /// again to bring the new commune's villages and records.
+    pub fn sync_moved(
+        &self,
+        device_id: Uuid,
+        commune: &crate::ids::Slug,
+    ) -> Result<bool, StoreError> {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let tx = inner.conn.transaction()?;
+        let n = tx.execute(
+            "UPDATE identities SET commune_id = ?2 WHERE device_id = ?1 AND commune_id <> ?2",
+            params![device_id.to_string(), commune.as_str()],
+        )?;
+        if n > 0 {
+            tx.execute("DELETE FROM meta WHERE key = 'pull_cursor'", [])?;
+            tx.execute("UPDATE commune SET config_etag = NULL WHERE id = 1", [])?;
+        }
+        tx.commit()?;
+        if n > 0 {
+            inner.cache = None;
+        }
+        Ok(n > 0)
+    }
+
     /// The versions to ask `sync/status` about: for each identity of this phone on the same
     /// server and commune as `device_id`, the last version the server acknowledged. Sequences
     /// reach the server in order, so while it holds that one it holds all before it; an identity
@@ -474,6 +501,17 @@ impl Store {
                     page.config_etag
                 ],
             )?;
+            // The commune the phone works for, as the server has it now (after a move into the
+            // commune a merger made, the first time it is known with its villages).
+            tx.execute(
+                "UPDATE commune SET commune = ?1 WHERE id = 1 AND ?2 IN
+                    (SELECT commune_id FROM identities WHERE retired_at IS NULL)",
+                params![
+                    serde_json::to_string(&config.commune).expect("a commune serialises"),
+                    config.commune.id.as_str()
+                ],
+            )?;
+            inner.cache = None;
         }
         meta_set(&tx, "pull_cursor", &page.next_cursor.to_string())?;
         tx.execute(
@@ -865,7 +903,10 @@ pub(super) fn move_unsent_to(
     let rows: Vec<(String, String)> = {
         let mut stmt = tx.prepare(
             "SELECT v.version_id, v.json FROM versions v JOIN identities i ON i.device_id = v.device_id
-             WHERE v.own = 1 AND v.device_id <> ?1 AND v.commune_id = ?2 AND v.state <> 'rejected'
+             WHERE v.own = 1 AND v.device_id <> ?1 AND v.state <> 'rejected'
+               AND (v.commune_id = ?2 OR v.commune_id IN (
+                    SELECT value FROM commune, json_each(commune.config, '$.merged_from')
+                    WHERE commune.id = 1 AND json_extract(commune.config, '$.commune.id') = ?2))
                AND (EXISTS (SELECT 1 FROM outbox o WHERE o.version_id = v.version_id)
                     OR (?3 AND v.state = 'synced'))
              ORDER BY i.enrolled_at, i.rowid, v.device_seq",

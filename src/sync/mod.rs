@@ -338,6 +338,13 @@ impl SyncEngine {
                         &status.missing,
                         status.photo_missing,
                     )?;
+                    if !check.identity_retired
+                        && self
+                            .store
+                            .sync_moved(identity.device_id, &status.commune_id)?
+                    {
+                        tracing::info!(commune = %status.commune_id, "moved into the commune a merger made");
+                    }
                     if check.identity_retired {
                         if restarts < MAX_RESTARTS && self.reidentify(identity, "restored").await? {
                             restarts += 1;

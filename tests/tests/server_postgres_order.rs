@@ -48,7 +48,9 @@ fn household(commune: &Slug, device: Uuid, seq: u64) -> Version {
 /// Pages through the commune's log from `cursor` until up to date; returns the new cursor.
 fn pull(storage: &PostgresStorage, commune: &Slug, cursor: &mut u64, seen: &mut Vec<Uuid>) {
     loop {
-        let page = storage.versions_after(commune, *cursor, 7).unwrap();
+        let page = storage
+            .versions_after(std::slice::from_ref(commune), *cursor, 7)
+            .unwrap();
         seen.extend(page.versions.iter().map(|v| v.version_id));
         *cursor = page.next_cursor;
         if page.up_to_date {

@@ -307,6 +307,9 @@ pub trait Storage: Send + Sync + 'static {
     fn device(&self, device_id: Uuid) -> StoreResult<Option<Device>>;
     fn list_devices(&self, commune: &Slug) -> StoreResult<Vec<Device>>;
     fn revoke_device(&self, device_id: Uuid, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Moves a device of commune `from` into `to` (the commune `from` merged into); nothing
+    /// when it is not in `from` any more.
+    fn move_device(&self, device_id: Uuid, from: &Slug, to: &Slug) -> StoreResult<()>;
     /// Registers a device that writes without a token (the server's own demo seeding).
     fn ensure_seed_device(
         &self,
@@ -319,8 +322,14 @@ pub trait Storage: Send + Sync + 'static {
     /// Stores a push in one transaction (insert-ignore on `version_id`, outcomes per
     /// `(device_id, device_seq)`, high-water mark, facts) and answers only after COMMIT.
     fn store_versions(&self, batch: &PushBatch) -> StoreResult<PushOutcome>;
-    fn versions_after(&self, commune: &Slug, cursor: u64, limit: usize)
-        -> StoreResult<VersionPage>;
+    /// The versions of `communes` (a commune, and the ones a merger made it from) after
+    /// `cursor`, in server order.
+    fn versions_after(
+        &self,
+        communes: &[Slug],
+        cursor: u64,
+        limit: usize,
+    ) -> StoreResult<VersionPage>;
     /// `(acked_through_seq, server_head)` of a device.
     fn device_status(&self, device_id: Uuid) -> StoreResult<Option<(u64, u64)>>;
     fn server_head(&self, commune: &Slug) -> StoreResult<u64>;

@@ -579,6 +579,7 @@ impl PostgresStorage {
             responsibilities: serde_json::from_str(row.get(4))?,
             editions: edition_settings,
             province_sets,
+            merged_from: mergers::merged_from(c, id)?,
         }))
     }
 
@@ -756,14 +757,24 @@ impl PostgresStorage {
         let mut fresh_results: Vec<PushResult> = Vec::with_capacity(fresh.len());
         let mut heads: BTreeMap<Slug, i64> = BTreeMap::new();
         if !fresh.is_empty() {
-            // Lock the counters of every commune this push may write, in id order.
-            let mut communes: BTreeSet<&Slug> = BTreeSet::from([&commune]);
+            // Lock the counters of every commune this push may write, and of every commune a
+            // merger made from one of them (its phones pull their union), in id order.
+            let mut communes: BTreeSet<Slug> = BTreeSet::from([commune.clone()]);
             for (_, item) in &fresh {
                 if let PushItem::Valid { version, .. } = item {
-                    communes.insert(&version.commune_id);
+                    communes.insert(version.commune_id.clone());
                 }
             }
-            for c in communes {
+            let written: Vec<&str> = communes.iter().map(Slug::as_str).collect();
+            for r in tx.query(
+                "SELECT commune_id FROM mergers m WHERE EXISTS (
+                    SELECT 1 FROM jsonb_array_elements(m.body::jsonb -> 'parts') p
+                    WHERE p ->> 'commune' = ANY($1))",
+                &[&written],
+            )? {
+                communes.insert(parse_slug(r.get(0))?);
+            }
+            for c in &communes {
                 let row = tx
                     .query_opt(
                         "SELECT server_head FROM commune_sync WHERE commune_id = $1 FOR UPDATE",
@@ -1544,6 +1555,16 @@ impl Storage for PostgresStorage {
         })
     }
 
+    fn move_device(&self, device_id: Uuid, from: &Slug, to: &Slug) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE devices SET commune_id = $1 WHERE device_id = $2 AND commune_id = $3",
+                &[&to.as_str(), &device_id, &from.as_str()],
+            )?;
+            Ok(())
+        })
+    }
+
     fn ensure_seed_device(
         &self,
         device_id: Uuid,
@@ -1570,15 +1591,23 @@ impl Storage for PostgresStorage {
 
     fn versions_after(
         &self,
-        commune: &Slug,
+        communes: &[Slug],
         cursor: u64,
         limit: usize,
     ) -> StoreResult<VersionPage> {
+        let communes: Vec<&str> = communes.iter().map(Slug::as_str).collect();
         self.read(|c| {
-            // One statement, one snapshot: a prefix of the commune's log (see the module doc).
+            // One statement, one snapshot: a prefix of the communes' log (see the module doc:
+            // a push to an old commune also locks the counter of the commune it was merged into).
+            // One commune (nearly always) reads its index in order.
+            let page = if communes.len() == 1 {
+                "SELECT server_seq, content FROM versions WHERE commune_id = ($1::text[])[1] AND server_seq > $2 ORDER BY server_seq LIMIT $3"
+            } else {
+                "SELECT server_seq, content FROM versions WHERE commune_id = ANY($1) AND server_seq > $2 ORDER BY server_seq LIMIT $3"
+            };
             let rows = c.query(
-                &sized_page("SELECT server_seq, content FROM versions WHERE commune_id = $1 AND server_seq > $2 ORDER BY server_seq LIMIT $3", 4),
-                &[&commune.as_str(), &int(cursor), &(int(limit as u64).saturating_add(1)), &(PAGE_BYTES as i64)],
+                &sized_page(page, 4),
+                &[&communes, &int(cursor), &(int(limit as u64).saturating_add(1)), &(PAGE_BYTES as i64)],
             )?;
             let (versions, more) = take_page(&rows, limit)?;
             Ok(VersionPage {

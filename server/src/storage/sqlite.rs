@@ -383,6 +383,7 @@ impl SqliteStorage {
             responsibilities: serde_json::from_str(&responsibilities)?,
             editions: edition_settings,
             province_sets,
+            merged_from: mergers::merged_from(conn, id)?,
         }))
     }
 
@@ -983,6 +984,16 @@ impl Storage for SqliteStorage {
         })
     }
 
+    fn move_device(&self, device_id: Uuid, from: &Slug, to: &Slug) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE devices SET commune_id = ?1 WHERE device_id = ?2 AND commune_id = ?3",
+                params![to.as_str(), device_id.to_string(), from.as_str()],
+            )?;
+            Ok(())
+        })
+    }
+
     fn ensure_seed_device(
         &self,
         device_id: Uuid,
@@ -1267,16 +1278,26 @@ impl Storage for SqliteStorage {
 
     fn versions_after(
         &self,
-        commune: &Slug,
+        communes: &[Slug],
         cursor: u64,
         limit: usize,
     ) -> StoreResult<VersionPage> {
+        // One writer at a time: every commune's log is committed in `server_seq` order, and so
+        // is their union. One commune (nearly always) reads its index in order; a list sorts.
+        let list = match communes {
+            [one] => one.as_str().to_owned(),
+            _ => serde_json::to_string(&communes)?,
+        };
         self.read(|c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT server_seq, content, flags FROM versions WHERE commune_id = ?1 AND server_seq > ?2 ORDER BY server_seq LIMIT ?3",
-            )?;
+            let mut stmt = c.prepare_cached(if communes.len() == 1 {
+                "SELECT server_seq, content, flags FROM versions WHERE commune_id = ?1 AND server_seq > ?2 ORDER BY server_seq LIMIT ?3"
+            } else {
+                "SELECT server_seq, content, flags FROM versions
+                 WHERE commune_id IN (SELECT value FROM json_each(?1)) AND server_seq > ?2
+                 ORDER BY server_seq LIMIT ?3"
+            })?;
             let rows = stmt
-                .query_map(params![commune.as_str(), cursor as i64, limit as i64 + 1], |r| {
+                .query_map(params![list, cursor as i64, limit as i64 + 1], |r| {
                     Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?))
                 })?;
             let (versions, more) = take_page(rows, limit)?;

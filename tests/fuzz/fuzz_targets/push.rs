@@ -11,7 +11,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use ntm_field::protocol::PushRequest;
-use ntm_fuzz::{assert_client_error, demo_commune, demo_device, received_at, DEVICE_ID};
+use ntm_fuzz::{assert_client_error, demo_config, demo_device, received_at, DEVICE_ID};
 use ntm_server::body::{decode, decompress, Encoding, Format};
 use ntm_server::storage::PushItem;
 use ntm_server::sync::{digest, prepare_push};
@@ -55,12 +55,12 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 
-    let commune = demo_commune();
+    let config = demo_config();
     let first_seq = request.first_seq;
     let count = request.versions.len();
     let batch = match prepare_push(
         &demo_device(),
-        commune,
+        config,
         request,
         MAX_VERSIONS,
         received_at(),
@@ -75,7 +75,7 @@ fuzz_target!(|data: &[u8]| {
             PushItem::Valid { version, digest: d } => {
                 assert_eq!(Some(version.device_seq), first_seq.checked_add(i as u64));
                 assert_eq!(version.device_id, DEVICE_ID);
-                assert_eq!(version.commune_id, commune.id);
+                assert_eq!(version.commune_id, config.commune.id);
                 assert_eq!(*d, digest(version));
             }
             PushItem::Invalid { version_id, reason } => {

@@ -5,6 +5,7 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use ntm_field::admin::Commune;
+use ntm_field::config::CommuneConfig;
 use ntm_field::protocol::Role;
 use ntm_server::error::ApiError;
 use ntm_server::storage::Device;
@@ -13,13 +14,18 @@ use uuid::Uuid;
 /// The pushing device of the seed corpus (`tests/fuzz/corpus/push`).
 pub const DEVICE_ID: Uuid = Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_f022);
 
-static DEMO: LazyLock<Commune> = LazyLock::new(|| match ntm_field::demo::thien_ke() {
-    Ok(demo) => demo.config.commune,
+static DEMO: LazyLock<CommuneConfig> = LazyLock::new(|| match ntm_field::demo::thien_ke() {
+    Ok(demo) => demo.config,
     Err(e) => panic!("the embedded demo commune does not load: {e}"),
 });
 
 /// Thiện Kế, the demo commune: the seeds' versions belong to it and its villages.
 pub fn demo_commune() -> &'static Commune {
+    &DEMO.commune
+}
+
+/// Thiện Kế's configuration, as a push is checked against it.
+pub fn demo_config() -> &'static CommuneConfig {
     &DEMO
 }
 

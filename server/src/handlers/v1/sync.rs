@@ -55,7 +55,7 @@ pub async fn push(
         let plain = decompress(encoding, &bytes, st.limits.max_decompressed)?;
         let batch = prepare_push_body(
             &device,
-            &config.commune,
+            &config,
             format,
             &plain,
             st.limits.max_versions_per_push,
@@ -144,11 +144,19 @@ pub async fn pull(
     }
     let config = authorize(&state, &p, &device.commune_id, Access::Read).await?;
     let storage = state.storage.clone();
-    let commune = device.commune_id.clone();
-    let page = blocking(move || Ok(storage.versions_after(&commune, q.cursor, limit)?)).await?;
+    let communes = log_of(&config);
+    let page = blocking(move || Ok(storage.versions_after(&communes, q.cursor, limit)?)).await?;
     let etag = config_etag(&config);
     let send_config = q.config_etag.as_deref() != Some(etag.as_str());
     let mut versions = page.versions;
+    // Of the communes a merger made this one from, the records of its villages: commune-wide
+    // ones (assessments) are not carried over (a new assessment is needed).
+    versions.retain(|v| {
+        v.commune_id == config.commune.id
+            || v.village_id
+                .as_ref()
+                .is_some_and(|id| config.commune.village(id).is_some())
+    });
     if q.skip_own {
         versions.retain(|v| v.device_id != device.device_id);
     }
@@ -160,6 +168,14 @@ pub async fn pull(
         config_etag: etag,
     };
     Ok(negotiated(&headers, &page))
+}
+
+/// The communes whose log a device of `config`'s commune pulls: its own, and those a merger
+/// made it from.
+fn log_of(config: &ntm_field::config::CommuneConfig) -> Vec<ntm_field::ids::Slug> {
+    std::iter::once(config.commune.id.clone())
+        .chain(config.merged_from.iter().cloned())
+        .collect()
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -179,7 +195,7 @@ pub struct StatusQuery {
               (status = 403, description = "a user token: this call is for devices")))]
 pub async fn status(
     State(state): State<Arc<AppState>>,
-    DeviceAuth(_, device): DeviceAuth,
+    DeviceAuth(p, device): DeviceAuth,
     query: Result<Query<StatusQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<StatusResponse>> {
     let Query(q) = query?;
@@ -195,12 +211,20 @@ pub async fn status(
                 "photo_probe is a SHA-256 in 64 hex characters",
             )
         })?;
+    let config = authorize(&state, &p, &device.commune_id, Access::Read).await?;
+    let communes = log_of(&config);
     let storage = state.storage.clone();
     let id = device.device_id;
-    let commune = device.commune_id.clone();
     let (status, missing, photo_missing) = blocking(move || {
-        let status = storage.device_status(id)?;
-        let held = storage.versions_held(&commune, &probes)?;
+        // The head of the log the device pulls: the latest of its communes.
+        let mut status = storage.device_status(id)?;
+        let mut held = std::collections::BTreeSet::new();
+        for (i, c) in communes.iter().enumerate() {
+            held.extend(storage.versions_held(c, &probes)?);
+            if let (Some((_, head)), true) = (status.as_mut(), i > 0) {
+                *head = (*head).max(storage.server_head(c)?);
+            }
+        }
         let photo_missing = match photo {
             Some(p) => storage.photo_exists(&p)?.is_none(),
             None => false,

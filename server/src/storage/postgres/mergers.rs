@@ -4,6 +4,7 @@
 use ::postgres::{GenericClient, Transaction};
 use chrono::Utc;
 use ntm_field::admin::Commune;
+use ntm_field::ids::Slug;
 use ntm_field::merger::Merger;
 
 use super::{Fallible, StoreError};
@@ -31,6 +32,23 @@ pub(super) fn put_identity(tx: &mut Transaction<'_>, commune: &Commune) -> Falli
         ],
     )?;
     Ok(())
+}
+
+/// The old communes of the merger that made `commune` (none when no merger did).
+pub(super) fn merged_from(c: &mut impl GenericClient, commune: &Slug) -> Fallible<Vec<Slug>> {
+    Ok(
+        match c.query_opt(
+            "SELECT body FROM mergers WHERE commune_id = $1",
+            &[&commune.as_str()],
+        )? {
+            Some(row) => serde_json::from_str::<Merger>(row.get(0))?
+                .parts
+                .into_iter()
+                .map(|p| p.commune)
+                .collect(),
+            None => Vec::new(),
+        },
+    )
 }
 
 pub(super) fn mergers(c: &mut impl GenericClient) -> Fallible<Vec<Merger>> {

@@ -3,6 +3,7 @@
 
 use chrono::{NaiveDate, Utc};
 use ntm_field::admin::Commune;
+use ntm_field::ids::Slug;
 use ntm_field::merger::Merger;
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -40,6 +41,22 @@ pub(super) fn put_identity(tx: &rusqlite::Transaction, commune: &Commune) -> Sto
         ],
     )?;
     Ok(())
+}
+
+/// The old communes of the merger that made `commune` (none when no merger did).
+pub(super) fn merged_from(conn: &Connection, commune: &Slug) -> StoreResult<Vec<Slug>> {
+    let body: Option<String> = conn
+        .prepare_cached("SELECT body FROM mergers WHERE commune_id = ?1")?
+        .query_row(params![commune.as_str()], |r| r.get(0))
+        .optional()?;
+    Ok(match body {
+        Some(body) => serde_json::from_str::<Merger>(&body)?
+            .parts
+            .into_iter()
+            .map(|p| p.commune)
+            .collect(),
+        None => Vec::new(),
+    })
 }
 
 pub(super) fn mergers(conn: &Connection) -> StoreResult<Vec<Merger>> {
