@@ -296,13 +296,23 @@ async fn authenticate(parts: &Parts, state: &Arc<AppState>) -> ApiResult<Authent
 /// A device of a commune that a merger in force has put into another: it is moved there at its
 /// first request from the merger date, and works for the new commune from then on (its
 /// records of the old commune are the new one's too).
-async fn moved(state: &Arc<AppState>, mut device: Device) -> ApiResult<Device> {
+pub(crate) async fn moved(state: &Arc<AppState>, mut device: Device) -> ApiResult<Device> {
     let storage = state.storage.clone();
     let (id, from) = (device.device_id, device.commune_id.clone());
     let to = blocking(move || {
         let mergers = storage.mergers()?;
         let today = crate::handlers::v1::reports::local_today();
-        let to = crate::lineage::merged_into(&mergers, &from, today);
+        // A commune that merged into one that merged again ends in the last (the chain is
+        // acyclic: a merger's new commune exists from its date on).
+        let mut to = None;
+        let mut at = from.clone();
+        for _ in 0..mergers.len() {
+            let Some(next) = crate::lineage::merged_into(&mergers, &at, today) else {
+                break;
+            };
+            at = next.clone();
+            to = Some(next);
+        }
         if let Some(to) = &to {
             storage.move_device(id, &from, to)?;
             tracing::info!(device = %id, %from, %to, "moved a device into the commune its commune merged into");

@@ -44,10 +44,11 @@ impl Lineage {
 /// The commune `commune` went into whole by a merger in force on `today`, if any: its phones
 /// now work for that commune.
 pub fn merged_into(mergers: &[Merger], commune: &Slug, today: NaiveDate) -> Option<Slug> {
-    match ntm_field::merger::counting(commune, today, mergers, &[]) {
-        ntm_field::merger::Counting::MergedInto { merger } => Some(merger.commune),
-        _ => None,
-    }
+    // Not `counting`: a commune a merger made and that merged again counts as made.
+    mergers
+        .iter()
+        .find(|m| m.date <= today && m.parts.iter().any(|p| &p.commune == commune && p.whole()))
+        .map(|m| m.commune.clone())
 }
 
 /// A commune no merger or split concerns on that date: its own facts, as before mergers.

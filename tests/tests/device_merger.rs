@@ -2,8 +2,8 @@
 //! merger date its next sync moves it into the new commune without losing what waits in its
 //! outbox; it then works for the new commune (its villages, its old commune's households, new
 //! records), every record keeps the commune it was first kept under, and the new commune's
-//! figures count each household once. A phone enrolled in the new commune sees the old
-//! commune's households too.
+//! figures (the scorecard, the period report, the phone's offline card) count each household
+//! once. A phone enrolled in the new commune sees the old commune's households too.
 
 use ntm_field::protocol::Role;
 use ntm_field::store::HouseholdFilter;
@@ -17,11 +17,11 @@ const NEW: &str = "son-thuy";
 /// A village the new commune brings from another of its parts.
 const OTHER_VILLAGE: &str = "ninh-lai-01";
 
-/// Sơn Thủy: every village of Thiện Kế and one of Ninh Lai.
-async fn create_new_commune(admin: &Api) {
+/// Sơn Thủy (or `id`): every village of Thiện Kế and one of Ninh Lai.
+async fn create_new_commune(admin: &Api, id: &str) {
     let mut commune = ntm_field::demo::thien_ke().unwrap().config.commune;
-    commune.id = ntm_field::ids::Slug::parse(NEW).unwrap();
-    commune.name = "Xã Sơn Thủy".into();
+    commune.id = ntm_field::ids::Slug::parse(id).unwrap();
+    commune.name = format!("Xã {id}");
     commune.villages.push(ntm_field::admin::Village {
         id: ntm_field::ids::Slug::parse(OTHER_VILLAGE).unwrap(),
         name: "Thôn Ninh Lai".into(),
@@ -32,15 +32,15 @@ async fn create_new_commune(admin: &Api) {
     assert_eq!(r.status, 201, "{:?}", r.body);
 }
 
-async fn record_merger(admin: &Api) {
+async fn record_merger(admin: &Api, date: &str, from: &str, into: &str) {
     let r = admin
         .post(
             "/api/v1/mergers",
             &json!({
-                "date": "2025-07-01",
+                "date": date,
                 "legal_basis": "Nghị quyết 1683/NQ-UBTVQH15 ngày 16/6/2025",
-                "commune": NEW,
-                "parts": [{"commune": OLD}]
+                "commune": into,
+                "parts": [{"commune": from}]
             }),
         )
         .await;
@@ -53,7 +53,7 @@ async fn a_phone_of_a_merged_commune_moves_into_the_new_one_with_everything_it_s
     let server = TestServer::start_on(backend);
     let admin = Api::admin(&server).await;
     create_demo_commune(&admin).await;
-    create_new_commune(&admin).await;
+    create_new_commune(&admin, NEW).await;
     let a = TestPhone::enroll(
         &server.base,
         &enrollment_code(&admin, OLD, Role::Enumerator).await,
@@ -71,7 +71,7 @@ async fn a_phone_of_a_merged_commune_moves_into_the_new_one_with_everything_it_s
         .store
         .create(household_draft("TK07-001", "thien-ke-07"))
         .unwrap();
-    record_merger(&admin).await;
+    record_merger(&admin, "2025-07-01", OLD, NEW).await;
 
     a.sync().await.unwrap();
     assert!(a.store.outbox().unwrap().is_empty(), "nothing left to send");
@@ -120,11 +120,14 @@ async fn a_phone_of_a_merged_commune_moves_into_the_new_one_with_everything_it_s
         .create(household_draft("NL01-001", OTHER_VILLAGE))
         .unwrap();
     assert_eq!(h3.commune_id.as_str(), NEW);
+    // A new check of an old household is Sơn Thủy's, and counts for that household.
+    let second_check = a.store.create(check_draft(&h2, true)).unwrap();
+    assert_eq!(second_check.commune_id.as_str(), NEW);
     a.sync().await.unwrap();
 
     let token = enrollment.token;
     let held = server_versions(&server.base, &token).await;
-    for v in [&h1, &check, &h2, &edited, &h3] {
+    for v in [&h1, &check, &h2, &edited, &h3, &second_check] {
         let on_server = held
             .iter()
             .find(|s| s.version_id == v.version_id)
@@ -135,12 +138,28 @@ async fn a_phone_of_a_merged_commune_moves_into_the_new_one_with_everything_it_s
         .get(&format!("/api/v1/communes/{NEW}/scorecard"))
         .await;
     assert_eq!(card.status, 200, "{:?}", card.body);
+    let hygiene = indicator(&card.body, "17.6");
     assert_eq!(
-        indicator(&card.body, "17.6")["denominator"],
-        3.0,
-        "each household once: {}",
-        indicator(&card.body, "17.6")
+        (&hygiene["numerator"], &hygiene["denominator"]),
+        (&json!(2.0), &json!(3.0)),
+        "each household once, each with its latest check: {hygiene}"
     );
+
+    // The period report lists them all, old records included.
+    let csv = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/communes/{NEW}/export/csv?kind=household",
+            server.base
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    let csv = csv.text().await.unwrap();
+    for code in ["TK03-001", "TK07-001", "NL01-001"] {
+        assert!(csv.contains(code), "{code} in the report: {csv}");
+    }
 
     // The phone's offline figures count the same households.
     let today = ntm_field::time::local_date(&chrono::Utc::now().fixed_offset());
@@ -151,7 +170,10 @@ async fn a_phone_of_a_merged_commune_moves_into_the_new_one_with_everything_it_s
         .flat_map(|c| &c.indicators)
         .find(|i| i.id == "17.6")
         .unwrap();
-    assert_eq!(hygiene.denominator, Some(3.0));
+    assert_eq!(
+        (hygiene.numerator, hygiene.denominator),
+        (Some(2.0), Some(3.0))
+    );
 
     // A phone enrolled in Sơn Thủy sees Thiện Kế's households too.
     let b = TestPhone::enroll(
@@ -171,4 +193,47 @@ async fn a_phone_of_a_merged_commune_moves_into_the_new_one_with_everything_it_s
     assert_eq!(codes.len(), 3, "{codes:?}");
 }
 
-on_both_backends!(a_phone_of_a_merged_commune_moves_into_the_new_one_with_everything_it_saved);
+/// Thiện Kế into Sơn Thủy, then Sơn Thủy into a larger commune: a phone of Thiện Kế that never
+/// synced in between ends in the last, with its records.
+async fn a_phone_moves_through_two_mergers_at_once(backend: Backend) {
+    const LAST: &str = "xa-lon";
+    let server = TestServer::start_on(backend);
+    let admin = Api::admin(&server).await;
+    create_demo_commune(&admin).await;
+    create_new_commune(&admin, NEW).await;
+    create_new_commune(&admin, LAST).await;
+    let a = TestPhone::enroll(
+        &server.base,
+        &enrollment_code(&admin, OLD, Role::Enumerator).await,
+        test_options(),
+    )
+    .await;
+    let h = a
+        .store
+        .create(household_draft("TK01-001", "thien-ke-01"))
+        .unwrap();
+    record_merger(&admin, "2025-07-01", OLD, NEW).await;
+    record_merger(&admin, "2026-01-01", NEW, LAST).await;
+    a.sync().await.unwrap();
+    assert_eq!(
+        a.store.enrollment().unwrap().unwrap().commune.id.as_str(),
+        LAST
+    );
+    assert!(a.store.outbox().unwrap().is_empty());
+    let b = TestPhone::enroll(
+        &server.base,
+        &enrollment_code(&admin, LAST, Role::Enumerator).await,
+        test_options(),
+    )
+    .await;
+    b.sync().await.unwrap();
+    assert!(
+        b.store.version(h.version_id).unwrap().is_some(),
+        "a phone of the last commune gets Thiện Kế's household"
+    );
+}
+
+on_both_backends!(
+    a_phone_of_a_merged_commune_moves_into_the_new_one_with_everything_it_saved,
+    a_phone_moves_through_two_mergers_at_once,
+);

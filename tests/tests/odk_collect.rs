@@ -625,7 +625,74 @@ async fn the_dashboard_enrolls_a_collect_phone_chooses_its_forms_and_revoking_cl
     }
 }
 
+/// A Collect phone of a commune that merged into another keeps its URL: it lists the new
+/// commune's villages and its old commune's households, and a check it sends counts for the
+/// new commune.
+async fn a_collect_phone_of_a_merged_commune_works_for_the_new_one(backend: Backend) {
+    let server = TestServer::start_on(backend);
+    let admin = Api::admin(&server).await;
+    let odk = commune(&server, &admin, "thien-ke").await;
+    let mut new = commune_json("son-thuy", "Tuyên Quang");
+    new["villages"] = commune_json("thien-ke", "Tuyên Quang")["villages"].clone();
+    new["name"] = json!("Sơn Thủy");
+    assert_eq!(admin.post("/api/v1/communes", &new).await.status, 201);
+    let r = admin
+        .post(
+            "/api/v1/mergers",
+            &json!({"date": "2025-07-01", "legal_basis": "Nghị quyết 1683/NQ-UBTVQH15 ngày 16/6/2025",
+                    "commune": "son-thuy", "parts": [{"commune": "thien-ke"}]}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+
+    let mut collect = Collect::new(&odk.collect_url);
+    let forms = collect.form_list().await;
+    let form = collect.download(&forms[0]).await;
+    let households_csv = String::from_utf8(
+        form.media
+            .iter()
+            .find(|(n, _)| n == "households.csv")
+            .unwrap()
+            .1
+            .clone(),
+    )
+    .unwrap();
+    for h in &odk.households {
+        assert!(
+            households_csv.contains(&h.entity_id.to_string()),
+            "{households_csv}"
+        );
+    }
+    assert_eq!(collect.head().await, 204);
+    let answers = collect
+        .submit(
+            &check_xml(
+                "uuid:33333333-3333-4333-8333-333333333333",
+                "thien-ke-01",
+                Some(odk.households[0].entity_id),
+                &[],
+                "",
+            ),
+            &[],
+            0,
+        )
+        .await;
+    assert_eq!(statuses(&answers), [201], "{answers:?}");
+    assert_eq!(checks(&admin, "son-thuy").await.len(), 1);
+    let card = admin
+        .get("/api/v1/communes/son-thuy/scorecard?as_of=2026-03-31")
+        .await
+        .body;
+    let hygiene = indicator(&card, "17.6");
+    assert_eq!(
+        (&hygiene["numerator"], &hygiene["denominator"]),
+        (&json!(1.0), &json!(3.0)),
+        "{hygiene}"
+    );
+}
+
 ntm_tests::on_both_backends!(
+    a_collect_phone_of_a_merged_commune_works_for_the_new_one,
     collect_lists_downloads_and_sends_checks_that_move_the_scorecard_as_the_app_would,
     split_posts_replays_and_edits_follow_openrosa,
     hostile_input_is_an_openrosa_4xx_that_changes_nothing,

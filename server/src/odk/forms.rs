@@ -108,11 +108,14 @@ impl Media {
         for v in &commune.villages {
             let _ = villages.write_record([v.id.as_str(), v.name.as_str()]);
         }
-        let heads = entity_heads(
-            versions
-                .iter()
-                .filter(|v| v.kind() == Kind::Household && v.commune_id == commune.id),
-        );
+        // The commune's own, and (a merger) those of its old communes in its villages.
+        let heads = entity_heads(versions.iter().filter(|v| {
+            v.kind() == Kind::Household
+                && (v.commune_id == commune.id
+                    || v.village_id
+                        .as_ref()
+                        .is_some_and(|id| commune.village(id).is_some()))
+        }));
         let mut rows: Vec<(String, String, String, String, u32)> = heads
             .iter()
             .filter(|(_, h)| h.is_live())

@@ -132,21 +132,22 @@ async fn device(state: &Arc<AppState>, token: &str) -> OdkResult<(Device, Commun
     }
     let storage = state.storage.clone();
     let hash = token_hash(token);
-    let found = blocking(move || {
-        let Some(d) = storage.device_by_token(&hash)? else {
-            return Ok(None);
-        };
-        let config = storage.commune_config(&d.commune_id)?;
-        Ok(config.map(|c| (d, c)))
-    })
-    .await?;
-    match found {
-        Some((d, _)) if d.revoked_at.is_some() => Err(OdkError::new(
+    let Some(device) = blocking(move || Ok(storage.device_by_token(&hash)?)).await? else {
+        return Err(refused());
+    };
+    if device.revoked_at.is_some() {
+        return Err(OdkError::new(
             StatusCode::FORBIDDEN,
             "Điện thoại này đã bị thu hồi; xin cán bộ xã mã QR mới.",
             "This phone was revoked; ask a commune officer for a new QR code.",
-        )),
-        Some(found) => Ok(found),
+        ));
+    }
+    // A phone of a commune a merger put into another works for the new one.
+    let device = crate::auth::moved(state, device).await?;
+    let storage = state.storage.clone();
+    let id = device.commune_id.clone();
+    match blocking(move || Ok(storage.commune_config(&id)?)).await? {
+        Some(config) => Ok((device, config)),
         None => Err(refused()),
     }
 }
@@ -228,8 +229,19 @@ async fn media(
     config: &CommuneConfig,
 ) -> OdkResult<Arc<Media>> {
     let storage = state.storage.clone();
-    let id = config.commune.id.clone();
-    let head = blocking(move || Ok(storage.server_head(&id)?)).await?;
+    let log: Vec<Slug> = std::iter::once(config.commune.id.clone())
+        .chain(config.merged_from.iter().cloned())
+        .collect();
+    let communes = log.clone();
+    // The latest head of the commune and of those a merger made it from.
+    let head = blocking(move || {
+        let mut head = 0;
+        for c in &communes {
+            head = head.max(storage.server_head(c)?);
+        }
+        Ok(head)
+    })
+    .await?;
     let cached = odk
         .media
         .lock()
@@ -245,11 +257,14 @@ async fn media(
     let made = Arc::new(
         blocking(move || {
             // Only the registry: households, read a page at a time (never the roads' tracks).
+            // And those of the communes a merger made it from (`Media::of` keeps its villages').
             let mut households = Vec::new();
-            storage.for_each_entity(&commune.id, ENTITY_PAGE, &mut |page| {
-                households.extend(page.iter().filter(|v| v.kind() == Kind::Household).cloned());
-                Ok(())
-            })?;
+            for c in &log {
+                storage.for_each_entity(c, ENTITY_PAGE, &mut |page| {
+                    households.extend(page.iter().filter(|v| v.kind() == Kind::Household).cloned());
+                    Ok(())
+                })?;
+            }
             Ok(Media::of(&commune, &households))
         })
         .await?,

@@ -181,7 +181,22 @@ async fn load(
     let id = crate::handlers::v1::slug(id, "id")?;
     let config = authorize(state, &auth.0, &id, Access::Read).await?;
     let storage = state.storage.clone();
-    let heads = blocking(move || Ok(heads_as_of(storage.as_ref(), &id, &dates)?)).await?;
+    let parts = config.merged_from.clone();
+    let heads = blocking(move || {
+        // A commune a merger made: its old communes' records count too (`Rows::of` and the
+        // scorecard keep those of its villages).
+        let mut heads = heads_as_of(storage.as_ref(), &id, &dates)?;
+        for part in &parts {
+            for (all, theirs) in heads
+                .iter_mut()
+                .zip(heads_as_of(storage.as_ref(), part, &dates)?)
+            {
+                all.extend(theirs);
+            }
+        }
+        Ok(heads)
+    })
+    .await?;
     Ok((config, heads))
 }
 

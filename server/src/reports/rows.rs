@@ -171,9 +171,16 @@ impl Rows {
         period_start: Option<NaiveDate>,
     ) -> Rows {
         let commune = &config.commune;
-        let heads = entity_heads(versions.iter().filter(|v| {
+        // Its own records, and those in its villages of the communes a merger made it from.
+        let held = |v: &Version| {
             v.commune_id == commune.id
-                && (v.kind() == Kind::Assessment || local_date(&v.captured_at) <= as_of)
+                || (config.merged_from.contains(&v.commune_id)
+                    && v.village_id
+                        .as_ref()
+                        .is_some_and(|id| commune.village(id).is_some()))
+        };
+        let heads = entity_heads(versions.iter().filter(|v| {
+            held(v) && (v.kind() == Kind::Assessment || local_date(&v.captured_at) <= as_of)
         }));
         let households: HashMap<Uuid, (String, String)> = heads
             .iter()

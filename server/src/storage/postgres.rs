@@ -765,14 +765,21 @@ impl PostgresStorage {
                     communes.insert(version.commune_id.clone());
                 }
             }
-            let written: Vec<&str> = communes.iter().map(Slug::as_str).collect();
-            for r in tx.query(
-                "SELECT commune_id FROM mergers m WHERE EXISTS (
-                    SELECT 1 FROM jsonb_array_elements(m.body::jsonb -> 'parts') p
-                    WHERE p ->> 'commune' = ANY($1))",
-                &[&written],
-            )? {
-                communes.insert(parse_slug(r.get(0))?);
+            // (Through chains too: a commune merged into one that merged again.)
+            loop {
+                let written: Vec<&str> = communes.iter().map(Slug::as_str).collect();
+                let before = communes.len();
+                for r in tx.query(
+                    "SELECT commune_id FROM mergers m WHERE EXISTS (
+                        SELECT 1 FROM jsonb_array_elements(m.body::jsonb -> 'parts') p
+                        WHERE p ->> 'commune' = ANY($1))",
+                    &[&written],
+                )? {
+                    communes.insert(parse_slug(r.get(0))?);
+                }
+                if communes.len() == before {
+                    break;
+                }
             }
             for c in &communes {
                 let row = tx

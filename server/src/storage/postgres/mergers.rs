@@ -34,21 +34,25 @@ pub(super) fn put_identity(tx: &mut Transaction<'_>, commune: &Commune) -> Falli
     Ok(())
 }
 
-/// The old communes of the merger that made `commune` (none when no merger did).
+/// The old communes of the merger that made `commune`, and of the mergers that made those
+/// (none when no merger did).
 pub(super) fn merged_from(c: &mut impl GenericClient, commune: &Slug) -> Fallible<Vec<Slug>> {
-    Ok(
-        match c.query_opt(
+    let mut out: Vec<Slug> = Vec::new();
+    let mut next = vec![commune.clone()];
+    while let Some(id) = next.pop() {
+        if let Some(row) = c.query_opt(
             "SELECT body FROM mergers WHERE commune_id = $1",
-            &[&commune.as_str()],
+            &[&id.as_str()],
         )? {
-            Some(row) => serde_json::from_str::<Merger>(row.get(0))?
-                .parts
-                .into_iter()
-                .map(|p| p.commune)
-                .collect(),
-            None => Vec::new(),
-        },
-    )
+            for part in serde_json::from_str::<Merger>(row.get(0))?.parts {
+                if part.commune != *commune && !out.contains(&part.commune) {
+                    out.push(part.commune.clone());
+                    next.push(part.commune);
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 pub(super) fn mergers(c: &mut impl GenericClient) -> Fallible<Vec<Merger>> {

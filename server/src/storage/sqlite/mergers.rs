@@ -43,20 +43,26 @@ pub(super) fn put_identity(tx: &rusqlite::Transaction, commune: &Commune) -> Sto
     Ok(())
 }
 
-/// The old communes of the merger that made `commune` (none when no merger did).
+/// The old communes of the merger that made `commune`, and of the mergers that made those
+/// (none when no merger did).
 pub(super) fn merged_from(conn: &Connection, commune: &Slug) -> StoreResult<Vec<Slug>> {
-    let body: Option<String> = conn
-        .prepare_cached("SELECT body FROM mergers WHERE commune_id = ?1")?
-        .query_row(params![commune.as_str()], |r| r.get(0))
-        .optional()?;
-    Ok(match body {
-        Some(body) => serde_json::from_str::<Merger>(&body)?
-            .parts
-            .into_iter()
-            .map(|p| p.commune)
-            .collect(),
-        None => Vec::new(),
-    })
+    let mut out: Vec<Slug> = Vec::new();
+    let mut next = vec![commune.clone()];
+    while let Some(c) = next.pop() {
+        let body: Option<String> = conn
+            .prepare_cached("SELECT body FROM mergers WHERE commune_id = ?1")?
+            .query_row(params![c.as_str()], |r| r.get(0))
+            .optional()?;
+        if let Some(body) = body {
+            for part in serde_json::from_str::<Merger>(&body)?.parts {
+                if part.commune != *commune && !out.contains(&part.commune) {
+                    out.push(part.commune.clone());
+                    next.push(part.commune);
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 pub(super) fn mergers(conn: &Connection) -> StoreResult<Vec<Merger>> {
