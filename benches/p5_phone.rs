@@ -139,6 +139,7 @@ fn main() {
             server_seq: Some(seq),
             flags: vec![],
             captured_at: at,
+            observed_on: None,
             location: None,
             photos: vec![],
             deleted: false,

@@ -393,6 +393,7 @@ fn versions(
             server_seq: None,
             flags: Vec::new(),
             captured_at: at,
+            observed_on: None,
             location,
             photos: Vec::new(),
             deleted: false,

@@ -4,6 +4,7 @@
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 
+use chrono::NaiveDate;
 use uuid::Uuid;
 
 use crate::record::Version;
@@ -41,14 +42,51 @@ pub fn entity_heads<'a, I>(versions: I) -> HashMap<Uuid, EntityHeads<'a>>
 where
     I: IntoIterator<Item = &'a Version>,
 {
+    heads_among(versions, |_| true)
+}
+
+/// Each entity's heads as of the end of `as_of`: among the versions that count then
+/// ([`Version::counts_on`]), those no later one replaces. A version observed by then is replaced
+/// by a later edit that also is, even through an edit between them dated after it (a date moved
+/// forward, then back), so moving a date never splits an entity into a false conflict.
+pub fn entity_heads_as_of<'a, I>(versions: I, as_of: NaiveDate) -> HashMap<Uuid, EntityHeads<'a>>
+where
+    I: IntoIterator<Item = &'a Version>,
+{
+    heads_among(versions, |v| v.counts_on(as_of))
+}
+
+/// The heads of the versions that `count`; the others only link a counted version to the
+/// versions it replaces.
+fn heads_among<'a, I>(
+    versions: I,
+    count: impl Fn(&Version) -> bool,
+) -> HashMap<Uuid, EntityHeads<'a>>
+where
+    I: IntoIterator<Item = &'a Version>,
+{
     let mut seen = HashSet::new();
+    // (entity, version): a parent only replaces a version of the same entity.
+    let mut known: HashMap<(Uuid, Uuid), &'a Version> = HashMap::new();
     let mut by_entity: HashMap<Uuid, Vec<&'a Version>> = HashMap::new();
-    // (entity, parent): a parent only replaces a version of the same entity.
-    let mut replaced: HashSet<(Uuid, Uuid)> = HashSet::new();
     for v in versions {
         if seen.insert(v.version_id) {
-            replaced.extend(v.parents.iter().map(|p| (v.entity_id, *p)));
+            known.insert((v.entity_id, v.version_id), v);
             by_entity.entry(v.entity_id).or_default().push(v);
+        }
+    }
+    let mut replaced: HashSet<(Uuid, Uuid)> = HashSet::new();
+    for v in known.values().filter(|v| count(v)) {
+        let mut ancestors: Vec<(Uuid, Uuid)> =
+            v.parents.iter().map(|p| (v.entity_id, *p)).collect();
+        while let Some(key) = ancestors.pop() {
+            // A version that counts replaces its own parents when its turn comes; one that does
+            // not is looked through. Each is expanded once.
+            if replaced.insert(key) {
+                if let Some(p) = known.get(&key).filter(|p| !count(p)) {
+                    ancestors.extend(p.parents.iter().map(|g| (key.0, *g)));
+                }
+            }
         }
     }
     by_entity
@@ -56,7 +94,7 @@ where
         .filter_map(|(entity, versions)| {
             let mut heads: Vec<&Version> = versions
                 .into_iter()
-                .filter(|v| !replaced.contains(&(entity, v.version_id)))
+                .filter(|v| count(v) && !replaced.contains(&(entity, v.version_id)))
                 .collect();
             heads.sort_by(|a, b| head_order(b, a));
             // Every version replaced by another of the same entity cannot happen without a cycle,

@@ -9,6 +9,7 @@ resolve-keep-question = From now on only this version counts; { $others ->
    *[other] the { $others } others no longer count
 } (they stay in the history). Keep this version?
 resolve-keep-confirm = Keep this version
+resolve-observed-on = Observed on { $date } (the version kept still counts on that day)
 records-more = Show more (showing the { $shown } newest records)
 draft-discard = Discard draft
 draft-discard-confirm = Discard the draft
@@ -24,6 +25,7 @@ answer-no = No
 field-village = Village
 field-choose = — Choose —
 field-note = Note
+observed-on-hint = A later edit keeps this day; the period reports count by it.
 filter-all-villages = All villages
 saved = Saved on the phone. It will be sent when there is a network.
 
@@ -53,6 +55,15 @@ home-recording = Recording a road: { $length } — tap to open
 home-check-household = Check a household
 home-record-road = Record a road
 home-place-sign = Place a sign
+home-drafts-title = Unsaved drafts ({ $count })
+home-draft-edit = Edit: { $kind }
+home-draft-resume = Resume
+home-draft-no-village = no village chosen
+home-draft-discard-question = { $photos ->
+    [0] Delete the draft “{ $what }” ({ $where })? What was entered is lost for good.
+   *[other] Delete the draft “{ $what }” ({ $where }) and the photos taken for it ({ $photos })? They are lost for good.
+}
+home-draft-discard-track = The recorded track ({ $length }, { $points } points) goes too.
 
 ## Households
 households-title = Households
@@ -64,9 +75,11 @@ households-status-not-checked = Not checked
 households-status-passes = Meets 17.6
 households-status-fails = Does not meet
 households-status-conflict = Conflict
+households-draft = Draft
 
 ## Household check
 check-title = Household check
+check-observed-on = Day of the visit
 check-verdict-sanitation = 17.6 Toilet, bathroom, water tank, 3 cleans
 check-verdict-livestock = 17.7 Livestock pen
 verdict-met = MET
@@ -160,6 +173,7 @@ road-surface = Surface
 road-width = Carriageway width
 road-works = Works
 road-status = Status
+road-observed-on = Observed on (the day it was completed, if it is)
 road-photo-start = Photo at the start
 road-photo-end = Photo at the end
 road-manual-notice = The track has fewer than 2 usable GPS points. You may type the length with a reason; the record will be flagged.
@@ -192,6 +206,7 @@ sign-position-none-pass = { $taken } fixes, none accurate enough
 sign-position-kept = Keeping the position recorded before
 sign-gate = Needs an accuracy of { $gate } or better (change in Settings)
 sign-condition = Sign condition
+sign-observed-on = Day the sign was seen
 sign-condition-good = Good
 sign-condition-damaged = Damaged
 sign-condition-missing = Missing
@@ -310,6 +325,7 @@ err-road-track-point = A GPS point of the track is invalid; record the road agai
 err-manual-length = The typed-in length must be more than 0 and at most 100 km.
 err-manual-reason = Say why the length was typed in.
 err-location-required = This record needs a GPS position.
+err-observed-on = Pick a day from the year 2000 up to today.
 err-location-invalid = The GPS position is invalid; take it again.
 err-village-required = Choose the village.
 err-photos = Too many photos, or the same photo twice.

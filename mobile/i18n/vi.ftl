@@ -7,6 +7,7 @@ action-save = Lưu
 action-keep = Giữ lại
 resolve-keep-question = Từ nay chỉ bản này được tính; { $others } bản còn lại không còn được tính nữa (vẫn giữ trong lịch sử). Giữ bản này?
 resolve-keep-confirm = Giữ bản này
+resolve-observed-on = Ngày quan sát: { $date } (bản giữ lại vẫn tính vào ngày này)
 records-more = Xem thêm (đang hiện { $shown } hồ sơ mới nhất)
 draft-discard = Bỏ bản nháp
 draft-discard-confirm = Xoá bản nháp
@@ -21,6 +22,7 @@ answer-no = Không
 field-village = Thôn
 field-choose = — Chọn —
 field-note = Ghi chú
+observed-on-hint = Sửa hồ sơ về sau vẫn giữ ngày này; báo cáo theo kỳ tính theo ngày này.
 filter-all-villages = Tất cả các thôn
 saved = Đã lưu trên máy. Sẽ gửi khi có mạng.
 
@@ -50,6 +52,15 @@ home-recording = Đang ghi tuyến đường: { $length } — bấm để xem
 home-check-household = Kiểm tra hộ
 home-record-road = Ghi tuyến đường
 home-place-sign = Đặt biển báo
+home-drafts-title = Bản nháp chưa lưu ({ $count })
+home-draft-edit = Sửa: { $kind }
+home-draft-resume = Tiếp tục
+home-draft-no-village = chưa chọn thôn
+home-draft-discard-question = { $photos ->
+    [0] Xoá bản nháp “{ $what }” ({ $where })? Những gì đã nhập sẽ mất, không lấy lại được.
+   *[other] Xoá bản nháp “{ $what }” ({ $where }) và { $photos } ảnh đã chụp cho nó? Không lấy lại được.
+}
+home-draft-discard-track = Tuyến đã ghi ({ $length }, { $points } điểm) cũng bị xoá.
 
 ## Danh sách hộ
 households-title = Hộ gia đình
@@ -61,9 +72,11 @@ households-status-not-checked = Chưa kiểm tra
 households-status-passes = Đạt 17.6
 households-status-fails = Chưa đạt
 households-status-conflict = Xung đột
+households-draft = Có bản nháp
 
 ## Phiếu kiểm tra hộ
 check-title = Kiểm tra hộ
+check-observed-on = Ngày kiểm tra
 check-verdict-sanitation = 17.6 Nhà tiêu, nhà tắm, bể nước, 3 sạch
 check-verdict-livestock = 17.7 Chuồng trại chăn nuôi
 verdict-met = ĐẠT
@@ -157,6 +170,7 @@ road-surface = Mặt đường
 road-width = Bề rộng mặt đường
 road-works = Loại công trình
 road-status = Tình trạng
+road-observed-on = Ngày ghi nhận (ngày hoàn thành, nếu đã xong)
 road-photo-start = Ảnh đầu tuyến
 road-photo-end = Ảnh cuối tuyến
 road-manual-notice = Tuyến có ít hơn 2 điểm GPS dùng được. Có thể nhập chiều dài bằng tay kèm lý do; bản ghi sẽ được đánh dấu.
@@ -189,6 +203,7 @@ sign-position-none-pass = { $taken } lần đo, chưa lần nào đủ chính x�
 sign-position-kept = Giữ vị trí đã ghi trước đây
 sign-gate = Cần sai số không quá { $gate } (đổi trong Cài đặt)
 sign-condition = Tình trạng biển
+sign-observed-on = Ngày thấy biển
 sign-condition-good = Tốt
 sign-condition-damaged = Hư hỏng
 sign-condition-missing = Bị mất
@@ -307,6 +322,7 @@ err-road-track-point = Một điểm GPS của tuyến không hợp lệ; hãy g
 err-manual-length = Chiều dài nhập tay phải lớn hơn 0 và không quá 100 km.
 err-manual-reason = Hãy ghi lý do nhập chiều dài bằng tay.
 err-location-required = Cần vị trí GPS cho bản ghi này.
+err-observed-on = Chọn một ngày từ năm 2000 đến hôm nay.
 err-location-invalid = Vị trí GPS không hợp lệ; hãy lấy lại vị trí.
 err-village-required = Hãy chọn thôn.
 err-photos = Quá nhiều ảnh hoặc ảnh bị trùng.

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use ntm_field::admin::Commune;
 use ntm_field::catalog::Catalog;
 use ntm_field::geo::{average_position, AveragedPosition, PositionFix, TrackPoint};
@@ -23,6 +23,8 @@ use ntm_field::record::{
 use ntm_field::store::Draft;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+use crate::drafts::DraftForm;
 
 /// Problems of a form, each under the field path it belongs to (the core's paths, such as
 /// `body.health_insurance.insured`), with the catalog message that explains it.
@@ -102,6 +104,7 @@ pub fn message_for_path(path: &str) -> &'static str {
         ("body.manual_length_m", "err-manual-length"),
         ("body.manual_reason", "err-manual-reason"),
         ("location", "err-location-required"),
+        ("observed_on", "err-observed-on"),
         ("village_id", "err-village-required"),
         ("photos", "err-photos"),
     ];
@@ -124,7 +127,7 @@ pub fn message_for_path(path: &str) -> &'static str {
 /// form shows the same messages the save (and the server) would give, before saving.
 pub fn validate_draft(draft: &Draft, commune: &Commune) -> Vec<FieldError> {
     let now = crate::fmt::now_local();
-    let version = Version {
+    let mut version = Version {
         version_id: Uuid::now_v7(),
         entity_id: Uuid::now_v7(),
         parents: Vec::new(),
@@ -137,11 +140,13 @@ pub fn validate_draft(draft: &Draft, commune: &Commune) -> Vec<FieldError> {
         server_seq: None,
         flags: Vec::new(),
         captured_at: now,
+        observed_on: None,
         location: draft.location,
         photos: draft.photos.clone(),
         deleted: false,
         body: draft.body.clone(),
     };
+    version.set_observed_date(draft.observed_on.unwrap_or_else(|| now.date_naive()));
     let mut errors = Vec::new();
     if let Err(e) = version.validate() {
         errors.extend(e.0);
@@ -172,6 +177,45 @@ fn parse_decimal(text: &str) -> Result<Option<f64>, ()> {
         .filter(|v| v.is_finite())
         .map(Some)
         .ok_or(())
+}
+
+/// The day a record's thing was observed, on its form: the record's own day for an edit, today
+/// for a new record, until the user picks another. Only a picked day reaches the store; without
+/// one the store keeps the day of what an edit replaces.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct ObservedDay {
+    /// The day of the record an edit starts from.
+    pub recorded: Option<NaiveDate>,
+    /// The day the user picked.
+    pub picked: Option<NaiveDate>,
+}
+
+impl ObservedDay {
+    /// The day of `v`, for a form that edits it.
+    pub fn of(v: &Version) -> Self {
+        ObservedDay {
+            recorded: Some(v.observed_date()),
+            picked: None,
+        }
+    }
+
+    /// The day the form shows.
+    pub fn shown(&self) -> NaiveDate {
+        self.picked
+            .or(self.recorded)
+            .unwrap_or_else(crate::fmt::today)
+    }
+
+    /// A picked day must be a day of this century up to today (a kept day is the record's,
+    /// whatever the clock of the phone that wrote it said).
+    fn check(&self, errors: &mut FormErrors) {
+        if self
+            .picked
+            .is_some_and(|d| d > crate::fmt::today() || d.year() < 2000)
+        {
+            errors.add("observed_on", "err-observed-on");
+        }
+    }
 }
 
 /// A verdict as the form shows it while answers are still coming in.
@@ -217,6 +261,9 @@ pub struct CheckForm {
     pub note: String,
     pub photos: Vec<PhotoId>,
     pub location: Option<Location>,
+    /// The day of the visit.
+    #[serde(default)]
+    pub observed: ObservedDay,
 }
 
 /// The yes/no questions of the check, by field path, in the order the form asks them.
@@ -279,6 +326,7 @@ impl CheckForm {
             note: c.note.clone(),
             photos: v.photos.clone(),
             location: v.location,
+            observed: ObservedDay::of(v),
         })
     }
 
@@ -430,9 +478,11 @@ impl CheckForm {
         }
     }
 
-    /// The form's own problems: unanswered questions and numbers that do not parse.
+    /// The form's own problems: unanswered questions, numbers that do not parse, a day after
+    /// today.
     pub fn form_errors(&self) -> FormErrors {
         let mut e = FormErrors::default();
+        self.observed.check(&mut e);
         if self.toilet_type.is_none() {
             e.add("body.toilet.type", "err-answer-required");
         }
@@ -463,6 +513,7 @@ impl CheckForm {
             village_id: self.village_id.clone(),
             location: self.location,
             photos: self.photos.clone(),
+            observed_on: self.observed.picked,
         }
     }
 
@@ -471,6 +522,25 @@ impl CheckForm {
         let mut e = self.form_errors();
         e.extend_core(&validate_draft(&self.draft(), commune));
         e
+    }
+}
+
+impl DraftForm for CheckForm {
+    fn village_id(&self) -> Option<Slug> {
+        self.village_id.clone()
+    }
+
+    fn photos(&self) -> Vec<PhotoId> {
+        self.photos.clone()
+    }
+
+    /// The position is the phone's, taken as the form opens.
+    fn entered_since(&self, initial: &Self) -> bool {
+        let typed = |f: &CheckForm| CheckForm {
+            location: None,
+            ..f.clone()
+        };
+        typed(self) != typed(initial)
     }
 }
 
@@ -496,6 +566,9 @@ pub struct RoadForm {
     /// The track of the segment being edited (a new segment takes the recorder's).
     pub track: Vec<TrackPoint>,
     pub location: Option<Location>,
+    /// The day the segment was seen in this state (completed, say).
+    #[serde(default)]
+    pub observed: ObservedDay,
 }
 
 impl RoadForm {
@@ -521,6 +594,7 @@ impl RoadForm {
             manual_reason: r.manual_reason.clone().unwrap_or_default(),
             track: r.track.clone(),
             location: v.location,
+            observed: ObservedDay::of(v),
         })
     }
 
@@ -555,11 +629,13 @@ impl RoadForm {
             village_id: self.village_id.clone(),
             location,
             photos: self.photo_start.into_iter().chain(self.photo_end).collect(),
+            observed_on: self.observed.picked,
         }
     }
 
     pub fn form_errors(&self) -> FormErrors {
         let mut e = FormErrors::default();
+        self.observed.check(&mut e);
         for (path, missing) in [
             ("body.road_class", self.road_class.is_none()),
             ("body.surface", self.surface.is_none()),
@@ -584,6 +660,20 @@ impl RoadForm {
         let mut e = self.form_errors();
         e.extend_core(&validate_draft(&self.draft(track), commune));
         e
+    }
+}
+
+impl DraftForm for RoadForm {
+    fn village_id(&self) -> Option<Slug> {
+        self.village_id.clone()
+    }
+
+    fn photos(&self) -> Vec<PhotoId> {
+        self.photo_start.into_iter().chain(self.photo_end).collect()
+    }
+
+    fn entered_since(&self, initial: &Self) -> bool {
+        self != initial
     }
 }
 
@@ -613,6 +703,9 @@ pub struct SignForm {
     pub fixes: Vec<SignFix>,
     /// The position of the sign being edited, kept unless new fixes are taken.
     pub location: Option<Location>,
+    /// The day the sign was seen.
+    #[serde(default)]
+    pub observed: ObservedDay,
 }
 
 impl SignForm {
@@ -629,6 +722,7 @@ impl SignForm {
             photo: v.photos.first().copied(),
             fixes: Vec::new(),
             location: v.location,
+            observed: ObservedDay::of(v),
         })
     }
 
@@ -677,11 +771,13 @@ impl SignForm {
             village_id: self.village_id.clone(),
             location: self.location(gate_m),
             photos: self.photo.into_iter().collect(),
+            observed_on: self.observed.picked,
         }
     }
 
     pub fn form_errors(&self, gate_m: f64) -> FormErrors {
         let mut e = FormErrors::default();
+        self.observed.check(&mut e);
         if self.condition.is_none() {
             e.add("body.condition", "err-answer-required");
         }
@@ -706,6 +802,21 @@ impl SignForm {
         let mut e = self.form_errors(gate_m);
         e.extend_core(&validate_draft(&self.draft(gate_m), commune));
         e
+    }
+}
+
+impl DraftForm for SignForm {
+    fn village_id(&self) -> Option<Slug> {
+        self.village_id.clone()
+    }
+
+    fn photos(&self) -> Vec<PhotoId> {
+        self.photo.into_iter().collect()
+    }
+
+    /// Taking a position counts: the fixes are the user's doing.
+    fn entered_since(&self, initial: &Self) -> bool {
+        self != initial
     }
 }
 
@@ -766,6 +877,31 @@ mod tests {
         );
         assert!(e.for_path("body.toilet").is_some());
         assert!(e.for_path("body.toil").is_none());
+    }
+
+    #[test]
+    fn only_a_day_the_user_picks_reaches_the_store_and_never_one_after_today() {
+        let mut f = SignForm::default();
+        assert_eq!(f.observed.shown(), crate::fmt::today());
+        f.observed.recorded = crate::fmt::today().succ_opt();
+        assert!(
+            f.form_errors(20.0).for_path("observed_on").is_none(),
+            "a kept day is the record's, whatever the clock that wrote it"
+        );
+        assert_eq!(f.draft(20.0).observed_on, None);
+        f.observed.picked = NaiveDate::from_ymd_opt(2020, 3, 21);
+        assert_eq!(
+            f.observed.shown(),
+            NaiveDate::from_ymd_opt(2020, 3, 21).unwrap()
+        );
+        assert_eq!(f.draft(20.0).observed_on, f.observed.picked);
+        f.observed.picked = crate::fmt::today().succ_opt();
+        assert_eq!(
+            f.form_errors(20.0)
+                .for_path("observed_on")
+                .map(|e| e.msg_id),
+            Some("err-observed-on")
+        );
     }
 
     #[test]

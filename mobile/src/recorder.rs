@@ -3,12 +3,14 @@
 //! stop; the live length is the core's `track_length`, the same function the server uses.
 //!
 //! The track is written to the drafts folder as it grows, so a killed app reopens with the
-//! recording paused where it was.
+//! recording paused where it was. Each recording has an id, which the details draft of the road
+//! it becomes takes: the recording and its details are one draft of one road.
 
 use dioxus::core::{current_scope_id, Runtime, ScopeId, Task};
 use dioxus::prelude::*;
 use ntm_field::geo::{track_length, TrackFilter, TrackLength, TrackPoint};
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use crate::drafts::Drafts;
 use crate::platform::{Fix, PlatformService, PositionOptions};
@@ -32,6 +34,9 @@ pub enum RecState {
 /// A track being recorded.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Recording {
+    /// The id of the road's draft (a recording from before ids gets a new one).
+    #[serde(default = "Uuid::now_v7")]
+    pub id: Uuid,
     pub state: RecState,
     pub points: Vec<TrackPoint>,
     /// Accuracy of the latest fix, metres (whether or not it was kept).
@@ -125,9 +130,10 @@ impl Recorder {
         drafts.save(DRAFT_KEY, &*self.recording.peek());
     }
 
-    /// Starts a new track (forgetting any stopped one).
+    /// Starts a new track (forgetting any stopped one), the draft of a new road.
     pub fn start(mut self, platform: PlatformService, drafts: Drafts) {
         self.recording.set(Recording {
+            id: Uuid::now_v7(),
             state: RecState::Recording,
             ..Recording::default()
         });
@@ -153,7 +159,8 @@ impl Recorder {
         self.set_state(RecState::Stopped, drafts);
     }
 
-    /// Forgets the track (after it was saved as a record, or discarded).
+    /// Forgets the track (after it was saved as a record, or discarded; the caller handles the
+    /// details draft).
     pub fn discard(mut self, drafts: &Drafts) {
         self.unwatch();
         self.recording.set(Recording::default());

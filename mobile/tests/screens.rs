@@ -816,12 +816,10 @@ fn my_records_show_more_instead_of_stopping_at_a_limit() {
     let saved = h.store.version(first).unwrap().unwrap();
     for _ in 0..200 {
         h.store
-            .create(ntm_field::store::Draft {
-                body: saved.body.clone(),
-                village_id: saved.village_id.clone(),
-                location: None,
-                photos: vec![],
-            })
+            .create(ntm_field::store::Draft::new(
+                saved.body.clone(),
+                saved.village_id.clone(),
+            ))
             .unwrap();
     }
     h.store_changed();

@@ -483,8 +483,14 @@ pub mod schemas {
         pub server_seq: Option<u64>,
         /// `clock_ahead` | `clock_far_behind` | `clock_went_back`
         pub flags: Option<Vec<String>>,
+        /// When this version was written.
         #[schema(format = DateTime)]
         pub captured_at: String,
+        /// The local day the thing recorded was observed, when it is not the day of
+        /// `captured_at` (an edit or a resolution written later keeps the day of the record it
+        /// replaces); absent means that day. Scorecards and period reports count by it.
+        #[schema(format = Date)]
+        pub observed_on: Option<String>,
         pub location: Option<Location>,
         /// SHA-256 of each photo, 64 lowercase hex characters.
         pub photos: Vec<String>,

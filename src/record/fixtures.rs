@@ -143,6 +143,7 @@ impl Phone {
             server_seq: None,
             flags: Vec::new(),
             captured_at,
+            observed_on: None,
             location,
             photos: Vec::new(),
             deleted: false,
@@ -171,6 +172,19 @@ impl Phone {
             captured_at,
             body,
         )
+    }
+
+    /// An edit written at `captured_at` of what was observed when `prev` was, as the app writes
+    /// a correction.
+    pub fn correct(
+        &mut self,
+        prev: &Version,
+        captured_at: &str,
+        change: impl FnOnce(&mut Body),
+    ) -> Version {
+        let mut v = self.edit(prev, captured_at, change);
+        v.set_observed_date(prev.observed_date());
+        v
     }
 
     pub fn household(&mut self, village: &str, code: &str, members: u32) -> Version {

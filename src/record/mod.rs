@@ -11,7 +11,7 @@ pub use validate::{FieldError, ValidationErrors, MAX_PARENTS, MAX_PHOTOS, MAX_TR
 
 use std::borrow::Cow;
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -123,7 +123,13 @@ pub struct Version {
     pub author: Option<String>,
     pub server_seq: Option<u64>,
     pub flags: Vec<VersionFlag>,
+    /// When this version was written (the version's own time: the order of versions, the
+    /// clock checks).
     pub captured_at: DateTime<FixedOffset>,
+    /// The local day the thing recorded was observed (a sign seen, a road completed, a household
+    /// visited), when it is not the day of `captured_at`: an edit or a resolution written later
+    /// keeps the day of the record it replaces. Read it with [`Version::observed_date`].
+    pub observed_on: Option<NaiveDate>,
     pub location: Option<Location>,
     pub photos: Vec<PhotoId>,
     /// A tombstone: the entity is deleted as of this version.
@@ -153,6 +159,10 @@ struct WireVersion<'a, B> {
     #[serde(default, skip_serializing_if = "is_empty")]
     flags: Cow<'a, [VersionFlag]>,
     captured_at: DateTime<FixedOffset>,
+    // Absent when the thing was observed the day the version was captured: every version
+    // written before this field existed keeps its bytes, and so its digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    observed_on: Option<NaiveDate>,
     #[serde(default)]
     location: Option<Location>,
     #[serde(default)]
@@ -185,6 +195,7 @@ impl<B> WireVersion<'_, B> {
             server_seq: self.server_seq,
             flags: self.flags.into_owned(),
             captured_at: self.captured_at,
+            observed_on: self.observed_on,
             location: self.location,
             photos: self.photos.into_owned(),
             deleted: self.deleted,
@@ -206,6 +217,25 @@ impl Version {
         self.body.kind()
     }
 
+    /// The local day the thing recorded was observed: what the scorecard and the reports date
+    /// it by.
+    pub fn observed_date(&self) -> NaiveDate {
+        self.observed_on
+            .unwrap_or_else(|| crate::time::local_date(&self.captured_at))
+    }
+
+    /// Dates the observation (after `captured_at` is set): written out only when it is not the
+    /// capture day, so a version observed when it was captured has the shape it always had.
+    pub fn set_observed_date(&mut self, day: NaiveDate) {
+        self.observed_on = (day != crate::time::local_date(&self.captured_at)).then_some(day);
+    }
+
+    /// Whether this version counts for figures as of the end of `as_of`: observed by then.
+    /// Assessments state a figure as of their own `as_of`, whenever observed, and always count.
+    pub fn counts_on(&self, as_of: NaiveDate) -> bool {
+        self.kind() == Kind::Assessment || self.observed_date() <= as_of
+    }
+
     fn to_wire(&self) -> WireVersion<'_, &Body> {
         WireVersion {
             version_id: self.version_id,
@@ -220,6 +250,7 @@ impl Version {
             server_seq: self.server_seq,
             flags: Cow::Borrowed(&self.flags),
             captured_at: self.captured_at,
+            observed_on: self.observed_on,
             location: self.location,
             photos: Cow::Borrowed(&self.photos),
             deleted: self.deleted,

@@ -537,6 +537,57 @@ fn digests_and_stored_text_are_those_of_the_whole_version() {
 }
 
 #[test]
+fn a_version_observed_the_day_it_was_captured_keeps_its_bytes_and_digest() {
+    let text = serde_json::to_string(&appendix_check()).unwrap();
+    let mut v = Version::from_json(&text).unwrap();
+    let (json_before, digest_before) = (serde_json::to_string(&v).unwrap(), v.content_digest());
+    assert_eq!(
+        v.observed_date(),
+        chrono::NaiveDate::from_ymd_opt(2020, 3, 5).unwrap()
+    );
+    v.set_observed_date(v.observed_date());
+    assert_eq!(v.observed_on, None);
+    assert_eq!(serde_json::to_string(&v).unwrap(), json_before);
+    assert_eq!(v.content_digest(), digest_before);
+    assert!(!json_before.contains("observed_on"));
+
+    // A correction written later says the day the thing was observed, beside its own time.
+    let mut later = v.clone();
+    later.captured_at = at("2026-05-10T10:00:00+07:00");
+    later.set_observed_date(v.observed_date());
+    let json = serde_json::to_value(&later).unwrap();
+    assert_eq!(json["observed_on"], "2020-03-05");
+    assert_eq!(json["captured_at"], "2026-05-10T10:00:00+07:00");
+    assert_ne!(later.content_digest(), v.content_digest());
+    assert_eq!(Version::from_value(json.clone()).unwrap(), later);
+    assert_eq!(Version::from_json(&json.to_string()), Some(later));
+}
+
+#[test]
+fn an_observation_day_is_a_day_of_this_century_even_past_the_capture() {
+    let base = appendix_check();
+    assert!(reasons(with_field(base.clone(), "observed_on", json!("2020-03-01"))).is_empty());
+    // Kept from a record a phone with its clock ahead wrote: not refused.
+    assert!(reasons(with_field(base.clone(), "observed_on", json!("2021-03-06"))).is_empty());
+    assert_eq!(
+        reasons(with_field(base.clone(), "observed_on", json!("1999-12-31"))),
+        vec![(
+            "observed_on".to_owned(),
+            "must be a date between the years 2000 and 2100".to_owned()
+        )]
+    );
+    assert_eq!(
+        paths(with_field(base, "observed_on", json!("05/03/2020"))),
+        vec!["observed_on"]
+    );
+}
+
+fn with_field(mut value: Value, key: &str, new: Value) -> Value {
+    value[key] = new;
+    value
+}
+
+#[test]
 fn clock_flags_catch_phones_a_year_off_or_stepping_back() {
     let received = at("2020-06-01T10:00:00+07:00").with_timezone(&chrono::Utc);
     let flags = |captured: &str, previous: Option<&str>| {

@@ -186,6 +186,16 @@ impl Version {
             "a deletion must name the version it deletes in parents",
         );
         e.time("captured_at", &self.captured_at);
+        // A day after the capture is not refused: an edit keeps the day of the record it
+        // replaces, which a phone whose clock is ahead may have dated past this phone's today
+        // (R5: clocks off lose nothing). Forms refuse a day the user picks after today.
+        if let Some(day) = self.observed_on {
+            e.check(
+                (2000..=2100).contains(&day.year()),
+                "observed_on",
+                "must be a date between the years 2000 and 2100",
+            );
+        }
         if let Some(author) = &self.author {
             e.text("author", author, false, MAX_NAME_CHARS);
         }

@@ -10,13 +10,13 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::geo::TrackFilter;
-use crate::heads::{entity_heads, EntityHeads};
+use crate::heads::{entity_heads_as_of, EntityHeads};
 use crate::ids::Slug;
-use crate::record::{Body, Kind, RoadClass, SignCondition, Version, Works};
-use crate::time::local_date;
+use crate::record::{Body, RoadClass, SignCondition, Version, Works};
 
-/// The order in which checks and assessments supersede each other: later capture, then the
-/// greater version id (the same order as [`crate::heads::head_order`]).
+/// The order of versions written the same day of observation (checks of one household,
+/// assessments as of one date): later capture, then the greater version id (the same order as
+/// [`crate::heads::head_order`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Recency {
     pub captured_at: DateTime<FixedOffset>,
@@ -37,6 +37,7 @@ impl Recency {
 pub struct CheckFact {
     pub household_id: Uuid,
     pub recency: Recency,
+    /// The day of the visit.
     pub date: NaiveDate,
     /// 17.6 passed.
     pub sanitation: bool,
@@ -49,6 +50,14 @@ pub struct CheckFact {
     pub children_measured: u32,
     pub children_stunted: u32,
     pub conflict: bool,
+}
+
+impl CheckFact {
+    /// Whether this check is a later word on its household than `other`: the later visit, then
+    /// the later version (a visit of 2021 decides over one of 2020 corrected in 2026).
+    pub fn supersedes(&self, other: &CheckFact) -> bool {
+        (self.date, self.recency) > (other.date, other.recency)
+    }
 }
 
 /// A registered household, with its latest check folded in.
@@ -132,7 +141,7 @@ impl EntityFact {
         }
         let v = heads.head;
         let conflict = heads.in_conflict();
-        let date = local_date(&v.captured_at);
+        let date = v.observed_date();
         Some(match &v.body {
             Body::Household(b) => EntityFact::Household(HouseholdFact {
                 entity_id,
@@ -239,19 +248,17 @@ impl CommuneFacts {
         facts
     }
 
-    /// Facts of `commune`'s versions as of the end of `as_of` (local time). Assessments state a
-    /// figure as of their own date, whenever they were written down, so they are kept whatever
-    /// their capture time and filtered by their `as_of` when scored.
+    /// Facts of `commune`'s versions as of the end of `as_of` (local time), each record dated by
+    /// its observation. Assessments state a figure as of their own date, whenever they were
+    /// written down, so they are kept whatever their dates and filtered by their `as_of` when
+    /// scored.
     pub fn from_versions(
         commune: &Slug,
         versions: &[Version],
         as_of: NaiveDate,
         filter: &TrackFilter,
     ) -> Self {
-        let heads = entity_heads(versions.iter().filter(|v| {
-            &v.commune_id == commune
-                && (v.kind() == Kind::Assessment || local_date(&v.captured_at) <= as_of)
-        }));
+        let heads = entity_heads_as_of(versions.iter().filter(|v| &v.commune_id == commune), as_of);
         let conflicts = heads.values().filter(|h| h.in_conflict()).count();
         let facts = heads
             .iter()
@@ -274,7 +281,7 @@ impl CommuneFacts {
                 EntityFact::Check(c) => {
                     if latest
                         .get(&c.household_id)
-                        .is_none_or(|best| c.recency > best.recency)
+                        .is_none_or(|best| c.supersedes(best))
                     {
                         latest.insert(c.household_id, c);
                     }
@@ -351,14 +358,14 @@ impl CommuneFacts {
         {
             if unmatched
                 .get(&c.household_id)
-                .is_none_or(|best| c.recency > best.recency)
+                .is_none_or(|best| c.supersedes(best))
             {
                 unmatched.insert(c.household_id, c);
             }
         }
         for h in &mut self.households {
             if let Some(c) = unmatched.remove(&h.entity_id) {
-                if h.latest.as_ref().is_none_or(|l| c.recency > l.recency) {
+                if h.latest.as_ref().is_none_or(|l| c.supersedes(l)) {
                     h.latest = Some(c);
                 }
             }

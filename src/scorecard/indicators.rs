@@ -214,7 +214,7 @@ fn estimate(field: &Figure) -> Option<Estimate> {
 }
 
 /// km hardened / km of the class's network: the latest baseline assessment plus the completed
-/// segments captured after its date. An `upgrade` adds to the numerator, a `new` road to both.
+/// segments observed after its date. An `upgrade` adds to the numerator, a `new` road to both.
 /// A village's baseline is that village's figure (plus its roads after that baseline's date);
 /// without a commune baseline, the commune's figure is the sum of its villages' and of the
 /// roads outside any village. An upgrade with no network under it gives a share above 100 %,

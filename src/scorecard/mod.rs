@@ -283,8 +283,8 @@ pub fn applied_or_unread<'a>(
 }
 
 /// Computes the scorecard of `config`'s commune under `catalog` from `versions` (every version
-/// known, in any order; versions of other communes are ignored), counting what was captured up
-/// to the end of `as_of`, local time.
+/// known, in any order; versions of other communes are ignored), counting what was observed up
+/// to the end of `as_of`, local time ([`Version::counts_on`]).
 pub fn scorecard(
     catalog: &Catalog,
     config: &CommuneConfig,
@@ -297,7 +297,7 @@ pub fn scorecard(
 }
 
 /// The scorecard from facts (derived on the fly, or kept incrementally by the server). Facts of
-/// records captured after `as_of` must not be passed in; assessments dated after it are ignored.
+/// records observed after `as_of` must not be passed in; assessments dated after it are ignored.
 pub fn scorecard_from_facts(
     catalog: &Catalog,
     config: &CommuneConfig,
@@ -441,3 +441,6 @@ mod edition_tests;
 
 #[cfg(test)]
 mod merged_tests;
+
+#[cfg(test)]
+mod observed_tests;

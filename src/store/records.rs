@@ -30,6 +30,10 @@ pub struct Draft {
     pub location: Option<Location>,
     /// Photos already taken in with [`Store::add_photo`].
     pub photos: Vec<PhotoId>,
+    /// The day the thing was observed, as the user set it. `None` keeps what it is: today for a
+    /// new record, the observation day of the record an edit, a deletion or a resolution
+    /// replaces (the head the totals use).
+    pub observed_on: Option<NaiveDate>,
 }
 
 impl Draft {
@@ -39,16 +43,19 @@ impl Draft {
             village_id,
             location: None,
             photos: Vec::new(),
+            observed_on: None,
         }
     }
 
-    /// The draft that re-saves `v`'s content (a starting point for an edit form).
+    /// The draft that re-saves `v`'s content, observed when `v` was (a starting point for an
+    /// edit form, or the version a resolution keeps).
     pub fn from_version(v: &Version) -> Self {
         Draft {
             body: v.body.clone(),
             village_id: v.village_id.clone(),
             location: v.location,
             photos: v.photos.clone(),
+            observed_on: Some(v.observed_date()),
         }
     }
 }
@@ -89,7 +96,8 @@ pub struct RecordSummary {
 /// The latest check of a household, by the scorecard's own rule.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CheckStatus {
-    pub captured_at: DateTime<FixedOffset>,
+    /// The day of the visit.
+    pub observed_on: NaiveDate,
     pub version_id: Uuid,
     /// 17.6 met by this household.
     pub sanitation: bool,
@@ -241,7 +249,7 @@ impl Cache {
                     return None;
                 };
                 let latest_check = h.latest.as_ref().map(|c| CheckStatus {
-                    captured_at: c.recency.captured_at,
+                    observed_on: c.date,
                     version_id: c.recency.version_id,
                     sanitation: c.sanitation,
                     pen_hygienic: c.pen_hygienic,
@@ -357,8 +365,8 @@ impl Store {
         let now = self.now();
         let mut guard = self.lock();
         let inner = &mut *guard;
-        let parents = match parents {
-            Parents::New => Vec::new(),
+        let (parents, replaced_day) = match parents {
+            Parents::New => (Vec::new(), None),
             Parents::Heads { must_conflict } => {
                 let cache = inner.cache()?;
                 let heads = cache
@@ -375,9 +383,15 @@ impl Store {
                 }
                 let mut ids: Vec<Uuid> = heads.heads.iter().map(|v| v.version_id).collect();
                 ids.sort();
-                ids
+                (ids, Some(heads.head.observed_date()))
             }
         };
+        // The thing was observed when the record it replaces says, unless the user changed the
+        // day: an edit made years later stays in its period.
+        let observed_on = draft
+            .observed_on
+            .or(replaced_day)
+            .unwrap_or_else(|| crate::time::local_date(&now));
         // A photo is either taken on this phone (in `photos`) or already part of a record the
         // phone holds (an edit of another phone's record keeps its photos).
         let pulled_photos: HashSet<PhotoId> = {
@@ -427,7 +441,7 @@ impl Store {
             .and_then(|c| Slug::parse(&c).ok())
             .filter(|c| merged_from.contains(c))
             .unwrap_or_else(|| enrollment.commune.id.clone());
-        let version = Version {
+        let mut version = Version {
             version_id: version_id_at(&now),
             entity_id,
             parents,
@@ -439,11 +453,13 @@ impl Store {
             server_seq: None,
             flags: Vec::new(),
             captured_at: now,
+            observed_on: None,
             location: draft.location,
             photos: draft.photos,
             deleted,
             body: draft.body,
         };
+        version.set_observed_date(observed_on);
         version.validate().map_err(SaveError::Invalid)?;
         version
             .validate_in_merged(&enrollment.commune, &merged_from, self.catalog)

@@ -839,3 +839,5 @@ fn photos_of_a_discarded_draft_are_removed_and_those_of_a_saved_record_stay() {
     assert!(!store.thumbnail_path(&dropped).exists());
     assert!(store.photo_evidence(&dropped).unwrap().is_none());
 }
+
+mod observed;

@@ -151,6 +151,7 @@ impl FieldDevice {
             server_seq: None,
             flags: Vec::new(),
             captured_at,
+            observed_on: None,
             location,
             photos: Vec::new(),
             deleted: false,

@@ -537,6 +537,20 @@ async fn resolving_a_conflict_writes_a_merge_version_whose_parents_are_all_heads
         merge["body"]["condition"], "damaged",
         "the kept version's content"
     );
+    // Resolved today, the sign stays where the kept version was seen: 20/03/2020.
+    assert_eq!(merge["observed_on"], "2020-03-20");
+    assert!(!merge["captured_at"].as_str().unwrap().starts_with("2020"));
+    let in_march = w
+        .admin
+        .get("/api/v1/communes/thien-ke/scorecard?as_of=2020-03-31")
+        .await;
+    assert_eq!(
+        in_march.body["conflicts"],
+        json!(0),
+        "resolved as of March 2020 too"
+    );
+    let record = b.get(&path).await.text();
+    assert!(record.contains("Ngày quan sát"), "{record}");
     assert!(b
         .get("/dashboard/c/thien-ke/conflicts")
         .await

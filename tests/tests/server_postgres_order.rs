@@ -33,6 +33,7 @@ fn household(commune: &Slug, device: Uuid, seq: u64) -> Version {
         server_seq: None,
         flags: Vec::new(),
         captured_at: chrono::DateTime::parse_from_rfc3339("2020-01-05T08:00:00+07:00").unwrap(),
+        observed_on: None,
         location: None,
         photos: Vec::new(),
         deleted: false,

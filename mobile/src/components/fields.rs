@@ -1,6 +1,7 @@
 //! Form fields sized for thumbs: yes/no pairs, lists of choices, text and number fields, the
 //! village picker, and the message under a field that says what to fix.
 
+use chrono::NaiveDate;
 use dioxus::prelude::*;
 use ntm_field::ids::Slug;
 
@@ -156,6 +157,40 @@ pub fn NumberField(
                 if !unit.is_empty() {
                     span { class: "unit", "{unit}" }
                 }
+            }
+            FieldMessage { errors, path }
+        }
+    }
+}
+
+/// The day something was observed: the phone's date picker (which writes `yyyy-mm-dd`), with
+/// the day beside it as Vietnamese forms write it (21/03/2020), whatever the picker shows. No
+/// day after today can be picked; a picker left empty keeps the day it had.
+#[component]
+pub fn DateField(
+    path: String,
+    label: String,
+    value: NaiveDate,
+    on_change: EventHandler<NaiveDate>,
+    errors: FormErrors,
+    #[props(default)] hint: String,
+) -> Element {
+    let id = field_dom_id(&path);
+    let today = crate::fmt::today();
+    rsx! {
+        div { class: "field date",
+            label { r#for: "{id}", class: "label", "{label}" }
+            div { class: "date-row",
+                input { id: "{id}", r#type: "date", value: "{value}", min: "2000-01-01", max: "{today}",
+                    onchange: move |e| {
+                        if let Ok(day) = NaiveDate::parse_from_str(&e.value(), "%Y-%m-%d") {
+                            on_change.call(day);
+                        }
+                    } }
+                span { class: "date-shown", id: "{id}-shown", {crate::fmt::date(value)} }
+            }
+            if !hint.is_empty() {
+                p { class: "hint", "{hint}" }
             }
             FieldMessage { errors, path }
         }

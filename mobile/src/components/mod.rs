@@ -10,7 +10,7 @@ mod verdict;
 
 pub use confirm::ConfirmButton;
 pub use fields::{
-    field_dom_id, ChoiceList, FieldMessage, NumberField, TextField, VillageSelect, YesNo,
+    field_dom_id, ChoiceList, DateField, FieldMessage, NumberField, TextField, VillageSelect, YesNo,
 };
 pub use layout::{ActionBar, Page, ToastView};
 pub use photo::PhotoSlot;

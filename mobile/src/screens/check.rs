@@ -4,15 +4,17 @@
 //! a draft on disk while it is filled; saving writes a version (an edit: a new version).
 
 use dioxus::prelude::*;
-use ntm_field::record::ToiletType;
+use ntm_field::record::{Kind, ToiletType};
 use ntm_field::store::{SaveError, StoreError};
 use uuid::Uuid;
 
 use crate::components::{
-    ActionBar, ChoiceList, ConfirmButton, FieldMessage, NumberField, Page, PhotoSlot, TextField,
-    VerdictCard, YesNo,
+    ActionBar, ChoiceList, ConfirmButton, DateField, FieldMessage, NumberField, Page, PhotoSlot,
+    TextField, VerdictCard, YesNo,
 };
-use crate::drafts::{discard_draft, discard_question, discard_replaced, use_draft};
+use crate::drafts::{
+    discard_draft, discard_question, discard_replaced, use_record_draft, DraftOpen,
+};
 use crate::forms::{from_wire_key, wire_key, CheckForm, FormErrors};
 use crate::i18n::use_i18n;
 use crate::platform::PositionOptions;
@@ -40,17 +42,23 @@ pub(crate) fn save_errors(e: SaveError) -> (FormErrors, &'static str) {
 }
 
 #[component]
-pub fn HouseholdCheckScreen(household_id: Uuid, edit: Option<Uuid>) -> Element {
+pub fn HouseholdCheckScreen(
+    household_id: Uuid,
+    edit: Option<Uuid>,
+    draft: Option<Uuid>,
+) -> Element {
     let t = use_i18n();
     let services = use_services();
     let app = use_app();
     let villages = villages(&services);
     let household = use_hook(|| services.store.household(household_id).ok().flatten());
-    let draft_key = match edit {
-        Some(v) => format!("check-edit-{v}"),
-        None => format!("check-{household_id}"),
+    let open = DraftOpen {
+        kind: Kind::HouseholdCheck,
+        id: draft,
+        household_id: Some(household_id),
+        edit_of: edit,
     };
-    let mut form = use_draft(&draft_key, || {
+    let (mut form, draft_id) = use_record_draft(open, || {
         let edited = edit
             .and_then(|v| services.store.version(v).ok().flatten())
             .and_then(|v| CheckForm::from_version(&v));
@@ -104,7 +112,6 @@ pub fn HouseholdCheckScreen(household_id: Uuid, edit: Option<Uuid>) -> Element {
 
     let save = {
         let services = services.clone();
-        let draft_key = draft_key.clone();
         move |_| {
             attempted.set(true);
             save_problems.set(FormErrors::default());
@@ -123,7 +130,7 @@ pub fn HouseholdCheckScreen(household_id: Uuid, edit: Option<Uuid>) -> Element {
             };
             match result {
                 Ok(_) => {
-                    services.drafts.clear(&draft_key);
+                    services.drafts.remove(draft_id);
                     app.changed();
                     services.sync_now();
                     app.toast("saved", false);
@@ -172,9 +179,9 @@ pub fn HouseholdCheckScreen(household_id: Uuid, edit: Option<Uuid>) -> Element {
                     ConfirmButton { id: "check-discard", label: t.t("draft-discard"),
                         question: discard_question(&t, f.photos.len()), confirm: t.t("draft-discard-confirm"),
                         on_confirm: {
-                            let (services, draft_key, photos) = (services.clone(), draft_key.clone(), f.photos.clone());
+                            let (services, photos) = (services.clone(), f.photos.clone());
                             move |_| {
-                                discard_draft(&services, &draft_key, &photos);
+                                discard_draft(&services, draft_id, &photos);
                                 app.toast("draft-discarded", false);
                                 app.back();
                             }
@@ -186,6 +193,9 @@ pub fn HouseholdCheckScreen(household_id: Uuid, edit: Option<Uuid>) -> Element {
                 VerdictCard { id: "verdict-17-6", label: t.t("check-verdict-sanitation"), verdict: f.sanitation_verdict() }
                 VerdictCard { id: "verdict-17-7", label: t.t("check-verdict-livestock"), verdict: f.livestock_verdict() }
             }
+            DateField { path: "observed_on", label: t.t("check-observed-on"), hint: t.t("observed-on-hint"),
+                value: f.observed.shown(), errors: errors.clone(),
+                on_change: move |d| form.write().observed.picked = Some(d) }
             section { class: "section",
                 h2 { {t.t("check-section-toilet")} }
                 ChoiceList { path: "body.toilet.type", label: t.t("check-toilet-type"), options: toilet_options,
@@ -257,7 +267,7 @@ pub fn HouseholdCheckScreen(household_id: Uuid, edit: Option<Uuid>) -> Element {
                         let services = services.clone();
                         move |p| {
                             let old = std::mem::replace(&mut form.write().photos, vec![p]);
-                            discard_replaced(&services, old, p);
+                            discard_replaced(&services, draft_id, old, p);
                         }
                     } }
                 TextField { path: "body.note", label: t.t("field-note"), value: f.note.clone(), multiline: true,

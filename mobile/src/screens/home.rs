@@ -1,5 +1,6 @@
 //! Home: whether the server is reachable, what waits to be sent, when the last sync ended,
-//! and the three big actions. Other screens sit in the grid below, within a thumb's reach.
+//! the unsaved drafts, and the three big actions. Other screens sit in the grid below, within a
+//! thumb's reach.
 
 use dioxus::prelude::*;
 use ntm_field::sync::Phase;
@@ -99,6 +100,7 @@ pub fn HomeScreen() -> Element {
                         {t.t_args("home-recording", &[("length", fmt::length_m(lang, rec.length().length_m).into())])}
                     }
                 }
+                super::drafts::DraftsList {}
                 nav { class: "grid secondary",
                     button { class: "tile", id: "go-progress", onclick: move |_| app.go(Screen::Progress), {t.t("progress-title")} }
                     button { class: "tile", id: "go-records", onclick: move |_| app.go(Screen::Records), {t.t("records-title")} }
@@ -109,7 +111,7 @@ pub fn HomeScreen() -> Element {
             footer { class: "actions big-actions",
                 button { class: "btn big", id: "go-households", onclick: move |_| app.go(Screen::Households), {t.t("home-check-household")} }
                 button { class: "btn big", id: "go-road", onclick: move |_| app.go(Screen::Road), {t.t("home-record-road")} }
-                button { class: "btn big", id: "go-sign", onclick: move |_| app.go(Screen::Sign { edit: None }), {t.t("home-place-sign")} }
+                button { class: "btn big", id: "go-sign", onclick: move |_| app.go(Screen::Sign { edit: None, draft: None }), {t.t("home-place-sign")} }
             }
             crate::components::ToastView {}
         }

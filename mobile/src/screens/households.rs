@@ -1,9 +1,14 @@
 //! The household list: search by code or name, filter by village and by status (not checked,
-//! passes 17.6, does not, in conflict); tap a household to check it.
+//! passes 17.6, does not, in conflict); a household with an unsaved check is marked; tap a
+//! household to check it (or to go on with its draft).
+
+use std::collections::HashSet;
 
 use dioxus::prelude::*;
 use ntm_field::ids::Slug;
+use ntm_field::record::Kind;
 use ntm_field::store::{HouseholdFilter, HouseholdRow};
+use uuid::Uuid;
 
 use crate::components::{ActionBar, Page, VillageSelect};
 use crate::forms::FormErrors;
@@ -88,6 +93,13 @@ pub fn HouseholdsScreen() -> Element {
         .filter(|r| status.admits(r))
         .collect();
     let count = crate::fmt::int(t.lang(), rows.len() as u64);
+    let with_draft: HashSet<Uuid> = services
+        .drafts
+        .list()
+        .into_iter()
+        .filter(|d| d.kind == Kind::HouseholdCheck)
+        .filter_map(|d| d.household_id)
+        .collect();
 
     rsx! {
         Page {
@@ -115,16 +127,17 @@ pub fn HouseholdsScreen() -> Element {
             }
             ul { class: "list", id: "households-list",
                 for row in rows {
-                    HouseholdItem { key: "{row.entity_id}", village: village_name(&villages, &row.village_id), row }
+                    HouseholdItem { key: "{row.entity_id}", village: village_name(&villages, &row.village_id),
+                        draft: with_draft.contains(&row.entity_id), row }
                 }
             }
         }
     }
 }
 
-/// One household in the list with its latest verdict.
+/// One household in the list with its latest verdict, and whether a check of it waits as a draft.
 #[component]
-fn HouseholdItem(row: HouseholdRow, village: String) -> Element {
+fn HouseholdItem(row: HouseholdRow, village: String, draft: bool) -> Element {
     let t = use_i18n();
     let app = use_app();
     let (badge_class, badge) = match (&row.latest_check, row.conflict) {
@@ -136,13 +149,13 @@ fn HouseholdItem(row: HouseholdRow, village: String) -> Element {
     let checked_on = row
         .latest_check
         .as_ref()
-        .map(|c| crate::fmt::date_time(&c.captured_at));
+        .map(|c| crate::fmt::date(c.observed_on));
     let household_id = row.entity_id;
     let edit = row.latest_check.as_ref().map(|c| c.version_id);
     rsx! {
         li {
             button { class: "row-btn household", id: "household-{row.code}",
-                onclick: move |_| app.go(Screen::Check { household_id, edit }),
+                onclick: move |_| app.go(Screen::Check { household_id, edit, draft: None }),
                 div { class: "row-main",
                     strong { "{row.code}" }
                     span { " · {row.head_name}" }
@@ -152,6 +165,9 @@ fn HouseholdItem(row: HouseholdRow, village: String) -> Element {
                     if let Some(d) = checked_on { span { " · {d}" } }
                 }
                 span { class: "{badge_class}", "{badge}" }
+                if draft {
+                    span { class: "badge draft", id: "household-{row.code}-draft", {t.t("households-draft")} }
+                }
             }
         }
     }

@@ -2,6 +2,7 @@
 //! core or the store for anything that is a rule.
 
 mod check;
+mod drafts;
 mod enroll;
 mod home;
 mod households;
@@ -28,7 +29,8 @@ pub use settings::SettingsScreen;
 pub use sign::SignScreen;
 pub use sync::SyncScreen;
 
-/// Where the user is. `edit` names the version an edit starts from.
+/// Where the user is. `edit` names the version an edit starts from, `draft` the draft a form
+/// resumes (from the drafts list).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Screen {
     Enroll,
@@ -37,13 +39,16 @@ pub enum Screen {
     Check {
         household_id: Uuid,
         edit: Option<Uuid>,
+        draft: Option<Uuid>,
     },
     Road,
     RoadDetails {
         edit: Option<Uuid>,
+        draft: Option<Uuid>,
     },
     Sign {
         edit: Option<Uuid>,
+        draft: Option<Uuid>,
     },
     Progress,
     Records,
@@ -82,12 +87,20 @@ pub fn CurrentScreen() -> Element {
         Screen::Enroll => rsx! { EnrollScreen {} },
         Screen::Home => rsx! { HomeScreen {} },
         Screen::Households => rsx! { HouseholdsScreen {} },
-        Screen::Check { household_id, edit } => {
-            rsx! { HouseholdCheckScreen { key: "{household_id}-{edit:?}", household_id, edit } }
-        }
+        Screen::Check {
+            household_id,
+            edit,
+            draft,
+        } => rsx! {
+            HouseholdCheckScreen { key: "{household_id}-{edit:?}-{draft:?}", household_id, edit, draft }
+        },
         Screen::Road => rsx! { RoadScreen {} },
-        Screen::RoadDetails { edit } => rsx! { RoadDetailsScreen { key: "{edit:?}", edit } },
-        Screen::Sign { edit } => rsx! { SignScreen { key: "{edit:?}", edit } },
+        Screen::RoadDetails { edit, draft } => {
+            rsx! { RoadDetailsScreen { key: "{edit:?}-{draft:?}", edit, draft } }
+        }
+        Screen::Sign { edit, draft } => {
+            rsx! { SignScreen { key: "{edit:?}-{draft:?}", edit, draft } }
+        }
         Screen::Progress => rsx! { ProgressScreen {} },
         Screen::Records => rsx! { RecordsScreen {} },
         Screen::Resolve { entity_id } => rsx! { ResolveScreen { key: "{entity_id}", entity_id } },

@@ -105,12 +105,15 @@ fn edit_screen(v: &Version) -> Option<Screen> {
         Body::HouseholdCheck(c) => Some(Screen::Check {
             household_id: c.household_id,
             edit: Some(v.version_id),
+            draft: None,
         }),
         Body::RoadSegment(_) => Some(Screen::RoadDetails {
             edit: Some(v.version_id),
+            draft: None,
         }),
         Body::TrashSign(_) => Some(Screen::Sign {
             edit: Some(v.version_id),
+            draft: None,
         }),
         _ => None,
     }
@@ -306,6 +309,8 @@ pub fn ResolveScreen(entity_id: Uuid) -> Element {
                         if let Some(a) = &v.author { span { " · {a}" } }
                     }
                     div { class: "row-sub", {describe(&t, v, &households)} }
+                    div { class: "row-sub", id: "head-{i}-observed",
+                        {t.t_args("resolve-observed-on", &[("date", fmt::date(v.observed_date()).into())])} }
                     ConfirmButton { id: "keep-{i}", label: t.t("resolve-keep"),
                         question: t.t_args("resolve-keep-question", &[("others", (heads.len() - 1).into())]),
                         confirm: t.t("resolve-keep-confirm"),

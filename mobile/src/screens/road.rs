@@ -6,21 +6,24 @@
 use dioxus::core::Task;
 use dioxus::prelude::*;
 use ntm_field::geo::TrackFilter;
-use ntm_field::record::{Body, RoadClass, RoadStatus, Surface, Works};
+use ntm_field::record::{Body, Kind, RoadClass, RoadStatus, Surface, Works};
 use uuid::Uuid;
 
 use crate::components::{
-    ActionBar, ChoiceList, ConfirmButton, NumberField, Page, PhotoSlot, TextField, VillageSelect,
+    ActionBar, ChoiceList, ConfirmButton, DateField, NumberField, Page, PhotoSlot, TextField,
+    VillageSelect,
 };
-use crate::drafts::{discard_draft, discard_question, discard_replaced, use_draft};
+use crate::drafts::{
+    discard_draft, discard_question, discard_replaced, use_record_draft, DraftOpen,
+};
 use crate::fmt;
 use crate::forms::{from_wire_key, wire_key, FormErrors, RoadForm};
 use crate::i18n::{use_i18n, I18n};
 use crate::platform::PositionOptions;
-use crate::recorder::{use_recorder, RecState};
+use crate::recorder::{use_recorder, RecState, Recorder};
 use crate::screens::check::save_errors;
 use crate::screens::{villages, Screen};
-use crate::services::{use_app, use_services};
+use crate::services::{use_app, use_services, Services};
 
 #[component]
 pub fn RoadScreen() -> Element {
@@ -77,11 +80,8 @@ pub fn RoadScreen() -> Element {
 
     let (p1, d1) = (services.platform.clone(), services.drafts.clone());
     let (p2, d2) = (services.platform.clone(), services.drafts.clone());
-    let (d3, d4, d5) = (
-        services.drafts.clone(),
-        services.drafts.clone(),
-        services.drafts.clone(),
-    );
+    let (d3, d4) = (services.drafts.clone(), services.drafts.clone());
+    let services5 = services.clone();
     rsx! {
         Page {
             id: "screen-road",
@@ -97,14 +97,14 @@ pub fn RoadScreen() -> Element {
                         RecState::Recording => rsx! {
                             button { class: "btn", id: "road-pause", onclick: move |_| recorder.pause(&d3), {t.t("road-pause")} }
                             button { class: "btn primary", id: "road-stop",
-                                onclick: move |_| { recorder.stop(&d4); app.go(Screen::RoadDetails { edit: None }); },
+                                onclick: move |_| { recorder.stop(&d4); app.go(Screen::RoadDetails { edit: None, draft: None }); },
                                 {t.t("road-stop")} }
                         },
                         RecState::Paused => rsx! {
                             button { class: "btn", id: "road-resume",
                                 onclick: move |_| recorder.resume(p2.clone(), d2.clone()), {t.t("road-resume")} }
                             button { class: "btn primary", id: "road-stop",
-                                onclick: move |_| { recorder.stop(&d4); app.go(Screen::RoadDetails { edit: None }); },
+                                onclick: move |_| { recorder.stop(&d4); app.go(Screen::RoadDetails { edit: None, draft: None }); },
                                 {t.t("road-stop")} }
                         },
                         RecState::Stopped => rsx! {
@@ -116,9 +116,9 @@ pub fn RoadScreen() -> Element {
                                     ("points", fmt::int(lang, rec.points.len() as u64).into()),
                                 ]),
                                 confirm: t.t("road-discard-confirm"),
-                                on_confirm: move |_| recorder.discard(&d5) }
+                                on_confirm: move |_| discard_new_road(&services5, recorder) }
                             button { class: "btn primary", id: "road-details",
-                                onclick: move |_| app.go(Screen::RoadDetails { edit: None }), {t.t("road-enter-details")} }
+                                onclick: move |_| app.go(Screen::RoadDetails { edit: None, draft: None }), {t.t("road-enter-details")} }
                         },
                     }
                 }
@@ -156,6 +156,19 @@ pub fn RoadScreen() -> Element {
     }
 }
 
+/// Throws away the road being recorded: its track, and the details typed for it with their
+/// photos.
+pub(crate) fn discard_new_road(services: &Services, recorder: Recorder) {
+    let id = recorder.recording.peek().id;
+    let photos = services
+        .drafts
+        .info(id)
+        .map(|d| d.photos)
+        .unwrap_or_default();
+    discard_draft(services, id, &photos);
+    recorder.discard(&services.drafts);
+}
+
 fn options<T: serde::Serialize + Copy>(t: &I18n, prefix: &str, all: &[T]) -> Vec<(String, String)> {
     all.iter()
         .map(|v| (wire_key(v), t.t(&format!("{prefix}-{}", wire_key(v)))))
@@ -163,18 +176,21 @@ fn options<T: serde::Serialize + Copy>(t: &I18n, prefix: &str, all: &[T]) -> Vec
 }
 
 #[component]
-pub fn RoadDetailsScreen(edit: Option<Uuid>) -> Element {
+pub fn RoadDetailsScreen(edit: Option<Uuid>, draft: Option<Uuid>) -> Element {
     let t = use_i18n();
     let lang = t.lang();
     let services = use_services();
     let app = use_app();
     let recorder = use_recorder();
     let villages = villages(&services);
-    let draft_key = match edit {
-        Some(v) => format!("road-edit-{v}"),
-        None => "road-details".to_owned(),
+    // A new road's details are the draft of the recording they describe.
+    let open = DraftOpen {
+        kind: Kind::RoadSegment,
+        id: draft.or_else(|| edit.is_none().then(|| recorder.recording.peek().id)),
+        household_id: None,
+        edit_of: edit,
     };
-    let mut form = use_draft(&draft_key, || {
+    let (mut form, draft_id) = use_record_draft(open, || {
         edit.and_then(|v| services.store.version(v).ok().flatten())
             .and_then(|v| RoadForm::from_version(&v))
             .unwrap_or_default()
@@ -183,10 +199,11 @@ pub fn RoadDetailsScreen(edit: Option<Uuid>) -> Element {
     let mut save_problems = use_signal(FormErrors::default);
 
     let f = form.read().clone();
-    let track = if f.edit_of.is_some() {
-        f.track.clone()
-    } else {
+    let own_recording = f.edit_of.is_none() && recorder.recording.read().id == draft_id;
+    let track = if own_recording {
         recorder.recording.read().points.clone()
+    } else {
+        f.track.clone()
     };
     let draft = f.draft(&track);
     let length = match &draft.body {
@@ -203,7 +220,6 @@ pub fn RoadDetailsScreen(edit: Option<Uuid>) -> Element {
 
     let save = {
         let services = services.clone();
-        let draft_key = draft_key.clone();
         let track = track.clone();
         move |_| {
             attempted.set(true);
@@ -223,8 +239,8 @@ pub fn RoadDetailsScreen(edit: Option<Uuid>) -> Element {
             };
             match result {
                 Ok(_) => {
-                    services.drafts.clear(&draft_key);
-                    if f.edit_of.is_none() {
+                    services.drafts.remove(draft_id);
+                    if own_recording {
                         recorder.discard(&services.drafts);
                     }
                     app.changed();
@@ -265,13 +281,11 @@ pub fn RoadDetailsScreen(edit: Option<Uuid>) -> Element {
                         confirm: t.t("draft-discard-confirm"),
                         on_confirm: {
                             let services = services.clone();
-                            let draft_key = draft_key.clone();
                             let photos: Vec<_> = f.photo_start.into_iter().chain(f.photo_end).collect();
-                            let new_road = f.edit_of.is_none();
                             move |_| {
-                                discard_draft(&services, &draft_key, &photos);
+                                discard_draft(&services, draft_id, &photos);
                                 // A new road's draft is its recorded track too.
-                                if new_road {
+                                if own_recording {
                                     recorder.discard(&services.drafts);
                                 }
                                 app.toast("draft-discarded", false);
@@ -299,6 +313,9 @@ pub fn RoadDetailsScreen(edit: Option<Uuid>) -> Element {
                 options: options(&t, "road-status", &[RoadStatus::Planned, RoadStatus::UnderConstruction, RoadStatus::Completed]),
                 selected: f.status.map(|v| wire_key(&v)), errors: errors.clone(),
                 on_select: move |k: String| form.write().status = from_wire_key(&k) }
+            DateField { path: "observed_on", label: t.t("road-observed-on"), hint: t.t("observed-on-hint"),
+                value: f.observed.shown(), errors: errors.clone(),
+                on_change: move |d| form.write().observed.picked = Some(d) }
             VillageSelect { path: "village_id", villages: villages.clone(), selected: f.village_id.clone(), errors: errors.clone(),
                 on_select: move |v| form.write().village_id = v }
             PhotoSlot { path: "photos.start", label: t.t("road-photo-start"), photo: f.photo_start, errors: errors.clone(),
@@ -306,7 +323,7 @@ pub fn RoadDetailsScreen(edit: Option<Uuid>) -> Element {
                     let services = services.clone();
                     move |p| {
                         let old = form.write().photo_start.replace(p);
-                        discard_replaced(&services, old, p);
+                        discard_replaced(&services, draft_id, old, p);
                     }
                 } }
             PhotoSlot { path: "photos.end", label: t.t("road-photo-end"), photo: f.photo_end, errors: errors.clone(),
@@ -314,7 +331,7 @@ pub fn RoadDetailsScreen(edit: Option<Uuid>) -> Element {
                     let services = services.clone();
                     move |p| {
                         let old = form.write().photo_end.replace(p);
-                        discard_replaced(&services, old, p);
+                        discard_replaced(&services, draft_id, old, p);
                     }
                 } }
             if usable_points < 2 {

@@ -5,14 +5,16 @@
 
 use dioxus::core::Task;
 use dioxus::prelude::*;
-use ntm_field::record::SignCondition;
+use ntm_field::record::{Kind, SignCondition};
 use uuid::Uuid;
 
 use crate::components::{
-    ActionBar, ChoiceList, ConfirmButton, FieldMessage, HouseholdPicker, Page, PhotoSlot,
-    TextField, VillageSelect,
+    ActionBar, ChoiceList, ConfirmButton, DateField, FieldMessage, HouseholdPicker, Page,
+    PhotoSlot, TextField, VillageSelect,
 };
-use crate::drafts::{discard_draft, discard_question, discard_replaced, use_draft};
+use crate::drafts::{
+    discard_draft, discard_question, discard_replaced, use_record_draft, DraftOpen,
+};
 use crate::fmt;
 use crate::forms::{from_wire_key, wire_key, FormErrors, SignFix, SignForm};
 use crate::i18n::use_i18n;
@@ -25,17 +27,19 @@ use crate::services::{use_app, use_services};
 pub const SIGN_FIXES: usize = 10;
 
 #[component]
-pub fn SignScreen(edit: Option<Uuid>) -> Element {
+pub fn SignScreen(edit: Option<Uuid>, draft: Option<Uuid>) -> Element {
     let t = use_i18n();
     let lang = t.lang();
     let services = use_services();
     let app = use_app();
     let villages = villages(&services);
-    let draft_key = match edit {
-        Some(v) => format!("sign-edit-{v}"),
-        None => "sign".to_owned(),
+    let open = DraftOpen {
+        kind: Kind::TrashSign,
+        id: draft,
+        household_id: None,
+        edit_of: edit,
     };
-    let mut form = use_draft(&draft_key, || {
+    let (mut form, draft_id) = use_record_draft(open, || {
         edit.and_then(|v| services.store.version(v).ok().flatten())
             .and_then(|v| SignForm::from_version(&v))
             .unwrap_or_default()
@@ -86,7 +90,6 @@ pub fn SignScreen(edit: Option<Uuid>) -> Element {
 
     let save = {
         let services = services.clone();
-        let draft_key = draft_key.clone();
         move |_| {
             attempted.set(true);
             save_problems.set(FormErrors::default());
@@ -109,7 +112,7 @@ pub fn SignScreen(edit: Option<Uuid>) -> Element {
                     if let Some(task) = collecting.take() {
                         task.cancel();
                     }
-                    services.drafts.clear(&draft_key);
+                    services.drafts.remove(draft_id);
                     app.changed();
                     services.sync_now();
                     app.toast("saved", false);
@@ -160,12 +163,12 @@ pub fn SignScreen(edit: Option<Uuid>) -> Element {
                     ConfirmButton { id: "sign-discard", label: t.t("draft-discard"),
                         question: discard_question(&t, usize::from(f.photo.is_some())), confirm: t.t("draft-discard-confirm"),
                         on_confirm: {
-                            let (services, draft_key, photos) = (services.clone(), draft_key.clone(), Vec::from_iter(f.photo));
+                            let (services, photos) = (services.clone(), Vec::from_iter(f.photo));
                             move |_| {
                                 if let Some(task) = collecting.take() {
                                     task.cancel();
                                 }
-                                discard_draft(&services, &draft_key, &photos);
+                                discard_draft(&services, draft_id, &photos);
                                 app.toast("draft-discarded", false);
                                 app.reset(Screen::Home);
                             }
@@ -191,6 +194,9 @@ pub fn SignScreen(edit: Option<Uuid>) -> Element {
             ChoiceList { path: "body.condition", label: t.t("sign-condition"), options: condition_options,
                 selected: f.condition.map(|c| wire_key(&c)), errors: errors.clone(),
                 on_select: move |k: String| form.write().condition = from_wire_key(&k) }
+            DateField { path: "observed_on", label: t.t("sign-observed-on"), hint: t.t("observed-on-hint"),
+                value: f.observed.shown(), errors: errors.clone(),
+                on_change: move |d| form.write().observed.picked = Some(d) }
             VillageSelect { path: "village_id", villages: villages.clone(), selected: f.village_id.clone(), errors: errors.clone(),
                 on_select: move |v| form.write().village_id = v }
             HouseholdPicker { selected: f.responsible_household_id,
@@ -200,7 +206,7 @@ pub fn SignScreen(edit: Option<Uuid>) -> Element {
                     let services = services.clone();
                     move |p| {
                         let old = form.write().photo.replace(p);
-                        discard_replaced(&services, old, p);
+                        discard_replaced(&services, draft_id, old, p);
                     }
                 } }
             TextField { path: "body.note", label: t.t("field-note"), value: f.note.clone(), multiline: true,

@@ -75,6 +75,7 @@ pub fn version(
         server_seq: None,
         flags: Vec::new(),
         captured_at: captured,
+        observed_on: None,
         location,
         photos: Vec::new(),
         deleted: false,

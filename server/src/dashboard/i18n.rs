@@ -269,6 +269,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("rec.all_kinds", "Tất cả", "All"),
     ("rec.filter", "Lọc", "Filter"),
     ("rec.captured_at", "Thời điểm ghi", "Captured"),
+    ("rec.observed_on", "Ngày quan sát", "Observed on"),
     ("rec.author", "Người ghi", "Recorded by"),
     ("rec.village", "Thôn", "Village"),
     ("rec.summary", "Nội dung", "Summary"),

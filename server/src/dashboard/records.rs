@@ -216,7 +216,7 @@ pub async fn records_page(
             table.records {
                 thead { tr {
                     th { (lang.t("rec.kind")) } th { (lang.t("rec.summary")) } th { (lang.t("rec.village")) }
-                    th { (lang.t("rec.captured_at")) } th { (lang.t("rec.author")) } th { (lang.t("rec.photos")) } th { }
+                    th { (lang.t("rec.observed_on")) } th { (lang.t("rec.captured_at")) } th { (lang.t("rec.author")) } th { (lang.t("rec.photos")) } th { }
                 } }
                 tbody {
                     @for v in &records {
@@ -224,6 +224,7 @@ pub async fn records_page(
                             td { (kind_label(lang, v.kind())) @if v.deleted { " (" (lang.t("rec.deleted")) ")" } }
                             td { (summary(lang, v, &households)) }
                             td { (village_name(&v.village_id)) }
+                            td { (i18n::date(v.observed_date())) }
                             td { (i18n::datetime_fixed(&v.captured_at)) }
                             td { (v.author.as_deref().unwrap_or("")) }
                             td { (v.photos.len()) }
@@ -409,6 +410,7 @@ fn evidence(
 fn details(lang: Lang, v: &Version) -> Markup {
     html! {
         dl.details {
+            dt { (lang.t("rec.observed_on")) } dd.observed { (i18n::date(v.observed_date())) }
             dt { (lang.t("rec.captured_at")) } dd { (i18n::datetime_fixed(&v.captured_at)) }
             dt { (lang.t("rec.author")) } dd { (v.author.as_deref().unwrap_or("")) }
             @if let Some(l) = v.location {
@@ -530,7 +532,7 @@ pub async fn record_page(
             table.records {
                 thead { tr {
                     th { (lang.t("rec.server_seq")) } th { (lang.t("rec.version")) } th { (lang.t("rec.parents")) }
-                    th { (lang.t("rec.captured_at")) } th { (lang.t("rec.author")) } th { (lang.t("rec.summary")) } th { (lang.t("rec.flags")) }
+                    th { (lang.t("rec.observed_on")) } th { (lang.t("rec.captured_at")) } th { (lang.t("rec.author")) } th { (lang.t("rec.summary")) } th { (lang.t("rec.flags")) }
                 } }
                 tbody {
                     @for v in &versions {
@@ -538,6 +540,7 @@ pub async fn record_page(
                             td { (v.server_seq.map(|s| s.to_string()).unwrap_or_default()) }
                             td { code { (v.version_id.to_string()) } @if head_ids.contains(&v.version_id) { " " span.badge.met { (lang.t("rec.head")) } } }
                             td { @for p in &v.parents { code { (&p.to_string()[..13]) "…" } " " } }
+                            td { (i18n::date(v.observed_date())) }
                             td { (i18n::datetime_fixed(&v.captured_at)) }
                             td { (v.author.as_deref().unwrap_or("")) }
                             td { (summary(lang, v, &households)) @if v.deleted { " (" (lang.t("rec.deleted")) ")" } }
@@ -617,6 +620,8 @@ pub async fn resolve(
         merge.location = chosen.location;
         merge.photos = chosen.photos.clone();
         merge.deleted = chosen.deleted;
+        // Resolving today does not move the record out of the period it was observed in.
+        merge.set_observed_date(chosen.observed_date());
         let results = write::store(&*storage, &user, &config, vec![merge])?;
         Ok(match results.first() {
             Some(r) if r.status == PushStatus::Stored => Ok(()),

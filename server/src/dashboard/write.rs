@@ -56,6 +56,7 @@ pub fn new_version(
         server_seq: None,
         flags: Vec::new(),
         captured_at: now_local(),
+        observed_on: None,
         location: None,
         photos: Vec::new(),
         deleted: false,

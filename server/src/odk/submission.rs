@@ -156,6 +156,7 @@ pub fn drafts(
         server_seq: None,
         flags: Vec::new(),
         captured_at,
+        observed_on: None,
         location: None,
         photos: Vec::new(),
         deleted: false,

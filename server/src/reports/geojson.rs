@@ -16,6 +16,7 @@ fn common_properties(kind: &str, c: &Common, commune: &str) -> serde_json::Map<S
         json!(c.village_id.as_ref().map(|v| v.as_str())),
     );
     p.insert("village_name".into(), json!(c.village_name));
+    p.insert("observed_on".into(), json!(c.observed_on.to_string()));
     p.insert("captured_at".into(), json!(c.captured_at.to_rfc3339()));
     p.insert("author".into(), json!(c.author));
     p.insert("accuracy_m".into(), json!(c.accuracy_m));

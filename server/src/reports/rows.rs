@@ -6,12 +6,11 @@ use std::collections::HashMap;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use ntm_field::config::CommuneConfig;
 use ntm_field::geo::TrackFilter;
-use ntm_field::heads::entity_heads;
+use ntm_field::heads::entity_heads_as_of;
 use ntm_field::ids::Slug;
 use ntm_field::record::{
-    Body, Kind, RoadClass, RoadStatus, SignCondition, Surface, ToiletType, Version, Works,
+    Body, RoadClass, RoadStatus, SignCondition, Surface, ToiletType, Version, Works,
 };
-use ntm_field::time::local_date;
 use uuid::Uuid;
 
 /// Fields every row has.
@@ -21,6 +20,9 @@ pub struct Common {
     pub version_id: Uuid,
     pub village_id: Option<Slug>,
     pub village_name: String,
+    /// The day the thing was observed (what the period counts by).
+    pub observed_on: NaiveDate,
+    /// When this version was written.
     pub captured_at: DateTime<FixedOffset>,
     pub author: String,
     pub photos: usize,
@@ -29,7 +31,7 @@ pub struct Common {
     pub accuracy_m: Option<f64>,
     /// The entity has more than one head; this row shows the one the totals use.
     pub conflict: bool,
-    /// Captured within the report's period.
+    /// Observed within the report's period.
     pub in_period: bool,
 }
 
@@ -161,9 +163,9 @@ pub fn toilet_str(t: ToiletType) -> &'static str {
 }
 
 impl Rows {
-    /// The heads of `config`'s commune among `versions`, counting what was captured up to the
-    /// end of `as_of` (assessments whatever their capture), the same cut as the scorecard's.
-    /// `period_start` marks rows captured on or after it.
+    /// The heads of `config`'s commune among `versions`, counting what was observed up to the
+    /// end of `as_of` (assessments whatever their dates), the same cut as the scorecard's.
+    /// `period_start` marks rows observed on or after it.
     pub fn of(
         config: &CommuneConfig,
         versions: &[Version],
@@ -179,9 +181,7 @@ impl Rows {
                         .as_ref()
                         .is_some_and(|id| commune.village(id).is_some()))
         };
-        let heads = entity_heads(versions.iter().filter(|v| {
-            held(v) && (v.kind() == Kind::Assessment || local_date(&v.captured_at) <= as_of)
-        }));
+        let heads = entity_heads_as_of(versions.iter().filter(|v| held(v)), as_of);
         let households: HashMap<Uuid, (String, String)> = heads
             .iter()
             .filter_map(|(id, h)| match &h.head.body {
@@ -194,12 +194,7 @@ impl Rows {
         let filter = TrackFilter::default();
         let mut rows = Rows::default();
         let mut entities: Vec<_> = heads.iter().filter(|(_, h)| h.is_live()).collect();
-        entities.sort_by(|a, b| {
-            a.1.head
-                .captured_at
-                .cmp(&b.1.head.captured_at)
-                .then(a.0.cmp(b.0))
-        });
+        entities.sort_by_key(|(id, h)| (h.head.observed_date(), h.head.captured_at, **id));
         for (id, h) in entities {
             let v = h.head;
             let common = Common {
@@ -212,6 +207,7 @@ impl Rows {
                     .and_then(|s| commune.village(s))
                     .map(|vil| vil.name.clone())
                     .unwrap_or_default(),
+                observed_on: v.observed_date(),
                 captured_at: v.captured_at,
                 author: v.author.clone().unwrap_or_default(),
                 photos: v.photos.len(),
@@ -219,7 +215,7 @@ impl Rows {
                 lon: v.location.map(|l| l.lon),
                 accuracy_m: v.location.map(|l| l.accuracy_m),
                 conflict: h.in_conflict(),
-                in_period: period_start.is_some_and(|s| local_date(&v.captured_at) >= s),
+                in_period: period_start.is_some_and(|s| v.observed_date() >= s),
             };
             match &v.body {
                 Body::RoadSegment(r) => {

@@ -90,14 +90,15 @@ fn en_key(prefix: &str, wire: &'static str) -> Cell {
     }
 }
 
-const COMMON_COLUMNS: [(&str, &str); 8] = [
+const COMMON_COLUMNS: [(&str, &str); 9] = [
     ("entity_id", "Mã hồ sơ"),
     ("version_id", "Mã phiên bản"),
     ("village_id", "Mã thôn"),
     ("village", "Thôn"),
+    ("observed_on", "Ngày quan sát"),
     ("captured_at", "Thời điểm ghi"),
     ("author", "Người ghi"),
-    ("in_period", "Ghi trong kỳ"),
+    ("in_period", "Quan sát trong kỳ"),
     ("conflict", "Đang xung đột"),
 ];
 
@@ -112,6 +113,7 @@ fn common(c: &Common) -> Vec<Cell> {
                 .unwrap_or_default(),
         ),
         Cell::text(c.village_name.clone()),
+        Cell::Date(c.observed_on),
         Cell::Time(c.captured_at),
         Cell::text(c.author.clone()),
         Cell::Bool(c.in_period),

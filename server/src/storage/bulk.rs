@@ -62,7 +62,7 @@ pub fn prepare_rows(
             v.author = Some("import".to_owned());
         }
         if v.kind() != Kind::Assessment {
-            let d = super::counted_date(&v.captured_at, received_at);
+            let d = super::counted_date(v, received_at);
             let e = latest.entry(v.commune_id.to_string()).or_insert(d);
             *e = (*e).max(d);
         }

@@ -4,19 +4,23 @@
 
 use chrono::NaiveDate;
 use ntm_field::geo::TrackFilter;
-use ntm_field::heads::entity_heads;
+use ntm_field::heads::{entity_heads_as_of, EntityHeads};
 use ntm_field::ids::Slug;
-use ntm_field::record::{Kind, Version};
+use ntm_field::record::Version;
 use ntm_field::scorecard::{CommuneFacts, EntityFact};
-use ntm_field::time::local_date;
+use uuid::Uuid;
 
 use super::{Storage, StoreResult, ENTITY_PAGE};
 
-/// Whether a version counts for a figure as of `as_of`: the same rule as the core's
-/// scorecard and the reports' rows (assessments carry their own date).
-fn counts_on(v: &Version, commune: &Slug, as_of: NaiveDate) -> bool {
-    &v.commune_id == commune
-        && (v.kind() == Kind::Assessment || local_date(&v.captured_at) <= as_of)
+/// The heads of a page's entities of `commune` as of `as_of`: the same rule as the core's
+/// scorecard and the reports' rows (records by the day they were observed, assessments by their
+/// own date).
+fn heads_on<'a>(
+    page: &'a [Version],
+    commune: &Slug,
+    as_of: NaiveDate,
+) -> std::collections::HashMap<Uuid, EntityHeads<'a>> {
+    entity_heads_as_of(page.iter().filter(|v| &v.commune_id == commune), as_of)
 }
 
 /// For each date of `dates`, every head of every entity of the commune as of that date. Given to
@@ -40,7 +44,7 @@ pub fn heads_in_pages(
     let mut out = vec![Vec::new(); dates.len()];
     storage.for_each_entity(commune, entities, &mut |page| {
         for (heads, &as_of) in out.iter_mut().zip(dates) {
-            let found = entity_heads(page.iter().filter(|v| counts_on(v, commune, as_of)));
+            let found = heads_on(page, commune, as_of);
             heads.extend(
                 found
                     .values()
@@ -64,7 +68,7 @@ pub fn facts_as_of(
     let filter = TrackFilter::default();
     storage.for_each_entity(commune, ENTITY_PAGE, &mut |page| {
         for ((facts, conflicts), &as_of) in found.iter_mut().zip(dates) {
-            let heads = entity_heads(page.iter().filter(|v| counts_on(v, commune, as_of)));
+            let heads = heads_on(page, commune, as_of);
             *conflicts += heads.values().filter(|h| h.in_conflict()).count();
             facts.extend(
                 heads

@@ -12,7 +12,7 @@ pub mod sqlite;
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use ntm_field::admin::Commune;
 use ntm_field::catalog::TargetOverride;
 use ntm_field::config::{CommuneConfig, Quota};
@@ -154,13 +154,25 @@ pub enum PushOutcome {
     },
 }
 
-/// The local date from which a version counts as captured when choosing between the incremental
-/// facts and a recompute (`FactsSnapshot::latest_capture`): its capture date, but never after the
-/// day the server received it, so that a phone with its clock years ahead (flagged, R5) or a
+/// The local date from which a version counts when choosing between the incremental facts and a
+/// recompute (`FactsSnapshot::latest_capture`): the day the thing was observed, but never after
+/// the day the server received it, so that a phone with its clock years ahead (flagged, R5) or a
 /// hostile client does not send every scorecard of the commune to the recompute.
-pub fn counted_date(captured_at: &DateTime<FixedOffset>, received_at: DateTime<Utc>) -> NaiveDate {
-    let local = |t: &DateTime<FixedOffset>| ntm_field::time::local_date(t);
-    local(captured_at).min(local(&received_at.fixed_offset()))
+pub fn counted_date(v: &Version, received_at: DateTime<Utc>) -> NaiveDate {
+    v.observed_date()
+        .min(ntm_field::time::local_date(&received_at.fixed_offset()))
+}
+
+/// [`FactsSnapshot::latest_capture`] of stored versions, each with the time it was received:
+/// what the pushes moved it to, found again by a recompute.
+pub fn latest_capture<'a>(
+    stored: impl IntoIterator<Item = (&'a Version, DateTime<Utc>)>,
+) -> Option<NaiveDate> {
+    stored
+        .into_iter()
+        .filter(|(v, _)| v.kind() != Kind::Assessment)
+        .map(|(v, received_at)| counted_date(v, received_at))
+        .max()
 }
 
 /// The answer to give again for a sequence number already answered, or `None` when the pushed
@@ -216,8 +228,8 @@ pub struct RecordFilter {
 #[derive(Debug, Clone)]
 pub struct FactsSnapshot {
     pub facts: CommuneFacts,
-    /// Local date of the latest capture of a non-assessment version, each counted no later than
-    /// its receipt ([`counted_date`]): the facts serve any scorecard as of this date or later.
+    /// The latest day a non-assessment version was observed, each counted no later than its
+    /// receipt ([`counted_date`]): the facts serve any scorecard as of this date or later.
     pub latest_capture: Option<NaiveDate>,
 }
 

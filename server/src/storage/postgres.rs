@@ -237,18 +237,29 @@ fn take_page(rows: &[Row], limit: usize) -> StoreResult<(Vec<Version>, bool)> {
     Ok((versions, false))
 }
 
-/// [`FactsSnapshot::latest_capture`] of a commune from its stored versions: the capture time,
-/// or the receipt when earlier (Vietnam is UTC+7 all year).
+/// [`FactsSnapshot::latest_capture`] of a commune recomputed from its stored `versions` and the
+/// time each was received, by the rule a push follows ([`super::latest_capture`]).
 fn latest_capture(
     tx: &mut Transaction<'_>,
     commune: &Slug,
-) -> Result<Option<NaiveDate>, ::postgres::Error> {
-    tx.query_one(
-        "SELECT MAX(((LEAST(captured_utc, received_at) AT TIME ZONE 'UTC') + interval '7 hours')::date)
-         FROM versions WHERE commune_id = $1 AND kind <> 'assessment'",
-        &[&commune.as_str()],
-    )
-    .map(|r| r.get(0))
+    versions: &[Version],
+) -> Fallible<Option<NaiveDate>> {
+    let received: HashMap<Uuid, DateTime<Utc>> = tx
+        .query(
+            "SELECT version_id, received_at FROM versions WHERE commune_id = $1",
+            &[&commune.as_str()],
+        )?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let mut stored = Vec::with_capacity(versions.len());
+    for v in versions {
+        let at = received.get(&v.version_id).ok_or_else(|| {
+            StoreError::Backend(format!("version {} has no receipt time", v.version_id))
+        })?;
+        stored.push((v, *at));
+    }
+    Ok(super::latest_capture(stored))
 }
 
 const DEVICE_COLUMNS: &str =
@@ -921,7 +932,7 @@ impl PostgresStorage {
                     let latest = mine
                         .iter()
                         .filter(|v| v.kind() != Kind::Assessment)
-                        .map(|v| super::counted_date(&v.captured_at, batch.received_at))
+                        .map(|v| super::counted_date(v, batch.received_at))
                         .max();
                     tx.execute(
                         "UPDATE commune_sync SET server_head = $2, latest_capture_date = GREATEST(latest_capture_date, $3)
@@ -1834,7 +1845,7 @@ impl Storage for PostgresStorage {
                     &[&commune.as_str(), &ids, &conflicts, &facts],
                 )?;
             }
-            let latest = latest_capture(tx, commune)?;
+            let latest = latest_capture(tx, commune, &versions)?;
             tx.execute(
                 "UPDATE commune_sync SET latest_capture_date = $1, facts_generation = facts_generation + 1 WHERE commune_id = $2",
                 &[&latest, &commune.as_str()],

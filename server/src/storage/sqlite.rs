@@ -585,15 +585,25 @@ fn take_page(
     Ok((versions, false))
 }
 
-/// [`FactsSnapshot::latest_capture`] of a commune from its stored versions: the capture time,
-/// or the receipt when earlier (times are stored in UTC; Vietnam is UTC+7 all year).
-fn latest_capture(conn: &Connection, commune: &Slug) -> StoreResult<Option<String>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT MAX(date(MIN(captured_utc, received_at), '+7 hours')) FROM versions
-             WHERE commune_id = ?1 AND kind <> 'assessment'",
-        )?
-        .query_row(params![commune.as_str()], |r| r.get(0))?)
+/// [`FactsSnapshot::latest_capture`] of a commune recomputed from its stored `versions` and the
+/// time each was received, by the rule a push follows ([`super::latest_capture`]).
+fn latest_capture(
+    conn: &Connection,
+    commune: &Slug,
+    versions: &[Version],
+) -> StoreResult<Option<NaiveDate>> {
+    let received: HashMap<String, String> = conn
+        .prepare_cached("SELECT version_id, received_at FROM versions WHERE commune_id = ?1")?
+        .query_map(params![commune.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut stored = Vec::with_capacity(versions.len());
+    for v in versions {
+        let at = received.get(&v.version_id.to_string()).ok_or_else(|| {
+            StoreError::Backend(format!("version {} has no receipt time", v.version_id))
+        })?;
+        stored.push((v, parse_ts(at)?));
+    }
+    Ok(super::latest_capture(stored))
 }
 
 /// The last entity of a page: entities in order with their content's size, taken while the
@@ -1192,8 +1202,7 @@ impl Storage for SqliteStorage {
                             ])?;
                         }
                         if v.kind() != Kind::Assessment {
-                            latest =
-                                latest.max(Some(counted_date(&v.captured_at, batch.received_at)));
+                            latest = latest.max(Some(counted_date(v, batch.received_at)));
                         }
                         PushResult {
                             version_id: row.version_key.clone(),
@@ -1539,9 +1548,10 @@ impl Storage for SqliteStorage {
                     insert.execute(params![commune.as_str(), id, *conflict as i64, fact])?;
                 }
             }
+            let latest = latest_capture(tx, commune, &versions)?;
             tx.execute(
                 "UPDATE communes SET latest_capture_date = ?1 WHERE id = ?2",
-                params![latest_capture(tx, commune)?, commune.as_str()],
+                params![latest.map(|d| d.to_string()), commune.as_str()],
             )?;
             Ok(RecomputeReport {
                 commune_id: commune.clone(),

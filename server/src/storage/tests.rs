@@ -121,6 +121,7 @@ fn household(
         server_seq: None,
         flags: Vec::new(),
         captured_at: chrono::DateTime::parse_from_rfc3339(at).unwrap(),
+        observed_on: None,
         location: None,
         photos: Vec::new(),
         deleted: false,
@@ -422,6 +423,64 @@ fn a_capture_years_ahead_counts_from_its_receipt_for_the_scorecard_path(backend:
     );
 }
 
+fn a_correction_years_later_counts_from_the_day_observed_and_a_recompute_agrees(backend: Backend) {
+    let f = fixture(backend);
+    let d = enroll(&f, Role::Enumerator);
+    let seen = household(
+        &f,
+        &d,
+        1,
+        Uuid::now_v7(),
+        vec![],
+        4,
+        "2020-01-05T08:00:00+07:00",
+    );
+    let mut corrected = household(
+        &f,
+        &d,
+        2,
+        seen.entity_id,
+        vec![seen.version_id],
+        5,
+        "2026-12-03T08:00:00+07:00",
+    );
+    corrected.set_observed_date("2020-01-05".parse().unwrap());
+    let mut recorded_late = household(
+        &f,
+        &d,
+        3,
+        Uuid::now_v7(),
+        vec![],
+        3,
+        "2026-12-03T08:05:00+07:00",
+    );
+    recorded_late.set_observed_date("2020-02-10".parse().unwrap());
+    let mut push = batch(&d, 1, &[seen, corrected, recorded_late]);
+    push.received_at = chrono::DateTime::parse_from_rfc3339("2026-12-03T02:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    done(f.storage.store_versions(&push).unwrap());
+
+    let snap = f.storage.commune_facts(&f.commune).unwrap();
+    assert_eq!(
+        snap.latest_capture,
+        Some("2020-02-10".parse().unwrap()),
+        "the facts serve every scorecard from the last day observed, not from 2026"
+    );
+    let versions = f.storage.commune_versions(&f.commune).unwrap();
+    let far = "9999-12-31".parse().unwrap();
+    assert_eq!(
+        snap.facts,
+        CommuneFacts::from_versions(&f.commune, &versions, far, &TrackFilter::default())
+    );
+    let report = f.storage.recompute(&f.commune).unwrap();
+    assert!(report.agreed, "{report:?}");
+    assert_eq!(
+        f.storage.commune_facts(&f.commune).unwrap().latest_capture,
+        Some("2020-02-10".parse().unwrap())
+    );
+}
+
 fn recompute_notices_and_repairs_facts_that_drifted(backend: Backend) {
     let f = fixture(backend);
     let a = enroll(&f, Role::Enumerator);
@@ -713,6 +772,7 @@ on_both_backends!(
     incremental_facts_follow_edits_conflicts_and_deletes_and_equal_a_recompute,
     recompute_notices_and_repairs_facts_that_drifted,
     a_capture_years_ahead_counts_from_its_receipt_for_the_scorecard_path,
+    a_correction_years_later_counts_from_the_day_observed_and_a_recompute_agrees,
     an_enrollment_code_is_used_once_and_expires,
     an_export_of_more_entities_than_a_page_holds_every_row_once_as_the_whole_history_does,
     a_page_of_entities_stops_at_its_byte_budget_and_still_holds_whole_entities,

@@ -792,7 +792,10 @@ pub fn check_q1_2020_report(bytes: &[u8], criteria_met_end: u64) {
         "Đường trục chính nội đồng"
     );
     assert!((number(&field[roads.column(0, "Chiều dài (m)")]) - 500.0).abs() < 5.0);
-    assert_eq!(field[roads.column(0, "Ghi trong kỳ")].to_string(), "Có");
+    assert_eq!(
+        field[roads.column(0, "Quan sát trong kỳ")].to_string(),
+        "Có"
+    );
     assert_eq!(
         field[roads.column(0, "Được tính vào chỉ tiêu")].to_string(),
         "Có"
