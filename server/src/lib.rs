@@ -46,6 +46,8 @@ pub struct AppState {
     pub rate: RateLimiter,
     /// One lock per tus upload, so two PATCHes (or a PATCH and a HEAD) never interleave.
     upload_locks: Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>,
+    /// The overview's standings of communes, kept while their records and settings stay.
+    pub summaries: Arc<dashboard::summaries::Summaries>,
 }
 
 impl AppState {
@@ -56,6 +58,7 @@ impl AppState {
             limits,
             rate: RateLimiter::default(),
             upload_locks: Mutex::new(HashMap::new()),
+            summaries: Arc::default(),
         }
     }
 

@@ -801,6 +801,47 @@ async fn the_scorecard_follows_new_pushes_and_settings_at_once(backend: Backend)
         .contains("1 / 0,5"));
 }
 
+/// The overview keeps each commune's standing between requests (P8): a push and a setting
+/// saved show on the next request all the same.
+async fn the_overview_follows_new_pushes_and_settings_at_once(backend: Backend) {
+    let mut w = world_on(backend).await;
+    let mut p = Browser::login(&w.server.base, PROVINCE).await;
+    let row = |page: &dashboard_common::Page| page.element_text("data-commune=\"thien-ke\"");
+    let path = "/dashboard/overview?as_of=2020-03-31";
+    let before = row(&p.get(path).await);
+    assert!(before.contains("26,54 %"), "{before}");
+    assert_eq!(row(&p.get(path).await), before, "the same standing again");
+    let road = w.spare.road(
+        "thien-ke-08",
+        1000.0,
+        "2020-03-25T08:00:00+07:00",
+        ntm_field::record::RoadStatus::Completed,
+        ntm_field::record::Works::Upgrade,
+    );
+    w.spare.push_ok(&[road]).await;
+    let pushed = row(&p.get(path).await);
+    assert!(pushed.contains("30,38 %"), "{pushed}");
+    let mut b = Browser::login(&w.server.base, OFFICER).await;
+    let csrf = b.get("/dashboard/c/thien-ke/settings").await.csrf();
+    let r = b
+        .post(
+            "/dashboard/c/thien-ke/settings/target",
+            &[
+                ("csrf", &csrf),
+                ("indicator", "2.4"),
+                ("threshold", "30"),
+                ("source", "NQ HĐND xã (thử)"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let met = row(&p.get(path).await);
+    assert!(
+        !met.contains("30,38 %"),
+        "2.4 is met under the commune's threshold: {met}"
+    );
+}
+
 async fn an_officer_renames_and_adds_villages_and_removes_a_commune_threshold(backend: Backend) {
     let w = world_on(backend).await;
     let mut b = Browser::login(&w.server.base, OFFICER).await;
@@ -1206,4 +1247,5 @@ ntm_tests::on_both_backends!(
     a_province_official_sets_the_provinces_threshold_for_its_communes_only,
     cookies_are_secure_behind_a_tls_proxy,
     the_scorecard_follows_new_pushes_and_settings_at_once,
+    the_overview_follows_new_pushes_and_settings_at_once,
 );

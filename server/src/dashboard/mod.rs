@@ -27,6 +27,7 @@ pub mod overview;
 pub mod records;
 pub mod scorecard;
 pub mod session;
+pub mod summaries;
 pub mod villages;
 pub mod write;
 

@@ -9,19 +9,18 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::Form;
 use maud::html;
-use ntm_field::catalog::edition::{Applied, EditionError, Editions};
-use ntm_field::catalog::TargetOverride;
+use ntm_field::catalog::edition::EditionError;
 use ntm_field::catalog::{Catalog, IndicatorType};
 use ntm_field::protocol::{Role, TargetPut};
-use ntm_field::scorecard::{choose, scorecard_counted, scorecard_under, IndicatorScore, Scorecard};
+use ntm_field::scorecard::{IndicatorScore, Scorecard};
 use serde::Deserialize;
-use std::collections::BTreeMap;
 
 use super::admin::{api_user, submit, Done, Refusal};
 use super::i18n;
 use super::layout::{csrf_field, page, Flash, Nav, Shell};
 use super::scorecard::{as_of, gap_text, threshold_text, value_text};
 use super::session::DashUser;
+use super::summaries;
 use super::{html_page, PageResult};
 use crate::auth::Scope;
 use crate::body::ApiBody;
@@ -94,90 +93,19 @@ pub async fn overview(
     let lang = u.lang;
     let as_of = as_of(q.as_of.as_deref())?;
     let storage = state.storage.clone();
+    let summaries = state.summaries.clone();
     let principal = u.principal.clone();
-    let (mut rows, refused, province_targets) = blocking(move || {
-        let editions = Editions::builtin();
-        let mut rows = Vec::new();
-        let mut refused = Vec::new();
-        let mut province_targets: BTreeMap<String, BTreeMap<String, TargetOverride>> =
-            BTreeMap::new();
-        let communes = storage.list_communes()?;
-        let lineage = crate::lineage::Lineage::from_parts(storage.mergers()?, communes.clone());
-        for commune in communes {
-            if !principal.covers(&commune) {
-                continue;
-            }
-            let Some(config) = storage.commune_config(&commune.id)? else {
-                continue;
-            };
-            province_targets.insert(
-                config.commune.province.clone(),
-                config.province_targets.clone(),
-            );
-            let counting = lineage.counting(&commune.id, as_of);
-            if !crate::lineage::is_plain(&counting) {
-                // A merger or a split concerns it: its figures read its parts' facts.
-                let on = counting.figures_as_of(as_of);
-                let applied = match choose(editions, &config, on) {
-                    Ok(applied) => applied,
-                    Err(e) => {
-                        refused.push((commune, e));
-                        continue;
-                    }
-                };
-                let (facts, _) = crate::lineage::facts(&*storage, &commune.id, &counting, on)?;
-                let card = scorecard_counted(&applied, &config, &counting, &facts, on);
-                let beside: Vec<Scorecard> = editions
-                    .side_by_side(on)
-                    .into_iter()
-                    .filter(|e| e.key != applied.catalog.key)
-                    .filter_map(|e| {
-                        let c = &config;
-                        Applied::given(e, &c.commune.id, c.commune.region, &c.editions, on).ok()
-                    })
-                    .map(|other| scorecard_counted(&other, &config, &counting, &facts, on))
-                    .collect();
-                rows.push((commune, card, beside));
-                continue;
-            }
-            let applied = match choose(editions, &config, as_of) {
-                Ok(applied) => applied,
-                Err(e) => {
-                    refused.push((commune, e));
-                    continue;
-                }
-            };
-            // The incremental facts are exact from the latest capture on; earlier dates recompute.
-            let snapshot = storage.commune_facts(&commune.id)?;
-            let facts = if snapshot.latest_capture.is_none_or(|latest| as_of >= latest) {
-                snapshot.facts
-            } else {
-                crate::storage::heads::facts_as_of(&*storage, &commune.id, &[as_of])?
-                    .pop()
-                    .unwrap_or_default()
-            };
-            let card = scorecard_under(&applied, &config, &facts, as_of);
-            // In a transition year, the other edition's standing from the same records.
-            let beside: Vec<Scorecard> = editions
-                .side_by_side(as_of)
-                .into_iter()
-                .filter(|e| e.key != applied.catalog.key)
-                .filter_map(|e| {
-                    let c = &config;
-                    Applied::given(e, &c.commune.id, c.commune.region, &c.editions, as_of).ok()
-                })
-                .map(|other| scorecard_under(&other, &config, &facts, as_of))
-                .collect();
-            rows.push((commune, card, beside));
-        }
-        Ok((rows, refused, province_targets))
+    let overview = blocking(move || {
+        Ok(summaries.overview(&*storage, |c| principal.covers(c), as_of)?)
     })
     .await?;
+    let province_targets = &overview.province_targets;
+    let (mut rows, refused) = summaries::split(&overview.rows);
     let sort = q.sort.as_deref().unwrap_or("name");
     match sort {
         "met" => rows.sort_by(|a, b| {
-            b.1.criteria_met
-                .cmp(&a.1.criteria_met)
+            b.1.card.criteria_met
+                .cmp(&a.1.card.criteria_met)
                 .then(a.0.name.cmp(&b.0.name))
         }),
         "gap" => rows.sort_by(|a, b| {
@@ -187,7 +115,7 @@ pub async fn overview(
                     .and_then(|i| distance(i))
                     .unwrap_or(0.0)
             };
-            d(&b.1).total_cmp(&d(&a.1)).then(a.0.name.cmp(&b.0.name))
+            d(&b.1.card).total_cmp(&d(&a.1.card)).then(a.0.name.cmp(&b.0.name))
         }),
         _ => rows.sort_by(|a, b| {
             a.0.province
@@ -226,7 +154,8 @@ pub async fn overview(
                     th { (lang.t("ov.met")) } th { (lang.t("sc.conflicts")) } th { (lang.t("ov.furthest")) }
                 } }
                 tbody {
-                    @for (commune, card, beside) in &rows {
+                    @for (commune, standing) in &rows {
+                        @let (card, beside) = (&standing.card, &standing.beside);
                         tr data-commune=(commune.id.as_str()) {
                             td { a href=(format!("/dashboard/c/{}?as_of={as_of}", commune.id.as_str())) { strong { (commune.name) } } }
                             td { (commune.district.as_deref().unwrap_or("")) }
@@ -271,7 +200,7 @@ pub async fn overview(
                 table.records {
                     thead { tr { th { (lang.t("com.province")) } th { (lang.t("set.indicator")) } th { (lang.t("set.current")) } th { (lang.t("set.source")) } } }
                     tbody {
-                        @for (province, targets) in &province_targets {
+                        @for (province, targets) in province_targets {
                             @for (indicator, t) in targets {
                                 tr { td { (province) } td { (indicator) } td { (lang.num(t.threshold, 2)) } td { (t.source) } }
                             }

@@ -10,7 +10,7 @@ pub mod odk;
 pub mod postgres;
 pub mod sqlite;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use ntm_field::admin::Commune;
@@ -233,6 +233,28 @@ pub struct FactsSnapshot {
     pub latest_capture: Option<NaiveDate>,
 }
 
+/// What every commune's figures are computed from, as of one read: a figure computed when a
+/// commune's stamp was the same is still exact (the overview's cache key).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FiguresStamps {
+    /// Moves with every change of settings, villages, targets, province sets or mergers.
+    pub config: i64,
+    /// Per commune with versions: its server head and its facts generation (moved by a
+    /// recompute, which may rewrite facts without storing a version).
+    pub communes: HashMap<Slug, (u64, u64)>,
+}
+
+impl FiguresStamps {
+    /// The stamp of a figure that reads the facts of `communes` (one, or a merged commune's
+    /// parts).
+    pub fn of<'a>(&self, communes: impl IntoIterator<Item = &'a Slug>) -> Vec<(u64, u64)> {
+        communes
+            .into_iter()
+            .map(|c| self.communes.get(c).copied().unwrap_or_default())
+            .collect()
+    }
+}
+
 /// What `recompute` found.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecomputeReport {
@@ -370,6 +392,9 @@ pub trait Storage: Send + Sync + 'static {
 
     // Aggregates.
     fn commune_facts(&self, commune: &Slug) -> StoreResult<FactsSnapshot>;
+    /// Every commune's stamp at once, so a page of thousands of communes checks its cache in
+    /// one read.
+    fn figures_stamps(&self) -> StoreResult<FiguresStamps>;
     /// Recomputes a commune's facts from its versions with the core, compares them with the
     /// incremental ones, and rewrites any that differ.
     fn recompute(&self, commune: &Slug) -> StoreResult<RecomputeReport>;

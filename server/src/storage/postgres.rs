@@ -93,6 +93,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261210090000_mergers",
         include_str!("../../migrations/postgres/20261210090000_mergers.sql"),
     ),
+    (
+        "20261212090000_config_generation",
+        include_str!("../../migrations/postgres/20261212090000_config_generation.sql"),
+    ),
 ];
 
 /// Key of the advisory lock under which servers starting together migrate one at a time.
@@ -1764,6 +1768,29 @@ impl Storage for PostgresStorage {
             visit(&versions)?;
             after = Some(last);
         }
+    }
+
+    fn figures_stamps(&self) -> StoreResult<FiguresStamps> {
+        self.read(|c| {
+            let mut tx = c
+                .build_transaction()
+                .isolation_level(IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()?;
+            let config: i64 = tx
+                .query_one("SELECT generation FROM config_generation WHERE id = 1", &[])?
+                .get(0);
+            let mut communes = HashMap::new();
+            for r in tx.query(
+                "SELECT commune_id, server_head, facts_generation FROM commune_sync",
+                &[],
+            )? {
+                let stamp = (r.get::<_, i64>(1) as u64, r.get::<_, i64>(2) as u64);
+                communes.insert(parse_slug(r.get(0))?, stamp);
+            }
+            tx.commit()?;
+            Ok(FiguresStamps { config, communes })
+        })
     }
 
     fn commune_facts(&self, commune: &Slug) -> StoreResult<FactsSnapshot> {

@@ -52,6 +52,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/0005_identity_lifecycle.sql")),
         M::up(include_str!("../../migrations/0009_editions.sql")),
         M::up(include_str!("../../migrations/0010_mergers.sql")),
+        M::up(include_str!("../../migrations/0011_config_generation.sql")),
     ])
 }
 
@@ -1564,6 +1565,33 @@ impl Storage for SqliteStorage {
         // Facts or the latest capture date may have been rewritten: forget cached facts.
         self.facts_generation.fetch_add(1, Ordering::SeqCst);
         Ok(report)
+    }
+
+    fn figures_stamps(&self) -> StoreResult<FiguresStamps> {
+        // SQLite has one server process: its facts generation is the process's own.
+        let generation = self.facts_generation.load(Ordering::SeqCst);
+        self.read(|c| {
+            c.execute_batch("BEGIN")?;
+            let out = (|| {
+                let config: i64 = c.query_row(
+                    "SELECT generation FROM config_generation WHERE id = 1",
+                    [],
+                    |r| r.get(0),
+                )?;
+                let mut stmt = c.prepare_cached(
+                    "SELECT commune_id, MAX(server_seq) FROM versions GROUP BY commune_id",
+                )?;
+                let mut communes = HashMap::new();
+                let mut rows = stmt.query([])?;
+                while let Some(r) = rows.next()? {
+                    let id: String = r.get(0)?;
+                    communes.insert(parse_slug(&id)?, (r.get::<_, i64>(1)? as u64, generation));
+                }
+                Ok(FiguresStamps { config, communes })
+            })();
+            c.execute_batch("COMMIT")?;
+            out
+        })
     }
 
     fn photo_exists(&self, photo: &PhotoId) -> StoreResult<Option<(u64, String)>> {

@@ -752,6 +752,58 @@ fn a_merger_is_stored_once_and_dates_the_communes_it_concerns(backend: Backend) 
     assert_eq!(made.valid_from, Some(merger.date));
 }
 
+/// The overview's cache key: a push moves the commune's head, a recompute its facts generation,
+/// and every setting that shapes a scorecard the configuration generation.
+fn figures_stamps_move_with_pushes_recomputes_and_every_setting(backend: Backend) {
+    let f = fixture(backend);
+    let first = f.storage.figures_stamps().unwrap();
+    assert_eq!(first.of([&f.commune]), vec![(0, first.of([&f.commune])[0].1)]);
+    let device = enroll(&f, Role::Enumerator);
+    let v = household(&f, &device, 1, Uuid::now_v7(), vec![], 4, "2020-03-01T08:00:00+07:00");
+    f.storage.store_versions(&batch(&device, 1, &[v])).unwrap();
+    let pushed = f.storage.figures_stamps().unwrap();
+    assert!(pushed.of([&f.commune])[0].0 > 0, "the head moved");
+    assert_eq!(pushed.config, first.config, "a push is no setting");
+    f.storage.recompute(&f.commune).unwrap();
+    let recomputed = f.storage.figures_stamps().unwrap();
+    assert_ne!(recomputed.of([&f.commune]), pushed.of([&f.commune]));
+
+    let target = ntm_field::catalog::TargetOverride {
+        threshold: 30.0,
+        inner: None,
+        source: "test".into(),
+        confidence: ntm_field::catalog::Confidence::Confirmed,
+    };
+    let mut config = recomputed.config;
+    let mut moved = |what: &str| {
+        let now = f.storage.figures_stamps().unwrap().config;
+        assert!(now > config, "{what} moves the configuration generation");
+        config = now;
+    };
+    f.storage.put_commune_target(&f.commune, "2.4", &target).unwrap();
+    moved("a commune threshold");
+    f.storage.delete_commune_target(&f.commune, "2.4").unwrap();
+    moved("a commune threshold removed");
+    f.storage.put_province_target("Tuyên Quang", "2.4", &target).unwrap();
+    moved("a province threshold");
+    f.storage.put_responsibility(&f.commune, "2", "Cán bộ giao thông").unwrap();
+    moved("a responsibility");
+    let village = ntm_field::admin::Village {
+        id: Slug::parse("thien-ke-99").unwrap(),
+        name: "Thôn mới".into(),
+    };
+    f.storage.put_village(&f.commune, &village).unwrap();
+    moved("a village");
+    let settings = ntm_field::catalog::edition::EditionSettings::default();
+    f.storage.put_edition_settings(&f.commune, &settings).unwrap();
+    moved("the edition settings");
+    let mut other = thien_ke().unwrap().config.commune;
+    other.id = Slug::parse("xa-khac").unwrap();
+    other.villages.clear();
+    f.storage.create_commune(&other, &Default::default()).unwrap();
+    moved("a commune added");
+}
+
 /// Each test above, once per backend: `sqlite::<name>` and `postgres::<name>`.
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
@@ -777,6 +829,7 @@ on_both_backends!(
     an_export_of_more_entities_than_a_page_holds_every_row_once_as_the_whole_history_does,
     a_page_of_entities_stops_at_its_byte_budget_and_still_holds_whole_entities,
     a_merger_is_stored_once_and_dates_the_communes_it_concerns,
+    figures_stamps_move_with_pushes_recomputes_and_every_setting,
 );
 
 mod odk;
