@@ -1268,21 +1268,43 @@ impl Storage for PostgresStorage {
 
     fn list_communes(&self) -> StoreResult<Vec<Commune>> {
         self.read(|c| {
+            // Two queries however many communes there are: the national overview lists 3,321.
             let mut tx = c
                 .build_transaction()
                 .isolation_level(IsolationLevel::RepeatableRead)
                 .read_only(true)
                 .start()?;
-            let ids: Vec<String> = tx
-                .query("SELECT id FROM communes ORDER BY id", &[])?
-                .iter()
-                .map(|r| r.get(0))
-                .collect();
+            let mut villages: HashMap<String, Vec<Village>> = HashMap::new();
+            for r in tx.query(
+                "SELECT commune_id, id, name FROM villages ORDER BY commune_id, position",
+                &[],
+            )? {
+                let village = Village {
+                    id: parse_slug(r.get(1))?,
+                    name: r.get(2),
+                };
+                villages.entry(r.get(0)).or_default().push(village);
+            }
             let mut out = Vec::new();
-            for id in ids {
-                if let Some(cfg) = Self::load_config(&mut tx, &parse_slug(&id)?)? {
-                    out.push(cfg.commune);
-                }
+            for r in tx.query(
+                "SELECT id, name, province, district, region, code, valid_from, valid_until FROM communes ORDER BY id",
+                &[],
+            )? {
+                let id: String = r.get(0);
+                let region: String = r.get(4);
+                out.push(Commune {
+                    id: parse_slug(&id)?,
+                    name: r.get(1),
+                    province: r.get(2),
+                    district: r.get(3),
+                    region: region
+                        .parse()
+                        .map_err(|e| StoreError::Backend(format!("stored region: {e}")))?,
+                    villages: villages.remove(&id).unwrap_or_default(),
+                    code: r.get(5),
+                    valid_from: r.get(6),
+                    valid_until: r.get(7),
+                });
             }
             tx.commit()?;
             Ok(out)

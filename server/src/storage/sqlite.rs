@@ -664,17 +664,47 @@ impl Storage for SqliteStorage {
 
     fn list_communes(&self) -> StoreResult<Vec<Commune>> {
         self.read(|c| {
-            let ids = c
-                .prepare("SELECT id FROM communes ORDER BY id")?
-                .query_map([], |r| r.get::<_, String>(0))?
-                .collect::<Result<Vec<_>, _>>()?;
-            let mut out = Vec::new();
-            for id in ids {
-                if let Some(cfg) = Self::load_config(c, &parse_slug(&id)?)? {
-                    out.push(cfg.commune);
+            // Two queries however many communes there are (one read transaction).
+            c.execute_batch("BEGIN")?;
+            let out = (|| {
+                let mut villages: HashMap<String, Vec<Village>> = HashMap::new();
+                let mut stmt = c.prepare_cached(
+                    "SELECT commune_id, id, name FROM villages ORDER BY commune_id, position",
+                )?;
+                let mut rows = stmt.query([])?;
+                while let Some(r) = rows.next()? {
+                    let village = Village {
+                        id: parse_slug(&r.get::<_, String>(1)?)?,
+                        name: r.get(2)?,
+                    };
+                    villages.entry(r.get(0)?).or_default().push(village);
                 }
-            }
-            Ok(out)
+                let mut stmt = c.prepare_cached(
+                    "SELECT id, name, province, district, region, code, valid_from, valid_until FROM communes ORDER BY id",
+                )?;
+                let mut rows = stmt.query([])?;
+                let mut out = Vec::new();
+                while let Some(r) = rows.next()? {
+                    let id: String = r.get(0)?;
+                    let region: String = r.get(4)?;
+                    out.push(Commune {
+                        id: parse_slug(&id)?,
+                        name: r.get(1)?,
+                        province: r.get(2)?,
+                        district: r.get(3)?,
+                        region: region
+                            .parse()
+                            .map_err(|e| StoreError::Backend(format!("stored region: {e}")))?,
+                        villages: villages.remove(&id).unwrap_or_default(),
+                        code: r.get(5)?,
+                        valid_from: mergers::date(r.get(6)?)?,
+                        valid_until: mergers::date(r.get(7)?)?,
+                    });
+                }
+                Ok(out)
+            })();
+            c.execute_batch("COMMIT")?;
+            out
         })
     }
 

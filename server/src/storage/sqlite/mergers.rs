@@ -9,7 +9,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{ts, StoreError, StoreResult};
 
-fn date(text: Option<String>) -> StoreResult<Option<NaiveDate>> {
+pub(super) fn date(text: Option<String>) -> StoreResult<Option<NaiveDate>> {
     text.map(|t| {
         t.parse()
             .map_err(|e| StoreError::Backend(format!("stored date: {e}")))
