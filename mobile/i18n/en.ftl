@@ -227,6 +227,7 @@ progress-summary = { $met }/{ $total } criteria met under { $edition } (as of { 
 progress-activity = Work done against quotas
 progress-unknown = Not assessed
 progress-threshold = target { $threshold }
+progress-threshold-none = target: none left
 progress-gap = Still missing { $amount }
 progress-coverage = Checked { $checked } of { $registered } households
 progress-conflicts = { $count } records in conflict

@@ -224,6 +224,7 @@ progress-summary = Đạt { $met }/{ $total } tiêu chí theo { $edition } (đ�
 progress-activity = Kết quả thực hiện so với chỉ tiêu
 progress-unknown = Chưa đánh giá
 progress-threshold = chỉ tiêu { $threshold }
+progress-threshold-none = chỉ tiêu: không còn
 progress-gap = Còn thiếu { $amount }
 progress-coverage = Đã kiểm tra { $checked }/{ $registered } hộ
 progress-conflicts = { $count } bản ghi đang xung đột

@@ -163,7 +163,9 @@ fn generate(storage: &dyn Storage, all: &[Commune], load: &mut dyn FnMut(Uuid, V
     let mut rng = rand::rngs::StdRng::seed_from_u64(2025);
     for (i, c) in all.iter().enumerate() {
         storage.create_commune(c, &Default::default()).unwrap();
-        storage.put_edition_settings(&c.id, &settings(c, i)).unwrap();
+        storage
+            .put_edition_settings(&c.id, &settings(c, i))
+            .unwrap();
         let device = storage
             .ensure_seed_device(Uuid::now_v7(), &c.id, "generator")
             .unwrap()
@@ -346,7 +348,11 @@ fn run(backend: Backend, communes: usize, samples: usize, smoke: bool) {
         let rows = |page: &str| page.matches("<tr data-commune=").count();
 
         let (cold, page) = overview(admin.clone()).await;
-        assert_eq!(rows(&page), communes, "the national overview lists every commune");
+        assert_eq!(
+            rows(&page),
+            communes,
+            "the national overview lists every commune"
+        );
         let mut province = Vec::new();
         for n in 0..samples {
             push(n).await;

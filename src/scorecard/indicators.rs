@@ -376,7 +376,17 @@ fn households(rule: FieldRule, scope: &Scope) -> Figure {
             .map(|v| {
                 let members: Vec<&HouseholdFact> =
                     all.iter().copied().filter(|h| &h.village == v).collect();
-                (v.clone(), tally(&members))
+                // A village with no household checked has no figure ("no data", not 0 %);
+                // the commune's own figure keeps its registry for sums of merged communes.
+                let checked = members.iter().any(|h| h.latest.is_some());
+                (
+                    v.clone(),
+                    if checked {
+                        tally(&members)
+                    } else {
+                        Ratio::default()
+                    },
+                )
             })
             .collect(),
         ..Figure::nothing()

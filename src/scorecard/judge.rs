@@ -2,7 +2,7 @@
 //! close in the indicator's own unit ("6.6 km more to reach 50 %").
 
 use super::indicators::{Figure, Ratio};
-use super::{GapUnit, IndicatorScore, VillageScore};
+use super::{Basis, GapUnit, IndicatorScore, VillageScore};
 use crate::catalog::{Indicator, IndicatorType, ResolvedThreshold};
 
 pub(crate) fn round2(x: f64) -> f64 {
@@ -109,11 +109,14 @@ pub(super) fn judge(
     let t = ind.indicator_type;
     let lacks_baseline =
         figure.value.is_none() && (figure.needs_baseline || needs_baseline(t, &figure.ratio));
+    // A registry in which no household has been checked yet has no figure (not 0 %): its
+    // coverage says what is missing.
+    let unchecked = figure.basis == Basis::Field && figure.coverage.is_some_and(|c| c.checked == 0);
     let value = figure
         .value
         .or_else(|| value_of(t, &figure.ratio))
-        .filter(|_| !lacks_baseline);
-    let inner_value = inner_value_of(&figure.ratio).filter(|_| !lacks_baseline);
+        .filter(|_| !lacks_baseline && !unchecked);
+    let inner_value = inner_value_of(&figure.ratio).filter(|_| !lacks_baseline && !unchecked);
     let computed = match (&threshold, value) {
         (Some(th), Some(v)) => meets(t, v, inner_value, th),
         _ => None,

@@ -417,6 +417,15 @@ fn override_for<'a>(
 }
 
 impl Scorecard {
+    /// Whether anything is known: some indicator has a figure or a verdict. A commune with
+    /// nothing recorded or assessed reads "no data yet", never "0/19".
+    pub fn has_data(&self) -> bool {
+        self.criteria
+            .iter()
+            .flat_map(|c| &c.indicators)
+            .any(|i| i.value.is_some() || i.met.is_some())
+    }
+
     pub fn indicator(&self, id: &str) -> Option<&IndicatorScore> {
         self.criteria
             .iter()

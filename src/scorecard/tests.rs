@@ -192,13 +192,16 @@ fn health_figures_of_the_plan_are_met() {
 fn demo_commune_meets_the_15_criteria_its_plan_lists_as_met() {
     let card = thien_ke_with(|_, _| Vec::new(), "2020-06-30");
     assert_eq!((card.criteria_met, card.criteria_total), (15, 19));
-    for unmet in ["2", "13", "15", "17"] {
+    for unmet in ["2", "13", "15"] {
         assert_eq!(
             card.criterion(unmet).unwrap().met,
             Some(false),
             "criterion {unmet}"
         );
     }
+    // No household of the registry checked yet: 17.6 has no figure (never "0 % ✘"), so
+    // criterion 17 is not judged; its coverage says what is missing.
+    assert_eq!(card.criterion("17").unwrap().met, None);
     let sanitation = card.indicator("17.6").unwrap();
     assert_eq!(
         sanitation.coverage,
@@ -208,9 +211,10 @@ fn demo_commune_meets_the_15_criteria_its_plan_lists_as_met() {
         })
     );
     assert_eq!(
-        (sanitation.value, sanitation.gap, sanitation.gap_unit),
-        (Some(0.0), Some(98.0), Some(GapUnit::Households))
+        (sanitation.value, sanitation.met, sanitation.gap),
+        (None, None, None)
     );
+    assert!(card.has_data());
 }
 
 #[test]
@@ -324,6 +328,42 @@ fn unchecked_households_count_as_not_meeting() {
     );
     // TDMNPB's 70 % of 4 households is 2.8: two more households must pass.
     assert_eq!((sanitation.met, sanitation.gap), (Some(false), Some(2.0)));
+}
+
+#[test]
+fn no_household_checked_is_no_data_in_the_commune_and_in_each_village_never_zero() {
+    let (config, mut phone, mut versions) = small_commune(2);
+    versions.push(phone.household("thien-ke-02", "H9", 4));
+    let on = date("2020-06-30");
+    let nothing = scorecard(Catalog::builtin(), &config, &[], on);
+    assert!(
+        !nothing.has_data(),
+        "nothing recorded reads no data, not 0/19"
+    );
+    let card = scorecard(Catalog::builtin(), &config, &versions, on);
+    let s = card.indicator("17.6").unwrap();
+    assert_eq!((s.value, s.met, s.gap), (None, None, None));
+    assert_eq!(s.coverage.map(|c| (c.checked, c.registered)), Some((0, 3)));
+    assert!(s.villages.iter().all(|v| (v.value, v.met) == (None, None)));
+
+    let first = versions[0].clone();
+    versions.push(phone.check(&first, "2020-03-01T08:00:00+07:00", |_| {}));
+    let card = scorecard(Catalog::builtin(), &config, &versions, on);
+    let s = card.indicator("17.6").unwrap();
+    // Once one is checked, the registry counts: the unchecked ones do not meet.
+    assert_eq!((s.value, s.met), (Some(33.33), Some(false)));
+    let village = |id: &str| {
+        s.villages
+            .iter()
+            .find(|v| v.village_id.as_str() == id)
+            .unwrap()
+    };
+    assert_eq!(village("thien-ke-01").value, Some(50.0));
+    assert_eq!(
+        (village("thien-ke-02").value, village("thien-ke-02").met),
+        (None, None),
+        "a village with no household checked has no figure"
+    );
 }
 
 #[test]

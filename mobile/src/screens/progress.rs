@@ -92,7 +92,8 @@ pub fn ProgressScreen() -> Element {
     let villages = villages(&services);
     let today = fmt::today();
     let card: Option<Scorecard> = services.store.scorecard(today).ok().flatten();
-    let Some(card) = card else {
+    // Nothing recorded or assessed yet reads as such, not as "0/19".
+    let Some(card) = card.filter(Scorecard::has_data) else {
         return rsx! {
             Page { id: "screen-progress", title: t.t("progress-title"), actions: rsx! { ActionBar {} },
                 p { class: "empty", {t.t("progress-none")} }
@@ -164,13 +165,25 @@ fn IndicatorRow(indicator: IndicatorScore, village: Option<Slug>) -> Element {
         None => (ind.value, ind.met),
     };
     let value = value_text(&t, ind.indicator_type, &ind.unit, value, met);
+    // With its sense, as on the dashboard: "≥ 50 %", "≤ 26,7 %", "không còn".
     let threshold = ind.threshold.map(|th| {
+        let ceiling = matches!(
+            ind.indicator_type,
+            IndicatorType::PctMax | IndicatorType::None
+        );
+        if ceiling && th == 0.0 {
+            return t.t("progress-threshold-none");
+        }
         let shown = if is_percent(ind.indicator_type) {
             fmt::percent(lang, th)
         } else {
             fmt::decimal(lang, th, 1)
         };
-        t.t_args("progress-threshold", &[("threshold", shown.into())])
+        let sense = if ceiling { "≤" } else { "≥" };
+        t.t_args(
+            "progress-threshold",
+            &[("threshold", format!("{sense} {shown}").into())],
+        )
     });
     let gap = match (&village, ind.met, ind.gap) {
         (None, Some(false), Some(g)) if g > 0.0 => Some(gap_text(&t, g, ind.gap_unit)),

@@ -197,6 +197,12 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     // Scorecard.
     ("sc.title", "Bộ tiêu chí nông thôn mới", "New Rural Development scorecard"),
     ("sc.criteria_met", "tiêu chí đạt", "criteria met"),
+    ("sc.no_data", "Chưa có dữ liệu", "No data yet"),
+    ("sc.none_left", "không còn", "none left"),
+    ("sc.threshold_note", "Mức đạt theo", "Thresholds of"),
+    ("sc.threshold_note_overrides", "mức do tỉnh hoặc xã đặt ghi rõ nguồn ở từng dòng; rê chuột lên mức để xem trích dẫn.", "a threshold set by the province or the commune names its source on its row; hover a threshold for its citation."),
+    ("sc.threshold_note_unconfirmed", "mức chưa đối chiếu được với văn bản gốc; tỉnh có thể đặt lại.", "not yet confirmed against the decision's text; the province may set it."),
+    ("sc.none_checked", "Chưa có dữ liệu: chưa kiểm tra hộ nào", "No data yet: no household checked"),
     ("sc.as_of", "Tính đến ngày", "As of"),
     ("sc.show", "Xem", "Show"),
     ("sc.criterion", "Tiêu chí", "Criterion"),

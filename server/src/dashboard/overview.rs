@@ -95,16 +95,16 @@ pub async fn overview(
     let storage = state.storage.clone();
     let summaries = state.summaries.clone();
     let principal = u.principal.clone();
-    let overview = blocking(move || {
-        Ok(summaries.overview(&*storage, |c| principal.covers(c), as_of)?)
-    })
-    .await?;
+    let overview =
+        blocking(move || Ok(summaries.overview(&*storage, |c| principal.covers(c), as_of)?))
+            .await?;
     let province_targets = &overview.province_targets;
     let (mut rows, refused) = summaries::split(&overview.rows);
     let sort = q.sort.as_deref().unwrap_or("name");
     match sort {
         "met" => rows.sort_by(|a, b| {
-            b.1.card.criteria_met
+            b.1.card
+                .criteria_met
                 .cmp(&a.1.card.criteria_met)
                 .then(a.0.name.cmp(&b.0.name))
         }),
@@ -115,7 +115,9 @@ pub async fn overview(
                     .and_then(|i| distance(i))
                     .unwrap_or(0.0)
             };
-            d(&b.1.card).total_cmp(&d(&a.1.card)).then(a.0.name.cmp(&b.0.name))
+            d(&b.1.card)
+                .total_cmp(&d(&a.1.card))
+                .then(a.0.name.cmp(&b.0.name))
         }),
         _ => rows.sort_by(|a, b| {
             a.0.province
@@ -161,9 +163,13 @@ pub async fn overview(
                             td { (commune.district.as_deref().unwrap_or("")) }
                             td { (commune.province) }
                             td.met {
-                                span.big { (card.criteria_met) "/" (card.criteria_total) }
+                                @if card.has_data() {
+                                    span.big { (card.criteria_met) "/" (card.criteria_total) }
+                                } @else {
+                                    span.nodata { (lang.t("sc.no_data")) }
+                                }
                                 " " span.edition { (card.edition.decision) }
-                                @for other in beside {
+                                @for other in beside.iter().filter(|o| o.has_data()) {
                                     br; span.beside { (other.criteria_met) "/" (other.criteria_total) " " (other.edition.decision) }
                                 }
                             }

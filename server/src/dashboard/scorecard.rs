@@ -218,7 +218,7 @@ fn unit_text(lang: Lang, unit: &str) -> String {
     }
 }
 
-/// The threshold as shown: `≥ 50 %`, `≤ 26,7 %`, `Đạt`.
+/// The threshold as shown: `≥ 50 %`, `≤ 26,7 %`, `không còn`, `Đạt`.
 pub fn threshold_text(lang: Lang, i: &IndicatorScore) -> String {
     match (i.indicator_type, i.threshold) {
         (IndicatorType::Bool, _) => lang.t("sc.bool_threshold").to_owned(),
@@ -233,6 +233,10 @@ pub fn threshold_text(lang: Lang, i: &IndicatorScore) -> String {
             ),
             None => format!("≥ {}", lang.pct(t)),
         },
+        // A ceiling of nothing: "không còn" (none left), not "≤ 0 %".
+        (IndicatorType::PctMax | IndicatorType::None, Some(t)) if t == 0.0 => {
+            lang.t("sc.none_left").to_owned()
+        }
         (IndicatorType::PctMax, Some(t)) => format!("≤ {}", lang.pct(t)),
         (IndicatorType::ValueMin, Some(t)) => {
             format!("≥ {} {}", lang.num(t, 2), unit_text(lang, &i.unit))
@@ -280,7 +284,9 @@ fn indicator_row(lang: Lang, commune: &str, i: &IndicatorScore) -> Markup {
             td.id { (i.id) }
             td { (lang.pick(&i.name_vi, &i.name_en)) }
             td.value {
-                @if let Some(v) = value_text(lang, i) { strong { (v) } } @else { "–" }
+                @if let Some(v) = value_text(lang, i) { strong { (v) } }
+                @else if i.coverage.is_some_and(|c| c.checked == 0) { span.nodata-row { (lang.t("sc.none_checked")) } }
+                @else { "–" }
                 @if let Some(r) = ratio_text(lang, i) { br; small { (r) } }
                 @if let Some(e) = &i.estimate {
                     br;
@@ -291,14 +297,19 @@ fn indicator_row(lang: Lang, commune: &str, i: &IndicatorScore) -> Markup {
                     }
                 }
             }
-            td.threshold {
+            // The edition's own thresholds are explained once above the table (`threshold_note`);
+            // a row names its source only when a province or the commune set it, and keeps its
+            // citation as the cell's title, so every number stays traceable.
+            td.threshold title=[i.threshold_citation.as_deref()] {
                 (threshold_text(lang, i))
-                @if let Some(s) = i.threshold_source {
+                @if i.threshold_confidence == Some(Confidence::Unconfirmed) {
+                    sup.unconfirmed aria-label=(lang.t("confidence.unconfirmed")) { "*" }
+                }
+                @if let Some(s) = i.threshold_source.filter(|s| matches!(s, ThresholdSource::Province | ThresholdSource::Commune)) {
                     br;
                     small {
                         (lang.t("sc.threshold_source")) ": " strong { (source_label(lang, s)) }
                         @if let Some(c) = &i.threshold_citation { " — " span.citation { (c) } }
-                        @if i.threshold_confidence == Some(Confidence::Unconfirmed) { " " span.badge.warn { (lang.t("confidence.unconfirmed")) } }
                     }
                 }
             }
@@ -381,7 +392,7 @@ fn trend_charts(lang: Lang, trend: &[(NaiveDate, Scorecard)]) -> Markup {
         color: PALETTE[0],
         values: trend
             .iter()
-            .map(|(_, c)| Some(c.criteria_met as f64))
+            .map(|(_, c)| c.has_data().then_some(c.criteria_met as f64))
             .collect(),
     };
     let total = trend.last().map_or(19, |(_, c)| c.criteria_total) as f64;
@@ -419,10 +430,28 @@ fn trend_charts(lang: Lang, trend: &[(NaiveDate, Scorecard)]) -> Markup {
     html! {
         section.trend {
             h2 { (lang.t("sc.trend")) }
-            (line_chart(lang.t("sc.trend"), &labels, &[met], total, 4, |v| lang.num(v, 0)))
+            (line_chart(lang.t("sc.trend"), &labels, &[met], (total, 4), |v| lang.num(v, 0), lang.t("sc.no_data")))
             @if !field.is_empty() {
                 h2 { (lang.t("sc.trend_indicators")) }
-                (line_chart(lang.t("sc.trend_indicators"), &labels, &field, 100.0, 4, |v| lang.pct(v)))
+                (line_chart(lang.t("sc.trend_indicators"), &labels, &field, (100.0, 4), |v| lang.pct(v), lang.t("sc.no_data")))
+            }
+        }
+    }
+}
+
+/// One line on where the thresholds come from, and what a `*` means when some are unconfirmed.
+fn threshold_note(lang: Lang, card: &Scorecard) -> Markup {
+    let unconfirmed = card
+        .criteria
+        .iter()
+        .flat_map(|c| &c.indicators)
+        .any(|i| i.threshold_confidence == Some(Confidence::Unconfirmed));
+    html! {
+        p.hint #threshold-note {
+            (lang.t("sc.threshold_note")) " " strong { (card.edition.decision) }
+            "; " (lang.t("sc.threshold_note_overrides"))
+            @if unconfirmed {
+                " " sup.unconfirmed { "*" } " " (lang.t("sc.threshold_note_unconfirmed"))
             }
         }
     }
@@ -456,8 +485,12 @@ pub async fn scorecard_page(
             (lineage_note(lang, l))
         }
         p.headline {
-            span #criteria-met .big { (card.criteria_met) "/" (card.criteria_total) }
-            " " (lang.t("sc.criteria_met"))
+            @if card.has_data() {
+                span #criteria-met .big { (card.criteria_met) "/" (card.criteria_total) }
+                " " (lang.t("sc.criteria_met"))
+            } @else {
+                span #criteria-met .nodata { (lang.t("sc.no_data")) }
+            }
         }
         p.edition #edition {
             (lang.t("ed.edition")) ": " strong { (card.edition.decision) } " (" (card.edition.period) ")"
@@ -479,6 +512,7 @@ pub async fn scorecard_page(
             p.flash.warn { strong { (card.conflicts) } " " (lang.t("sc.conflicts_banner")) " "
                 a href=(format!("/dashboard/c/{commune}/conflicts")) { (lang.t("nav.conflicts")) } }
         }
+        (threshold_note(lang, card))
         table.scorecard {
             thead {
                 tr {

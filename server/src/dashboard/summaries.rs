@@ -14,9 +14,9 @@ use chrono::NaiveDate;
 use ntm_field::admin::Commune;
 use ntm_field::catalog::edition::{Applied, EditionError, Editions};
 use ntm_field::catalog::TargetOverride;
+use ntm_field::config::CommuneConfig;
 use ntm_field::ids::Slug;
 use ntm_field::merger::Counting;
-use ntm_field::config::CommuneConfig;
 use ntm_field::scorecard::{choose, scorecard_counted, scorecard_under, Scorecard};
 
 use crate::lineage::{self, Lineage};
@@ -143,9 +143,7 @@ fn standing(
             .side_by_side(on)
             .into_iter()
             .filter(|e| e.key != applied.catalog.key)
-            .filter_map(|e| {
-                Applied::given(e, id, config.commune.region, &config.editions, on).ok()
-            })
+            .filter_map(|e| Applied::given(e, id, config.commune.region, &config.editions, on).ok())
             .map(|other| score(&other))
             .collect::<Vec<_>>()
     };

@@ -108,7 +108,7 @@ pub async fn villages_page(
                                     td {
                                         @match vs.and_then(|x| x.value) {
                                             Some(val) => { (lang.pct(val)) " " (verdict(lang, vs.and_then(|x| x.met))) }
-                                            None => "–",
+                                            None => span.nodata-row { (lang.t("sc.no_data")) },
                                         }
                                     }
                                 }

@@ -757,9 +757,20 @@ fn a_merger_is_stored_once_and_dates_the_communes_it_concerns(backend: Backend) 
 fn figures_stamps_move_with_pushes_recomputes_and_every_setting(backend: Backend) {
     let f = fixture(backend);
     let first = f.storage.figures_stamps().unwrap();
-    assert_eq!(first.of([&f.commune]), vec![(0, first.of([&f.commune])[0].1)]);
+    assert_eq!(
+        first.of([&f.commune]),
+        vec![(0, first.of([&f.commune])[0].1)]
+    );
     let device = enroll(&f, Role::Enumerator);
-    let v = household(&f, &device, 1, Uuid::now_v7(), vec![], 4, "2020-03-01T08:00:00+07:00");
+    let v = household(
+        &f,
+        &device,
+        1,
+        Uuid::now_v7(),
+        vec![],
+        4,
+        "2020-03-01T08:00:00+07:00",
+    );
     f.storage.store_versions(&batch(&device, 1, &[v])).unwrap();
     let pushed = f.storage.figures_stamps().unwrap();
     assert!(pushed.of([&f.commune])[0].0 > 0, "the head moved");
@@ -780,13 +791,19 @@ fn figures_stamps_move_with_pushes_recomputes_and_every_setting(backend: Backend
         assert!(now > config, "{what} moves the configuration generation");
         config = now;
     };
-    f.storage.put_commune_target(&f.commune, "2.4", &target).unwrap();
+    f.storage
+        .put_commune_target(&f.commune, "2.4", &target)
+        .unwrap();
     moved("a commune threshold");
     f.storage.delete_commune_target(&f.commune, "2.4").unwrap();
     moved("a commune threshold removed");
-    f.storage.put_province_target("Tuyên Quang", "2.4", &target).unwrap();
+    f.storage
+        .put_province_target("Tuyên Quang", "2.4", &target)
+        .unwrap();
     moved("a province threshold");
-    f.storage.put_responsibility(&f.commune, "2", "Cán bộ giao thông").unwrap();
+    f.storage
+        .put_responsibility(&f.commune, "2", "Cán bộ giao thông")
+        .unwrap();
     moved("a responsibility");
     let village = ntm_field::admin::Village {
         id: Slug::parse("thien-ke-99").unwrap(),
@@ -795,12 +812,16 @@ fn figures_stamps_move_with_pushes_recomputes_and_every_setting(backend: Backend
     f.storage.put_village(&f.commune, &village).unwrap();
     moved("a village");
     let settings = ntm_field::catalog::edition::EditionSettings::default();
-    f.storage.put_edition_settings(&f.commune, &settings).unwrap();
+    f.storage
+        .put_edition_settings(&f.commune, &settings)
+        .unwrap();
     moved("the edition settings");
     let mut other = thien_ke().unwrap().config.commune;
     other.id = Slug::parse("xa-khac").unwrap();
     other.villages.clear();
-    f.storage.create_commune(&other, &Default::default()).unwrap();
+    f.storage
+        .create_commune(&other, &Default::default())
+        .unwrap();
     moved("a commune added");
 }
 
