@@ -223,6 +223,42 @@ impl TestServer {
         self.restart();
     }
 
+    /// A copy of everything the server keeps, as it is now (last night's backup): its data
+    /// directory and, on PostgreSQL, its database. The server is stopped for the copy and
+    /// started again (the address may change).
+    pub fn backup(&mut self) -> ServerBackup {
+        self.kill();
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        copy_dir(self.data.path(), dir.path());
+        let database = self.database.as_ref().map(|db| {
+            db.backup()
+                .unwrap_or_else(|e| panic!("cannot copy the test database: {e}"))
+        });
+        self.spawn();
+        ServerBackup { dir, database }
+    }
+
+    /// Puts `backup` back in place of everything the server keeps, and starts it again on it
+    /// (the address may change).
+    pub fn restore(&mut self, backup: &ServerBackup) {
+        self.kill();
+        for entry in std::fs::read_dir(self.data.path()).expect("the data directory") {
+            let p = entry.expect("a directory entry").path();
+            if p.is_dir() {
+                std::fs::remove_dir_all(&p)
+            } else {
+                std::fs::remove_file(&p)
+            }
+            .unwrap_or_else(|e| panic!("cannot remove {}: {e}", p.display()));
+        }
+        copy_dir(backup.dir.path(), self.data.path());
+        if let (Some(db), Some(copy)) = (&self.database, &backup.database) {
+            db.restore_from(copy)
+                .unwrap_or_else(|e| panic!("cannot restore the test database: {e}"));
+        }
+        self.spawn();
+    }
+
     /// Whether the server process has ended (a failpoint aborted it).
     pub fn has_exited(&mut self) -> bool {
         self.child
@@ -459,4 +495,25 @@ pub fn indicator<'a>(card: &'a serde_json::Value, id: &str) -> &'a serde_json::V
         })
         .find(|i| i["id"] == id)
         .unwrap_or_else(|| panic!("no indicator {id} on the scorecard"))
+}
+
+/// What [`TestServer::backup`] copied: the data directory, and the database on PostgreSQL.
+pub struct ServerBackup {
+    dir: tempfile::TempDir,
+    database: Option<ScratchDatabase>,
+}
+
+/// Copies the directory `from` and everything under it to `to`.
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("a directory for the copy");
+    for entry in std::fs::read_dir(from).expect("a directory to copy") {
+        let entry = entry.expect("a directory entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("a file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target)
+                .unwrap_or_else(|e| panic!("cannot copy {}: {e}", entry.path().display()));
+        }
+    }
 }

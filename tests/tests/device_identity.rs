@@ -17,7 +17,7 @@ use ntm_field::sync::SyncEngine;
 use ntm_tests::on_both_backends;
 use ntm_tests::phone::*;
 use ntm_tests::proxy::{Fault, Proxy};
-use ntm_tests::server::{Api, Backend, TestServer, ADMIN_PASSWORD, ADMIN_USER};
+use ntm_tests::server::{Api, Backend, ServerBackup, TestServer, ADMIN_PASSWORD, ADMIN_USER};
 use uuid::Uuid;
 
 const COMMUNE: &str = "thien-ke";
@@ -488,43 +488,33 @@ on_both_backends!(
     a_phone_whose_clone_sent_first_sends_its_own_checks_again_under_a_new_identity,
     an_enrollment_retried_after_its_answer_was_lost_gets_the_same_device,
     a_photo_begun_under_an_earlier_identity_is_uploaded_under_the_new_one,
+    a_server_restored_from_an_old_backup_gets_back_what_it_lost_even_from_an_idle_phone,
+    a_phone_enrolled_after_the_backup_sends_its_records_again_once_enrolled_anew,
+    a_server_restored_from_before_a_photo_arrived_gets_the_photo_again,
 );
 
-/// Kills the server, replaces its data directory with `backup`, and starts it again.
-async fn restore_server(env: &mut Env, backup: &std::path::Path) {
-    env.server.kill();
-    for entry in std::fs::read_dir(env.server.data.path()).unwrap() {
-        let p = entry.unwrap().path();
-        if p.is_dir() {
-            std::fs::remove_dir_all(p).unwrap();
-        } else {
-            std::fs::remove_file(p).unwrap();
-        }
-    }
-    copy_dir(backup, env.server.data.path());
-    env.server.restart();
+/// Takes a backup of everything the server keeps (see [`TestServer::backup`]); the server goes
+/// on, at a new address.
+async fn back_up_server(env: &mut Env) -> ServerBackup {
+    let backup = env.server.backup();
+    env.proxy.set_target(env.server.addr().parse().unwrap());
+    env.admin = Api::admin(&env.server).await;
+    backup
+}
+
+/// Puts the backup back in place of everything the server keeps, and starts it again.
+async fn restore_server(env: &mut Env, backup: &ServerBackup) {
+    env.server.restore(backup);
     env.proxy.set_target(env.server.addr().parse().unwrap());
     env.admin = Api::admin(&env.server).await;
 }
 
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
-/// A server restored from last night's copy of its data directory (SQLite: the data directory
-/// is the whole server).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_server_restored_from_an_old_backup_gets_back_what_it_lost_even_from_an_idle_phone() {
-    let mut env = env(Backend::Sqlite).await;
+/// A server restored from last night's copy of its data directory and, on PostgreSQL, of its
+/// database.
+async fn a_server_restored_from_an_old_backup_gets_back_what_it_lost_even_from_an_idle_phone(
+    backend: Backend,
+) {
+    let mut env = env(backend).await;
     let (a, h) = env.phone_with_a_household().await;
     // A phone re-enrolled before the backup: its earlier identity's records count too.
     env.revoke(a.device_id()).await;
@@ -534,12 +524,7 @@ async fn a_server_restored_from_an_old_backup_gets_back_what_it_lost_even_from_a
         .await
         .unwrap();
     a.sync().await.unwrap();
-    env.server.kill();
-    let backup = tempfile::tempdir().unwrap();
-    copy_dir(env.server.data.path(), backup.path());
-    env.server.restart();
-    env.proxy.set_target(env.server.addr().parse().unwrap());
-    env.admin = Api::admin(&env.server).await;
+    let backup = back_up_server(&mut env).await;
     // After the backup: records of this phone and of another one.
     for _ in 0..3 {
         a.store.create(check_draft(&h, false)).unwrap();
@@ -552,7 +537,7 @@ async fn a_server_restored_from_an_old_backup_gets_back_what_it_lost_even_from_a
     b.sync().await.unwrap();
     a.sync().await.unwrap();
     assert!(a.store.outbox().unwrap().is_empty(), "nothing left to send");
-    restore_server(&mut env, backup.path()).await;
+    restore_server(&mut env, &backup).await;
     // Phone a has nothing to send, yet the server lacks three of its checks.
     a.sync().await.unwrap();
     let server = env.server_once(&token(&a.store)).await;
@@ -577,22 +562,18 @@ async fn a_server_restored_from_an_old_backup_gets_back_what_it_lost_even_from_a
 /// A phone enrolled after the server's backup is unknown to the restored server: enrolled anew,
 /// it sends again what it had sent, even when other phones have since pushed the server's head
 /// past the furthest the phone ever saw.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_phone_enrolled_after_the_backup_sends_its_records_again_once_enrolled_anew() {
-    let mut env = env(Backend::Sqlite).await;
+async fn a_phone_enrolled_after_the_backup_sends_its_records_again_once_enrolled_anew(
+    backend: Backend,
+) {
+    let mut env = env(backend).await;
     let (b, _) = env.phone_with_a_household().await;
-    env.server.kill();
-    let backup = tempfile::tempdir().unwrap();
-    copy_dir(env.server.data.path(), backup.path());
-    env.server.restart();
-    env.proxy.set_target(env.server.addr().parse().unwrap());
-    env.admin = Api::admin(&env.server).await;
+    let backup = back_up_server(&mut env).await;
     let a = env.phone().await;
     a.store
         .create(household_draft("TK07-001", "thien-ke-07"))
         .unwrap();
     a.sync().await.unwrap();
-    restore_server(&mut env, backup.path()).await;
+    restore_server(&mut env, &backup).await;
     for i in 0..4 {
         b.store
             .create(household_draft(&format!("TK01-10{i}"), "thien-ke-01"))
@@ -622,9 +603,8 @@ async fn a_phone_enrolled_after_the_backup_sends_its_records_again_once_enrolled
 
 /// A photo uploaded after the server's backup, of a record the backup holds: restored, the
 /// server lacks the photo alone, and the phone uploads it again.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_server_restored_from_before_a_photo_arrived_gets_the_photo_again() {
-    let mut env = env(Backend::Sqlite).await;
+async fn a_server_restored_from_before_a_photo_arrived_gets_the_photo_again(backend: Backend) {
+    let mut env = env(backend).await;
     let a = env.phone().await;
     let picture = ntm_field::photo::intake(&camera_jpeg(160, 120, 7), 1600).unwrap();
     let mut draft = household_draft("TK07-002", "thien-ke-07");
@@ -638,14 +618,10 @@ async fn a_server_restored_from_before_a_photo_arrived_gets_the_photo_again() {
     });
     assert!(a.sync().await.is_err());
     env.proxy.disarm();
-    env.server.kill();
-    let backup = tempfile::tempdir().unwrap();
-    copy_dir(env.server.data.path(), backup.path());
-    env.server.restart();
-    env.proxy.set_target(env.server.addr().parse().unwrap());
+    let backup = back_up_server(&mut env).await;
     a.sync().await.unwrap();
     assert!(a.store.sync_photos_pending().unwrap().is_empty());
-    restore_server(&mut env, backup.path()).await;
+    restore_server(&mut env, &backup).await;
     a.sync().await.unwrap();
     server_photo_hashes_match(&env.server.base, &token(&a.store), &[photo]).await;
 }

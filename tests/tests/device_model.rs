@@ -17,11 +17,12 @@
 //! R7 (the identity lifecycle) runs the same phones with more events: a phone re-enrolled (after
 //! its revocation or not), a backup of a phone's files restored in its place (with its install
 //! marker or without), a copy of a phone's database set up on another phone beside it, and the
-//! server restored from an old copy of its data directory. Afterwards the server holds exactly
+//! server restored from an old copy of its data directory (and, on PostgreSQL, of its database:
+//! R7 runs on both backends). Afterwards the server holds exactly
 //! what every phone in use saved, once, plus everything a replaced phone had reported as sent
 //! (unless a server restore took it away before that phone could send it again: then it is gone
 //! with both copies); nothing on the server comes from elsewhere; no phone has anything waiting.
-//! `NTM_R7_CASES` sets the number of cases (default 4, about a minute).
+//! `NTM_R7_CASES` sets the number of cases per backend (default 4, about a minute each).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -34,7 +35,7 @@ use ntm_field::store::{Draft, HouseholdFilter, SaveError, Store, DB_FILE, MARKER
 use ntm_field::sync::{FailureKind, SyncEngine};
 use ntm_tests::phone::*;
 use ntm_tests::proxy::{Fault, Proxy};
-use ntm_tests::server::{Api, TestServer};
+use ntm_tests::server::{copy_dir, Api, Backend, ServerBackup, TestServer};
 use proptest::prelude::*;
 use uuid::Uuid;
 
@@ -143,7 +144,7 @@ struct World {
     /// that only reads.
     observer: String,
     phone_backups: HashMap<usize, tempfile::TempDir>,
-    server_backup: Option<tempfile::TempDir>,
+    server_backup: Option<ServerBackup>,
 }
 
 /// A save refused because the phone's identity was retired (a copy that has not synced yet) is
@@ -171,19 +172,6 @@ fn copy_phone(from: &std::path::Path, marker: bool) -> tempfile::TempDir {
     to
 }
 
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// A phone on the files of `dir`.
 fn phone_on(dir: tempfile::TempDir) -> TestPhone {
     let clock = SkewedClock::new();
@@ -199,7 +187,11 @@ fn phone_on(dir: tempfile::TempDir) -> TestPhone {
 
 impl World {
     async fn new() -> World {
-        let server = TestServer::start();
+        World::new_on(Backend::Sqlite).await
+    }
+
+    async fn new_on(backend: Backend) -> World {
+        let server = TestServer::start_on(backend);
         let proxy = Proxy::start(server.addr().parse().unwrap()).await;
         let admin = Api::admin(&server).await;
         create_demo_commune(&admin).await;
@@ -410,26 +402,12 @@ impl World {
                     .push(self.restored_since_sync[phone]);
             }
             Op::BackupServer => {
-                self.server.kill();
-                let copy = tempfile::tempdir().unwrap();
-                copy_dir(self.server.data.path(), copy.path());
-                self.server_backup = Some(copy);
-                self.server.restart();
+                self.server_backup = Some(self.server.backup());
                 self.proxy.set_target(self.server.addr().parse().unwrap());
             }
             Op::RestoreServer => {
                 if let Some(backup) = &self.server_backup {
-                    self.server.kill();
-                    for entry in std::fs::read_dir(self.server.data.path()).unwrap() {
-                        let p = entry.unwrap().path();
-                        if p.is_dir() {
-                            std::fs::remove_dir_all(p).unwrap();
-                        } else {
-                            std::fs::remove_file(p).unwrap();
-                        }
-                    }
-                    copy_dir(backup.path(), self.server.data.path());
-                    self.server.restart();
+                    self.server.restore(backup);
                     self.proxy.set_target(self.server.addr().parse().unwrap());
                     self.restored_since_sync.fill(true);
                     let held = self.held().await;
@@ -717,6 +695,19 @@ proptest! {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         rt.block_on(async {
             let mut world = World::new().await;
+            for op in &ops {
+                world.apply(op).await;
+            }
+            tokio::time::timeout(Duration::from_secs(150), world.check_lifecycle()).await.expect("invariants checked in time");
+        });
+    }
+
+    /// The same on PostgreSQL: a server backup there is a copy of the database as well.
+    #[test]
+    fn on_postgresql_after_reenrollment_copies_and_restores_the_server_holds_every_saved_record_once(ops in prop::collection::vec(lifecycle_op(), 10..40)) {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        rt.block_on(async {
+            let mut world = World::new_on(Backend::Postgres).await;
             for op in &ops {
                 world.apply(op).await;
             }

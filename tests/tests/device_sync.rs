@@ -318,24 +318,13 @@ async fn a_server_restored_from_a_backup_asks_for_the_missing_sequence_and_gets_
     }
     a.sync().await.unwrap();
     // The server's data is backed up (while stopped), more is pushed, then the backup returns.
-    env.server.kill();
-    let backup = tempfile::tempdir().unwrap();
-    copy_dir(env.server.data.path(), backup.path());
+    let backup = env.server.backup();
     env.restart_server().await;
     for _ in 0..3 {
         a.store.create(check_draft(&h, false)).unwrap();
     }
     a.sync().await.unwrap();
-    env.server.kill();
-    for entry in std::fs::read_dir(env.server.data.path()).unwrap() {
-        let p = entry.unwrap().path();
-        if p.is_dir() {
-            std::fs::remove_dir_all(p).unwrap();
-        } else {
-            std::fs::remove_file(p).unwrap();
-        }
-    }
-    copy_dir(backup.path(), env.server.data.path());
+    env.server.restore(&backup);
     env.restart_server().await;
     // New records: the server expects 5 (it lost 5..7), the phone resends from its versions.
     for _ in 0..2 {
@@ -346,19 +335,6 @@ async fn a_server_restored_from_a_backup_asks_for_the_missing_sequence_and_gets_
     let server = env.server_versions_once(&a).await;
     assert_eq!(server.keys().copied().collect::<BTreeSet<_>>(), own_ids(&a));
     assert_eq!(server.len(), 9);
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,7 +2,7 @@
 //! prints as it shows. High-contrast colours and a dash pattern per line (lines that lie on top
 //! of each other stay apart), gridlines on whole numbers, and a message where nothing is known.
 
-use maud::{html, Markup, PreEscaped};
+use maud::{html, Markup};
 
 /// One line of the chart: a label and a value per x position (`None` where unknown).
 pub struct Series {

@@ -2197,6 +2197,37 @@ impl ScratchDatabase {
         })
     }
 
+    /// A copy of this database as it is now, under a new name (last night's backup, for tests
+    /// of a restored server). Nothing may be connected to it meanwhile: stop its servers first;
+    /// sessions still closing are ended.
+    pub fn backup(&self) -> StoreResult<Self> {
+        let name = format!("ntm_backup_{}", Uuid::now_v7().simple());
+        let (source, copy) = (self.name.clone(), name.clone());
+        on_own_thread(&self.server_url, move |c| {
+            c.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+                &[&source],
+            )?;
+            c.batch_execute(&format!("CREATE DATABASE {copy} TEMPLATE {source}"))
+        })?;
+        Ok(ScratchDatabase {
+            server_url: self.server_url.clone(),
+            url: url_with_database(&self.server_url, &name),
+            name,
+        })
+    }
+
+    /// Replaces this database's content with `backup`'s (its servers stopped): dropped and
+    /// created again from the copy, under the same name and URL.
+    pub fn restore_from(&self, backup: &ScratchDatabase) -> StoreResult<()> {
+        let (name, copy) = (self.name.clone(), backup.name.clone());
+        on_own_thread(&self.server_url, move |c| {
+            // Two statements, not one batch: a batch is one transaction, which DROP refuses.
+            c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
+            c.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {copy}"))
+        })
+    }
+
     /// A new database on the server named by `NTM_TEST_POSTGRES_URL`; panics with what to do
     /// when it is not set, so that a PostgreSQL test can never pass without PostgreSQL.
     pub fn for_tests() -> Self {
