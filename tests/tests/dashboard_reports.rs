@@ -282,6 +282,32 @@ async fn exports_need_a_token_or_a_session_and_stay_in_scope(backend: Backend) {
     );
 }
 
+/// Issue 12 item 15 through HTTP: a household whose head's name a phone typed as a formula
+/// exports as text, so a spreadsheet opening the CSV runs nothing.
+async fn a_formula_typed_on_a_phone_exports_as_text_not_as_a_formula(backend: Backend) {
+    let mut w = world_on(backend).await;
+    let mut household = w.spare.household("thien-ke-02", "TK02-777", 3);
+    if let ntm_field::record::Body::Household(h) = &mut household.body {
+        h.head_name = "=HYPERLINK(\"http://x.example\",\"bấm\")".into();
+        h.address = "+84 912 345 678".into();
+    }
+    w.spare.push_ok(&[household]).await;
+    let (status, _, bytes) = download(
+        &w.admin,
+        "/api/v1/communes/thien-ke/export/csv?kind=household",
+    )
+    .await;
+    assert_eq!(status, 200);
+    let text = String::from_utf8(bytes).unwrap();
+    let row = text.lines().find(|l| l.contains("TK02-777")).unwrap();
+    assert!(row.contains("'=HYPERLINK("), "{row}");
+    assert!(row.contains("'+84 912 345 678"), "{row}");
+    assert!(
+        !row.contains(",=HYPERLINK") && !row.contains("\"=HYPERLINK"),
+        "{row}"
+    );
+}
+
 async fn the_exports_are_described_in_the_openapi_document(backend: Backend) {
     let w = world_on(backend).await;
     let doc = Api::new(&w.server.base).get("/api/openapi.json").await;
@@ -355,4 +381,5 @@ ntm_tests::on_both_backends!(
     exports_need_a_token_or_a_session_and_stay_in_scope,
     the_exports_are_described_in_the_openapi_document,
     a_commune_of_more_entities_than_a_page_exports_and_lists_every_household_once,
+    a_formula_typed_on_a_phone_exports_as_text_not_as_a_formula,
 );
