@@ -367,9 +367,23 @@ impl CheckForm {
             _ => return,
         };
         *slot = Some(value);
-        if path == "body.livestock.raises" && !value {
+        match (path, value) {
             // The core refuses a pen verdict for a household without livestock.
-            self.pen_hygienic = None;
+            ("body.livestock.raises", false) => self.pen_hygienic = None,
+            // Clean water is a kind of hygienic water, and water that is not hygienic is not
+            // clean: one answer gives the other.
+            ("body.water.clean", true) => self.water_hygienic = Some(true),
+            ("body.water.hygienic", false) => self.water_clean = Some(false),
+            _ => {}
+        }
+    }
+
+    /// Ticks or unticks an item of the toilet's checklist; the standard is met exactly when
+    /// every item of a recognised type is (the core refuses "meets" with an item not met).
+    pub fn set_checklist_item(&mut self, item: &str, value: bool) {
+        self.checklist.insert(item.to_owned(), value);
+        if self.toilet_type.is_some_and(ToiletType::can_meet_standard) {
+            self.meets_standard = Some(self.checklist.values().all(|ok| *ok));
         }
     }
 

@@ -143,6 +143,22 @@ fn the_sanitation_verdict_changes_live_as_questions_are_answered() {
     );
 }
 
+/// "yes", "no" or "" for the yes/no question at `path`, as the screen shows it.
+fn answer_of(h: &Harness, path: &str) -> &'static str {
+    let html = h.html();
+    let pressed = |answer: &str| {
+        html.contains(&format!(
+            "id=\"{}-{answer}\" aria-pressed=\"true\"",
+            dom_id(path)
+        ))
+    };
+    match (pressed("yes"), pressed("no")) {
+        (true, _) => "yes",
+        (_, true) => "no",
+        _ => "",
+    }
+}
+
 #[test]
 fn check_form_shows_the_core_validation_messages_under_their_fields() {
     let mut h = Harness::enrolled();
@@ -163,13 +179,29 @@ fn check_form_shows_the_core_validation_messages_under_their_fields() {
         h.text_of(&format!("{}-error", dom_id("body.children_under5.stunted"))),
         "Số trẻ thấp còi không thể nhiều hơn số trẻ được cân đo."
     );
-    h.click(&format!("{}-no", dom_id("body.water.hygienic")));
+    // The form derives what it can: clean water is hygienic water, water that is not
+    // hygienic is not clean, and the checklist decides whether the toilet meets the standard.
     h.click(&format!("{}-yes", dom_id("body.water.clean")));
-    assert!(h
-        .text_of(&format!("{}-error", dom_id("body.water.clean")))
-        .starts_with("Nước sạch cũng là nước hợp vệ sinh"));
-    // A septic toilet said to meet the standard with an item not ticked.
+    assert_eq!(answer_of(&h, "body.water.hygienic"), "yes");
+    h.click(&format!("{}-no", dom_id("body.water.hygienic")));
+    assert_eq!(answer_of(&h, "body.water.clean"), "no");
+    assert!(!h.has(&format!("{}-error", dom_id("body.water.clean"))));
     h.click(&format!("{}-septic", dom_id("body.toilet.type")));
+    for item in ntm_field::record::ToiletType::Septic.checklist_items() {
+        h.click(&dom_id(&format!("body.toilet.checklist.{item}")));
+    }
+    assert_eq!(
+        answer_of(&h, "body.toilet.meets_standard"),
+        "yes",
+        "every item ticked"
+    );
+    h.click(&dom_id("body.toilet.checklist.tank_sealed"));
+    assert_eq!(
+        answer_of(&h, "body.toilet.meets_standard"),
+        "no",
+        "an item unticked"
+    );
+    // Said to meet the standard all the same, with an item not ticked: the core's message.
     h.click(&format!("{}-yes", dom_id("body.toilet.meets_standard")));
     assert!(h
         .text_of(&format!(

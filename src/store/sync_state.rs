@@ -731,10 +731,10 @@ impl Store {
             )
             .optional()?
             .unwrap_or(false);
-        Ok(uploaded
+        uploaded
             .then(|| PhotoId::parse(&hex))
             .transpose()
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))
     }
 
     /// Records the end of a complete sync round.

@@ -307,6 +307,18 @@ test('a field day: enroll, check, record, place, sync, go offline, come back, no
       await page.click('#household-TK01-001');
       await page.waitForSelector('#screen-check');
       assert.match(await page.textContent('#verdict-17-6'), /Chưa đủ câu trả lời/);
+      // Saved from the bottom of the empty form: the first question to fix comes into view.
+      await page.locator('#f-body-drainage_ok').scrollIntoViewIfNeeded();
+      await page.click('#check-save');
+      await page.waitForSelector('.field-error');
+      await page.waitForFunction(() => {
+        const e = document.querySelector('.field-error');
+        const r = (e.closest('.field') || e).getBoundingClientRect();
+        return r.top >= 0 && r.bottom <= window.innerHeight;
+      }, null, { timeout: 5_000 });
+      // Answers derived from others: clean water is hygienic water.
+      await page.click('#f-body-water-clean-yes');
+      await page.waitForSelector('#f-body-water-hygienic-yes[aria-pressed="true"]');
       await answerCheckAllYes(page);
       await page.waitForSelector('#verdict-17-6[data-verdict="Met"]');
       await page.click('#f-body-three_cleans-lane-no');

@@ -18,7 +18,7 @@ use crate::drafts::{
 use crate::forms::{from_wire_key, wire_key, CheckForm, FormErrors};
 use crate::i18n::use_i18n;
 use crate::platform::PositionOptions;
-use crate::screens::{village_name, villages};
+use crate::screens::{scroll_to_first_error, village_name, villages};
 use crate::services::{use_app, use_services};
 
 /// Saves a form through the store: a new check, or a new version of the edited one.
@@ -122,6 +122,7 @@ pub fn HouseholdCheckScreen(
             };
             if !f.errors(&commune).is_empty() {
                 app.toast("err-form-has-problems", true);
+                scroll_to_first_error();
                 return;
             }
             let result = match f.edit_of {
@@ -140,6 +141,7 @@ pub fn HouseholdCheckScreen(
                     let (errors, msg) = save_errors(e);
                     save_problems.set(errors);
                     app.toast(msg, true);
+                    scroll_to_first_error();
                 }
             }
         }
@@ -212,7 +214,7 @@ pub fn HouseholdCheckScreen(
                         for item in checklist_items {
                             ChecklistItem { key: "{item}", item, checked: f.checklist.get(item).copied().unwrap_or(false),
                                 label: t.t(&format!("chk-{item}")), errors: errors.clone(),
-                                on_toggle: move |v| { form.write().checklist.insert(item.to_owned(), v); } }
+                                on_toggle: move |v| form.write().set_checklist_item(item, v) }
                         }
                     }
                 }

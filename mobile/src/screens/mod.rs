@@ -139,3 +139,13 @@ pub(crate) fn village_name(
         .map(|(_, n)| n.clone())
         .unwrap_or_else(|| id.to_string())
 }
+
+/// Brings the first field with an error into view once the page shows the errors, so a user
+/// who saves from the bottom of a long form sees what to fix. Where there is no page (the
+/// VirtualDom tests), the script has nowhere to run and nothing happens.
+pub(crate) fn scroll_to_first_error() {
+    let _ = document::eval(
+        "setTimeout(() => { const e = document.querySelector('.field-error'); \
+         (e && (e.closest('.field') || e)).scrollIntoView({ block: 'center' }); }, 60);",
+    );
+}

@@ -231,6 +231,7 @@ pub fn RoadDetailsScreen(edit: Option<Uuid>, draft: Option<Uuid>) -> Element {
             };
             if !f.errors(&track, &commune).is_empty() {
                 app.toast("err-form-has-problems", true);
+                crate::screens::scroll_to_first_error();
                 return;
             }
             let result = match f.edit_of {

@@ -101,6 +101,7 @@ pub fn SignScreen(edit: Option<Uuid>, draft: Option<Uuid>) -> Element {
             };
             if !f.errors(gate, &commune).is_empty() {
                 app.toast("err-form-has-problems", true);
+                crate::screens::scroll_to_first_error();
                 return;
             }
             let result = match f.edit_of {

@@ -234,7 +234,7 @@ pub fn threshold_text(lang: Lang, i: &IndicatorScore) -> String {
             None => format!("≥ {}", lang.pct(t)),
         },
         // A ceiling of nothing: "không còn" (none left), not "≤ 0 %".
-        (IndicatorType::PctMax | IndicatorType::None, Some(t)) if t == 0.0 => {
+        (IndicatorType::PctMax | IndicatorType::None, Some(0.0)) => {
             lang.t("sc.none_left").to_owned()
         }
         (IndicatorType::PctMax, Some(t)) => format!("≤ {}", lang.pct(t)),

@@ -179,8 +179,14 @@ fn standing(
     Ok(Ok(Standing { card, beside }))
 }
 
+/// The communes with a standing, and those refused with why.
+pub type Split<'a> = (
+    Vec<(&'a Commune, &'a Standing)>,
+    Vec<(&'a Commune, &'a EditionError)>,
+);
+
 /// The rows of `overview` a page shows: those with a standing, and those refused with why.
-pub fn split(rows: &[Row]) -> (Vec<(&Commune, &Standing)>, Vec<(&Commune, &EditionError)>) {
+pub fn split(rows: &[Row]) -> Split<'_> {
     let mut shown = Vec::new();
     let mut refused = Vec::new();
     for row in rows {
