@@ -35,15 +35,6 @@ const ROADS: usize = 500;
 const TRACK_POINTS: usize = 20;
 const VILLAGES: usize = 14;
 
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn commune(i: usize) -> Commune {
     let id = format!("xa-{i:03}");
     Commune {

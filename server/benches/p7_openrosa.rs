@@ -25,14 +25,6 @@ const CLIENTS: usize = 4;
 const BATCH: usize = 500;
 const PHOTO_BYTES: usize = 200_000;
 
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
-}
-
 /// A household check as Collect submits it, with an optional photo.
 fn check_xml(instance: &str, household: Uuid, n: usize, photo: Option<&str>) -> Vec<u8> {
     let yes_no = |b: bool| if b { "yes" } else { "no" };
@@ -138,11 +130,11 @@ fn push_all(
 fn main() {
     // `cargo test --all-targets` runs this without `--bench`: a small smoke run then.
     let smoke = !std::env::args().any(|a| a == "--bench");
-    let per_client: usize = arg("--submissions")
+    let per_client: usize = text_arg("--submissions")
         .and_then(|n| n.parse().ok())
         .unwrap_or(if smoke { 5 } else { 500 });
     let postgres = std::env::var(TEST_SERVER_VAR).is_ok();
-    let backends: Vec<bool> = match arg("--backend").as_deref() {
+    let backends: Vec<bool> = match text_arg("--backend").as_deref() {
         Some("sqlite") => vec![false],
         Some("postgres") => vec![true],
         _ if postgres => vec![false, true],

@@ -37,15 +37,6 @@ const VILLAGES: usize = 6;
 const HOUSEHOLDS: usize = 30;
 const ROADS: usize = 4;
 
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn province_name(p: usize) -> String {
     format!("Tỉnh {:02}", p + 1)
 }

@@ -121,6 +121,22 @@ pub fn check(household_id: Uuid, n: u64) -> Body {
     })
 }
 
+/// The value after `name` on the command line (`cargo bench ... -- --communes 50`).
+pub fn text_arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+}
+
+/// The number after `name` on the command line, or `default`.
+pub fn arg(name: &str, default: usize) -> usize {
+    text_arg(name)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 pub fn percentile(sorted_ms: &[f64], p: f64) -> f64 {
     let i = ((sorted_ms.len() as f64 - 1.0) * p).round() as usize;
     sorted_ms[i]
