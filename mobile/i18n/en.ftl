@@ -285,6 +285,7 @@ sync-bytes-label = Photo data
 sync-of = { $done }/{ $total }
 sync-bytes = { $done }/{ $total } KB
 sync-pulled = Downloaded { $count } records
+sync-error-detail = Error details (for whoever helps you)
 
 ## Settings
 settings-title = Settings
@@ -341,6 +342,7 @@ err-server-failed = The server has a problem. Try again in a few minutes.
 err-store = Could not save on the phone. Restart the app; if it happens again, tell your supervisor.
 err-disk-full = The phone's storage is full; the record was not saved. Delete some photos or unused apps, then tap Save again.
 err-sync-failed = Not sent yet. Your data is safe on the phone; the app retries by itself when there is a network.
+err-sync-offline = Cannot reach the server. Your data is safe on this phone; the app sends it by itself once there is a connection.
 err-sync-refused = The server no longer accepts this phone. Your data is safe on the phone; ask the commune office for a new enrollment code, then Settings › Enroll again.
 err-sync-rejected = The server refused what this phone sent. Your data is safe on the phone; update the app, and if it happens again tell your supervisor.
 err-sync-photo-damaged = A photo on the phone is damaged and cannot be sent. Open My records and take that photo again.

@@ -282,6 +282,7 @@ sync-bytes-label = Dung lượng ảnh
 sync-of = { $done }/{ $total }
 sync-bytes = { $done }/{ $total } KB
 sync-pulled = Đã tải về { $count } bản ghi
+sync-error-detail = Chi tiết lỗi (cho người hỗ trợ)
 
 ## Cài đặt
 settings-title = Cài đặt
@@ -338,6 +339,7 @@ err-server-failed = Máy chủ đang gặp sự cố. Thử lại sau ít phút.
 err-store = Không lưu được trên máy. Khởi động lại ứng dụng; nếu vẫn lỗi, báo cán bộ phụ trách.
 err-disk-full = Bộ nhớ máy đã đầy, hồ sơ chưa được lưu. Xoá bớt ảnh hoặc ứng dụng không dùng rồi bấm Lưu lại.
 err-sync-failed = Chưa gửi được. Dữ liệu vẫn an toàn trên máy; ứng dụng sẽ tự thử lại khi có mạng.
+err-sync-offline = Không kết nối được máy chủ. Dữ liệu vẫn an toàn trên máy; ứng dụng sẽ tự gửi khi có mạng.
 err-sync-refused = Máy chủ không còn nhận máy này. Dữ liệu vẫn an toàn trên máy; xin mã đăng ký mới ở UBND xã rồi vào Cài đặt › Đăng ký lại.
 err-sync-rejected = Máy chủ từ chối dữ liệu máy này gửi lên. Dữ liệu vẫn an toàn trên máy; hãy cập nhật ứng dụng, nếu vẫn lỗi, báo cán bộ phụ trách.
 err-sync-photo-damaged = Một ảnh trên máy bị hỏng, không gửi được. Vào Hồ sơ của tôi và chụp lại ảnh đó.

@@ -706,7 +706,11 @@ fn home_follows_the_network_the_phone_reports() {
     h.click("go-sync");
     assert!(h
         .text_of("sync-error")
-        .starts_with("Chưa gửi được. Dữ liệu vẫn an toàn trên máy"));
+        .starts_with("Không kết nối được máy chủ. Dữ liệu vẫn an toàn trên máy"));
+    // The technical detail waits behind a tap.
+    assert!(h
+        .html()
+        .contains("<details class=\"detail\" id=\"sync-error-detail\""));
 }
 
 #[test]

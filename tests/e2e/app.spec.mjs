@@ -447,7 +447,7 @@ test('a field day: enroll, check, record, place, sync, go offline, come back, no
       await page.click('#sign-save');
       await page.waitForSelector('#home-waiting:has-text("Chờ gửi: 2 bản ghi, 1 ảnh")');
       await syncNow(page);
-      await page.waitForSelector('#sync-error:has-text("Chưa gửi được")', { timeout: 60_000 });
+      await page.waitForSelector('#sync-error:has-text("Dữ liệu vẫn an toàn trên máy")', { timeout: 60_000 });
       await shot(page, '13-sync-offline');
       await page.click('#back');
       await page.waitForSelector('#home-link:has-text("Không có mạng")');

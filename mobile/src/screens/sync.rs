@@ -18,7 +18,8 @@ pub fn failure_message(kind: Option<FailureKind>) -> &'static str {
         Some(FailureKind::Rejected) => "err-sync-rejected",
         Some(FailureKind::Storage) => "err-store",
         Some(FailureKind::PhotoDamaged) => "err-sync-photo-damaged",
-        Some(FailureKind::Offline | FailureKind::ServerTrouble) | None => "err-sync-failed",
+        Some(FailureKind::Offline) => "err-sync-offline",
+        Some(FailureKind::ServerTrouble) | None => "err-sync-failed",
     }
 }
 
@@ -119,7 +120,11 @@ pub fn SyncScreen() -> Element {
             if let Some(err) = p.last_error.clone() {
                 div { class: "field-error", id: "sync-error", role: "alert",
                     p { {t.t(failure_message(p.last_failure))} }
-                    p { class: "detail", "{err}" }
+                    // What went wrong technically, for whoever helps: behind a tap.
+                    details { class: "detail", id: "sync-error-detail",
+                        summary { {t.t("sync-error-detail")} }
+                        p { "{err}" }
+                    }
                 }
             }
             if counts.needs_attention > 0 {
