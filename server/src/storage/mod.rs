@@ -4,6 +4,7 @@
 //! this boundary. Every method is blocking: call it from `spawn_blocking`.
 
 pub mod bulk;
+mod columns;
 mod group_commit;
 pub mod heads;
 pub mod odk;

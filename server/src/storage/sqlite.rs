@@ -13,13 +13,14 @@ use ntm_field::config::{CommuneConfig, Quota};
 use ntm_field::geo::TrackFilter;
 use ntm_field::heads::entity_heads;
 use ntm_field::ids::{PhotoId, Slug};
-use ntm_field::protocol::{PushResponse, PushResult, PushStatus, Role};
+use ntm_field::protocol::{PushResponse, PushResult, PushStatus};
 use ntm_field::record::{Kind, Version};
 use ntm_field::scorecard::{CommuneFacts, EntityFact};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 use uuid::Uuid;
 
+use super::columns::*;
 use super::*;
 
 impl From<rusqlite::Error> for StoreError {
@@ -67,51 +68,8 @@ fn parse_ts(s: &str) -> StoreResult<DateTime<Utc>> {
         .map_err(|e| StoreError::Backend(format!("stored time {s:?}: {e}")))
 }
 
-fn role_str(role: Role) -> &'static str {
-    match role {
-        Role::Admin => "admin",
-        Role::Officer => "officer",
-        Role::Enumerator => "enumerator",
-        Role::Viewer => "viewer",
-    }
-}
-
-fn parse_role(s: &str) -> StoreResult<Role> {
-    serde_json::from_value(serde_json::Value::String(s.to_owned()))
-        .map_err(|_| StoreError::Backend(format!("stored role {s:?}")))
-}
-
-fn parse_slug(s: &str) -> StoreResult<Slug> {
-    Slug::parse(s).map_err(|e| StoreError::Backend(format!("stored id: {e}")))
-}
-
 fn parse_uuid(s: &str) -> StoreResult<Uuid> {
     Uuid::parse_str(s).map_err(|e| StoreError::Backend(format!("stored uuid {s:?}: {e}")))
-}
-
-fn status_str(s: PushStatus) -> &'static str {
-    match s {
-        PushStatus::Stored => "stored",
-        PushStatus::Duplicate => "duplicate",
-        PushStatus::Rejected => "rejected",
-    }
-}
-
-fn parse_status(s: &str) -> StoreResult<PushStatus> {
-    match s {
-        "stored" => Ok(PushStatus::Stored),
-        "duplicate" => Ok(PushStatus::Duplicate),
-        "rejected" => Ok(PushStatus::Rejected),
-        other => Err(StoreError::Backend(format!("stored status {other:?}"))),
-    }
-}
-
-/// A stored version: read straight into its typed body, through a `Value` only if that fails.
-fn parse_version(content: &str) -> StoreResult<Version> {
-    match Version::from_json(content) {
-        Some(v) => Ok(v),
-        None => Ok(serde_json::from_str(content)?),
-    }
 }
 
 /// Maps `f` over chunks of `items` on the machine's cores (a whole commune's versions are
