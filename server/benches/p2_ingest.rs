@@ -25,15 +25,9 @@ use uuid::Uuid;
 const DEVICES: usize = 4;
 const BATCH: usize = 500;
 
-#[derive(Clone, Copy, PartialEq)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
 fn main() {
     // `cargo test --all-targets` runs this without `--bench`: a small smoke run then.
-    let smoke = !std::env::args().any(|a| a == "--bench");
+    let smoke = smoke();
     let batches = arg("--batches", if smoke { 1 } else { 10 });
     let postgres = std::env::var(TEST_SERVER_VAR).is_ok();
     let backends = match text_arg("--backend").as_deref() {

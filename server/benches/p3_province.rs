@@ -152,15 +152,9 @@ fn commune_versions(
     out
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
 fn main() {
     // `cargo test --all-targets` runs this without `--bench`: a small smoke run then.
-    let smoke = !std::env::args().any(|a| a == "--bench");
+    let smoke = smoke();
     let communes = arg("--communes", if smoke { 1 } else { 200 });
     let samples = arg("--samples", if smoke { 10 } else { 200 });
     let args: Vec<String> = std::env::args().collect();

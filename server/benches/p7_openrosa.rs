@@ -129,7 +129,7 @@ fn push_all(
 
 fn main() {
     // `cargo test --all-targets` runs this without `--bench`: a small smoke run then.
-    let smoke = !std::env::args().any(|a| a == "--bench");
+    let smoke = smoke();
     let per_client: usize = text_arg("--submissions")
         .and_then(|n| n.parse().ok())
         .unwrap_or(if smoke { 5 } else { 500 });

@@ -175,15 +175,9 @@ fn generate(storage: &dyn Storage, all: &[Commune], load: &mut dyn FnMut(Uuid, V
         .unwrap();
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
 fn main() {
     // `cargo test --all-targets` runs this without `--bench`: a small country then.
-    let smoke = !std::env::args().any(|a| a == "--bench");
+    let smoke = smoke();
     let communes = arg("--communes", if smoke { 2 * PROVINCES } else { 3_321 });
     let samples = arg("--samples", if smoke { 4 } else { 60 });
     let has_postgres = std::env::var(TEST_SERVER_VAR).is_ok();

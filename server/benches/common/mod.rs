@@ -121,6 +121,19 @@ pub fn check(household_id: Uuid, n: u64) -> Body {
     })
 }
 
+/// The database a benchmark runs on.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Whether this is `cargo test --all-targets` running the benchmark without `--bench`: a
+/// small smoke run then, which checks behaviour and prints no figures to rely on.
+pub fn smoke() -> bool {
+    !std::env::args().any(|a| a == "--bench")
+}
+
 /// The value after `name` on the command line (`cargo bench ... -- --communes 50`).
 pub fn text_arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();

@@ -153,6 +153,15 @@ fn retryable(e: &::postgres::Error) -> bool {
     })
 }
 
+/// A read-only transaction that sees one moment of the database, for reads of several
+/// queries that must agree with each other.
+fn snapshot(c: &mut Client) -> Result<Transaction<'_>, ::postgres::Error> {
+    c.build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+}
+
 fn is_unique_violation(e: &::postgres::Error) -> bool {
     e.code()
         .is_some_and(|c| *c == ::postgres::error::SqlState::UNIQUE_VIOLATION)
@@ -1208,11 +1217,7 @@ impl Storage for PostgresStorage {
     fn commune_config(&self, id: &Slug) -> StoreResult<Option<CommuneConfig>> {
         self.read(|c| {
             // One snapshot for the commune and its villages, targets and quotas.
-            let mut tx = c
-                .build_transaction()
-                .isolation_level(IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()?;
+            let mut tx = snapshot(c)?;
             let out = Self::load_config(&mut tx, id)?;
             tx.commit()?;
             Ok(out)
@@ -1222,11 +1227,7 @@ impl Storage for PostgresStorage {
     fn list_communes(&self) -> StoreResult<Vec<Commune>> {
         self.read(|c| {
             // Two queries however many communes there are: the national overview lists 3,321.
-            let mut tx = c
-                .build_transaction()
-                .isolation_level(IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()?;
+            let mut tx = snapshot(c)?;
             let mut villages: HashMap<String, Vec<Village>> = HashMap::new();
             for r in tx.query(
                 "SELECT commune_id, id, name FROM villages ORDER BY commune_id, position",
@@ -1747,11 +1748,7 @@ impl Storage for PostgresStorage {
 
     fn figures_stamps(&self) -> StoreResult<FiguresStamps> {
         self.read(|c| {
-            let mut tx = c
-                .build_transaction()
-                .isolation_level(IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()?;
+            let mut tx = snapshot(c)?;
             let config: i64 = tx
                 .query_one("SELECT generation FROM config_generation WHERE id = 1", &[])?
                 .get(0);
@@ -1771,11 +1768,7 @@ impl Storage for PostgresStorage {
     fn commune_facts(&self, commune: &Slug) -> StoreResult<FactsSnapshot> {
         self.read(|c| {
             // One snapshot, so the facts and the date are of the same moment.
-            let mut tx = c
-                .build_transaction()
-                .isolation_level(IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()?;
+            let mut tx = snapshot(c)?;
             let Some(sync) = tx.query_opt(
                 "SELECT server_head, facts_generation, latest_capture_date FROM commune_sync WHERE commune_id = $1",
                 &[&commune.as_str()],
